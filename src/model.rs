@@ -1,0 +1,381 @@
+//! Domain model: a validated matching problem and its outcome.
+//!
+//! Values here are checked by [`crate::convert`]: ids resolved to indices,
+//! strings normalised and interned, defaults applied. The core
+//! ([`crate::scoring`], [`crate::solvers`], [`crate::matching`]) takes these
+//! types and never sees wire types.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+/// Index of a mentor in [`Problem::mentors`].
+pub type MentorIdx = usize;
+/// Index of a mentee in [`Problem::mentees`].
+pub type MenteeIdx = usize;
+
+/// Score unit: 1 point = 1000 milli-points. All optimisation is exact over
+/// integers in this unit.
+pub type Milli = i64;
+
+/// Milli-points per point: the score resolution is 0.001 points.
+pub const MILLI_PER_POINT: f64 = 1000.0;
+
+/// Converts points to milli-points, rounding half away from zero.
+pub fn to_milli(points: f64) -> Milli {
+    (points * MILLI_PER_POINT).round() as Milli
+}
+
+/// Converts milli-points to points.
+pub fn from_milli(milli: Milli) -> f64 {
+    milli as f64 / MILLI_PER_POINT
+}
+
+/// Language proficiency: CEFR A1 (1) to C2 (6), native (7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Level(pub u8);
+
+impl Level {
+    /// Lowest level.
+    pub const A1: Level = Level(1);
+    /// CEFR B1.
+    pub const B1: Level = Level(3);
+    /// CEFR B2, the default minimum shared level.
+    pub const B2: Level = Level(4);
+    /// Native speaker.
+    pub const NATIVE: Level = Level(7);
+
+    /// The level's name: "A1".."C2", "native".
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            1 => "A1",
+            2 => "A2",
+            3 => "B1",
+            4 => "B2",
+            5 => "C1",
+            6 => "C2",
+            _ => "native",
+        }
+    }
+
+    /// The level as a criterion value in (0, 1]: level / 7.
+    pub fn value(self) -> f64 {
+        f64::from(self.0) / 7.0
+    }
+}
+
+/// A language (interned ISO 639-1 code) at a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skill {
+    /// Index into [`Vocab::languages`].
+    pub language: u32,
+    /// Proficiency.
+    pub level: Level,
+}
+
+/// Local working hours: minutes after midnight and a weekday mask
+/// (bit 0 = Monday … bit 6 = Sunday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Hours {
+    /// Start, minutes after local midnight.
+    pub start_min: u16,
+    /// End, minutes after local midnight; greater than `start_min`.
+    pub end_min: u16,
+    /// Working days, bit 0 = Monday.
+    pub days: u8,
+}
+
+impl Default for Hours {
+    fn default() -> Self {
+        Hours {
+            start_min: 9 * 60,
+            end_min: 18 * 60,
+            days: 0b001_1111,
+        }
+    }
+}
+
+/// Where and when a person works: the key of the overlap table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Schedule {
+    /// IANA time zone.
+    pub tz: Tz,
+    /// Local working hours.
+    pub hours: Hours,
+}
+
+/// What mentors and mentees share.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Caller's id.
+    pub id: String,
+    /// Display name (output only; never logged).
+    pub name: String,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country: String,
+    /// Interned organisation, `None` when empty.
+    pub organization: Option<u32>,
+    /// Languages, sorted by language index, one entry per language.
+    pub languages: Vec<Skill>,
+    /// Index into [`Problem::schedules`].
+    pub schedule: u32,
+    /// Interned sectors, sorted, unique.
+    pub sectors: Vec<u32>,
+    /// Interned topics, sorted, unique.
+    pub topics: Vec<u32>,
+}
+
+/// A mentor.
+#[derive(Debug, Clone)]
+pub struct Mentor {
+    /// Profile.
+    pub profile: Profile,
+    /// Maximum bilateral mentees.
+    pub capacity: u32,
+    /// Minimum bilateral mentees (hard).
+    pub min_mentees: u32,
+}
+
+/// A mentee.
+#[derive(Debug, Clone)]
+pub struct Mentee {
+    /// Profile.
+    pub profile: Profile,
+    /// Preferred mentors, most preferred first.
+    pub preferred: Vec<MentorIdx>,
+    /// Excluded mentors (hard).
+    pub excluded: Vec<MentorIdx>,
+}
+
+/// Scoring criteria, in response order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Criterion {
+    /// Mentor's sectors cover the mentee's.
+    Sector,
+    /// Mentee's needs covered by the mentor's expertise.
+    Topics,
+    /// Level of the best shared language.
+    Language,
+    /// Weekly working-hour overlap.
+    TimeZone,
+    /// Mentee's preference rank.
+    Preference,
+    /// Different countries.
+    DifferentCountry,
+    /// Caller-supplied affinity.
+    Affinity,
+}
+
+impl Criterion {
+    /// All criteria in response order.
+    pub const ALL: [Criterion; 7] = [
+        Criterion::Sector,
+        Criterion::Topics,
+        Criterion::Language,
+        Criterion::TimeZone,
+        Criterion::Preference,
+        Criterion::DifferentCountry,
+        Criterion::Affinity,
+    ];
+}
+
+/// Weights in points per criterion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Sector match. Default 25.
+    pub sector: f64,
+    /// Topic overlap. Default 30.
+    pub topics: f64,
+    /// Language level. Default 15.
+    pub language: f64,
+    /// Time-zone overlap. Default 15.
+    pub time_zone: f64,
+    /// Preference rank. Default 10.
+    pub preference: f64,
+    /// Different countries. Default 5.
+    pub different_country: f64,
+    /// Affinity multiplier. Default 0, or 20 when affinities are given.
+    pub affinity: f64,
+}
+
+impl Weights {
+    /// Default weights (affinity 0).
+    pub const DEFAULT: Weights = Weights {
+        sector: 25.0,
+        topics: 30.0,
+        language: 15.0,
+        time_zone: 15.0,
+        preference: 10.0,
+        different_country: 5.0,
+        affinity: 0.0,
+    };
+    /// Default affinity weight when the request carries affinities.
+    pub const DEFAULT_AFFINITY: f64 = 20.0;
+
+    /// The weight of one criterion.
+    pub fn get(&self, c: Criterion) -> f64 {
+        match c {
+            Criterion::Sector => self.sector,
+            Criterion::Topics => self.topics,
+            Criterion::Language => self.language,
+            Criterion::TimeZone => self.time_zone,
+            Criterion::Preference => self.preference,
+            Criterion::DifferentCountry => self.different_country,
+            Criterion::Affinity => self.affinity,
+        }
+    }
+}
+
+/// How pairs are scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoringMode {
+    /// Weighted criteria plus weighted affinities.
+    Weighted,
+    /// The score is the explicit affinity (0 when none).
+    AffinityOnly,
+}
+
+/// What the matching optimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objective {
+    /// Maximise matched mentees, then total score.
+    CoverageThenScore,
+    /// Maximise matched mentees, then the lowest non-pinned pair score, then total score.
+    Fair,
+    /// Maximise total score, then matched mentees.
+    Score,
+}
+
+/// Which engine to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// Let the service choose.
+    Auto,
+    /// Min-cost flow.
+    Flow,
+    /// MILP through good_lp.
+    Milp,
+}
+
+/// Hard rules that exclude a pair, in evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HardRule {
+    /// Forbidden by policy or excluded by the mentee.
+    Forbidden,
+    /// Same organisation.
+    SameOrganization,
+    /// Same country while cross-border is required.
+    CrossBorder,
+    /// No shared language at the minimum level.
+    Language,
+    /// Weekly overlap below the minimum.
+    Overlap,
+    /// Score below the minimum pair score.
+    MinScore,
+    /// Mentor capacity is zero.
+    NoCapacity,
+}
+
+impl HardRule {
+    /// All rules, in evaluation order.
+    pub const ALL: [HardRule; 7] = [
+        HardRule::Forbidden,
+        HardRule::SameOrganization,
+        HardRule::CrossBorder,
+        HardRule::Language,
+        HardRule::Overlap,
+        HardRule::MinScore,
+        HardRule::NoCapacity,
+    ];
+}
+
+/// Programme rules with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// First day of the programme.
+    pub start: NaiveDate,
+    /// Last day of the programme (inclusive).
+    pub end: NaiveDate,
+    /// Minimum shared language level.
+    pub min_level: Level,
+    /// Minimum overlap in the worst full week, in minutes.
+    pub min_weekly_overlap_min: u32,
+    /// Mentor and mentee must be from different countries.
+    pub require_cross_border: bool,
+    /// Allow same-organisation pairs.
+    pub allow_same_organization: bool,
+    /// Forbidden (mentor, mentee) pairs.
+    pub forbidden: Vec<(MentorIdx, MenteeIdx)>,
+    /// Pinned (mentor, mentee) pairs, in request order.
+    pub pinned: Vec<(MentorIdx, MenteeIdx)>,
+    /// Minimum pair score, milli-points.
+    pub min_pair_score: Option<Milli>,
+    /// Criterion weights.
+    pub weights: Weights,
+    /// Scoring mode.
+    pub scoring_mode: ScoringMode,
+    /// Weekly overlap for a full time-zone criterion, in minutes (> 0).
+    pub overlap_target_min: u32,
+    /// Objective.
+    pub objective: Objective,
+    /// Engine.
+    pub engine: EngineChoice,
+    /// Requested time limit, if any.
+    pub time_limit: Option<Duration>,
+}
+
+/// Interned strings, in first-seen order.
+#[derive(Debug, Clone, Default)]
+pub struct Vocab {
+    /// ISO 639-1 codes.
+    pub languages: Vec<String>,
+    /// Sectors (lower case).
+    pub sectors: Vec<String>,
+    /// Topics (lower case).
+    pub topics: Vec<String>,
+    /// Organisations (lower case, trimmed).
+    pub organizations: Vec<String>,
+}
+
+/// A validated matching problem.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// Caller's request id.
+    pub request_id: String,
+    /// Mentors in request order.
+    pub mentors: Vec<Mentor>,
+    /// Mentees in request order.
+    pub mentees: Vec<Mentee>,
+    /// Distinct schedules referenced by profiles.
+    pub schedules: Vec<Schedule>,
+    /// Programme rules.
+    pub policy: Policy,
+    /// Explicit affinities by (mentor, mentee).
+    pub affinities: BTreeMap<(MentorIdx, MenteeIdx), f64>,
+    /// Interned strings.
+    pub vocab: Vocab,
+    /// Report timings in the outcome.
+    pub include_timings: bool,
+}
+
+/// Status of a solve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Proven optimal.
+    Optimal,
+    /// Valid but not proven optimal.
+    Feasible,
+    /// Hard rules cannot be met.
+    Infeasible,
+}
+
+/// Engine that produced a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineUsed {
+    /// Min-cost flow.
+    Flow,
+    /// MILP.
+    Milp,
+}

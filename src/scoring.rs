@@ -1,0 +1,301 @@
+//! Hard rules and the scoring model.
+//!
+//! A pair is *feasible* when it passes every hard rule. Its score is the sum
+//! over criteria of `round(weight × value × 1000)` milli-points, so the
+//! breakdown terms add up exactly to the score that the engines optimise.
+//!
+//! | criterion         | value in \[0, 1\]                                             |
+//! |-------------------|-----------------------------------------------------------------|
+//! | sector            | share of the mentee's sectors that the mentor has (0 if none)  |
+//! | topics            | share of the mentee's topics in the mentor's topics (0 if none) |
+//! | language          | best shared level, min of both, as level/7 (native = 1)         |
+//! | time zone         | worst-week overlap / target overlap, capped at 1                |
+//! | preference        | (k − r) / k for the mentor ranked r (0-based) of k; else 0      |
+//! | different country | 1 if countries differ                                           |
+//! | affinity          | the caller's value (may be negative), 0 when absent             |
+//!
+//! In affinity-only mode the score is the affinity alone, weight 1.
+
+use crate::model::{
+    to_milli, Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Problem, ScoringMode,
+};
+use crate::overlap::{Overlap, OverlapTable, Period};
+
+/// One criterion's contribution to a pair's score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// Criterion.
+    pub criterion: Criterion,
+    /// Criterion value (in \[0, 1\], or the affinity).
+    pub value: f64,
+    /// Weight applied.
+    pub weight: f64,
+    /// `round(weight × value × 1000)`.
+    pub milli: Milli,
+}
+
+/// A feasible pair, fully explained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairDetail {
+    /// Score, milli-points: the sum of `terms`.
+    pub score: Milli,
+    /// Terms for criteria with a non-zero weight, in criterion order.
+    pub terms: Vec<Term>,
+    /// Languages both speak at the minimum level: (language, mentor level, mentee level), best first.
+    pub shared_languages: Vec<(u32, Level, Level)>,
+    /// Working-hour overlap.
+    pub overlap: Overlap,
+    /// Preference rank (0-based) of the mentor for the mentee, if ranked.
+    pub preference_rank: Option<usize>,
+    /// Shared sectors (interned).
+    pub shared_sectors: Vec<u32>,
+    /// Shared topics (interned).
+    pub shared_topics: Vec<u32>,
+}
+
+/// Evaluates pairs of a problem. Cheap to query once built.
+#[derive(Debug)]
+pub struct Scorer<'p> {
+    problem: &'p Problem,
+    overlap: OverlapTable,
+    /// Per mentee: forbidden mentors (policy + exclusions), sorted.
+    forbidden: Vec<Vec<u32>>,
+    /// Per mentee: (mentor, affinity), sorted by mentor.
+    affinity: Vec<Vec<(u32, f64)>>,
+}
+
+impl<'p> Scorer<'p> {
+    /// Prepares the overlap table and per-mentee lookups.
+    pub fn new(problem: &'p Problem) -> Self {
+        let n_sched = problem.schedules.len();
+        let mut mentor_used = vec![false; n_sched];
+        let mut mentee_used = vec![false; n_sched];
+        for m in &problem.mentors {
+            mentor_used[m.profile.schedule as usize] = true;
+        }
+        for e in &problem.mentees {
+            mentee_used[e.profile.schedule as usize] = true;
+        }
+        let period = Period::new(problem.policy.start, problem.policy.end);
+        let overlap = OverlapTable::new(&problem.schedules, &mentor_used, &mentee_used, &period);
+
+        let mut forbidden: Vec<Vec<u32>> = problem
+            .mentees
+            .iter()
+            .map(|e| e.excluded.iter().map(|&m| m as u32).collect())
+            .collect();
+        for &(m, e) in &problem.policy.forbidden {
+            forbidden[e].push(m as u32);
+        }
+        for f in &mut forbidden {
+            f.sort_unstable();
+            f.dedup();
+        }
+        let mut affinity: Vec<Vec<(u32, f64)>> = vec![Vec::new(); problem.mentees.len()];
+        for (&(m, e), &v) in &problem.affinities {
+            affinity[e].push((m as u32, v));
+        }
+        for a in &mut affinity {
+            a.sort_by_key(|&(m, _)| m);
+        }
+        Scorer {
+            problem,
+            overlap,
+            forbidden,
+            affinity,
+        }
+    }
+
+    /// The problem being scored.
+    pub fn problem(&self) -> &'p Problem {
+        self.problem
+    }
+
+    /// Score of a feasible pair, or the first hard rule it breaks (in
+    /// [`HardRule::ALL`] order). The hot path: no allocation.
+    pub fn evaluate(&self, m: MentorIdx, e: MenteeIdx) -> Result<Milli, HardRule> {
+        if let Some(rule) = self.pre_score_rule(m, e) {
+            return Err(rule);
+        }
+        let score = self.terms(m, e, |_| {});
+        match self.problem.policy.min_pair_score {
+            Some(min) if score < min => Err(HardRule::MinScore),
+            _ => Ok(score),
+        }
+    }
+
+    /// Every hard rule the pair breaks, in [`HardRule::ALL`] order.
+    pub fn violations(&self, m: MentorIdx, e: MenteeIdx) -> Vec<HardRule> {
+        let mut out: Vec<HardRule> = HardRule::ALL
+            .into_iter()
+            .filter(|&r| r != HardRule::MinScore && self.breaks(r, m, e))
+            .collect();
+        if let Some(min) = self.problem.policy.min_pair_score {
+            if self.terms(m, e, |_| {}) < min {
+                out.push(HardRule::MinScore);
+                out.sort();
+            }
+        }
+        out
+    }
+
+    /// Full explanation of a pair (feasible or not: pins are explained too).
+    pub fn explain(&self, m: MentorIdx, e: MenteeIdx) -> PairDetail {
+        let mut terms = Vec::with_capacity(Criterion::ALL.len());
+        let score = self.terms(m, e, |t| terms.push(t));
+        let (mp, ep) = (
+            &self.problem.mentors[m].profile,
+            &self.problem.mentees[e].profile,
+        );
+        let min_level = self.problem.policy.min_level;
+        let mut shared_languages: Vec<(u32, Level, Level)> = shared(&mp.languages, &ep.languages)
+            .filter(|&(_, a, b)| a >= min_level && b >= min_level)
+            .collect();
+        shared_languages.sort_by_key(|&(l, a, b)| (std::cmp::Reverse(a.min(b)), l));
+        PairDetail {
+            score,
+            terms,
+            shared_languages,
+            overlap: self.overlap.get(mp.schedule, ep.schedule),
+            preference_rank: self.problem.mentees[e]
+                .preferred
+                .iter()
+                .position(|&p| p == m),
+            shared_sectors: intersect(&mp.sectors, &ep.sectors).collect(),
+            shared_topics: intersect(&mp.topics, &ep.topics).collect(),
+        }
+    }
+
+    /// Overlap between a mentor and a mentee.
+    pub fn overlap(&self, m: MentorIdx, e: MenteeIdx) -> Overlap {
+        let (mp, ep) = (
+            &self.problem.mentors[m].profile,
+            &self.problem.mentees[e].profile,
+        );
+        self.overlap.get(mp.schedule, ep.schedule)
+    }
+
+    /// Best level at which the pair shares a language, if any.
+    pub fn best_shared_level(&self, m: MentorIdx, e: MenteeIdx) -> Option<Level> {
+        let (mp, ep) = (
+            &self.problem.mentors[m].profile,
+            &self.problem.mentees[e].profile,
+        );
+        shared(&mp.languages, &ep.languages)
+            .map(|(_, a, b)| a.min(b))
+            .max()
+    }
+
+    fn pre_score_rule(&self, m: MentorIdx, e: MenteeIdx) -> Option<HardRule> {
+        HardRule::ALL
+            .into_iter()
+            .find(|&r| r != HardRule::MinScore && self.breaks(r, m, e))
+    }
+
+    /// Whether the pair breaks `rule` (MinScore is not decided here).
+    fn breaks(&self, rule: HardRule, m: MentorIdx, e: MenteeIdx) -> bool {
+        let p = self.problem;
+        let (mentor, mp, ep) = (&p.mentors[m], &p.mentors[m].profile, &p.mentees[e].profile);
+        match rule {
+            HardRule::Forbidden => self.forbidden[e].binary_search(&(m as u32)).is_ok(),
+            HardRule::SameOrganization => {
+                !p.policy.allow_same_organization
+                    && mp.organization.is_some()
+                    && mp.organization == ep.organization
+            }
+            HardRule::CrossBorder => p.policy.require_cross_border && mp.country == ep.country,
+            HardRule::Language => self
+                .best_shared_level(m, e)
+                .is_none_or(|l| l < p.policy.min_level),
+            HardRule::Overlap => {
+                self.overlap.get(mp.schedule, ep.schedule).min_week_min
+                    < p.policy.min_weekly_overlap_min
+            }
+            HardRule::MinScore => false,
+            HardRule::NoCapacity => mentor.capacity == 0,
+        }
+    }
+
+    /// Computes the terms, calls `sink` for each term with a non-zero
+    /// weight, and returns the score. The single definition of the score.
+    fn terms(&self, m: MentorIdx, e: MenteeIdx, mut sink: impl FnMut(Term)) -> Milli {
+        let p = self.problem;
+        let affinity = self.affinity[e]
+            .binary_search_by_key(&(m as u32), |&(k, _)| k)
+            .map_or(0.0, |i| self.affinity[e][i].1);
+        let mut total = 0;
+        let mut emit = |criterion: Criterion, weight: f64, value: f64| {
+            if weight != 0.0 {
+                let milli = to_milli(weight * value);
+                total += milli;
+                sink(Term {
+                    criterion,
+                    value,
+                    weight,
+                    milli,
+                });
+            }
+        };
+        if p.policy.scoring_mode == ScoringMode::AffinityOnly {
+            emit(Criterion::Affinity, 1.0, affinity);
+            return total;
+        }
+        let w = &p.policy.weights;
+        let (mp, ep) = (&p.mentors[m].profile, &p.mentees[e].profile);
+        let share = |mine: &[u32], theirs: &[u32]| {
+            if theirs.is_empty() {
+                0.0
+            } else {
+                intersect(mine, theirs).count() as f64 / theirs.len() as f64
+            }
+        };
+        emit(Criterion::Sector, w.sector, share(&mp.sectors, &ep.sectors));
+        emit(Criterion::Topics, w.topics, share(&mp.topics, &ep.topics));
+        let level = self.best_shared_level(m, e).map_or(0.0, Level::value);
+        emit(Criterion::Language, w.language, level);
+        let o = self.overlap.get(mp.schedule, ep.schedule);
+        let tz = (f64::from(o.min_week_min) / f64::from(p.policy.overlap_target_min)).min(1.0);
+        emit(Criterion::TimeZone, w.time_zone, tz);
+        let pref = &p.mentees[e].preferred;
+        let rank = pref
+            .iter()
+            .position(|&x| x == m)
+            .map_or(0.0, |r| (pref.len() - r) as f64 / pref.len() as f64);
+        emit(Criterion::Preference, w.preference, rank);
+        let differ = if mp.country != ep.country { 1.0 } else { 0.0 };
+        emit(Criterion::DifferentCountry, w.different_country, differ);
+        emit(Criterion::Affinity, w.affinity, affinity);
+        total
+    }
+}
+
+/// Languages both know: (language, level of `a`, level of `b`). Inputs sorted by language.
+fn shared<'a>(
+    a: &'a [crate::model::Skill],
+    b: &'a [crate::model::Skill],
+) -> impl Iterator<Item = (u32, Level, Level)> + 'a {
+    a.iter().filter_map(move |x| {
+        b.iter()
+            .find(|y| y.language == x.language)
+            .map(|y| (x.language, x.level, y.level))
+    })
+}
+
+/// Elements of two sorted slices in both.
+fn intersect<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    return Some(a[i - 1]);
+                }
+            }
+        }
+        None
+    })
+}

@@ -1,0 +1,196 @@
+//! The gRPC service: `mentormatch.v1.MatchingService`, plus the standard
+//! health service and server reflection (so `grpcurl` works untouched).
+//!
+//! Requests are solved on the blocking pool, at most `max_concurrent` at a
+//! time; the gRPC deadline (`grpc-timeout`) and the server's time limit
+//! both bound the solve. Logs carry request ids and counts, never names or
+//! profile text.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tracing::Instrument;
+
+use crate::convert::Limits;
+use crate::error::Error;
+use crate::matching::SolveOptions;
+use crate::pb;
+use crate::pb::matching_service_server::{MatchingService, MatchingServiceServer};
+
+/// Server settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerConfig {
+    /// Request size limits.
+    pub limits: Limits,
+    /// Longest solve allowed, whatever the request asks.
+    pub max_time: Duration,
+    /// Largest encoded request or response, in bytes.
+    pub max_message_bytes: usize,
+    /// Solves running at once; further requests wait.
+    pub max_concurrent: usize,
+    /// Threads used by one solve to score pairs.
+    pub threads_per_solve: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ServerConfig {
+            limits: Limits::default(),
+            max_time: Duration::from_secs(30),
+            max_message_bytes: 256 * 1024 * 1024,
+            max_concurrent: cores,
+            threads_per_solve: cores,
+        }
+    }
+}
+
+/// The matching service.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    config: ServerConfig,
+    permits: Arc<Semaphore>,
+}
+
+impl Matcher {
+    /// A service with the given settings.
+    pub fn new(config: ServerConfig) -> Self {
+        Matcher {
+            config,
+            permits: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
+        }
+    }
+}
+
+/// Maps a library error to a gRPC status; invalid input carries
+/// `google.rpc.BadRequest` field violations.
+pub fn status_from_error(e: &Error) -> Status {
+    match e {
+        Error::InvalidArgument(v) => {
+            let violations: Vec<tonic_types::FieldViolation> = v
+                .iter()
+                .map(|f| tonic_types::FieldViolation::new(f.field.clone(), f.description.clone()))
+                .collect();
+            Status::with_error_details(
+                Code::InvalidArgument,
+                e.to_string(),
+                ErrorDetails::with_bad_request(violations),
+            )
+        }
+        Error::TimeLimit(_) => Status::deadline_exceeded(e.to_string()),
+        Error::Solver(_) => Status::internal(e.to_string()),
+    }
+}
+
+/// Parses a `grpc-timeout` header value ("100m", "5S", …).
+fn grpc_timeout(v: &str) -> Option<Duration> {
+    let (digits, unit) = v.split_at(v.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.checked_mul(3600)?),
+        "M" => Duration::from_secs(n.checked_mul(60)?),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+#[tonic::async_trait]
+impl MatchingService for Matcher {
+    async fn solve(
+        &self,
+        request: Request<pb::SolveRequest>,
+    ) -> Result<Response<pb::SolveResponse>, Status> {
+        let start = Instant::now();
+        let deadline = request
+            .metadata()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(grpc_timeout)
+            .and_then(|d| start.checked_add(d));
+        let req = request.into_inner();
+        let span = tracing::info_span!("solve", request_id = %req.request_id);
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Status::unavailable("server shutting down"))?;
+        let limits = self.config.limits;
+        let opts = SolveOptions {
+            max_time: self.config.max_time,
+            deadline,
+            threads: self.config.threads_per_solve.max(1),
+        };
+        let result = tokio::task::spawn_blocking(move || {
+            let _g = span.enter();
+            crate::api::solve(&req, &limits, &opts)
+        })
+        .instrument(tracing::Span::current())
+        .await
+        .map_err(|e| Status::internal(format!("solve task failed: {e}")))?;
+        match result {
+            Ok(resp) => Ok(Response::new(resp)),
+            Err(e) => {
+                tracing::warn!(error_kind = error_kind(&e), "request rejected");
+                Err(status_from_error(&e))
+            }
+        }
+    }
+}
+
+fn error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::InvalidArgument(_) => "invalid_argument",
+        Error::TimeLimit(_) => "time_limit",
+        Error::Solver(_) => "solver",
+    }
+}
+
+/// Serves the matching, health and reflection services on `listener` until
+/// `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<MatchingServiceServer<Matcher>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let matcher = MatchingServiceServer::new(Matcher::new(config))
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes);
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(matcher)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grpc_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn parses_grpc_timeouts() {
+        assert_eq!(grpc_timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(grpc_timeout("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(grpc_timeout("x"), None);
+        assert_eq!(grpc_timeout(""), None);
+    }
+}

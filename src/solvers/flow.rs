@@ -1,0 +1,517 @@
+//! Min-cost flow engine: successive shortest paths with Johnson potentials.
+//!
+//! # Network
+//! Nodes: every mentee `e`, every mentor `j`, a node `U` ("unmatched") and
+//! a sink `T`. Every mentee supplies one unit; `T` absorbs them all.
+//! - `e → j` for each feasible pair, capacity 1, cost `c(e, j)`;
+//! - `e → U`, capacity 1, cost `c_U` (the price of leaving `e` unmatched);
+//! - `j → T` twice: `min_j` units at cost `−H` and `cap_j − min_j` units at 0;
+//! - `U → T`, unbounded, cost 0.
+//!
+//! # Costs (integers; scores `s` in milli-points)
+//! - coverage then score: `c = s_max − s`, `c_U = n·(s_max − s_min) + 1`, so one
+//!   more matched mentee outweighs any change of total score;
+//! - score then coverage: `c = (s⁺ − s)(n + 1)`, `c_U = s⁺(n + 1) + 1` with
+//!   `s⁺ = max(s_max, 0)`: total score first, then one unit per unmatched;
+//! - `H = n·max(c) + 1` makes every minimum place outweigh everything else,
+//!   so the optimum meets all minimums whenever any assignment does.
+//!
+//! # Algorithm
+//! Each mentee in turn sends its unit along a shortest path in the residual
+//! network (Dijkstra on reduced costs, stopping as soon as `T` is settled),
+//! and the potentials of settled nodes are updated so that reduced costs
+//! stay non-negative. Successive shortest paths from any supply node keep
+//! the flow optimal for the supplies sent so far, so once every mentee has
+//! sent its unit the flow is a min-cost flow: an optimal assignment.
+//!
+//! Fair mode: the maximum coverage `k` is computed with costs that count
+//! only coverage; a binary search over the distinct scores finds the largest
+//! threshold `t` at which coverage `k` (and every minimum) is still reached,
+//! and the coverage-then-score optimum over arcs scoring `≥ t` is returned.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::{Assignment, Deadline, Engine, Instance, SolveError};
+use crate::model::{Milli, Objective};
+
+/// The min-cost flow engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlowEngine;
+
+impl Engine for FlowEngine {
+    fn solve(
+        &self,
+        inst: &Instance,
+        objective: Objective,
+        deadline: Deadline,
+    ) -> Result<Assignment, SolveError> {
+        match objective {
+            Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, deadline),
+            Objective::Score => run(inst, Costs::ScoreThenCoverage, deadline),
+            Objective::Fair => fair(inst, deadline),
+        }
+    }
+}
+
+/// Cost models of the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Costs {
+    CoverageThenScore,
+    ScoreThenCoverage,
+    /// Coverage only (every pair costs 0).
+    Coverage,
+}
+
+fn fair(inst: &Instance, deadline: Deadline) -> Result<Assignment, SolveError> {
+    let k = matched(&run(inst, Costs::Coverage, deadline)?);
+    let mut levels: Vec<Milli> = inst.score.clone();
+    levels.sort_unstable();
+    levels.dedup();
+    if k == 0 || levels.is_empty() {
+        return run(inst, Costs::CoverageThenScore, deadline);
+    }
+    // Invariant: threshold levels[lo] reaches coverage k; levels[hi + 1..] do not.
+    let (mut lo, mut hi) = (0usize, levels.len() - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        let (sub, _) = inst.with_threshold(levels[mid]);
+        match run(&sub, Costs::Coverage, deadline) {
+            Ok(a) if matched(&a) == k => lo = mid,
+            Ok(_) | Err(SolveError::MinimumsUnmet { .. }) => hi = mid - 1,
+            Err(e) => return Err(e),
+        }
+    }
+    let (sub, kept) = inst.with_threshold(levels[lo]);
+    let a = run(&sub, Costs::CoverageThenScore, deadline)?;
+    Ok(Assignment {
+        arc: a.arc.iter().map(|x| x.map(|a| kept[a as usize])).collect(),
+        optimal: true,
+    })
+}
+
+fn matched(a: &Assignment) -> usize {
+    a.arc.iter().filter(|x| x.is_some()).count()
+}
+
+/// The network solved for an objective, spelled out: node ids are mentees
+/// `0..n`, mentors `n..n+m`, then `U`, then `T`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkDescription {
+    /// Number of nodes.
+    pub nodes: u32,
+    /// (node, supply); `T` has the negative total.
+    pub supplies: Vec<(u32, i64)>,
+    /// (from, to, capacity, cost).
+    pub arcs: Vec<(u32, u32, i64, i64)>,
+}
+
+fn costs_for(objective: Objective) -> Costs {
+    match objective {
+        Objective::Score => Costs::ScoreThenCoverage,
+        Objective::CoverageThenScore | Objective::Fair => Costs::CoverageThenScore,
+    }
+}
+
+/// The network of `inst` under `objective` (fair: its coverage-then-score
+/// network over all arcs). Empty if costs would overflow.
+pub fn network(inst: &Instance, objective: Objective) -> NetworkDescription {
+    let Ok(net) = Network::new(inst, costs_for(objective)) else {
+        return NetworkDescription::default();
+    };
+    let n_e = net.n_e;
+    let mut d = NetworkDescription {
+        nodes: net.node_t + 1,
+        ..NetworkDescription::default()
+    };
+    for e in 0..n_e {
+        d.supplies.push((e, 1));
+    }
+    d.supplies.push((net.node_t, -i64::from(n_e)));
+    for e in 0..n_e as usize {
+        for a in inst.arcs(e) {
+            d.arcs
+                .push((e as u32, n_e + inst.mentor[a], 1, net.cost[a]));
+        }
+        d.arcs.push((e as u32, net.node_u, 1, net.cost_u));
+    }
+    for j in 0..inst.mentors() {
+        let (cap, min) = (i64::from(inst.capacity[j]), i64::from(inst.minimum[j]));
+        let node = n_e + j as u32;
+        if min > 0 {
+            d.arcs.push((node, net.node_t, min, -net.h));
+        }
+        if cap > min {
+            d.arcs.push((node, net.node_t, cap - min, 0));
+        }
+    }
+    d.arcs.push((net.node_u, net.node_t, i64::from(n_e), 0));
+    d
+}
+
+/// The optimal cost of [`network`]`(inst, objective)` found by this engine,
+/// `None` if it cannot be solved (deadline, overflow).
+pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Option<i64> {
+    let net = Network::new(inst, costs_for(objective)).ok()?;
+    let a = run(inst, costs_for(objective), deadline).ok()?;
+    let mut cost = 0i64;
+    for arc in &a.arc {
+        cost += arc.map_or(net.cost_u, |x| net.cost[x as usize]);
+    }
+    for j in 0..inst.mentors() {
+        let load = a
+            .arc
+            .iter()
+            .flatten()
+            .filter(|&&x| inst.mentor[x as usize] as usize == j)
+            .count();
+        cost -= net.h * (load as i64).min(i64::from(inst.minimum[j]));
+    }
+    Some(cost)
+}
+
+const NONE: u32 = u32::MAX;
+const TO_U: u32 = u32::MAX - 1;
+
+/// Residual network state and Dijkstra scratch space.
+struct Network<'a> {
+    inst: &'a Instance,
+    cost: Vec<i64>,
+    cost_u: i64,
+    h: i64,
+    n_e: u32,
+    node_u: u32,
+    node_t: u32,
+    /// Potentials per node.
+    pot: Vec<i64>,
+    /// Per mentee: arc used, `TO_U`, or `NONE` (not yet sent).
+    assign: Vec<u32>,
+    /// Per mentor, then `U` last: mentees assigned.
+    members: Vec<Vec<u32>>,
+    dist: Vec<i64>,
+    seen: Vec<u32>,
+    settled: Vec<u32>,
+    epoch: u32,
+    pred: Vec<u32>,
+    pred_arc: Vec<u32>,
+    heap: BinaryHeap<Reverse<(i64, u32)>>,
+    settled_list: Vec<u32>,
+}
+
+fn run(inst: &Instance, costs: Costs, deadline: Deadline) -> Result<Assignment, SolveError> {
+    let mut net = Network::new(inst, costs)?;
+    for e in 0..net.n_e {
+        if e.is_multiple_of(256) && deadline.passed() {
+            return Err(SolveError::Deadline);
+        }
+        net.send(e);
+    }
+    let short: Vec<(u32, u32)> = (0..inst.mentors())
+        .filter(|&j| (net.members[j].len() as u32) < inst.minimum[j])
+        .map(|j| (j as u32, net.members[j].len() as u32))
+        .collect();
+    if !short.is_empty() {
+        return Err(SolveError::MinimumsUnmet { short });
+    }
+    Ok(Assignment {
+        arc: net
+            .assign
+            .iter()
+            .map(|&a| (a != TO_U && a != NONE).then_some(a))
+            .collect(),
+        optimal: true,
+    })
+}
+
+fn overflow() -> SolveError {
+    SolveError::Backend("scores too large for exact integer costs".into())
+}
+
+impl<'a> Network<'a> {
+    fn new(inst: &'a Instance, costs: Costs) -> Result<Self, SolveError> {
+        let n = inst.mentees() as i64;
+        let s_max = inst.score.iter().copied().max().unwrap_or(0);
+        let s_min = inst.score.iter().copied().min().unwrap_or(0);
+        let (cost, cost_u): (Vec<i64>, i64) = match costs {
+            Costs::CoverageThenScore => {
+                let range = s_max.checked_sub(s_min).ok_or_else(overflow)?;
+                let cu = n.checked_mul(range).and_then(|x| x.checked_add(1));
+                (
+                    inst.score.iter().map(|&s| s_max - s).collect(),
+                    cu.ok_or_else(overflow)?,
+                )
+            }
+            Costs::ScoreThenCoverage => {
+                let top = s_max.max(0);
+                let cost = inst
+                    .score
+                    .iter()
+                    .map(|&s| top.checked_sub(s).and_then(|d| d.checked_mul(n + 1)))
+                    .collect::<Option<Vec<i64>>>()
+                    .ok_or_else(overflow)?;
+                let cu = top.checked_mul(n + 1).and_then(|x| x.checked_add(1));
+                (cost, cu.ok_or_else(overflow)?)
+            }
+            Costs::Coverage => (vec![0; inst.score.len()], 1),
+        };
+        let max_c = cost.iter().copied().max().unwrap_or(0).max(cost_u);
+        let h = if inst.minimum.iter().any(|&m| m > 0) {
+            n.checked_mul(max_c)
+                .and_then(|x| x.checked_add(1))
+                .filter(|&h| h <= i64::MAX / 8)
+                .ok_or_else(overflow)?
+        } else {
+            0
+        };
+        let n_e = inst.mentees() as u32;
+        let n_m = inst.mentors() as u32;
+        let nodes = (n_e + n_m + 2) as usize;
+        let mut pot = vec![0i64; nodes];
+        // Reduced costs start non-negative: j → T at −H is tight.
+        pot[nodes - 1] = -h;
+        Ok(Network {
+            inst,
+            cost,
+            cost_u,
+            h,
+            n_e,
+            node_u: n_e + n_m,
+            node_t: n_e + n_m + 1,
+            pot,
+            assign: vec![NONE; n_e as usize],
+            members: vec![Vec::new(); n_m as usize + 1],
+            dist: vec![0; nodes],
+            seen: vec![0; nodes],
+            settled: vec![0; nodes],
+            epoch: 0,
+            pred: vec![NONE; nodes],
+            pred_arc: vec![NONE; nodes],
+            heap: BinaryHeap::new(),
+            settled_list: Vec::new(),
+        })
+    }
+
+    /// Index in `members` of a mentor node or `U`.
+    fn slot(&self, node: u32) -> usize {
+        (node - self.n_e) as usize
+    }
+
+    fn relax(&mut self, v: u32, d: i64, from: u32, arc: u32) {
+        let vi = v as usize;
+        if self.settled[vi] == self.epoch {
+            return;
+        }
+        if self.seen[vi] != self.epoch || d < self.dist[vi] {
+            self.seen[vi] = self.epoch;
+            self.dist[vi] = d;
+            self.pred[vi] = from;
+            self.pred_arc[vi] = arc;
+            self.heap.push(Reverse((d, v)));
+        }
+    }
+
+    /// Sends mentee `s`'s unit along a shortest residual path to `T`.
+    fn send(&mut self, s: u32) {
+        self.epoch += 1;
+        self.heap.clear();
+        self.settled_list.clear();
+        self.seen[s as usize] = self.epoch;
+        self.dist[s as usize] = 0;
+        self.pred[s as usize] = NONE;
+        self.heap.push(Reverse((0, s)));
+        let t = self.node_t;
+        let mut d_t = None;
+        while let Some(Reverse((d, u))) = self.heap.pop() {
+            let ui = u as usize;
+            if self.settled[ui] == self.epoch || d > self.dist[ui] {
+                continue;
+            }
+            self.settled[ui] = self.epoch;
+            self.settled_list.push(u);
+            if u == t {
+                d_t = Some(d);
+                break;
+            }
+            if u < self.n_e {
+                self.scan_mentee(u, d);
+            } else if let Some(rc) = self.scan_mentor_or_u(u, d) {
+                if rc == 0 {
+                    // T is at distance d, the smallest label left: settled.
+                    d_t = Some(d);
+                    break;
+                }
+            }
+        }
+        // T is always reachable through s → U → T.
+        let Some(d_t) = d_t else { return };
+        for &v in &self.settled_list {
+            let vi = v as usize;
+            if self.dist[vi] < d_t {
+                self.pot[vi] += self.dist[vi] - d_t;
+            }
+        }
+        self.augment(s);
+    }
+
+    fn scan_mentee(&mut self, e: u32, d: i64) {
+        let ei = e as usize;
+        let cur = self.assign[ei];
+        let pe = self.pot[ei];
+        for a in self.inst.arcs(ei) {
+            if a as u32 == cur {
+                continue;
+            }
+            let j = self.n_e + self.inst.mentor[a];
+            let rc = self.cost[a] + pe - self.pot[j as usize];
+            debug_assert!(rc >= 0, "negative reduced cost {rc}");
+            self.relax(j, d + rc, e, a as u32);
+        }
+        if cur != TO_U {
+            let u = self.node_u;
+            let rc = self.cost_u + pe - self.pot[u as usize];
+            debug_assert!(rc >= 0);
+            self.relax(u, d + rc, e, TO_U);
+        }
+    }
+
+    /// Scans a mentor (or `U`); returns the reduced cost of its arc to `T`,
+    /// if that arc has residual capacity.
+    fn scan_mentor_or_u(&mut self, u: u32, d: i64) -> Option<i64> {
+        let slot = self.slot(u);
+        let pu = self.pot[u as usize];
+        let t = self.node_t;
+        let sink_cost = if u == self.node_u {
+            Some(0)
+        } else {
+            let load = self.members[slot].len() as u32;
+            if load < self.inst.minimum[slot] {
+                Some(-self.h)
+            } else if load < self.inst.capacity[slot] {
+                Some(0)
+            } else {
+                None
+            }
+        };
+        let mut to_t = None;
+        if let Some(c) = sink_cost {
+            let rc = c + pu - self.pot[t as usize];
+            debug_assert!(rc >= 0);
+            self.relax(t, d + rc, u, NONE);
+            if rc == 0 {
+                return Some(0);
+            }
+            to_t = Some(rc);
+        }
+        for k in 0..self.members[slot].len() {
+            let e = self.members[slot][k];
+            let a = self.assign[e as usize];
+            let c = if a == TO_U {
+                self.cost_u
+            } else {
+                self.cost[a as usize]
+            };
+            let rc = -c + pu - self.pot[e as usize];
+            debug_assert!(rc >= 0);
+            self.relax(e, d + rc, u, NONE);
+        }
+        to_t
+    }
+
+    /// Flips the path found by the last Dijkstra, ending at `T`.
+    fn augment(&mut self, s: u32) {
+        let mut v = self.pred[self.node_t as usize];
+        loop {
+            let e = self.pred[v as usize];
+            let arc = self.pred_arc[v as usize];
+            let old = self.assign[e as usize];
+            self.assign[e as usize] = arc;
+            let slot = self.slot(v);
+            self.members[slot].push(e);
+            if e == s || old == NONE {
+                break;
+            }
+            let old_node = if old == TO_U {
+                self.node_u
+            } else {
+                self.n_e + self.inst.mentor[old as usize]
+            };
+            let old_slot = self.slot(old_node);
+            if let Some(k) = self.members[old_slot].iter().position(|&x| x == e) {
+                self.members[old_slot].swap_remove(k);
+            }
+            v = old_node;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(lists: &[&[(u32, Milli)]], cap: &[u32], min: &[u32]) -> Instance {
+        let lists: Vec<Vec<(u32, Milli)>> = lists.iter().map(|l| l.to_vec()).collect();
+        Instance::from_lists(&lists, cap.to_vec(), min.to_vec())
+    }
+
+    fn solve(i: &Instance, o: Objective) -> Result<Assignment, SolveError> {
+        FlowEngine.solve(i, o, Deadline::NONE)
+    }
+
+    #[test]
+    fn prefers_higher_score_at_equal_coverage() {
+        // Mentee 0 can only take mentor 0 (score 1); mentee 1 only mentor 0 (score 10).
+        let i = inst(&[&[(0, 1)], &[(0, 10)]], &[1], &[0]);
+        let a = solve(&i, Objective::CoverageThenScore).unwrap();
+        assert_eq!(a.arc, vec![None, Some(1)]);
+    }
+
+    #[test]
+    fn coverage_beats_score() {
+        // Mentee 0: mentor 0 (100) or mentor 1 (1); mentee 1: mentor 0 (1).
+        let i = inst(&[&[(0, 100), (1, 1)], &[(0, 1)]], &[1, 1], &[0, 0]);
+        let a = solve(&i, Objective::CoverageThenScore).unwrap();
+        assert_eq!(a.value(&i).matched, 2);
+        assert_eq!(a.value(&i).total, 2);
+        let b = solve(&i, Objective::Score).unwrap();
+        assert_eq!(b.value(&i).total, 100);
+        assert_eq!(b.value(&i).matched, 1);
+    }
+
+    #[test]
+    fn minimum_forces_an_assignment() {
+        // Mentor 1 needs one mentee though mentor 0 scores better for both.
+        let i = inst(&[&[(0, 50), (1, 10)], &[(0, 40)]], &[2, 1], &[0, 1]);
+        let a = solve(&i, Objective::CoverageThenScore).unwrap();
+        assert_eq!(a.mentor(&i, 0), Some(1));
+        assert_eq!(a.mentor(&i, 1), Some(0));
+    }
+
+    #[test]
+    fn unmet_minimum_is_reported() {
+        let i = inst(&[&[(0, 5)]], &[1, 1], &[0, 1]);
+        assert_eq!(
+            solve(&i, Objective::CoverageThenScore),
+            Err(SolveError::MinimumsUnmet {
+                short: vec![(1, 0)]
+            })
+        );
+    }
+
+    #[test]
+    fn fair_raises_the_lowest_pair() {
+        // Total-optimal: (0→0: 10) + (1→1: 1) = 11; fair: (0→1: 5) + (1→0: 5) = 10.
+        let i = inst(&[&[(0, 10), (1, 5)], &[(0, 5), (1, 1)]], &[1, 1], &[0, 0]);
+        let a = solve(&i, Objective::Fair).unwrap();
+        assert_eq!(a.value(&i).min, Some(5));
+        assert_eq!(a.value(&i).total, 10);
+        let b = solve(&i, Objective::CoverageThenScore).unwrap();
+        assert_eq!(b.value(&i).total, 11);
+    }
+
+    #[test]
+    fn empty_instance() {
+        let i = inst(&[&[], &[]], &[], &[]);
+        let a = solve(&i, Objective::Fair).unwrap();
+        assert_eq!(a.arc, vec![None, None]);
+    }
+}

@@ -1,0 +1,191 @@
+//! The engine seam: a bipartite assignment instance in, an assignment out.
+//!
+//! Both engines solve the same [`Instance`] under the same [`Objective`],
+//! exactly, over integer milli-point scores:
+//! - [`flow::FlowEngine`]: successive shortest paths on a min-cost flow
+//!   network (any scale);
+//! - [`milp::MilpEngine`]: a MILP through `good_lp` (independent solver and
+//!   the home of side constraints).
+//!
+//! Hard rules are already applied (an arc exists only for a feasible pair)
+//! and pinned pairs are already removed from the instance.
+
+pub mod flow;
+pub mod milp;
+
+use std::time::{Duration, Instant};
+
+use crate::model::{Milli, Objective};
+
+/// A bipartite assignment instance: mentees on the left, mentors on the
+/// right, arcs for feasible pairs in compressed rows per mentee.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Instance {
+    /// `start[e]..start[e + 1]` are mentee `e`'s arcs; `len = mentees + 1`.
+    pub start: Vec<u32>,
+    /// Mentor of each arc.
+    pub mentor: Vec<u32>,
+    /// Score of each arc, milli-points.
+    pub score: Vec<Milli>,
+    /// Mentor capacities (maximum mentees).
+    pub capacity: Vec<u32>,
+    /// Mentor minimums (at most the capacity).
+    pub minimum: Vec<u32>,
+}
+
+impl Instance {
+    /// Number of mentees.
+    pub fn mentees(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+
+    /// Number of mentors.
+    pub fn mentors(&self) -> usize {
+        self.capacity.len()
+    }
+
+    /// Arc indices of mentee `e`.
+    pub fn arcs(&self, e: usize) -> std::ops::Range<usize> {
+        self.start[e] as usize..self.start[e + 1] as usize
+    }
+
+    /// Builds an instance from per-mentee arc lists `(mentor, score)`.
+    pub fn from_lists(lists: &[Vec<(u32, Milli)>], capacity: Vec<u32>, minimum: Vec<u32>) -> Self {
+        let mut inst = Instance {
+            start: Vec::with_capacity(lists.len() + 1),
+            capacity,
+            minimum,
+            ..Instance::default()
+        };
+        inst.start.push(0);
+        for l in lists {
+            for &(m, s) in l {
+                inst.mentor.push(m);
+                inst.score.push(s);
+            }
+            inst.start.push(inst.mentor.len() as u32);
+        }
+        inst
+    }
+
+    /// The instance restricted to arcs with a score of at least `t`, and
+    /// the original index of each kept arc.
+    pub fn with_threshold(&self, t: Milli) -> (Instance, Vec<u32>) {
+        let mut out = Instance {
+            start: Vec::with_capacity(self.start.len()),
+            capacity: self.capacity.clone(),
+            minimum: self.minimum.clone(),
+            ..Instance::default()
+        };
+        let mut kept = Vec::new();
+        out.start.push(0);
+        for e in 0..self.mentees() {
+            for a in self.arcs(e) {
+                if self.score[a] >= t {
+                    out.mentor.push(self.mentor[a]);
+                    out.score.push(self.score[a]);
+                    kept.push(a as u32);
+                }
+            }
+            out.start.push(out.mentor.len() as u32);
+        }
+        (out, kept)
+    }
+}
+
+/// An assignment: for each mentee, the arc it uses, if matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// `arc[e]` is mentee `e`'s arc index, `None` when unmatched.
+    pub arc: Vec<Option<u32>>,
+    /// Optimality is proven (false only when a MILP stopped at its time limit).
+    pub optimal: bool,
+}
+
+impl Assignment {
+    /// Mentor of mentee `e`, if matched.
+    pub fn mentor(&self, inst: &Instance, e: usize) -> Option<u32> {
+        self.arc[e].map(|a| inst.mentor[a as usize])
+    }
+
+    /// The value of the assignment under the objective's terms.
+    pub fn value(&self, inst: &Instance) -> Value {
+        let scores: Vec<Milli> = self
+            .arc
+            .iter()
+            .flatten()
+            .map(|&a| inst.score[a as usize])
+            .collect();
+        Value {
+            matched: scores.len(),
+            total: scores.iter().sum(),
+            min: scores.iter().copied().min(),
+        }
+    }
+}
+
+/// What an assignment achieves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Value {
+    /// Matched mentees.
+    pub matched: usize,
+    /// Total score.
+    pub total: Milli,
+    /// Lowest pair score.
+    pub min: Option<Milli>,
+}
+
+/// Why an engine returned no assignment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SolveError {
+    /// Mentor minimums cannot all be met. `short` lists, for one assignment
+    /// that meets as many minimum places as possible, the mentors left
+    /// short with the number of mentees they would get.
+    #[error("mentor minimums cannot be met")]
+    MinimumsUnmet {
+        /// (mentor, mentees it would get) for mentors below their minimum.
+        short: Vec<(u32, u32)>,
+    },
+    /// The deadline passed before an assignment was found.
+    #[error("deadline reached")]
+    Deadline,
+    /// The engine failed (numerical trouble, cost overflow).
+    #[error("{0}")]
+    Backend(String),
+}
+
+/// A point in time after which an engine gives up.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(pub Option<Instant>);
+
+impl Deadline {
+    /// No deadline.
+    pub const NONE: Deadline = Deadline(None);
+
+    /// A deadline `d` from now.
+    pub fn after(d: Duration) -> Self {
+        Deadline(Instant::now().checked_add(d))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(&self) -> bool {
+        self.0.is_some_and(|t| Instant::now() >= t)
+    }
+
+    /// Time left, if bounded.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.0.map(|t| t.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// An exact assignment engine.
+pub trait Engine {
+    /// Finds an optimal assignment of `inst` under `objective`, meeting every
+    /// mentor minimum and capacity.
+    fn solve(
+        &self,
+        inst: &Instance,
+        objective: Objective,
+        deadline: Deadline,
+    ) -> Result<Assignment, SolveError>;
+}
