@@ -340,8 +340,22 @@ fn table(r: &pb::SolveResponse) -> String {
         stats.candidate_pairs_feasible, stats.candidate_pairs_total
     ));
     if !r.pairs.is_empty() {
+        let we = r
+            .pairs
+            .iter()
+            .map(|p| p.mentee_id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        let wm = r
+            .pairs
+            .iter()
+            .map(|p| p.mentor_id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
         s.push_str(&format!(
-            "{:<16} {:<16} {:>8}  {:<14} {:>7}  {}\n",
+            "{:<we$} {:<wm$} {:>8}  {:<10} {:>7}  {}\n",
             "mentee", "mentor", "score", "language", "overlap", "why"
         ));
         for p in &r.pairs {
@@ -372,7 +386,7 @@ fn table(r: &pb::SolveResponse) -> String {
                 .collect::<Vec<_>>()
                 .join(", ");
             s.push_str(&format!(
-                "{:<16} {:<16} {:>8.3}  {:<14} {:>6.1}h  {}{}\n",
+                "{:<we$} {:<wm$} {:>8.3}  {:<10} {:>6.1}h  {}{}\n",
                 p.mentee_id,
                 p.mentor_id,
                 p.score,

@@ -1,0 +1,133 @@
+//! The command line: same answer as the gRPC service, clear errors, exit codes.
+
+use std::process::Command;
+
+use mentormatch::pb;
+use mentormatch::service::ServerConfig;
+
+use crate::util::*;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_and_grpc_agree_on_the_example() {
+    let path = repo_path("examples/cmr-2021/request.json");
+    let out = bin()
+        .arg("solve")
+        .arg(&path)
+        .output()
+        .expect("running the CLI");
+    assert!(
+        out.status.success(),
+        "CLI failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_cli: pb::SolveResponse =
+        serde_json::from_slice(&out.stdout).expect("CLI output is a SolveResponse");
+
+    let server = start_server(ServerConfig::default()).await;
+    let mut client = server.client().await;
+    let from_grpc = client
+        .solve(example_request())
+        .await
+        .expect("gRPC solve")
+        .into_inner();
+    server.stop().await;
+    assert_eq!(from_cli, from_grpc);
+    // And the JSON bytes are exactly what the CLI prints for the gRPC answer.
+    let mut json = serde_json::to_string_pretty(&from_grpc).unwrap();
+    json.push('\n');
+    assert_eq!(String::from_utf8_lossy(&out.stdout), json);
+}
+
+#[test]
+fn table_format_lists_pairs() {
+    let path = repo_path("examples/cmr-2021/request.json");
+    let out = bin()
+        .args(["solve", "--format", "table"])
+        .arg(&path)
+        .output()
+        .expect("running the CLI");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("status Optimal"), "{text}");
+    assert!(
+        text.contains("mentee") && text.contains("mentor") && text.contains("score"),
+        "{text}"
+    );
+}
+
+#[test]
+fn invalid_request_exits_2_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut req = small_request();
+    req.mentees[0].profile.as_mut().unwrap().time_zone = "Africa/Atlantis".into();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, serde_json::to_string(&req).unwrap()).unwrap();
+    let out = bin()
+        .arg("solve")
+        .arg(&path)
+        .output()
+        .expect("running the CLI");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mentees[0].profile.time_zone") && err.contains("Africa/Atlantis"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn malformed_json_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, "{\"mentors\": [ {\"capacity\": \"lots\"} ]}").unwrap();
+    let out = bin()
+        .arg("solve")
+        .arg(&path)
+        .output()
+        .expect("running the CLI");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid request"));
+}
+
+#[test]
+fn generate_then_solve() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("synth.json");
+    let g = bin()
+        .args([
+            "generate",
+            "--mentees",
+            "60",
+            "--mentors",
+            "10",
+            "--seed",
+            "4",
+            "-o",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    let out = bin().arg("solve").arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let resp: pb::SolveResponse = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(resp.pairs.len() + resp.unmatched.len(), 60);
+}

@@ -1,0 +1,10 @@
+//! Integration tests, one module per area (ripgrep style): shared helpers
+//! live in `util`, each area in its own file.
+
+mod cli;
+mod determinism;
+mod e2e;
+mod optimality;
+mod rules;
+mod util;
+mod validation;

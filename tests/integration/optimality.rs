@@ -1,0 +1,235 @@
+//! Optimality: both engines against a brute-force oracle on thousands of
+//! random small instances, and against petgraph's max-flow on larger ones.
+
+use mentormatch::model::{Milli, Objective};
+use mentormatch::solvers::{
+    flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, Instance, SolveError,
+};
+use petgraph::algo::dinics;
+use petgraph::graph::DiGraph;
+use proptest::prelude::*;
+
+/// What an assignment achieves, ordered so that larger is better under each objective.
+fn key(objective: Objective, matched: usize, total: Milli, min: Option<Milli>) -> (i64, i64, i64) {
+    let m = matched as i64;
+    match objective {
+        Objective::CoverageThenScore => (m, total, 0),
+        Objective::Score => (total, m, 0),
+        Objective::Fair => (m, min.unwrap_or(i64::MAX), total),
+    }
+}
+
+/// The deliberately simple oracle: tries every assignment.
+/// Returns the best key, or `None` if no assignment meets the minimums.
+fn brute_force(inst: &Instance, objective: Objective) -> Option<(i64, i64, i64)> {
+    fn go(
+        inst: &Instance,
+        objective: Objective,
+        e: usize,
+        load: &mut Vec<u32>,
+        chosen: &mut Vec<Milli>,
+        best: &mut Option<(i64, i64, i64)>,
+    ) {
+        if e == inst.mentees() {
+            if (0..inst.mentors()).all(|j| load[j] >= inst.minimum[j]) {
+                let k = key(
+                    objective,
+                    chosen.len(),
+                    chosen.iter().sum(),
+                    chosen.iter().copied().min(),
+                );
+                if best.is_none_or(|b| k > b) {
+                    *best = Some(k);
+                }
+            }
+            return;
+        }
+        go(inst, objective, e + 1, load, chosen, best);
+        for a in inst.arcs(e) {
+            let j = inst.mentor[a] as usize;
+            if load[j] < inst.capacity[j] {
+                load[j] += 1;
+                chosen.push(inst.score[a]);
+                go(inst, objective, e + 1, load, chosen, best);
+                chosen.pop();
+                load[j] -= 1;
+            }
+        }
+    }
+    let mut best = None;
+    go(
+        inst,
+        objective,
+        0,
+        &mut vec![0; inst.mentors()],
+        &mut Vec::new(),
+        &mut best,
+    );
+    best
+}
+
+/// Checks every hard constraint of the instance and returns the key.
+fn check(inst: &Instance, objective: Objective, a: &Assignment) -> Result<(i64, i64, i64), String> {
+    if a.arc.len() != inst.mentees() {
+        return Err(format!(
+            "{} mentees in the assignment, {} in the instance",
+            a.arc.len(),
+            inst.mentees()
+        ));
+    }
+    let mut load = vec![0u32; inst.mentors()];
+    for (e, arc) in a.arc.iter().enumerate() {
+        if let Some(arc) = *arc {
+            if !inst.arcs(e).contains(&(arc as usize)) {
+                return Err(format!("mentee {e} uses arc {arc}, not one of its own"));
+            }
+            load[inst.mentor[arc as usize] as usize] += 1;
+        }
+    }
+    for j in 0..inst.mentors() {
+        if load[j] > inst.capacity[j] {
+            return Err(format!(
+                "mentor {j}: load {} over capacity {}",
+                load[j], inst.capacity[j]
+            ));
+        }
+        if load[j] < inst.minimum[j] {
+            return Err(format!(
+                "mentor {j}: load {} under minimum {}",
+                load[j], inst.minimum[j]
+            ));
+        }
+    }
+    let v = a.value(inst);
+    Ok(key(objective, v.matched, v.total, v.min))
+}
+
+prop_compose! {
+    /// A random instance: up to 6 mentees, 4 mentors, scores with ties and negatives.
+    fn instance(max_e: usize, max_m: usize)(
+        n_e in 0..=max_e,
+        n_m in 1..=max_m,
+    )(
+        lists in proptest::collection::vec(
+            proptest::collection::vec(prop_oneof![3 => Just(None), 7 => (-3i64..12).prop_map(Some)], n_m),
+            n_e,
+        ),
+        caps in proptest::collection::vec(0u32..=3, n_m),
+        mins in proptest::collection::vec(prop_oneof![4 => Just(0u32), 1 => 1u32..=2], n_m),
+    ) -> Instance {
+        let lists: Vec<Vec<(u32, Milli)>> = lists
+            .iter()
+            .map(|row| row.iter().enumerate().filter_map(|(j, s)| s.map(|s| (j as u32, s * 100))).collect())
+            .collect();
+        let mins = mins.iter().zip(&caps).map(|(&m, &c)| m.min(c)).collect();
+        Instance::from_lists(&lists, caps, mins)
+    }
+}
+
+fn agrees(engine: &dyn Engine, inst: &Instance, objective: Objective) -> Result<(), TestCaseError> {
+    let oracle = brute_force(inst, objective);
+    match (engine.solve(inst, objective, Deadline::NONE), oracle) {
+        (Ok(a), Some(best)) => {
+            let got = check(inst, objective, &a).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(
+                got,
+                best,
+                "engine value differs from brute force on {:?}",
+                inst
+            );
+            prop_assert!(a.optimal);
+        }
+        (Err(SolveError::MinimumsUnmet { .. }), None) => {}
+        (got, oracle) => {
+            return Err(TestCaseError::fail(format!(
+                "engine {got:?} but brute force {oracle:?} on {inst:?}"
+            )))
+        }
+    }
+    Ok(())
+}
+
+const OBJECTIVES: [Objective; 3] = [
+    Objective::CoverageThenScore,
+    Objective::Fair,
+    Objective::Score,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn flow_equals_brute_force(inst in instance(6, 4)) {
+        for objective in OBJECTIVES {
+            agrees(&FlowEngine, &inst, objective)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn milp_equals_brute_force(inst in instance(5, 4)) {
+        for objective in OBJECTIVES {
+            agrees(&MilpEngine, &inst, objective)?;
+        }
+    }
+
+    /// On instances too large to enumerate, both engines reach the same optimum.
+    #[test]
+    fn flow_equals_milp_on_larger_instances(inst in instance(14, 6)) {
+        for objective in OBJECTIVES {
+            let f = FlowEngine.solve(&inst, objective, Deadline::NONE);
+            let m = MilpEngine.solve(&inst, objective, Deadline::NONE);
+            match (f, m) {
+                (Ok(f), Ok(m)) => {
+                    let kf = check(&inst, objective, &f).map_err(TestCaseError::fail)?;
+                    let km = check(&inst, objective, &m).map_err(TestCaseError::fail)?;
+                    prop_assert_eq!(kf, km, "{:?} on {:?}", objective, inst);
+                }
+                (Err(SolveError::MinimumsUnmet { .. }), Err(SolveError::MinimumsUnmet { .. })) => {}
+                (f, m) => return Err(TestCaseError::fail(format!("flow {f:?}, milp {m:?} on {inst:?}"))),
+            }
+        }
+    }
+
+    /// Coverage equals petgraph's maximum flow (Dinic) on instances without minimums.
+    #[test]
+    fn coverage_equals_petgraph_max_flow(inst in instance(40, 12)) {
+        let mut inst = inst;
+        inst.minimum.iter_mut().for_each(|m| *m = 0);
+        let mut g = DiGraph::<(), u32>::new();
+        let s = g.add_node(());
+        let t = g.add_node(());
+        let es: Vec<_> = (0..inst.mentees()).map(|_| g.add_node(())).collect();
+        let ms: Vec<_> = (0..inst.mentors()).map(|_| g.add_node(())).collect();
+        for (e, &n) in es.iter().enumerate() {
+            g.add_edge(s, n, 1);
+            for a in inst.arcs(e) {
+                g.add_edge(n, ms[inst.mentor[a] as usize], 1);
+            }
+        }
+        for (j, &n) in ms.iter().enumerate() {
+            g.add_edge(n, t, inst.capacity[j]);
+        }
+        let (max_flow, _) = dinics(&g, s, t);
+        let a = FlowEngine
+            .solve(&inst, Objective::CoverageThenScore, Deadline::NONE)
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        check(&inst, Objective::CoverageThenScore, &a).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(a.value(&inst).matched as u32, max_flow);
+    }
+}
+
+#[test]
+fn oracle_sanity() {
+    // The oracle itself: one mentor of capacity 1, two mentees.
+    let inst = Instance::from_lists(&[vec![(0, 100)], vec![(0, 300)]], vec![1], vec![0]);
+    assert_eq!(
+        brute_force(&inst, Objective::CoverageThenScore),
+        Some((1, 300, 0))
+    );
+    let unmet = Instance::from_lists(&[vec![]], vec![1], vec![1]);
+    assert_eq!(brute_force(&unmet, Objective::CoverageThenScore), None);
+}

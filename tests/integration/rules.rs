@@ -1,0 +1,366 @@
+//! Hard rules hold in every result; scores are explained exactly; unmatched
+//! mentees and infeasible requests say why.
+
+use std::collections::HashMap;
+
+use mentormatch::pb;
+use mentormatch::synth::{generate, SynthConfig};
+use proptest::prelude::*;
+
+use crate::util::*;
+
+fn level_of(p: &pb::Profile, code: &str) -> i32 {
+    p.languages
+        .iter()
+        .find(|l| l.code == code)
+        .map_or(0, |l| l.level)
+}
+
+/// Checks the hard rules of every pair against the request, independently
+/// of the service's scorer (languages, countries, organisations, exclusions,
+/// capacities), and that the breakdown adds up to the score.
+fn assert_rules_hold(req: &pb::SolveRequest, resp: &pb::SolveResponse) {
+    let policy = req.policy.clone().unwrap_or_default();
+    let min_level = if policy.min_language_level == 0 {
+        4
+    } else {
+        policy.min_language_level
+    };
+    let mentors: HashMap<&str, &pb::Mentor> = req
+        .mentors
+        .iter()
+        .map(|m| (m.profile.as_ref().unwrap().id.as_str(), m))
+        .collect();
+    let mentees: HashMap<&str, &pb::Mentee> = req
+        .mentees
+        .iter()
+        .map(|e| (e.profile.as_ref().unwrap().id.as_str(), e))
+        .collect();
+    let mut load: HashMap<&str, u32> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in &resp.pairs {
+        assert!(
+            seen.insert(p.mentee_id.clone()),
+            "mentee {} matched twice",
+            p.mentee_id
+        );
+        let m = mentors[p.mentor_id.as_str()];
+        let e = mentees[p.mentee_id.as_str()];
+        let (mp, ep) = (m.profile.as_ref().unwrap(), e.profile.as_ref().unwrap());
+        *load.entry(&mp.id).or_default() += 1;
+        let shared = mp
+            .languages
+            .iter()
+            .any(|l| l.level >= min_level && level_of(ep, &l.code) >= min_level);
+        assert!(
+            shared,
+            "pair {}–{} shares no language at level {min_level}",
+            mp.id, ep.id
+        );
+        if !policy.allow_same_organization && !mp.organization.is_empty() {
+            assert_ne!(
+                mp.organization.to_lowercase(),
+                ep.organization.to_lowercase(),
+                "pair {}–{} within one organisation",
+                mp.id,
+                ep.id
+            );
+        }
+        if policy.require_cross_border {
+            assert_ne!(
+                mp.country, ep.country,
+                "pair {}–{} within one country",
+                mp.id, ep.id
+            );
+        }
+        assert!(
+            !e.excluded_mentors.contains(&mp.id),
+            "{} excluded {}",
+            ep.id,
+            mp.id
+        );
+        assert!(
+            !policy
+                .forbidden_pairs
+                .iter()
+                .any(|f| f.mentor_id == mp.id && f.mentee_id == ep.id),
+            "forbidden pair {}–{}",
+            mp.id,
+            ep.id
+        );
+        let min_overlap = policy.min_weekly_overlap_hours.unwrap_or(2.0);
+        assert!(
+            p.weekly_overlap_hours >= min_overlap - 1e-9,
+            "overlap {} < {min_overlap}",
+            p.weekly_overlap_hours
+        );
+        let sum: f64 = p.breakdown.iter().map(|t| t.points).sum();
+        assert!(
+            (sum - p.score).abs() < 1e-6,
+            "breakdown sums to {sum}, score {}",
+            p.score
+        );
+        // Scores are exact multiples of 0.001 points.
+        assert!(((p.score * 1000.0).round() - p.score * 1000.0).abs() < 1e-6);
+    }
+    for (id, &l) in &load {
+        let cap = mentors[id].capacity.unwrap_or(1);
+        assert!(l <= cap, "mentor {id}: {l} mentees over capacity {cap}");
+    }
+    for pin in &policy.pinned_pairs {
+        assert!(
+            resp.pairs
+                .iter()
+                .any(|p| p.mentor_id == pin.mentor_id && p.mentee_id == pin.mentee_id && p.pinned),
+            "pin {}–{} missing",
+            pin.mentor_id,
+            pin.mentee_id
+        );
+    }
+    // No one is silently dropped.
+    assert_eq!(resp.pairs.len() + resp.unmatched.len(), req.mentees.len());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hard_rules_hold_on_synthetic_programmes(
+        seed in 0u64..10_000,
+        mentees in 1usize..60,
+        mentors in 1usize..20,
+        cross in any::<bool>(),
+        objective in 1i32..=3,
+    ) {
+        let mut req = generate(&SynthConfig { mentees, mentors, seed, max_capacity: 4 });
+        let policy = req.policy.as_mut().unwrap();
+        policy.require_cross_border = cross;
+        policy.objective = objective;
+        policy.min_language_level = pb::LanguageLevel::B2 as i32;
+        policy.min_weekly_overlap_hours = Some(20.0);
+        let resp = solve_ok(&req);
+        prop_assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+        assert_rules_hold(&req, &resp);
+    }
+}
+
+#[test]
+fn example_obeys_every_rule() {
+    let req = example_request();
+    let resp = solve_ok(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+    assert_rules_hold(&req, &resp);
+}
+
+#[test]
+fn breakdown_of_a_known_pair() {
+    // One Spanish mentor, one Moroccan mentee sharing French at C1/C2,
+    // same sector and topic, same hours; Madrid and Casablanca are one hour
+    // apart (zero during Ramadan 2021, when Casablanca is UTC+0 and Madrid UTC+2).
+    let mut req = small_request();
+    req.mentors.truncate(1);
+    req.mentees.truncate(1);
+    let resp = solve_ok(&req);
+    let p = &resp.pairs[0];
+    let points: HashMap<i32, f64> = p
+        .breakdown
+        .iter()
+        .map(|t| (t.criterion, t.points))
+        .collect();
+    assert_eq!(points[&(pb::Criterion::Sector as i32)], 25.0);
+    assert_eq!(points[&(pb::Criterion::Topics as i32)], 30.0);
+    // min(C1, C2) = C1 = 5/7 of 15 points.
+    assert_eq!(points[&(pb::Criterion::Language as i32)], 10.714);
+    assert_eq!(points[&(pb::Criterion::TimeZone as i32)], 15.0);
+    assert_eq!(points[&(pb::Criterion::Preference as i32)], 0.0);
+    assert_eq!(points[&(pb::Criterion::DifferentCountry as i32)], 5.0);
+    assert_eq!(p.score, 85.714);
+    assert_eq!(p.shared_languages[0].code, "fr");
+    // Worst week: Ramadan (Casablanca UTC+0 from 11 April) with Madrid on
+    // summer time: 2 h apart, 7 h a day, 35 h a week.
+    assert_eq!(p.weekly_overlap_hours, 35.0);
+}
+
+#[test]
+fn preference_rank_scores() {
+    let mut req = small_request();
+    req.mentees[0].preferred_mentors = vec!["m2".into(), "m1".into()];
+    req.policy.as_mut().unwrap().pinned_pairs = vec![pb::PairRef {
+        mentor_id: "m1".into(),
+        mentee_id: "e1".into(),
+    }];
+    let resp = solve_ok(&req);
+    let p = resp.pairs.iter().find(|p| p.mentee_id == "e1").unwrap();
+    let pref = p
+        .breakdown
+        .iter()
+        .find(|t| t.criterion == pb::Criterion::Preference as i32)
+        .unwrap();
+    // Rank 2 of 2: (2 − 1) / 2 of 10 points.
+    assert_eq!(pref.points, 5.0);
+    assert!(p.pinned);
+}
+
+#[test]
+fn no_candidate_says_which_rules_and_what_would_fix_it() {
+    let mut req = small_request();
+    // e2 speaks Arabic and English (C1); only m2 has English (C1). Forbid that pair.
+    req.policy.as_mut().unwrap().forbidden_pairs = vec![pb::PairRef {
+        mentor_id: "m2".into(),
+        mentee_id: "e2".into(),
+    }];
+    let resp = solve_ok(&req);
+    let u = resp
+        .unmatched
+        .iter()
+        .find(|u| u.mentee_id == "e2")
+        .expect("e2 unmatched");
+    assert_eq!(u.reason, pb::UnmatchedReason::NoCandidate as i32);
+    let rules: HashMap<i32, u32> = u.excluded_by.iter().map(|r| (r.rule, r.mentors)).collect();
+    assert_eq!(rules.get(&(pb::HardRule::Forbidden as i32)), Some(&1));
+    assert_eq!(rules.get(&(pb::HardRule::Language as i32)), Some(&1));
+    assert!(
+        u.suggestions.iter().any(|s| s.contains("m2")),
+        "suggestions should name m2: {:?}",
+        u.suggestions
+    );
+}
+
+#[test]
+fn language_suggestion_names_the_level() {
+    let mut req = small_request();
+    // e2 speaks English at B1 only: m2 (English C1) passes at B1, not at B2.
+    req.mentees[1].profile.as_mut().unwrap().languages[1].level = B1;
+    let resp = solve_ok(&req);
+    let u = resp
+        .unmatched
+        .iter()
+        .find(|u| u.mentee_id == "e2")
+        .expect("e2 unmatched");
+    assert_eq!(u.reason, pb::UnmatchedReason::NoCandidate as i32);
+    assert!(
+        u.suggestions
+            .iter()
+            .any(|s| s.contains("min_language_level to B1") && s.contains("m2")),
+        "{:?}",
+        u.suggestions
+    );
+}
+
+#[test]
+fn capacity_reason_lists_full_candidates() {
+    let mut req = small_request();
+    // m1 takes one mentee only; e1 and e3 both need French.
+    req.mentors[0].capacity = Some(1);
+    let resp = solve_ok(&req);
+    assert_eq!(resp.unmatched.len(), 1);
+    let u = &resp.unmatched[0];
+    assert_eq!(u.reason, pb::UnmatchedReason::Capacity as i32);
+    assert_eq!(u.candidate_mentor_ids, vec!["m1".to_string()]);
+    assert!(u.message.contains("capacity"), "{}", u.message);
+}
+
+#[test]
+fn unmet_minimum_is_infeasible_with_reason() {
+    let mut req = small_request();
+    // m2 must take two mentees but only e2 shares a language with it.
+    req.mentors[1].capacity = Some(2);
+    req.mentors[1].min_mentees = 2;
+    let resp = solve_ok(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Infeasible as i32);
+    assert_eq!(resp.infeasibilities.len(), 1);
+    assert_eq!(resp.infeasibilities[0].kind, "MENTOR_MINIMUM");
+    assert_eq!(resp.infeasibilities[0].ids, vec!["m2".to_string()]);
+    assert!(resp.pairs.is_empty());
+}
+
+#[test]
+fn pins_over_capacity_are_infeasible() {
+    let mut req = small_request();
+    req.policy.as_mut().unwrap().pinned_pairs = vec![
+        pb::PairRef {
+            mentor_id: "m1".into(),
+            mentee_id: "e1".into(),
+        },
+        pb::PairRef {
+            mentor_id: "m1".into(),
+            mentee_id: "e3".into(),
+        },
+    ];
+    req.mentors[0].capacity = Some(1);
+    let resp = solve_ok(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Infeasible as i32);
+    assert_eq!(resp.infeasibilities[0].kind, "PIN_CAPACITY");
+}
+
+#[test]
+fn minimum_is_met_when_possible() {
+    let mut req = small_request();
+    req.mentors[1].min_mentees = 1;
+    let resp = solve_ok(&req);
+    assert!(resp.pairs.iter().any(|p| p.mentor_id == "m2"));
+    assert_rules_hold(&req, &resp);
+}
+
+#[test]
+fn affinity_only_scores_are_the_affinities() {
+    let mut req = small_request();
+    let policy = req.policy.as_mut().unwrap();
+    policy.scoring_mode = pb::ScoringMode::AffinityOnly as i32;
+    req.affinities = vec![
+        pb::Affinity {
+            mentor_id: "m1".into(),
+            mentee_id: "e1".into(),
+            value: 0.25,
+        },
+        pb::Affinity {
+            mentor_id: "m1".into(),
+            mentee_id: "e3".into(),
+            value: 0.75,
+        },
+        pb::Affinity {
+            mentor_id: "m2".into(),
+            mentee_id: "e2".into(),
+            value: -0.5,
+        },
+    ];
+    let resp = solve_ok(&req);
+    let scores: HashMap<String, f64> = resp
+        .pairs
+        .iter()
+        .map(|p| (p.mentee_id.clone(), p.score))
+        .collect();
+    assert_eq!(scores["e1"], 0.25);
+    assert_eq!(scores["e3"], 0.75);
+    // Coverage first: a negative affinity still matches e2.
+    assert_eq!(scores["e2"], -0.5);
+    // The score objective drops the negative pair.
+    req.policy.as_mut().unwrap().objective = pb::Objective::Score as i32;
+    let resp = solve_ok(&req);
+    assert!(!resp.pairs.iter().any(|p| p.mentee_id == "e2"));
+    let u = resp.unmatched.iter().find(|u| u.mentee_id == "e2").unwrap();
+    assert_eq!(u.reason, pb::UnmatchedReason::NotWorthwhile as i32);
+}
+
+#[test]
+fn engines_agree_on_the_example() {
+    let req = example_request();
+    for objective in [1, 2, 3] {
+        let mut flow = req.clone();
+        flow.policy.as_mut().unwrap().objective = objective;
+        flow.policy.as_mut().unwrap().engine = pb::Engine::Flow as i32;
+        let mut milp = flow.clone();
+        milp.policy.as_mut().unwrap().engine = pb::Engine::Milp as i32;
+        let (a, b) = (
+            solve_ok(&flow).stats.unwrap(),
+            solve_ok(&milp).stats.unwrap(),
+        );
+        assert_eq!(a.engine, pb::Engine::Flow as i32);
+        assert_eq!(b.engine, pb::Engine::Milp as i32);
+        assert_eq!(
+            (a.matched, a.total_score, a.min_pair_score),
+            (b.matched, b.total_score, b.min_pair_score),
+            "objective {objective}"
+        );
+    }
+}
