@@ -86,17 +86,17 @@ fn check(inst: &Instance, objective: Objective, a: &Assignment) -> Result<(i64, 
             load[inst.mentor[arc as usize] as usize] += 1;
         }
     }
-    for j in 0..inst.mentors() {
-        if load[j] > inst.capacity[j] {
+    for (j, &l) in load.iter().enumerate() {
+        if l > inst.capacity[j] {
             return Err(format!(
-                "mentor {j}: load {} over capacity {}",
-                load[j], inst.capacity[j]
+                "mentor {j}: load {l} over capacity {}",
+                inst.capacity[j]
             ));
         }
-        if load[j] < inst.minimum[j] {
+        if l < inst.minimum[j] {
             return Err(format!(
-                "mentor {j}: load {} under minimum {}",
-                load[j], inst.minimum[j]
+                "mentor {j}: load {l} under minimum {}",
+                inst.minimum[j]
             ));
         }
     }
