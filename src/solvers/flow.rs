@@ -116,43 +116,44 @@ fn costs_for(objective: Objective) -> Costs {
 /// The network of `inst` under `objective` (fair: its coverage-then-score
 /// network over all arcs). Empty if costs would overflow.
 pub fn network(inst: &Instance, objective: Objective) -> NetworkDescription {
-    let Ok(net) = Network::new(inst, costs_for(objective)) else {
+    let Ok(net) = cost_model(inst, costs_for(objective)) else {
         return NetworkDescription::default();
     };
-    let n_e = net.n_e;
+    let n_e = inst.mentees() as u32;
+    let (node_u, node_t) = (n_e + inst.mentors() as u32, n_e + inst.mentors() as u32 + 1);
     let mut d = NetworkDescription {
-        nodes: net.node_t + 1,
+        nodes: node_t + 1,
         ..NetworkDescription::default()
     };
     for e in 0..n_e {
         d.supplies.push((e, 1));
     }
-    d.supplies.push((net.node_t, -i64::from(n_e)));
+    d.supplies.push((node_t, -i64::from(n_e)));
     for e in 0..n_e as usize {
         for a in inst.arcs(e) {
             d.arcs
                 .push((e as u32, n_e + inst.mentor[a], 1, net.cost[a]));
         }
-        d.arcs.push((e as u32, net.node_u, 1, net.cost_u));
+        d.arcs.push((e as u32, node_u, 1, net.cost_u));
     }
     for j in 0..inst.mentors() {
         let (cap, min) = (i64::from(inst.capacity[j]), i64::from(inst.minimum[j]));
         let node = n_e + j as u32;
         if min > 0 {
-            d.arcs.push((node, net.node_t, min, -net.h));
+            d.arcs.push((node, node_t, min, -net.h));
         }
         if cap > min {
-            d.arcs.push((node, net.node_t, cap - min, 0));
+            d.arcs.push((node, node_t, cap - min, 0));
         }
     }
-    d.arcs.push((net.node_u, net.node_t, i64::from(n_e), 0));
+    d.arcs.push((node_u, node_t, i64::from(n_e), 0));
     d
 }
 
 /// The optimal cost of [`network`]`(inst, objective)` found by this engine,
 /// `None` if it cannot be solved (deadline, overflow).
 pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Option<i64> {
-    let net = Network::new(inst, costs_for(objective)).ok()?;
+    let net = cost_model(inst, costs_for(objective)).ok()?;
     let a = run(inst, costs_for(objective), deadline).ok()?;
     let mut cost = 0i64;
     for arc in &a.arc {
@@ -173,10 +174,70 @@ pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Op
 const NONE: u32 = u32::MAX;
 const TO_U: u32 = u32::MAX - 1;
 
+
+/// Arc costs of the network in the instance's arc order.
+struct CostModel {
+    cost: Vec<i64>,
+    cost_u: i64,
+    h: i64,
+}
+
+fn overflow() -> SolveError {
+    SolveError::Backend("scores too large for exact integer costs".into())
+}
+
+fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, SolveError> {
+    let n = inst.mentees() as i64;
+    let s_max = inst.score.iter().copied().max().unwrap_or(0);
+    let s_min = inst.score.iter().copied().min().unwrap_or(0);
+    let (cost, cost_u): (Vec<i64>, i64) = match costs {
+        Costs::CoverageThenScore => {
+            let range = s_max.checked_sub(s_min).ok_or_else(overflow)?;
+            let cu = n.checked_mul(range).and_then(|x| x.checked_add(1));
+            (
+                inst.score.iter().map(|&s| s_max - s).collect(),
+                cu.ok_or_else(overflow)?,
+            )
+        }
+        Costs::ScoreThenCoverage => {
+            let top = s_max.max(0);
+            let cost = inst
+                .score
+                .iter()
+                .map(|&s| top.checked_sub(s).and_then(|d| d.checked_mul(n + 1)))
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(overflow)?;
+            let cu = top.checked_mul(n + 1).and_then(|x| x.checked_add(1));
+            (cost, cu.ok_or_else(overflow)?)
+        }
+        Costs::Coverage => (vec![0; inst.score.len()], 1),
+    };
+    let max_c = cost.iter().copied().max().unwrap_or(0).max(cost_u);
+    let h = if inst.minimum.iter().any(|&m| m > 0) {
+        n.checked_mul(max_c)
+            .and_then(|x| x.checked_add(1))
+            .filter(|&h| h <= i64::MAX / 8)
+            .ok_or_else(overflow)?
+    } else {
+        0
+    };
+    Ok(CostModel { cost, cost_u, h })
+}
+
 /// Residual network state and Dijkstra scratch space.
+///
+/// Each mentee's arcs are stored sorted by cost, so that a scan can stop
+/// at the first arc that cannot lead to a path shorter than the best one
+/// known to `T`: mentor potentials never rise above 0, so an arc's reduced
+/// cost is at least `c + π(e)`.
 struct Network<'a> {
     inst: &'a Instance,
+    /// Mentor of each arc, arcs sorted by cost within each mentee.
+    mentor: Vec<u32>,
+    /// Cost of each arc, in the same order.
     cost: Vec<i64>,
+    /// Instance arc index of each arc.
+    orig: Vec<u32>,
     cost_u: i64,
     h: i64,
     n_e: u32,
@@ -184,7 +245,7 @@ struct Network<'a> {
     node_t: u32,
     /// Potentials per node.
     pot: Vec<i64>,
-    /// Per mentee: arc used, `TO_U`, or `NONE` (not yet sent).
+    /// Per mentee: (sorted) arc used, `TO_U`, or `NONE` (not yet sent).
     assign: Vec<u32>,
     /// Per mentor, then `U` last: mentees assigned.
     members: Vec<Vec<u32>>,
@@ -217,52 +278,19 @@ fn run(inst: &Instance, costs: Costs, deadline: Deadline) -> Result<Assignment, 
         arc: net
             .assign
             .iter()
-            .map(|&a| (a != TO_U && a != NONE).then_some(a))
+            .map(|&a| (a != TO_U && a != NONE).then(|| net.orig[a as usize]))
             .collect(),
         optimal: true,
     })
 }
 
-fn overflow() -> SolveError {
-    SolveError::Backend("scores too large for exact integer costs".into())
-}
-
 impl<'a> Network<'a> {
     fn new(inst: &'a Instance, costs: Costs) -> Result<Self, SolveError> {
-        let n = inst.mentees() as i64;
-        let s_max = inst.score.iter().copied().max().unwrap_or(0);
-        let s_min = inst.score.iter().copied().min().unwrap_or(0);
-        let (cost, cost_u): (Vec<i64>, i64) = match costs {
-            Costs::CoverageThenScore => {
-                let range = s_max.checked_sub(s_min).ok_or_else(overflow)?;
-                let cu = n.checked_mul(range).and_then(|x| x.checked_add(1));
-                (
-                    inst.score.iter().map(|&s| s_max - s).collect(),
-                    cu.ok_or_else(overflow)?,
-                )
-            }
-            Costs::ScoreThenCoverage => {
-                let top = s_max.max(0);
-                let cost = inst
-                    .score
-                    .iter()
-                    .map(|&s| top.checked_sub(s).and_then(|d| d.checked_mul(n + 1)))
-                    .collect::<Option<Vec<i64>>>()
-                    .ok_or_else(overflow)?;
-                let cu = top.checked_mul(n + 1).and_then(|x| x.checked_add(1));
-                (cost, cu.ok_or_else(overflow)?)
-            }
-            Costs::Coverage => (vec![0; inst.score.len()], 1),
-        };
-        let max_c = cost.iter().copied().max().unwrap_or(0).max(cost_u);
-        let h = if inst.minimum.iter().any(|&m| m > 0) {
-            n.checked_mul(max_c)
-                .and_then(|x| x.checked_add(1))
-                .filter(|&h| h <= i64::MAX / 8)
-                .ok_or_else(overflow)?
-        } else {
-            0
-        };
+        let CostModel { cost, cost_u, h } = cost_model(inst, costs)?;
+        let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
+        for e in 0..inst.mentees() {
+            order[inst.arcs(e)].sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
+        }
         let n_e = inst.mentees() as u32;
         let n_m = inst.mentors() as u32;
         let nodes = (n_e + n_m + 2) as usize;
@@ -271,7 +299,9 @@ impl<'a> Network<'a> {
         pot[nodes - 1] = -h;
         Ok(Network {
             inst,
-            cost,
+            mentor: order.iter().map(|&a| inst.mentor[a as usize]).collect(),
+            cost: order.iter().map(|&a| cost[a as usize]).collect(),
+            orig: order,
             cost_u,
             h,
             n_e,
@@ -296,10 +326,11 @@ impl<'a> Network<'a> {
         (node - self.n_e) as usize
     }
 
-    fn relax(&mut self, v: u32, d: i64, from: u32, arc: u32) {
+    /// Lowers `v`'s label to `d` if that is better; returns whether it did.
+    fn relax(&mut self, v: u32, d: i64, from: u32, arc: u32) -> bool {
         let vi = v as usize;
         if self.settled[vi] == self.epoch {
-            return;
+            return false;
         }
         if self.seen[vi] != self.epoch || d < self.dist[vi] {
             self.seen[vi] = self.epoch;
@@ -307,6 +338,44 @@ impl<'a> Network<'a> {
             self.pred[vi] = from;
             self.pred_arc[vi] = arc;
             self.heap.push(Reverse((d, v)));
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Cost of the residual arc from a mentor node or `U` to `T`, if any.
+    fn sink_cost(&self, u: u32) -> Option<i64> {
+        if u == self.node_u {
+            return Some(0);
+        }
+        let slot = self.slot(u);
+        let load = self.members[slot].len() as u32;
+        if load < self.inst.minimum[slot] {
+            Some(-self.h)
+        } else if load < self.inst.capacity[slot] {
+            Some(0)
+        } else {
+            None
+        }
+    }
+
+    /// Best label of `T` so far in this search, if any.
+    fn bound_t(&self) -> i64 {
+        let t = self.node_t as usize;
+        if self.seen[t] == self.epoch {
+            self.dist[t]
+        } else {
+            i64::MAX
+        }
+    }
+
+    /// After `v`'s label improved to `d`: `T` through `v`, if `v` has room.
+    fn relax_t_through(&mut self, v: u32, d: i64) {
+        if let Some(c) = self.sink_cost(v) {
+            let rc = c + self.pot[v as usize] - self.pot[self.node_t as usize];
+            debug_assert!(rc >= 0);
+            self.relax(self.node_t, d + rc, v, NONE);
         }
     }
 
@@ -334,12 +403,13 @@ impl<'a> Network<'a> {
             }
             if u < self.n_e {
                 self.scan_mentee(u, d);
-            } else if let Some(rc) = self.scan_mentor_or_u(u, d) {
-                if rc == 0 {
-                    // T is at distance d, the smallest label left: settled.
-                    d_t = Some(d);
-                    break;
-                }
+            } else {
+                self.scan_mentor_or_u(u, d);
+            }
+            if self.bound_t() <= d {
+                // T is at distance d, the smallest label left: settled.
+                d_t = Some(d);
+                break;
             }
         }
         // T is always reachable through s → U → T.
@@ -357,51 +427,40 @@ impl<'a> Network<'a> {
         let ei = e as usize;
         let cur = self.assign[ei];
         let pe = self.pot[ei];
-        for a in self.inst.arcs(ei) {
-            if a as u32 == cur {
-                continue;
-            }
-            let j = self.n_e + self.inst.mentor[a];
-            let rc = self.cost[a] + pe - self.pot[j as usize];
-            debug_assert!(rc >= 0, "negative reduced cost {rc}");
-            self.relax(j, d + rc, e, a as u32);
-        }
         if cur != TO_U {
             let u = self.node_u;
             let rc = self.cost_u + pe - self.pot[u as usize];
             debug_assert!(rc >= 0);
-            self.relax(u, d + rc, e, TO_U);
+            if self.relax(u, d + rc, e, TO_U) {
+                self.relax_t_through(u, d + rc);
+            }
+        }
+        let arcs = self.inst.arcs(ei);
+        for a in arcs {
+            // Mentor potentials are at most 0, so rc ≥ cost + pe.
+            if d + self.cost[a] + pe >= self.bound_t() {
+                break;
+            }
+            if a as u32 == cur {
+                continue;
+            }
+            let j = self.n_e + self.mentor[a];
+            let rc = self.cost[a] + pe - self.pot[j as usize];
+            debug_assert!(rc >= 0, "negative reduced cost {rc}");
+            if self.relax(j, d + rc, e, a as u32) {
+                self.relax_t_through(j, d + rc);
+            }
         }
     }
 
-    /// Scans a mentor (or `U`); returns the reduced cost of its arc to `T`,
-    /// if that arc has residual capacity.
-    fn scan_mentor_or_u(&mut self, u: u32, d: i64) -> Option<i64> {
+    /// Scans a mentor (or `U`): its arc to `T`, and back to its mentees.
+    fn scan_mentor_or_u(&mut self, u: u32, d: i64) {
+        self.relax_t_through(u, d);
+        if self.bound_t() <= d {
+            return;
+        }
         let slot = self.slot(u);
         let pu = self.pot[u as usize];
-        let t = self.node_t;
-        let sink_cost = if u == self.node_u {
-            Some(0)
-        } else {
-            let load = self.members[slot].len() as u32;
-            if load < self.inst.minimum[slot] {
-                Some(-self.h)
-            } else if load < self.inst.capacity[slot] {
-                Some(0)
-            } else {
-                None
-            }
-        };
-        let mut to_t = None;
-        if let Some(c) = sink_cost {
-            let rc = c + pu - self.pot[t as usize];
-            debug_assert!(rc >= 0);
-            self.relax(t, d + rc, u, NONE);
-            if rc == 0 {
-                return Some(0);
-            }
-            to_t = Some(rc);
-        }
         for k in 0..self.members[slot].len() {
             let e = self.members[slot][k];
             let a = self.assign[e as usize];
@@ -414,10 +473,9 @@ impl<'a> Network<'a> {
             debug_assert!(rc >= 0);
             self.relax(e, d + rc, u, NONE);
         }
-        to_t
     }
 
-    /// Flips the path found by the last Dijkstra, ending at `T`.
+    /// Flips the path found by the last search, ending at `T`.
     fn augment(&mut self, s: u32) {
         let mut v = self.pred[self.node_t as usize];
         loop {
@@ -433,7 +491,7 @@ impl<'a> Network<'a> {
             let old_node = if old == TO_U {
                 self.node_u
             } else {
-                self.n_e + self.inst.mentor[old as usize]
+                self.n_e + self.mentor[old as usize]
             };
             let old_slot = self.slot(old_node);
             if let Some(k) = self.members[old_slot].iter().position(|&x| x == e) {
