@@ -19,8 +19,11 @@ use mentormatch::solvers::{flow::FlowEngine, milp::MilpEngine, Deadline, Engine}
 use mentormatch::synth::{generate, SynthConfig};
 
 fn example() -> pb::SolveRequest {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cmr-2021/request.json"))
-        .expect("example request");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/cmr-2021/request.json"
+    ))
+    .expect("example request");
     serde_json::from_str(&text).expect("example parses")
 }
 
@@ -31,7 +34,12 @@ fn end_to_end(c: &mut Criterion) {
     c.bench_function("example_end_to_end", |b| {
         b.iter(|| mentormatch::api::solve(black_box(&ex), &limits, &opts).expect("solves"))
     });
-    let synth = generate(&SynthConfig { mentees: 1000, mentors: 100, seed: 1, max_capacity: 20 });
+    let synth = generate(&SynthConfig {
+        mentees: 1000,
+        mentors: 100,
+        seed: 1,
+        max_capacity: 20,
+    });
     let mut g = c.benchmark_group("synthetic");
     g.sample_size(20);
     g.bench_function("1k_x_100_end_to_end", |b| {
@@ -45,12 +53,24 @@ fn engines(c: &mut Criterion) {
     let scorer = Scorer::new(&problem);
     let inst = Pins::new(&problem).candidates(&scorer, 1).instance;
     c.bench_function("example_flow_engine", |b| {
-        b.iter(|| FlowEngine.solve(black_box(&inst), Objective::CoverageThenScore, Deadline::NONE))
+        b.iter(|| {
+            FlowEngine.solve(
+                black_box(&inst),
+                Objective::CoverageThenScore,
+                Deadline::NONE,
+            )
+        })
     });
     let mut g = c.benchmark_group("milp");
     g.sample_size(10);
     g.bench_function("example_milp_engine", |b| {
-        b.iter(|| MilpEngine.solve(black_box(&inst), Objective::CoverageThenScore, Deadline::NONE))
+        b.iter(|| {
+            MilpEngine.solve(
+                black_box(&inst),
+                Objective::CoverageThenScore,
+                Deadline::NONE,
+            )
+        })
     });
     g.finish();
 }

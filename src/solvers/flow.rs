@@ -174,7 +174,6 @@ pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Op
 const NONE: u32 = u32::MAX;
 const TO_U: u32 = u32::MAX - 1;
 
-
 /// Arc costs of the network in the instance's arc order.
 struct CostModel {
     cost: Vec<i64>,
@@ -289,7 +288,8 @@ impl<'a> Network<'a> {
         let CostModel { cost, cost_u, h } = cost_model(inst, costs)?;
         let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
         for e in 0..inst.mentees() {
-            order[inst.arcs(e)].sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
+            order[inst.arcs(e)]
+                .sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
         }
         let n_e = inst.mentees() as u32;
         let n_m = inst.mentors() as u32;
