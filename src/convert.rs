@@ -13,9 +13,9 @@ use chrono_tz::Tz;
 use crate::error::{Error, FieldViolation};
 use crate::matching::{Outcome, UnmatchedReason};
 use crate::model::{
-    from_milli, to_milli, Criterion, EngineChoice, EngineUsed, HardRule, Hours, Level, Mentee,
-    Mentor, Objective, Policy, Problem, Profile, Schedule, ScoringMode, Skill, Status, Vocab,
-    Weights,
+    from_milli, to_milli, BilateralRelation, CountGoal, Criterion, EngineChoice, EngineUsed,
+    GroupPolicy, GroupWeights, HardRule, Hours, Level, Mentee, Mentor, Objective, Policy, Problem,
+    Profile, Schedule, ScoringMode, Skill, Status, Vocab, Weights,
 };
 use crate::overlap::parse_hhmm;
 use crate::pb;
@@ -55,6 +55,7 @@ const MAX_LIST: usize = 256;
 const MAX_CAPACITY: u32 = 100_000;
 const MAX_WEIGHT: f64 = 1000.0;
 const MAX_AFFINITY: f64 = 1000.0;
+const MAX_GROUP_SIZE: u32 = 50;
 
 /// Default programme period: 52 full weeks from Monday 2026-01-05.
 pub const DEFAULT_START: &str = "2026-01-05";
@@ -198,10 +199,18 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
                 format!("minimum {} is above the capacity {capacity}", m.min_mentees),
             );
         }
+        let max_groups = m.max_groups.unwrap_or(1);
+        if max_groups > MAX_CAPACITY {
+            c.bad(
+                format!("{path}.max_groups"),
+                format!("max_groups {max_groups} exceeds the limit of {MAX_CAPACITY}"),
+            );
+        }
         mentors.push(Mentor {
             profile,
             capacity,
             min_mentees: m.min_mentees,
+            max_groups,
         });
     }
     let resolve_mentor = |c: &mut Checker, field: String, id: &str| -> Option<usize> {
@@ -342,7 +351,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
         }
     }
 
-    let policy = policy(
+    let mut policy = policy(
         &mut c,
         pp,
         forbidden,
@@ -350,6 +359,17 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
         !req.affinities.is_empty(),
         limits,
     );
+    if let Some(g) = pp.groups.as_ref() {
+        policy.groups = Some(group_policy(
+            &mut c,
+            g,
+            &policy,
+            &mentees,
+            !req.affinities.is_empty(),
+            &resolve_mentor,
+            &resolve_mentee,
+        ));
+    }
     if !c.v.is_empty() {
         return Err(Error::InvalidArgument(c.v));
     }
@@ -748,6 +768,219 @@ fn policy(
         time_limit: p
             .time_limit_ms
             .map(|ms| Duration::from_millis(u64::from(ms))),
+        groups: None,
+    }
+}
+
+type Resolver<'a> = dyn Fn(&mut Checker, String, &str) -> Option<usize> + 'a;
+
+fn group_policy(
+    c: &mut Checker,
+    g: &pb::GroupPolicy,
+    policy: &Policy,
+    mentees: &[Mentee],
+    has_affinities: bool,
+    resolve_mentor: &Resolver<'_>,
+    resolve_mentee: &Resolver<'_>,
+) -> GroupPolicy {
+    let f = |name: &str| format!("policy.groups.{name}");
+    let n = mentees.len() as u64;
+    let min_size = g.min_size.unwrap_or(3);
+    let max_size = g.max_size.unwrap_or(5);
+    if min_size == 0 {
+        c.bad(f("min_size"), "0 is not a group size: at least 1 member");
+    }
+    if max_size < min_size {
+        c.bad(
+            f("max_size"),
+            format!("max_size {max_size} is below min_size {min_size}"),
+        );
+    }
+    if max_size > MAX_GROUP_SIZE {
+        c.bad(
+            f("max_size"),
+            format!("max_size {max_size} exceeds the limit of {MAX_GROUP_SIZE}"),
+        );
+    }
+    if u64::from(min_size) > n {
+        c.bad(
+            f("min_size"),
+            format!("min_size {min_size} is more than the {n} mentees of the request"),
+        );
+    }
+    if let Some(k) = g.group_count {
+        let (k64, lo, hi) = (u64::from(k), u64::from(min_size), u64::from(max_size));
+        if k == 0 {
+            c.bad(
+                f("group_count"),
+                "0 groups: omit group_count for no exact count",
+            );
+        } else if k64 * lo > n {
+            c.bad(
+                f("group_count"),
+                format!(
+                    "{k} groups of at least {min_size} need {} mentees; the request has {n}",
+                    k64 * lo
+                ),
+            );
+        } else if g.require_all_mentees && k64 * hi < n {
+            c.bad(
+                f("group_count"),
+                format!("{k} groups of at most {max_size} cannot hold all {n} mentees, as require_all_mentees asks"),
+            );
+        }
+    }
+    if g.require_all_mentees && min_size > 0 && max_size >= min_size {
+        let (lo, hi) = (u64::from(min_size), u64::from(max_size));
+        if !(1..=n).any(|k| k * lo <= n && n <= k * hi) {
+            c.bad(
+                f("max_size"),
+                format!("{n} mentees cannot be split into groups of {min_size} to {max_size}"),
+            );
+        }
+    }
+    let mentors_per_group = g.mentors_per_group.unwrap_or(1);
+    if !(1..=2).contains(&mentors_per_group) {
+        c.bad(
+            f("mentors_per_group"),
+            format!("{mentors_per_group} is not 1 or 2"),
+        );
+    }
+    let min_level = match g.min_language_level {
+        0 => policy.min_level,
+        v => level(v).unwrap_or_else(|| {
+            c.bad(
+                f("min_language_level"),
+                format!("{v} is not a language level"),
+            );
+            policy.min_level
+        }),
+    };
+    let session_min = g.session_minutes.unwrap_or(90);
+    if !(15..=480).contains(&session_min) {
+        c.bad(
+            f("session_minutes"),
+            format!("{session_min} is not between 15 and 480 minutes"),
+        );
+    }
+    let slot_step_min = g.slot_step_minutes.unwrap_or(30);
+    if slot_step_min < 5 || 1440 % slot_step_min != 0 {
+        c.bad(
+            f("slot_step_minutes"),
+            format!("{slot_step_min} is not at least 5 and a divisor of 1440"),
+        );
+    }
+    let slot_tz = if g.slot_time_zone.trim().is_empty() {
+        Tz::UTC
+    } else {
+        g.slot_time_zone.trim().parse::<Tz>().unwrap_or_else(|_| {
+            c.bad(
+                f("slot_time_zone"),
+                format!("{:?} is not an IANA time-zone name", g.slot_time_zone),
+            );
+            Tz::UTC
+        })
+    };
+    if g.min_countries > max_size {
+        c.bad(
+            f("min_countries"),
+            format!(
+                "{} countries cannot fit in groups of at most {max_size}",
+                g.min_countries
+            ),
+        );
+    }
+    let count_goal = match g.count_goal {
+        0 => CountGoal::None,
+        1 => CountGoal::Fewest,
+        2 => CountGoal::Most,
+        v => {
+            c.bad(f("count_goal"), format!("{v} is not a count goal"));
+            CountGoal::None
+        }
+    };
+    let bilateral = match g.bilateral_mentor {
+        0 => BilateralRelation::Any,
+        1 => BilateralRelation::Different,
+        2 => BilateralRelation::Same,
+        v => {
+            c.bad(
+                f("bilateral_mentor"),
+                format!("{v} is not a bilateral relation"),
+            );
+            BilateralRelation::Any
+        }
+    };
+    let mut pinned: Vec<(usize, usize)> = Vec::new();
+    for (k, pr) in g.pinned_members.iter().enumerate() {
+        let fm = format!("policy.groups.pinned_members[{k}]");
+        let m = resolve_mentor(c, format!("{fm}.mentor_id"), &pr.mentor_id);
+        let e = resolve_mentee(c, format!("{fm}.mentee_id"), &pr.mentee_id);
+        if let (Some(m), Some(e)) = (m, e) {
+            if pinned.iter().any(|&(_, x)| x == e) {
+                c.bad(
+                    format!("{fm}.mentee_id"),
+                    format!("mentee {:?} is pinned to two groups", pr.mentee_id),
+                );
+            }
+            pinned.push((m, e));
+        }
+    }
+    let mut apart = Vec::new();
+    for (k, pr) in g.apart.iter().enumerate() {
+        let fa = format!("policy.groups.apart[{k}]");
+        let a = resolve_mentee(c, format!("{fa}.first_id"), &pr.first_id);
+        let b = resolve_mentee(c, format!("{fa}.second_id"), &pr.second_id);
+        if let (Some(a), Some(b)) = (a, b) {
+            if a == b {
+                c.bad(fa, format!("{:?} is kept apart from itself", pr.first_id));
+            } else {
+                apart.push((a.min(b), a.max(b)));
+            }
+        }
+    }
+    let w = g.weights.unwrap_or_default();
+    let wf = |c: &mut Checker, name: &str, v: Option<f64>, d: f64| {
+        opt_number(
+            c,
+            &format!("policy.groups.weights.{name}"),
+            v,
+            d,
+            0.0,
+            MAX_WEIGHT,
+        )
+    };
+    let default_affinity = if has_affinities {
+        Weights::DEFAULT_AFFINITY
+    } else {
+        0.0
+    };
+    let weights = GroupWeights {
+        theme: wf(c, "theme", w.theme, 40.0),
+        language: wf(c, "language", w.language, 10.0),
+        diversity: wf(c, "diversity", w.diversity, 10.0),
+        co_mentor: wf(c, "co_mentor", w.co_mentor, 10.0),
+        affinity: wf(c, "affinity", w.affinity, default_affinity),
+    };
+    let mip_gap = opt_number(c, "policy.groups.mip_gap", g.mip_gap, 0.0, 0.0, 1.0);
+    GroupPolicy {
+        min_size,
+        max_size,
+        count: g.group_count,
+        count_goal,
+        mentors_per_group,
+        require_all: g.require_all_mentees,
+        min_level,
+        session_min,
+        slot_tz,
+        slot_step_min,
+        distinct_organizations: g.distinct_organizations,
+        min_countries: g.min_countries,
+        bilateral,
+        pinned,
+        apart,
+        weights,
+        mip_gap,
     }
 }
 
@@ -878,6 +1111,9 @@ pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveRespons
         total_ms: ms(o.timings.score + o.timings.solve + o.timings.explain),
     });
     pb::SolveResponse {
+        groups: Vec::new(),
+        ungrouped: Vec::new(),
+        group_stats: None,
         request_id: problem.request_id.clone(),
         status: match o.status {
             Status::Optimal => pb::SolveStatus::Optimal,

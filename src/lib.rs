@@ -28,6 +28,7 @@ pub mod overlap;
 pub mod pb;
 pub mod scoring;
 pub mod service;
+pub mod slots;
 pub mod solvers;
 pub mod synth;
 

@@ -136,6 +136,8 @@ pub struct Mentor {
     pub capacity: u32,
     /// Minimum bilateral mentees (hard).
     pub min_mentees: u32,
+    /// Groups this mentor may lead or co-lead.
+    pub max_groups: u32,
 }
 
 /// A mentee.
@@ -324,6 +326,85 @@ pub struct Policy {
     pub engine: EngineChoice,
     /// Requested time limit, if any.
     pub time_limit: Option<Duration>,
+    /// Group mentoring, if requested.
+    pub groups: Option<GroupPolicy>,
+}
+
+/// Preference on the number of groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CountGoal {
+    /// The score decides.
+    #[default]
+    None,
+    /// As few groups as possible.
+    Fewest,
+    /// As many groups as possible.
+    Most,
+}
+
+/// Rule relating a member's group mentor and bilateral mentor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BilateralRelation {
+    /// No rule.
+    Any,
+    /// The group's mentors exclude the member's bilateral mentor.
+    Different,
+    /// The lead is the member's bilateral mentor (if the member has one).
+    Same,
+}
+
+/// Group criterion weights, in points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupWeights {
+    /// Per member: share of sectors and topics the lead covers. Default 40.
+    pub theme: f64,
+    /// Per member: working-language level / 7. Default 10.
+    pub language: f64,
+    /// Per group: each distinct member country beyond the first. Default 10.
+    pub diversity: f64,
+    /// Per co-mentored group: share of the co-mentor's topics the lead lacks. Default 10.
+    pub co_mentor: f64,
+    /// Per member: affinity with the lead. Default 0, or 20 with affinities.
+    pub affinity: f64,
+}
+
+/// How groups are formed.
+#[derive(Debug, Clone)]
+pub struct GroupPolicy {
+    /// Minimum members per group.
+    pub min_size: u32,
+    /// Maximum members per group.
+    pub max_size: u32,
+    /// Exact number of groups.
+    pub count: Option<u32>,
+    /// Preference on the number of groups.
+    pub count_goal: CountGoal,
+    /// 1, or 2 (lead and co-mentor).
+    pub mentors_per_group: u32,
+    /// Every mentee must be in a group.
+    pub require_all: bool,
+    /// Working-language level.
+    pub min_level: Level,
+    /// Session length, minutes.
+    pub session_min: u32,
+    /// Zone of the weekly session time.
+    pub slot_tz: chrono_tz::Tz,
+    /// Start-time granularity, minutes.
+    pub slot_step_min: u32,
+    /// No two members from one organisation.
+    pub distinct_organizations: bool,
+    /// Minimum distinct member countries.
+    pub min_countries: u32,
+    /// Group mentor vs bilateral mentor.
+    pub bilateral: BilateralRelation,
+    /// (mentor, mentee): mentee in a group led by mentor.
+    pub pinned: Vec<(MentorIdx, MenteeIdx)>,
+    /// Mentees never together.
+    pub apart: Vec<(MenteeIdx, MenteeIdx)>,
+    /// Weights.
+    pub weights: GroupWeights,
+    /// Relative MILP gap at which to stop.
+    pub mip_gap: f64,
 }
 
 /// Interned strings, in first-seen order.

@@ -248,6 +248,7 @@ pub fn generate(cfg: &SynthConfig) -> pb::SolveRequest {
                 profile: Some(profile(&mut rng, format!("m{k}"), place, org, n_topics)),
                 capacity: Some(1 + rng.below(cfg.max_capacity.max(1) as usize) as u32),
                 min_mentees: 0,
+                max_groups: None,
             }
         })
         .collect();

@@ -11,6 +11,7 @@
 //! and pinned pairs are already removed from the instance.
 
 pub mod flow;
+pub mod group_milp;
 pub mod milp;
 
 use std::time::{Duration, Instant};

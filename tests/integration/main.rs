@@ -4,6 +4,7 @@
 mod cli;
 mod determinism;
 mod e2e;
+mod groups;
 mod optimality;
 mod rules;
 mod util;

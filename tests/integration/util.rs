@@ -53,6 +53,7 @@ pub fn mentor(p: pb::Profile, capacity: u32) -> pb::Mentor {
         profile: Some(p),
         capacity: Some(capacity),
         min_mentees: 0,
+        max_groups: None,
     }
 }
 

@@ -1,0 +1,568 @@
+//! Group formation as a MILP through `good_lp` (microlp backend).
+//!
+//! Potential groups are indexed by their lead mentor: mentor `j` may open
+//! up to `max_groups(j)` of them. Variables (all binary unless noted):
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `y_g` | group `g` is open |
+//! | `x_eg` | mentee `e` is a member of `g` (only if `e` may join `lead(g)`) |
+//! | `z_gc` | `g` meets in slot class `c` (a class suiting `lead(g)`) |
+//! | `w_gl` | `g` works in language `l` (spoken by `lead(g)` at the level) |
+//! | `v_gj` | mentor `j` co-mentors `g` (two mentors per group) |
+//! | `d_gk ∈ [0,1]` | `g` has a member from country `k` |
+//! | `s_gl ≥ 0` | language points of `g` if it works in `l` |
+//!
+//! Constraints: `min·y_g ≤ Σ_e x_eg ≤ max·y_g`; `Σ_g x_eg ≤ 1` (`= 1` when
+//! every mentee must be grouped); `Σ_c z_gc = y_g`, `x_eg ≤ Σ_{c suits e} z_gc`;
+//! `Σ_l w_gl = y_g`, `x_eg ≤ Σ_{l spoken by e} w_gl`; co-mentors likewise
+//! (`Σ_j v_gj = y_g`, `v_gj ≤` the classes and languages `j` shares);
+//! each mentor in at most `max_groups(j)` groups as lead or co-mentor;
+//! distinct organisations `Σ_{e∈o} x_eg ≤ 1`; apart pairs
+//! `x_ag + x_bg ≤ 1`; pins `Σ_{g: lead(g)=j} x_eg = 1`; bilateral mentor
+//! not co-mentor `x_eg + v_{g,b(e)} ≤ 1`; countries `d_gk ≤ Σ_{e∈k} x_eg`,
+//! `d_gk ≤ y_g`, `Σ_k d_gk ≥ min_countries·y_g`; `s_gl ≤ Σ_e lang(e,l)·x_eg`,
+//! `s_gl ≤ M·w_gl`; an exact count `Σ y_g = n`; and `y_{j,k} ≥ y_{j,k+1}`
+//! to break symmetry between a mentor's groups.
+//!
+//! Objective, lexicographic in stages (each stage fixes the previous
+//! optimum): grouped mentees (when grouping is optional), then the number of
+//! groups (when a goal is set), then the score
+//! `Σ value(e, lead)·x + Σ s + diversity·(Σ d − Σ y) + Σ co(lead, j)·v`,
+//! in integer milli-points.
+
+use std::collections::BTreeMap;
+
+use good_lp::{
+    constraint, microlp, variable, Expression, ProblemVariables, ResolutionError, Solution,
+    SolverModel, Variable, WithMipGap, WithTimeLimit,
+};
+
+use super::Deadline;
+use crate::model::{CountGoal, Milli};
+
+/// A mentor as the group model sees it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupMentor {
+    /// Groups it may lead or co-mentor.
+    pub max_groups: u32,
+    /// Slot classes suiting it, sorted.
+    pub classes: Vec<u32>,
+    /// Languages it speaks at the level, sorted.
+    pub languages: Vec<u32>,
+}
+
+/// A mentee as the group model sees it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupMentee {
+    /// Slot classes suiting it, sorted.
+    pub classes: Vec<u32>,
+    /// Languages it speaks at the level, with their points (milli), sorted.
+    pub languages: Vec<(u32, Milli)>,
+    /// Country (interned).
+    pub country: u32,
+    /// Organisation (interned).
+    pub organization: Option<u32>,
+    /// Mentors it may join as lead, with the member's points (milli).
+    pub leads: Vec<(u32, Milli)>,
+    /// A mentor that may not co-mentor its group (its bilateral mentor).
+    pub not_co: Option<u32>,
+}
+
+/// The group formation problem.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupInstance {
+    /// Mentors.
+    pub mentors: Vec<GroupMentor>,
+    /// Mentees.
+    pub mentees: Vec<GroupMentee>,
+    /// Co-mentor points (milli) per (lead, co-mentor); only pairs listed may co-mentor.
+    pub co_value: BTreeMap<(u32, u32), Milli>,
+    /// Mentors per group: 1 or 2.
+    pub mentors_per_group: u32,
+    /// Size bounds.
+    pub min_size: u32,
+    /// Size bounds.
+    pub max_size: u32,
+    /// Exact number of groups.
+    pub count: Option<u32>,
+    /// Preference on the number of groups.
+    pub goal: CountGoal,
+    /// Every mentee must be grouped.
+    pub require_all: bool,
+    /// No two members from one organisation.
+    pub distinct_organizations: bool,
+    /// Minimum distinct member countries.
+    pub min_countries: u32,
+    /// Points (milli) per distinct country beyond the first.
+    pub diversity: Milli,
+    /// (mentee, lead mentor) pins.
+    pub pinned: Vec<(u32, u32)>,
+    /// Mentee pairs kept apart.
+    pub apart: Vec<(u32, u32)>,
+    /// Relative gap at which to stop.
+    pub mip_gap: f64,
+}
+
+/// A formed group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormedGroup {
+    /// Lead mentor.
+    pub lead: u32,
+    /// Co-mentor.
+    pub co: Option<u32>,
+    /// Members, ascending.
+    pub members: Vec<u32>,
+    /// Slot class.
+    pub class: u32,
+    /// Working language.
+    pub language: u32,
+}
+
+/// The solver's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSolution {
+    /// Groups, by lead then creation order.
+    pub groups: Vec<FormedGroup>,
+    /// Proven optimal (within `mip_gap`) at every stage.
+    pub optimal: bool,
+    /// Final-stage objective (milli-points).
+    pub objective: f64,
+    /// Final-stage proven bound.
+    pub bound: f64,
+    /// Relative gap of the final stage.
+    pub gap: f64,
+    /// Model size.
+    pub variables: usize,
+    /// Model size.
+    pub constraints: usize,
+}
+
+/// Why no grouping came back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupError {
+    /// The hard rules admit no grouping.
+    #[error("no grouping satisfies the hard rules")]
+    Infeasible,
+    /// Time ran out before any grouping was found.
+    #[error("deadline reached")]
+    Deadline,
+    /// The backend failed.
+    #[error("{0}")]
+    Backend(String),
+}
+
+struct Vars {
+    y: Vec<Variable>,
+    lead: Vec<u32>,
+    x: Vec<Vec<(u32, Variable)>>,
+    z: Vec<Vec<(u32, Variable)>>,
+    w: Vec<Vec<(u32, Variable)>>,
+    v: Vec<Vec<(u32, Variable)>>,
+    d: Vec<Vec<(u32, Variable)>>,
+    s: Vec<Vec<(u32, Variable)>>,
+    count: usize,
+}
+
+fn intersects(a: &[u32], b: &[u32]) -> bool {
+    a.iter().any(|x| b.binary_search(x).is_ok())
+}
+
+impl GroupInstance {
+    fn build(&self, vars: &mut ProblemVariables) -> (Vars, Vec<good_lp::Constraint>) {
+        let n = self.mentees.len() as u32;
+        let most_groups = n.checked_div(self.min_size).unwrap_or(n);
+        let mut v = Vars {
+            y: Vec::new(),
+            lead: Vec::new(),
+            x: Vec::new(),
+            z: Vec::new(),
+            w: Vec::new(),
+            v: Vec::new(),
+            d: Vec::new(),
+            s: Vec::new(),
+            count: 0,
+        };
+        let mut c = Vec::new();
+        let add =
+            |vars: &mut ProblemVariables, count: &mut usize, var: good_lp::VariableDefinition| {
+                *count += 1;
+                vars.add(var)
+            };
+        for (j, m) in self.mentors.iter().enumerate() {
+            for _ in 0..m.max_groups.min(most_groups) {
+                v.lead.push(j as u32);
+            }
+        }
+        for &j in &v.lead {
+            let m = &self.mentors[j as usize];
+            v.y.push(add(vars, &mut v.count, variable().binary()));
+            let members: Vec<(u32, Variable)> = (0..n)
+                .filter(|&e| self.mentees[e as usize].leads.iter().any(|&(l, _)| l == j))
+                .map(|e| (e, add(vars, &mut v.count, variable().binary())))
+                .collect();
+            v.x.push(members);
+            v.z.push(
+                m.classes
+                    .iter()
+                    .map(|&k| (k, add(vars, &mut v.count, variable().binary())))
+                    .collect(),
+            );
+            v.w.push(
+                m.languages
+                    .iter()
+                    .map(|&l| (l, add(vars, &mut v.count, variable().binary())))
+                    .collect(),
+            );
+            let co: Vec<(u32, Variable)> = if self.mentors_per_group == 2 {
+                self.co_value
+                    .keys()
+                    .filter(|&&(lead, _)| lead == j)
+                    .map(|&(_, co)| (co, add(vars, &mut v.count, variable().binary())))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            v.v.push(co);
+            let mut countries: Vec<u32> = v.x.last().map_or(Vec::new(), |xs| {
+                xs.iter()
+                    .map(|&(e, _)| self.mentees[e as usize].country)
+                    .collect()
+            });
+            countries.sort_unstable();
+            countries.dedup();
+            v.d.push(
+                countries
+                    .into_iter()
+                    .map(|k| (k, add(vars, &mut v.count, variable().min(0.0).max(1.0))))
+                    .collect(),
+            );
+            v.s.push(
+                m.languages
+                    .iter()
+                    .map(|&l| (l, add(vars, &mut v.count, variable().min(0.0))))
+                    .collect(),
+            );
+        }
+        let max_lang = self
+            .mentees
+            .iter()
+            .flat_map(|e| e.languages.iter().map(|&(_, p)| p))
+            .max()
+            .unwrap_or(0) as f64;
+        let big_lang = max_lang * f64::from(self.max_size);
+        for g in 0..v.y.len() {
+            let y = v.y[g];
+            let size: Expression = v.x[g].iter().map(|&(_, x)| x).sum();
+            c.push(constraint!(size.clone() <= f64::from(self.max_size) * y));
+            c.push(constraint!(size >= f64::from(self.min_size) * y));
+            let zs: Expression = v.z[g].iter().map(|&(_, z)| z).sum();
+            c.push(constraint!(zs == y));
+            let ws: Expression = v.w[g].iter().map(|&(_, w)| w).sum();
+            c.push(constraint!(ws == y));
+            for &(e, x) in &v.x[g] {
+                let me = &self.mentees[e as usize];
+                let cz: Expression = v.z[g]
+                    .iter()
+                    .filter(|(k, _)| me.classes.binary_search(k).is_ok())
+                    .map(|&(_, z)| z)
+                    .sum();
+                c.push(constraint!(x <= cz));
+                let cw: Expression = v.w[g]
+                    .iter()
+                    .filter(|(l, _)| me.languages.iter().any(|(ml, _)| ml == l))
+                    .map(|&(_, w)| w)
+                    .sum();
+                c.push(constraint!(x <= cw));
+            }
+            if self.mentors_per_group == 2 {
+                let vs: Expression = v.v[g].iter().map(|&(_, x)| x).sum();
+                c.push(constraint!(vs == y));
+                for &(j, vj) in &v.v[g] {
+                    let cm = &self.mentors[j as usize];
+                    let cz: Expression = v.z[g]
+                        .iter()
+                        .filter(|(k, _)| cm.classes.binary_search(k).is_ok())
+                        .map(|&(_, z)| z)
+                        .sum();
+                    c.push(constraint!(vj <= cz));
+                    let cw: Expression = v.w[g]
+                        .iter()
+                        .filter(|(l, _)| cm.languages.binary_search(l).is_ok())
+                        .map(|&(_, w)| w)
+                        .sum();
+                    c.push(constraint!(vj <= cw));
+                    for &(e, x) in &v.x[g] {
+                        if self.mentees[e as usize].not_co == Some(j) {
+                            c.push(constraint!(x + vj <= 1));
+                        }
+                    }
+                }
+            }
+            for &(k, dk) in &v.d[g] {
+                let from: Expression = v.x[g]
+                    .iter()
+                    .filter(|&&(e, _)| self.mentees[e as usize].country == k)
+                    .map(|&(_, x)| x)
+                    .sum();
+                c.push(constraint!(dk <= from));
+                c.push(constraint!(dk <= y));
+            }
+            if self.min_countries > 1 {
+                let ds: Expression = v.d[g].iter().map(|&(_, d)| d).sum();
+                c.push(constraint!(ds >= f64::from(self.min_countries) * y));
+            }
+            for &(l, sl) in &v.s[g] {
+                let pts: Expression = v.x[g]
+                    .iter()
+                    .filter_map(|&(e, x)| {
+                        self.mentees[e as usize]
+                            .languages
+                            .iter()
+                            .find(|(ml, _)| *ml == l)
+                            .map(|&(_, p)| p as f64 * x)
+                    })
+                    .sum();
+                c.push(constraint!(sl <= pts));
+                let wl = v.w[g].iter().find(|(wl, _)| *wl == l).map(|&(_, w)| w);
+                if let Some(wl) = wl {
+                    c.push(constraint!(sl <= big_lang * wl));
+                }
+            }
+            if self.distinct_organizations {
+                let mut orgs: BTreeMap<u32, Vec<Variable>> = BTreeMap::new();
+                for &(e, x) in &v.x[g] {
+                    if let Some(o) = self.mentees[e as usize].organization {
+                        orgs.entry(o).or_default().push(x);
+                    }
+                }
+                for xs in orgs.into_values().filter(|xs| xs.len() > 1) {
+                    let sum: Expression = xs.into_iter().sum();
+                    c.push(constraint!(sum <= 1));
+                }
+            }
+            for &(a, b) in &self.apart {
+                let xa = v.x[g].iter().find(|(e, _)| *e == a).map(|&(_, x)| x);
+                let xb = v.x[g].iter().find(|(e, _)| *e == b).map(|&(_, x)| x);
+                if let (Some(xa), Some(xb)) = (xa, xb) {
+                    c.push(constraint!(xa + xb <= 1));
+                }
+            }
+            if g > 0 && v.lead[g - 1] == v.lead[g] {
+                let prev = v.y[g - 1];
+                c.push(constraint!(prev >= y));
+            }
+        }
+        // Per mentee: at most (or exactly) one group; pins.
+        let mut per_mentee: Vec<Vec<(usize, Variable)>> = vec![Vec::new(); n as usize];
+        for g in 0..v.y.len() {
+            for &(e, x) in &v.x[g] {
+                per_mentee[e as usize].push((g, x));
+            }
+        }
+        for (e, xs) in per_mentee.iter().enumerate() {
+            let sum: Expression = xs.iter().map(|&(_, x)| x).sum();
+            if self.require_all {
+                c.push(constraint!(sum == 1));
+            } else if !xs.is_empty() {
+                c.push(constraint!(sum <= 1));
+            }
+            for &(_, j) in self.pinned.iter().filter(|&&(pe, _)| pe as usize == e) {
+                let to_j: Expression = xs
+                    .iter()
+                    .filter(|&&(g, _)| v.lead[g] == j)
+                    .map(|&(_, x)| x)
+                    .sum();
+                c.push(constraint!(to_j == 1));
+            }
+        }
+        // Mentor limits across lead and co-mentor roles.
+        for (j, m) in self.mentors.iter().enumerate() {
+            let j = j as u32;
+            let mut uses: Expression =
+                v.y.iter()
+                    .zip(&v.lead)
+                    .filter(|(_, &l)| l == j)
+                    .map(|(&y, _)| y)
+                    .sum();
+            for vg in &v.v {
+                for &(co, var) in vg {
+                    if co == j {
+                        uses += var;
+                    }
+                }
+            }
+            c.push(constraint!(uses <= f64::from(m.max_groups)));
+        }
+        if let Some(k) = self.count {
+            let open: Expression = v.y.iter().copied().sum();
+            c.push(constraint!(open == f64::from(k)));
+        }
+        (v, c)
+    }
+
+    fn score(&self, v: &Vars) -> Expression {
+        let mut obj = Expression::from(0.0);
+        for g in 0..v.y.len() {
+            let lead = v.lead[g];
+            for &(e, x) in &v.x[g] {
+                let pts = self.mentees[e as usize]
+                    .leads
+                    .iter()
+                    .find(|&&(l, _)| l == lead)
+                    .map_or(0, |&(_, p)| p);
+                obj += pts as f64 * x;
+            }
+            for &(_, s) in &v.s[g] {
+                obj += s;
+            }
+            for &(_, d) in &v.d[g] {
+                obj += self.diversity as f64 * d;
+            }
+            obj -= self.diversity as f64 * v.y[g];
+            for &(co, var) in &v.v[g] {
+                obj += self.co_value.get(&(lead, co)).copied().unwrap_or(0) as f64 * var;
+            }
+        }
+        obj
+    }
+
+    /// Solves the instance within the deadline.
+    pub fn solve(&self, deadline: Deadline) -> Result<GroupSolution, GroupError> {
+        let mut fixed: Vec<(Stage, f64)> = Vec::new();
+        let mut optimal = true;
+        if !self.require_all {
+            let (val, opt) = self.stage(Stage::Coverage, &fixed, deadline)?.summary();
+            optimal &= opt;
+            fixed.push((Stage::Coverage, val));
+        }
+        if self.count.is_none() && self.goal != CountGoal::None {
+            let stage = if self.goal == CountGoal::Fewest {
+                Stage::Fewest
+            } else {
+                Stage::Most
+            };
+            let (val, opt) = self.stage(stage, &fixed, deadline)?.summary();
+            optimal &= opt;
+            // The stage maximised −groups for Fewest: fix the count itself.
+            fixed.push((stage, if stage == Stage::Fewest { -val } else { val }));
+        }
+        let mut out = self.stage(Stage::Score, &fixed, deadline)?;
+        out.optimal &= optimal;
+        Ok(out)
+    }
+
+    fn stage(
+        &self,
+        stage: Stage,
+        fixed: &[(Stage, f64)],
+        deadline: Deadline,
+    ) -> Result<GroupSolution, GroupError> {
+        let mut vars = ProblemVariables::new();
+        let (v, mut cons) = self.build(&mut vars);
+        let grouped: Expression = v.x.iter().flatten().map(|&(_, x)| x).sum();
+        let open: Expression = v.y.iter().copied().sum();
+        for &(s, val) in fixed {
+            match s {
+                Stage::Coverage => cons.push(constraint!(grouped.clone() >= val - 0.5)),
+                Stage::Fewest | Stage::Most => cons.push(constraint!(open.clone() == val)),
+                Stage::Score => {}
+            }
+        }
+        let objective = match stage {
+            Stage::Coverage => grouped,
+            Stage::Fewest => -open,
+            Stage::Most => open,
+            Stage::Score => self.score(&v),
+        };
+        let n_cons = cons.len();
+        let mut model = vars.maximise(objective).using(microlp);
+        if let Some(rem) = deadline.remaining() {
+            if rem.is_zero() {
+                return Err(GroupError::Deadline);
+            }
+            model = model.with_time_limit(rem.as_secs_f64());
+        }
+        if self.mip_gap > 0.0 {
+            model = model
+                .with_mip_gap(self.mip_gap as f32)
+                .map_err(|e| GroupError::Backend(format!("{e:?}")))?;
+        }
+        for c in cons {
+            model = model.with(c);
+        }
+        let sol = model.solve().map_err(|e| match e {
+            ResolutionError::Infeasible => GroupError::Infeasible,
+            ResolutionError::Other(m) if m.contains("Time limit") => GroupError::Deadline,
+            other => GroupError::Backend(format!("MILP backend: {other}")),
+        })?;
+        let value = |x: Variable| sol.value(x) > 0.5;
+        let mut groups = Vec::new();
+        for g in 0..v.y.len() {
+            if !value(v.y[g]) {
+                continue;
+            }
+            let members: Vec<u32> = v.x[g]
+                .iter()
+                .filter(|&&(_, x)| value(x))
+                .map(|&(e, _)| e)
+                .collect();
+            let class = v.z[g]
+                .iter()
+                .find(|&&(_, z)| value(z))
+                .map_or(0, |&(k, _)| k);
+            let language = v.w[g]
+                .iter()
+                .find(|&&(_, w)| value(w))
+                .map_or(0, |&(l, _)| l);
+            let co = v.v[g].iter().find(|&&(_, x)| value(x)).map(|&(j, _)| j);
+            groups.push(FormedGroup {
+                lead: v.lead[g],
+                co,
+                members,
+                class,
+                language,
+            });
+        }
+        let inner = sol.into_inner();
+        let objective = inner.objective();
+        let gap = inner.gap().unwrap_or(0.0);
+        let bound = inner.stats().best_bound.unwrap_or(objective);
+        let optimal = matches!(
+            inner.termination_reason(),
+            microlp::TerminationReason::ProvenOptimal
+        ) || (self.mip_gap > 0.0 && gap <= self.mip_gap);
+        Ok(GroupSolution {
+            groups,
+            optimal,
+            objective,
+            bound,
+            gap,
+            variables: v.count,
+            constraints: n_cons,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Coverage,
+    Fewest,
+    Most,
+    Score,
+}
+
+impl GroupSolution {
+    fn summary(&self) -> (f64, bool) {
+        (self.objective.round(), self.optimal)
+    }
+}
+
+/// Whether mentee `e` could join a group led by `j` at all (a shared class
+/// and language); the caller filters `leads` with it.
+pub fn compatible(m: &GroupMentor, e: &GroupMentee) -> bool {
+    intersects(&m.classes, &e.classes)
+        && e.languages
+            .iter()
+            .any(|(l, _)| m.languages.binary_search(l).is_ok())
+}
