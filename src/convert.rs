@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::error::{Error, FieldViolation};
+use crate::groups::{GroupCriterion, GroupOutcome, UngroupedReason};
 use crate::matching::{Outcome, UnmatchedReason};
 use crate::model::{
     from_milli, to_milli, BilateralRelation, CountGoal, Criterion, EngineChoice, EngineUsed,
@@ -19,6 +20,7 @@ use crate::model::{
 };
 use crate::overlap::parse_hhmm;
 use crate::pb;
+use crate::slots;
 
 /// Size limits on a request. All configurable by the operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1110,10 +1112,14 @@ pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveRespons
         explain_ms: ms(o.timings.explain),
         total_ms: ms(o.timings.score + o.timings.solve + o.timings.explain),
     });
+    let (groups, ungrouped, group_stats) = match &o.groups {
+        Some(g) => group_wire(problem, g),
+        None => (Vec::new(), Vec::new(), None),
+    };
     pb::SolveResponse {
-        groups: Vec::new(),
-        ungrouped: Vec::new(),
-        group_stats: None,
+        groups,
+        ungrouped,
+        group_stats,
         request_id: problem.request_id.clone(),
         status: match o.status {
             Status::Optimal => pb::SolveStatus::Optimal,
@@ -1148,6 +1154,119 @@ pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveRespons
             timings,
         }),
     }
+}
+
+type GroupWire = (
+    Vec<pb::Group>,
+    Vec<pb::UngroupedMentee>,
+    Option<pb::GroupStats>,
+);
+
+fn group_wire(problem: &Problem, g: &GroupOutcome) -> GroupWire {
+    let gp = problem.policy.groups.as_ref();
+    let (tz, minutes) = gp.map_or((chrono_tz::Tz::UTC, 0), |gp| (gp.slot_tz, gp.session_min));
+    let len_s = i64::from(minutes) * 60;
+    let groups = g
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let mentors: Vec<usize> = std::iter::once(r.lead).chain(r.co).collect();
+            let mut local_times = Vec::new();
+            for &m in &mentors {
+                let pr = &problem.mentors[m].profile;
+                let ptz = problem.schedules[pr.schedule as usize].tz;
+                local_times.push(pb::LocalSession {
+                    person_id: pr.id.clone(),
+                    time_zone: ptz.name().to_string(),
+                    local: slots::local_times(&r.occurrences, len_s, ptz),
+                });
+            }
+            for &e in &r.members {
+                let pr = &problem.mentees[e].profile;
+                let ptz = problem.schedules[pr.schedule as usize].tz;
+                local_times.push(pb::LocalSession {
+                    person_id: pr.id.clone(),
+                    time_zone: ptz.name().to_string(),
+                    local: slots::local_times(&r.occurrences, len_s, ptz),
+                });
+            }
+            pb::Group {
+                id: format!("g{}", k + 1),
+                mentor_ids: mentors
+                    .iter()
+                    .map(|&m| problem.mentors[m].profile.id.clone())
+                    .collect(),
+                member_ids: r
+                    .members
+                    .iter()
+                    .map(|&e| problem.mentees[e].profile.id.clone())
+                    .collect(),
+                theme: r.theme.clone(),
+                working_language: problem.vocab.languages[r.language as usize].clone(),
+                slot: Some(pb::SessionSlot {
+                    weekday: i32::from(r.slot.weekday) + 1,
+                    start: crate::overlap::format_hhmm(r.slot.start_min),
+                    minutes,
+                    time_zone: tz.name().to_string(),
+                    first_utc: r
+                        .occurrences
+                        .first()
+                        .and_then(|&t| chrono::DateTime::from_timestamp(t, 0))
+                        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                        .unwrap_or_default(),
+                }),
+                local_times,
+                score: from_milli(r.score),
+                breakdown: r
+                    .terms
+                    .iter()
+                    .map(|(c, milli, detail)| pb::GroupTerm {
+                        criterion: match c {
+                            GroupCriterion::Theme => pb::GroupCriterion::Theme,
+                            GroupCriterion::Language => pb::GroupCriterion::Language,
+                            GroupCriterion::Diversity => pb::GroupCriterion::Diversity,
+                            GroupCriterion::CoMentor => pb::GroupCriterion::CoMentor,
+                            GroupCriterion::Affinity => pb::GroupCriterion::Affinity,
+                        } as i32,
+                        points: from_milli(*milli),
+                        detail: detail.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let ungrouped = g
+        .ungrouped
+        .iter()
+        .map(|u| pb::UngroupedMentee {
+            mentee_id: problem.mentees[u.mentee].profile.id.clone(),
+            reason: match u.reason {
+                UngroupedReason::NoCompatibleMentor => pb::UngroupedReason::NoCompatibleMentor,
+                UngroupedReason::NotPlaced => pb::UngroupedReason::NotPlaced,
+            } as i32,
+            message: u.message.clone(),
+        })
+        .collect();
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let stats = pb::GroupStats {
+        status: if g.infeasible {
+            pb::SolveStatus::Infeasible
+        } else if g.optimal {
+            pb::SolveStatus::Optimal
+        } else {
+            pb::SolveStatus::Feasible
+        } as i32,
+        groups: g.groups.len() as u32,
+        grouped_mentees: g.groups.iter().map(|r| r.members.len() as u32).sum(),
+        objective: round(g.objective),
+        bound: round(g.bound),
+        gap: round(g.gap * 1e6) / 1e6,
+        slot_classes: g.slot_classes as u32,
+        variables: g.variables as u32,
+        constraints: g.constraints as u32,
+    };
+    (groups, ungrouped, Some(stats))
 }
 
 fn term_detail(problem: &Problem, p: &crate::matching::MatchedPair, c: Criterion) -> String {

@@ -10,6 +10,8 @@
 //! - [`solvers`]: the engine seam; [`solvers::flow`] (min-cost flow) and
 //!   [`solvers::milp`] (good_lp) behind it.
 //! - [`matching`]: the pipeline: pins, candidates, engine, explanations.
+//! - [`slots`]: DST-aware weekly group-session slots and their classes.
+//! - [`groups`]: group formation (MILP in [`solvers::group_milp`]) and its explanations.
 //! - [`export`]: the flow network as text, for independent solvers.
 //! - [`api`]: request in, response out (shared by service and CLI).
 //! - [`service`]: the tonic service, health and reflection.
@@ -22,6 +24,7 @@ pub mod api;
 pub mod convert;
 pub mod error;
 pub mod export;
+pub mod groups;
 pub mod matching;
 pub mod model;
 pub mod overlap;

@@ -97,6 +97,8 @@ pub struct Timings {
     pub solve: Duration,
     /// Explanations.
     pub explain: Duration,
+    /// Group formation (MILP and explanations).
+    pub groups: Duration,
 }
 
 /// The result of a solve.
@@ -122,6 +124,8 @@ pub struct Outcome {
     pub candidate_pairs_feasible: u64,
     /// Phase timings.
     pub timings: Timings,
+    /// Groups, when the policy asks for them.
+    pub groups: Option<crate::groups::GroupOutcome>,
 }
 
 impl Outcome {
@@ -188,10 +192,30 @@ impl Pins {
     }
 }
 
-/// Solves the bilateral matching of a validated problem.
+/// Solves a validated problem: bilateral pairs, then groups if the policy
+/// asks for them.
 pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, Error> {
     let t0 = Instant::now();
     let deadline = deadline(problem, opts, t0);
+    let mut outcome = solve_pairs(problem, opts, deadline, t0)?;
+    if problem.policy.groups.is_some() {
+        let t = Instant::now();
+        let mut bilateral = vec![None; problem.mentees.len()];
+        for p in &outcome.pairs {
+            bilateral[p.mentee] = Some(p.mentor);
+        }
+        outcome.groups = crate::groups::form_groups(problem, &bilateral, deadline)?;
+        outcome.timings.groups = t.elapsed();
+    }
+    Ok(outcome)
+}
+
+fn solve_pairs(
+    problem: &Problem,
+    opts: &SolveOptions,
+    deadline: Deadline,
+    t0: Instant,
+) -> Result<Outcome, Error> {
     let scorer = Scorer::new(problem);
     check_pins(&scorer)?;
     let pins = Pins::new(problem);
@@ -260,6 +284,7 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, Error> {
         score: t_scored - t0,
         solve: t_solved - t_scored,
         explain: t_solved.elapsed(),
+        groups: Duration::ZERO,
     };
     Ok(outcome)
 }
@@ -293,6 +318,7 @@ fn infeasible(
         candidate_pairs_total: 0,
         candidate_pairs_feasible: 0,
         timings: Timings::default(),
+        groups: None,
     }
 }
 
@@ -477,6 +503,7 @@ fn explain(
         candidate_pairs_total: cands.total,
         candidate_pairs_feasible: inst.mentor.len() as u64,
         timings: Timings::default(),
+        groups: None,
     }
 }
 

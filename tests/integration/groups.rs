@@ -420,3 +420,318 @@ fn random_instances_are_not_trivial() {
         "only {two_groups} of 300 instances formed two groups"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Requests: every group obeys every hard rule, checked independently.
+// ---------------------------------------------------------------------------
+
+mod requests {
+    use std::collections::{HashMap, HashSet};
+
+    use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone};
+    use chrono_tz::Tz;
+    use mentormatch::pb;
+    use mentormatch::synth::{generate, SynthConfig};
+    use proptest::prelude::*;
+
+    use crate::util::*;
+
+    fn hhmm(s: &str, default: &str) -> NaiveTime {
+        let s = if s.is_empty() { default } else { s };
+        if s == "24:00" {
+            return NaiveTime::from_hms_opt(23, 59, 59).unwrap();
+        }
+        NaiveTime::parse_from_str(s, "%H:%M").unwrap()
+    }
+
+    /// Whether the session [t, t + len) is inside the profile's local working
+    /// hours on its local day, computed from scratch with chrono-tz.
+    fn inside_hours(p: &pb::Profile, t: i64, len_s: i64) -> bool {
+        let tz: Tz = p.time_zone.parse().unwrap();
+        let a = tz.timestamp_opt(t, 0).unwrap();
+        let b = tz.timestamp_opt(t + len_s, 0).unwrap();
+        let wh = p.working_hours.clone().unwrap_or_default();
+        let days: Vec<u32> = if wh.days.is_empty() {
+            vec![1, 2, 3, 4, 5]
+        } else {
+            wh.days.iter().map(|&d| d as u32).collect()
+        };
+        let wd = a.weekday().number_from_monday();
+        a.date_naive() == b.date_naive()
+            && days.contains(&wd)
+            && a.time() >= hhmm(&wh.start, "09:00")
+            && b.time() <= hhmm(&wh.end, "18:00")
+    }
+
+    fn speaks(p: &pb::Profile, code: &str, level: i32) -> bool {
+        p.languages
+            .iter()
+            .any(|l| l.code == code && l.level >= level)
+    }
+
+    /// Checks every group of `resp` against the request.
+    pub fn assert_groups_obey_rules(req: &pb::SolveRequest, resp: &pb::SolveResponse) {
+        let policy = req.policy.clone().unwrap_or_default();
+        let gp = policy.groups.clone().expect("request has a group policy");
+        let level = [gp.min_language_level, policy.min_language_level, 4]
+            .into_iter()
+            .find(|&l| l != 0)
+            .unwrap();
+        let (lo, hi) = (gp.min_size.unwrap_or(3), gp.max_size.unwrap_or(5));
+        let minutes = gp.session_minutes.unwrap_or(90);
+        let slot_tz: Tz = if gp.slot_time_zone.is_empty() {
+            Tz::UTC
+        } else {
+            gp.slot_time_zone.parse().unwrap()
+        };
+        let start: NaiveDate = policy.programme_start.parse().unwrap();
+        let end: NaiveDate = policy.programme_end.parse().unwrap();
+        let mentors: HashMap<&str, &pb::Mentor> = req
+            .mentors
+            .iter()
+            .map(|m| (m.profile.as_ref().unwrap().id.as_str(), m))
+            .collect();
+        let mentees: HashMap<&str, &pb::Mentee> = req
+            .mentees
+            .iter()
+            .map(|e| (e.profile.as_ref().unwrap().id.as_str(), e))
+            .collect();
+        let bilateral: HashMap<&str, &str> = resp
+            .pairs
+            .iter()
+            .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
+            .collect();
+        let mut uses: HashMap<&str, u32> = HashMap::new();
+        let mut seen = HashSet::new();
+        for g in &resp.groups {
+            let n = g.member_ids.len() as u32;
+            assert!(
+                lo <= n && n <= hi,
+                "group {} has {n} members, not {lo}..={hi}",
+                g.id
+            );
+            assert_eq!(
+                g.mentor_ids.len() as u32,
+                gp.mentors_per_group.unwrap_or(1),
+                "group {}",
+                g.id
+            );
+            let slot = g.slot.clone().expect("slot");
+            assert_eq!(slot.minutes, minutes);
+            // Every occurrence of the weekly slot over the programme.
+            let t0 = hhmm(&slot.start, "00:00");
+            let mut occurrences = Vec::new();
+            let mut d = start;
+            while d <= end {
+                if d.weekday().number_from_monday() as i32 == slot.weekday {
+                    let local = d.and_time(t0);
+                    occurrences.push(
+                        slot_tz
+                            .from_local_datetime(&local)
+                            .earliest()
+                            .unwrap()
+                            .timestamp(),
+                    );
+                }
+                d = d.succ_opt().unwrap();
+            }
+            assert!(!occurrences.is_empty());
+            let mut people: Vec<&pb::Profile> = Vec::new();
+            for id in &g.mentor_ids {
+                *uses.entry(id).or_default() += 1;
+                people.push(mentors[id.as_str()].profile.as_ref().unwrap());
+            }
+            let mut countries = HashSet::new();
+            let mut orgs = HashSet::new();
+            for id in &g.member_ids {
+                assert!(seen.insert(id.clone()), "{id} in two groups");
+                let e = mentees[id.as_str()];
+                let ep = e.profile.as_ref().unwrap();
+                countries.insert(ep.country.clone());
+                if gp.distinct_organizations && !ep.organization.is_empty() {
+                    assert!(
+                        orgs.insert(ep.organization.to_lowercase()),
+                        "group {}: two members from {}",
+                        g.id,
+                        ep.organization
+                    );
+                }
+                if gp.bilateral_mentor == pb::BilateralRelation::Different as i32 {
+                    if let Some(b) = bilateral.get(id.as_str()) {
+                        assert!(
+                            !g.mentor_ids.iter().any(|m| m == b),
+                            "group {}: {id} has its bilateral mentor {b}",
+                            g.id
+                        );
+                    }
+                }
+                assert!(!e.excluded_mentors.iter().any(|m| g.mentor_ids[0] == *m));
+                people.push(ep);
+            }
+            assert!(
+                countries.len() as u32 >= gp.min_countries,
+                "group {}: {} countries",
+                g.id,
+                countries.len()
+            );
+            for p in &people {
+                assert!(
+                    speaks(p, &g.working_language, level),
+                    "group {}: {} does not speak {} at level {level}",
+                    g.id,
+                    p.id,
+                    g.working_language
+                );
+                for &t in &occurrences {
+                    assert!(
+                        inside_hours(p, t, i64::from(minutes) * 60),
+                        "group {}: the session at {} (UTC s) is outside {}'s hours in {}",
+                        g.id,
+                        t,
+                        p.id,
+                        p.time_zone
+                    );
+                }
+            }
+            let sum: f64 = g.breakdown.iter().map(|t| t.points).sum();
+            assert!(
+                (sum - g.score).abs() < 1e-6,
+                "group {}: terms sum to {sum}, score {}",
+                g.id,
+                g.score
+            );
+        }
+        for (id, &u) in &uses {
+            let max = mentors[id].max_groups.unwrap_or(1);
+            assert!(u <= max, "mentor {id} in {u} groups, limit {max}");
+        }
+        if gp.require_all_mentees {
+            assert_eq!(seen.len(), req.mentees.len(), "require_all_mentees");
+        }
+        assert_eq!(
+            seen.len() + resp.ungrouped.len(),
+            req.mentees.len(),
+            "someone silently dropped"
+        );
+        if let Some(k) = gp.group_count {
+            assert_eq!(resp.groups.len() as u32, k);
+        }
+    }
+
+    #[test]
+    fn example_returns_pairs_and_groups_obeying_every_rule() {
+        let req = example_request();
+        let resp = solve_ok(&req);
+        assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+        assert_eq!(resp.pairs.len(), req.mentees.len());
+        let stats = resp.group_stats.expect("group stats");
+        assert_eq!(stats.status, pb::SolveStatus::Optimal as i32);
+        assert_eq!(stats.groups, 3);
+        assert_groups_obey_rules(&req, &resp);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        #[test]
+        fn synthetic_groups_obey_every_rule(
+            seed in 0u64..1000,
+            mentees in 6usize..24,
+            mentors in 3usize..7,
+            two in any::<bool>(),
+            distinct in any::<bool>(),
+            different in any::<bool>(),
+        ) {
+            let mut req = generate(&SynthConfig { mentees, mentors, seed, max_capacity: 4 });
+            req.policy.as_mut().unwrap().groups = Some(pb::GroupPolicy {
+                min_size: Some(2),
+                max_size: Some(5),
+                mentors_per_group: Some(if two { 2 } else { 1 }),
+                distinct_organizations: distinct,
+                bilateral_mentor: if different { pb::BilateralRelation::Different as i32 } else { 0 },
+                session_minutes: Some(60),
+                slot_time_zone: "Europe/Paris".into(),
+                min_countries: 1,
+                ..Default::default()
+            });
+            let resp = solve_ok(&req);
+            assert_groups_obey_rules(&req, &resp);
+        }
+    }
+
+    #[test]
+    fn impossible_group_sizes_are_rejected() {
+        let mut req = small_request();
+        req.policy.as_mut().unwrap().groups = Some(pb::GroupPolicy {
+            min_size: Some(2),
+            max_size: Some(2),
+            require_all_mentees: true,
+            group_count: Some(3),
+            ..Default::default()
+        });
+        let v = violations(&req);
+        assert_violation(
+            &v,
+            "policy.groups.group_count",
+            "3 groups of at least 2 need 6 mentees; the request has 3",
+        );
+        req.policy
+            .as_mut()
+            .unwrap()
+            .groups
+            .as_mut()
+            .unwrap()
+            .group_count = None;
+        let v = violations(&req);
+        assert_violation(
+            &v,
+            "policy.groups.max_size",
+            "3 mentees cannot be split into groups of 2 to 2",
+        );
+    }
+
+    #[test]
+    fn bad_group_fields_are_named() {
+        let mut req = small_request();
+        req.policy.as_mut().unwrap().groups = Some(pb::GroupPolicy {
+            slot_time_zone: "Moon/Tranquility".into(),
+            mentors_per_group: Some(3),
+            slot_step_minutes: Some(7),
+            pinned_members: vec![pb::PairRef {
+                mentor_id: "e1".into(),
+                mentee_id: "e2".into(),
+            }],
+            ..Default::default()
+        });
+        let v = violations(&req);
+        assert_violation(&v, "policy.groups.slot_time_zone", "Moon/Tranquility");
+        assert_violation(&v, "policy.groups.mentors_per_group", "3 is not 1 or 2");
+        assert_violation(&v, "policy.groups.slot_step_minutes", "7");
+        assert_violation(
+            &v,
+            "policy.groups.pinned_members[0].mentor_id",
+            "\"e1\" is a mentee, not a mentor",
+        );
+    }
+
+    #[test]
+    fn mentee_without_a_common_language_is_ungrouped_with_reason() {
+        let mut req = small_request();
+        // e2 speaks Arabic and English; m2 (the only English speaker) leads no group.
+        req.mentors[1].max_groups = Some(0);
+        req.policy.as_mut().unwrap().groups = Some(pb::GroupPolicy {
+            min_size: Some(2),
+            max_size: Some(3),
+            ..Default::default()
+        });
+        let resp = solve_ok(&req);
+        let u = resp
+            .ungrouped
+            .iter()
+            .find(|u| u.mentee_id == "e2")
+            .expect("e2 ungrouped");
+        assert_eq!(u.reason, pb::UngroupedReason::NoCompatibleMentor as i32);
+        assert_eq!(resp.groups.len(), 1);
+        assert_groups_obey_rules(&req, &resp);
+    }
+}
