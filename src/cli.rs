@@ -74,6 +74,12 @@ enum Command {
         /// Mentor capacities are drawn from 1..=this.
         #[arg(long, default_value_t = 20)]
         max_capacity: u32,
+        /// Also form groups of MIN-MAX members (e.g. "3-6"), slots in Europe/Paris.
+        #[arg(long, value_parser = parse_sizes)]
+        group_sizes: Option<(u32, u32)>,
+        /// Time limit written into the request, in milliseconds.
+        #[arg(long)]
+        time_limit_ms: Option<u32>,
         /// Output file (default: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -231,14 +237,27 @@ fn run(cli: Cli) -> Result<()> {
             mentors,
             seed,
             max_capacity,
+            group_sizes,
+            time_limit_ms,
             output,
         } => {
-            let req = synth::generate(&SynthConfig {
+            let mut req = synth::generate(&SynthConfig {
                 mentees,
                 mentors,
                 seed,
                 max_capacity,
             });
+            if let Some(policy) = req.policy.as_mut() {
+                policy.time_limit_ms = time_limit_ms;
+                if let Some((min, max)) = group_sizes {
+                    policy.groups = Some(pb::GroupPolicy {
+                        min_size: Some(min),
+                        max_size: Some(max),
+                        slot_time_zone: "Europe/Paris".into(),
+                        ..Default::default()
+                    });
+                }
+            }
             write_output(output.as_deref(), &to_json(&req)?)
         }
         Command::ExportNetwork {
@@ -252,6 +271,15 @@ fn run(cli: Cli) -> Result<()> {
             let text = mentormatch::export::network_text(&problem, &limits.options());
             fs::write(&output, text).with_context(|| format!("writing {}", output.display()))
         }
+    }
+}
+
+fn parse_sizes(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s.split_once('-').ok_or("expected MIN-MAX, e.g. 3-6")?;
+    let (a, b) = (a.trim().parse::<u32>(), b.trim().parse::<u32>());
+    match (a, b) {
+        (Ok(a), Ok(b)) if a <= b => Ok((a, b)),
+        _ => Err(format!("{s:?} is not MIN-MAX with MIN <= MAX")),
     }
 }
 

@@ -313,6 +313,7 @@ pub fn form_groups(
     p: &Problem,
     bilateral: &[Option<MentorIdx>],
     deadline: Deadline,
+    limit: std::time::Duration,
 ) -> Result<Option<GroupOutcome>, Error> {
     let Some(g) = p.policy.groups.as_ref() else {
         return Ok(None);
@@ -334,9 +335,7 @@ pub fn form_groups(
                 constraints: 0,
             }))
         }
-        Err(GroupError::Deadline) => {
-            return Err(Error::TimeLimit(deadline.remaining().unwrap_or_default()))
-        }
+        Err(GroupError::Deadline) => return Err(Error::TimeLimit(limit)),
         Err(GroupError::Backend(m)) => return Err(Error::Solver(m)),
     };
     Ok(Some(explain(p, g, &built, &sol)))

@@ -204,7 +204,10 @@ pub fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, Error> {
         for p in &outcome.pairs {
             bilateral[p.mentee] = Some(p.mentor);
         }
-        outcome.groups = crate::groups::form_groups(problem, &bilateral, deadline)?;
+        let limit = deadline
+            .0
+            .map_or(opts.max_time, |d| d.saturating_duration_since(t0));
+        outcome.groups = crate::groups::form_groups(problem, &bilateral, deadline, limit)?;
         outcome.timings.groups = t.elapsed();
     }
     Ok(outcome)

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 
 use good_lp::{
     constraint, microlp, variable, Expression, ProblemVariables, ResolutionError, Solution,
-    SolverModel, Variable, WithMipGap, WithTimeLimit,
+    SolverModel, Variable, WithInitialSolution, WithMipGap, WithTimeLimit,
 };
 
 use super::Deadline;
@@ -427,39 +427,248 @@ impl GroupInstance {
         obj
     }
 
-    /// Solves the instance within the deadline.
+    /// Solves the instance within the deadline. When time runs out, the
+    /// best grouping known (from the MILP, an earlier stage, or a greedy
+    /// start) comes back with `optimal = false`; an unknown bound is NaN.
     pub fn solve(&self, deadline: Deadline) -> Result<GroupSolution, GroupError> {
+        let greedy = self.greedy();
+        let mut fallback: Option<Vec<FormedGroup>> = greedy.clone();
         let mut fixed: Vec<(Stage, f64)> = Vec::new();
         let mut optimal = true;
+        let mut stages = Vec::new();
         if !self.require_all {
-            let (val, opt) = self.stage(Stage::Coverage, &fixed, deadline)?.summary();
-            optimal &= opt;
-            fixed.push((Stage::Coverage, val));
+            stages.push(Stage::Coverage);
         }
         if self.count.is_none() && self.goal != CountGoal::None {
-            let stage = if self.goal == CountGoal::Fewest {
+            stages.push(if self.goal == CountGoal::Fewest {
                 Stage::Fewest
             } else {
                 Stage::Most
-            };
-            let (val, opt) = self.stage(stage, &fixed, deadline)?.summary();
-            optimal &= opt;
-            // The stage maximised −groups for Fewest: fix the count itself.
-            fixed.push((stage, if stage == Stage::Fewest { -val } else { val }));
+            });
         }
-        let mut out = self.stage(Stage::Score, &fixed, deadline)?;
-        out.optimal &= optimal;
-        Ok(out)
+        stages.push(Stage::Score);
+        for stage in stages {
+            match self.stage(stage, &fixed, deadline, greedy.as_deref()) {
+                Ok(mut sol) if stage == Stage::Score => {
+                    sol.optimal &= optimal;
+                    return Ok(sol);
+                }
+                Ok(sol) => {
+                    let (val, opt) = sol.summary();
+                    optimal &= opt;
+                    // The stage maximised −groups for Fewest: fix the count itself.
+                    fixed.push((stage, if stage == Stage::Fewest { -val } else { val }));
+                    fallback = Some(sol.groups);
+                }
+                Err(GroupError::Deadline) => {
+                    return match fallback {
+                        Some(groups) => Ok(GroupSolution {
+                            objective: self.evaluate(&groups) as f64,
+                            groups,
+                            optimal: false,
+                            bound: f64::NAN,
+                            gap: f64::NAN,
+                            variables: 0,
+                            constraints: 0,
+                        }),
+                        None => Err(GroupError::Deadline),
+                    };
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(GroupError::Backend("no stage ran".into()))
     }
 
+    /// Score (milli) of a grouping, as the final stage counts it.
+    pub fn evaluate(&self, groups: &[FormedGroup]) -> Milli {
+        let mut total = 0;
+        for g in groups {
+            let mut countries = Vec::new();
+            for &e in &g.members {
+                let me = &self.mentees[e as usize];
+                total += me
+                    .leads
+                    .iter()
+                    .find(|&&(l, _)| l == g.lead)
+                    .map_or(0, |&(_, p)| p);
+                total += me
+                    .languages
+                    .iter()
+                    .find(|&&(l, _)| l == g.language)
+                    .map_or(0, |&(_, p)| p);
+                if !countries.contains(&me.country) {
+                    countries.push(me.country);
+                }
+            }
+            total += self.diversity * (countries.len() as Milli - 1);
+            if let Some(co) = g.co {
+                total += self.co_value.get(&(g.lead, co)).copied().unwrap_or(0);
+            }
+        }
+        total
+    }
+
+    /// A feasible grouping built greedily (best-valued members first), or
+    /// `None` when the greedy pass cannot satisfy every hard rule.
+    pub fn greedy(&self) -> Option<Vec<FormedGroup>> {
+        let n = self.mentees.len();
+        let mut taken = vec![false; n];
+        let mut uses = vec![0u32; self.mentors.len()];
+        let mut groups: Vec<FormedGroup> = Vec::new();
+        let pinned_lead = |e: u32| {
+            self.pinned
+                .iter()
+                .find(|&&(pe, _)| pe == e)
+                .map(|&(_, l)| l)
+        };
+        // Leads with pins first, then the others, each in index order.
+        let mut leads: Vec<u32> = (0..self.mentors.len() as u32).collect();
+        leads.sort_by_key(|&j| (!self.pinned.iter().any(|&(_, l)| l == j), j));
+        for j in leads {
+            let m = &self.mentors[j as usize];
+            while uses[j as usize] < m.max_groups
+                && self.count.is_none_or(|k| (groups.len() as u32) < k)
+            {
+                let pins: Vec<u32> = self
+                    .pinned
+                    .iter()
+                    .filter(|&&(e, l)| l == j && !taken[e as usize])
+                    .map(|&(e, _)| e)
+                    .collect();
+                let mut cands: Vec<(Milli, u32)> = (0..n as u32)
+                    .filter(|&e| !taken[e as usize] && pinned_lead(e).is_none())
+                    .filter_map(|e| {
+                        self.mentees[e as usize]
+                            .leads
+                            .iter()
+                            .find(|&&(l, _)| l == j)
+                            .map(|&(_, v)| (v, e))
+                    })
+                    .collect();
+                cands.sort_by_key(|&(v, e)| (std::cmp::Reverse(v), e));
+                let fits = |e: u32, c: u32, l: u32| {
+                    let me = &self.mentees[e as usize];
+                    me.classes.binary_search(&c).is_ok()
+                        && me.languages.iter().any(|&(x, _)| x == l)
+                };
+                // The class and language that suit the most candidates (pins must fit).
+                let mut best: Option<(usize, u32, u32)> = None;
+                for &c in &m.classes {
+                    for &l in &m.languages {
+                        if !pins.iter().all(|&e| fits(e, c, l)) {
+                            continue;
+                        }
+                        let k = cands.iter().filter(|&&(_, e)| fits(e, c, l)).count();
+                        if best.is_none_or(|(b, _, _)| k > b) {
+                            best = Some((k, c, l));
+                        }
+                    }
+                }
+                let Some((_, class, language)) = best else {
+                    break;
+                };
+                let mut members: Vec<u32> = pins.clone();
+                for &(_, e) in &cands {
+                    if members.len() as u32 >= self.max_size {
+                        break;
+                    }
+                    let me = &self.mentees[e as usize];
+                    let org_clash = self.distinct_organizations
+                        && me.organization.is_some()
+                        && members
+                            .iter()
+                            .any(|&x| self.mentees[x as usize].organization == me.organization);
+                    let apart = self.apart.iter().any(|&(a, b)| {
+                        (a == e && members.contains(&b)) || (b == e && members.contains(&a))
+                    });
+                    if fits(e, class, language) && !org_clash && !apart {
+                        members.push(e);
+                    }
+                }
+                let mut countries: Vec<u32> = members
+                    .iter()
+                    .map(|&e| self.mentees[e as usize].country)
+                    .collect();
+                countries.sort_unstable();
+                countries.dedup();
+                if (members.len() as u32) < self.min_size
+                    || (countries.len() as u32) < self.min_countries
+                {
+                    break;
+                }
+                let co = if self.mentors_per_group == 2 {
+                    let pick = self
+                        .co_value
+                        .iter()
+                        .filter(|&(&(lead, co), _)| {
+                            let cm = &self.mentors[co as usize];
+                            lead == j
+                                && uses[co as usize] < cm.max_groups
+                                && cm.classes.binary_search(&class).is_ok()
+                                && cm.languages.binary_search(&language).is_ok()
+                                && !members
+                                    .iter()
+                                    .any(|&e| self.mentees[e as usize].not_co == Some(co))
+                        })
+                        .max_by_key(|&(&(_, co), &v)| (v, std::cmp::Reverse(co)));
+                    match pick {
+                        Some((&(_, co), _)) => Some(co),
+                        None => break,
+                    }
+                } else {
+                    None
+                };
+                uses[j as usize] += 1;
+                if let Some(co) = co {
+                    uses[co as usize] += 1;
+                }
+                members.sort_unstable();
+                for &e in &members {
+                    taken[e as usize] = true;
+                }
+                groups.push(FormedGroup {
+                    lead: j,
+                    co,
+                    members,
+                    class,
+                    language,
+                });
+            }
+        }
+        let complete = (!self.require_all || taken.iter().all(|&t| t))
+            && self.count.is_none_or(|k| groups.len() as u32 == k)
+            && self.pinned.iter().all(|&(e, _)| taken[e as usize]);
+        complete.then_some(groups)
+    }
+
+    /// One stage; a warm-started solve that fails inside the backend (microlp
+    /// can report a singular basis from some starts) is retried cold.
     fn stage(
         &self,
         stage: Stage,
         fixed: &[(Stage, f64)],
         deadline: Deadline,
+        hint: Option<&[FormedGroup]>,
+    ) -> Result<GroupSolution, GroupError> {
+        match self.stage_once(stage, fixed, deadline, hint) {
+            Err(GroupError::Backend(_)) if hint.is_some() => {
+                self.stage_once(stage, fixed, deadline, None)
+            }
+            other => other,
+        }
+    }
+
+    fn stage_once(
+        &self,
+        stage: Stage,
+        fixed: &[(Stage, f64)],
+        deadline: Deadline,
+        hint: Option<&[FormedGroup]>,
     ) -> Result<GroupSolution, GroupError> {
         let mut vars = ProblemVariables::new();
         let (v, mut cons) = self.build(&mut vars);
+        let hint = hint.map(|h| self.hint(&v, h));
         let grouped: Expression = v.x.iter().flatten().map(|&(_, x)| x).sum();
         let open: Expression = v.y.iter().copied().sum();
         for &(s, val) in fixed {
@@ -481,12 +690,17 @@ impl GroupInstance {
             if rem.is_zero() {
                 return Err(GroupError::Deadline);
             }
-            model = model.with_time_limit(rem.as_secs_f64());
+            // microlp reads its clock between iterations and can overrun:
+            // give it 80 % of what is left so that the deadline holds.
+            model = model.with_time_limit(rem.as_secs_f64() * 0.8);
         }
         if self.mip_gap > 0.0 {
             model = model
                 .with_mip_gap(self.mip_gap as f32)
                 .map_err(|e| GroupError::Backend(format!("{e:?}")))?;
+        }
+        if let Some(h) = hint {
+            model = model.with_initial_solution(h);
         }
         for c in cons {
             model = model.with(c);
@@ -541,6 +755,66 @@ impl GroupInstance {
             variables: v.count,
             constraints: n_cons,
         })
+    }
+}
+
+impl GroupInstance {
+    /// Values of every variable for a known grouping (a warm start).
+    fn hint(&self, v: &Vars, groups: &[FormedGroup]) -> Vec<(Variable, f64)> {
+        let mut out = Vec::new();
+        let mut next: BTreeMap<u32, usize> = BTreeMap::new();
+        let mut slot_of: Vec<Option<&FormedGroup>> = vec![None; v.y.len()];
+        for fg in groups {
+            let k = next.entry(fg.lead).or_insert(0);
+            let found = (0..v.y.len()).filter(|&g| v.lead[g] == fg.lead).nth(*k);
+            *k += 1;
+            if let Some(g) = found {
+                slot_of[g] = Some(fg);
+            }
+        }
+        let on = |b: bool| if b { 1.0 } else { 0.0 };
+        for (g, fg) in slot_of.iter().enumerate() {
+            let fg = *fg;
+            out.push((v.y[g], on(fg.is_some())));
+            for &(e, x) in &v.x[g] {
+                out.push((x, on(fg.is_some_and(|f| f.members.contains(&e)))));
+            }
+            for &(c, z) in &v.z[g] {
+                out.push((z, on(fg.is_some_and(|f| f.class == c))));
+            }
+            for &(l, w) in &v.w[g] {
+                out.push((w, on(fg.is_some_and(|f| f.language == l))));
+            }
+            for &(j, x) in &v.v[g] {
+                out.push((x, on(fg.is_some_and(|f| f.co == Some(j)))));
+            }
+            for &(k, d) in &v.d[g] {
+                let present = fg.is_some_and(|f| {
+                    f.members
+                        .iter()
+                        .any(|&e| self.mentees[e as usize].country == k)
+                });
+                out.push((d, on(present)));
+            }
+            for &(l, s) in &v.s[g] {
+                let pts: Milli = match fg {
+                    Some(f) if f.language == l => f
+                        .members
+                        .iter()
+                        .filter_map(|&e| {
+                            self.mentees[e as usize]
+                                .languages
+                                .iter()
+                                .find(|&&(x, _)| x == l)
+                        })
+                        .map(|&(_, p)| p)
+                        .sum(),
+                    _ => 0,
+                };
+                out.push((s, pts as f64));
+            }
+        }
+        out
     }
 }
 
