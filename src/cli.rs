@@ -436,6 +436,42 @@ fn table(r: &pb::SolveResponse) -> String {
             ));
         }
     }
+    if let Some(gs) = r.group_stats {
+        s.push_str(&format!(
+            "\ngroups: {} ({} mentees), status {}{}\n",
+            gs.groups,
+            gs.grouped_mentees,
+            enum_name::<pb::SolveStatus>(gs.status),
+            match (gs.gap, gs.bound) {
+                (Some(gap), Some(bound)) => format!(", objective {:.0}, bound {bound:.0}, gap {:.2}%", gs.objective, gap * 100.0),
+                _ => ", no proven bound (time limit)".to_string(),
+            }
+        ));
+        for g in &r.groups {
+            let slot = g.slot.clone().unwrap_or_default();
+            s.push_str(&format!(
+                "  {} {} [{}] {} {} {} ({} min, {}), score {:.3}: {}\n",
+                g.id,
+                g.mentor_ids.join(" + "),
+                g.working_language,
+                g.theme.join("/"),
+                enum_name::<pb::Weekday>(slot.weekday).trim_start_matches("Weekday").to_lowercase(),
+                slot.start,
+                slot.minutes,
+                slot.time_zone,
+                g.score,
+                g.member_ids.join(", ")
+            ));
+        }
+        for u in &r.ungrouped {
+            s.push_str(&format!(
+                "  ungrouped {} [{}]: {}\n",
+                u.mentee_id,
+                enum_name::<pb::UngroupedReason>(u.reason),
+                u.message
+            ));
+        }
+    }
     if !r.infeasibilities.is_empty() {
         s.push_str("\ninfeasible:\n");
         for i in &r.infeasibilities {
