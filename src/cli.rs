@@ -443,7 +443,11 @@ fn table(r: &pb::SolveResponse) -> String {
             gs.grouped_mentees,
             enum_name::<pb::SolveStatus>(gs.status),
             match (gs.gap, gs.bound) {
-                (Some(gap), Some(bound)) => format!(", objective {:.0}, bound {bound:.0}, gap {:.2}%", gs.objective, gap * 100.0),
+                (Some(gap), Some(bound)) => format!(
+                    ", objective {:.0}, bound {bound:.0}, gap {:.2}%",
+                    gs.objective,
+                    gap * 100.0
+                ),
                 _ => ", no proven bound (time limit)".to_string(),
             }
         ));
@@ -455,7 +459,9 @@ fn table(r: &pb::SolveResponse) -> String {
                 g.mentor_ids.join(" + "),
                 g.working_language,
                 g.theme.join("/"),
-                enum_name::<pb::Weekday>(slot.weekday).trim_start_matches("Weekday").to_lowercase(),
+                enum_name::<pb::Weekday>(slot.weekday)
+                    .trim_start_matches("Weekday")
+                    .to_lowercase(),
                 slot.start,
                 slot.minutes,
                 slot.time_zone,

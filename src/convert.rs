@@ -743,6 +743,18 @@ fn policy(
             Objective::CoverageThenScore
         }
     };
+    if p.max_mentees_per_country.is_some() && p.engine == 1 {
+        c.bad(
+            "policy.engine",
+            "ENGINE_FLOW cannot express max_mentees_per_country: use ENGINE_MILP or leave the engine automatic",
+        );
+    }
+    if p.max_mentees_per_country == Some(0) {
+        c.bad(
+            "policy.max_mentees_per_country",
+            "0 would forbid every pair: omit it for no quota",
+        );
+    }
     let engine = match p.engine {
         0 => EngineChoice::Auto,
         1 => EngineChoice::Flow,
@@ -771,6 +783,7 @@ fn policy(
             .time_limit_ms
             .map(|ms| Duration::from_millis(u64::from(ms))),
         groups: None,
+        max_mentees_per_country: p.max_mentees_per_country,
     }
 }
 

@@ -188,7 +188,26 @@ impl Pins {
         let minimum = (0..p.mentors.len())
             .map(|m| p.mentors[m].min_mentees.saturating_sub(self.per_mentor[m]))
             .collect();
-        candidates(scorer, free, capacity, minimum, threads)
+        let mut cands = candidates(scorer, free, capacity, minimum, threads);
+        if let Some(max) = p.policy.max_mentees_per_country {
+            let mut ids: Vec<&str> = Vec::new();
+            let label = cands
+                .mentees
+                .iter()
+                .map(|&e| {
+                    let c = p.mentees[e].profile.country.as_str();
+                    match ids.iter().position(|&x| x == c) {
+                        Some(k) => k as u32,
+                        None => {
+                            ids.push(c);
+                            (ids.len() - 1) as u32
+                        }
+                    }
+                })
+                .collect();
+            cands.instance.quota = Some(crate::solvers::Quota { label, max });
+        }
+        cands
     }
 }
 
@@ -224,6 +243,12 @@ fn solve_pairs(
     let pins = Pins::new(problem);
     let engine_used = match problem.policy.engine {
         EngineChoice::Milp => EngineUsed::Milp,
+        // Quotas need the MILP; validation rejects them with ENGINE_FLOW.
+        EngineChoice::Auto | EngineChoice::Flow
+            if problem.policy.max_mentees_per_country.is_some() =>
+        {
+            EngineUsed::Milp
+        }
         EngineChoice::Auto | EngineChoice::Flow => EngineUsed::Flow,
     };
     let objective = problem.policy.objective;
@@ -260,6 +285,7 @@ fn solve_pairs(
             ))
         }
         Err(SolveError::Backend(msg)) => return Err(Error::Solver(msg)),
+        Err(SolveError::Unsupported(msg)) => return Err(Error::Solver(msg.into())),
         Err(SolveError::MinimumsUnmet { short }) => {
             let infeasibilities = short
                 .iter()
@@ -460,18 +486,34 @@ fn explain(
         unmatched.push(if candidates.is_empty() {
             no_candidate(scorer, e)
         } else {
+            let country = &p.mentees[e].profile.country;
+            let at_quota = |c: MentorIdx| {
+                p.policy.max_mentees_per_country.is_some_and(|q| {
+                    let same = mentor_of
+                        .iter()
+                        .enumerate()
+                        .filter(|&(x, m)| *m == Some(c) && p.mentees[x].profile.country == *country)
+                        .count();
+                    same as u32 >= q
+                })
+            };
             let full = candidates
                 .iter()
-                .all(|&c| loads[c] >= p.mentors[c].capacity);
+                .all(|&c| loads[c] >= p.mentors[c].capacity || at_quota(c));
             let ids = id_list(candidates.iter().map(|&c| &p.mentors[c].profile.id));
             if full {
                 Unmatched {
                     mentee: e,
                     reason: UnmatchedReason::Capacity,
                     message: format!(
-                        "all {} compatible mentors ({ids}) are at capacity in the optimum; \
+                        "all {} compatible mentors ({ids}) are at capacity{} in the optimum; \
                          placing this mentee would unmatch another mentee",
-                        candidates.len()
+                        candidates.len(),
+                        if p.policy.max_mentees_per_country.is_some() {
+                            format!(" or at their quota of mentees from {country}")
+                        } else {
+                            String::new()
+                        }
                     ),
                     candidates,
                     excluded_by: Vec::new(),

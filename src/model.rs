@@ -328,6 +328,8 @@ pub struct Policy {
     pub time_limit: Option<Duration>,
     /// Group mentoring, if requested.
     pub groups: Option<GroupPolicy>,
+    /// Most bilateral mentees of one country per mentor.
+    pub max_mentees_per_country: Option<u32>,
 }
 
 /// Preference on the number of groups.

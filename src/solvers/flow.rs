@@ -46,6 +46,11 @@ impl Engine for FlowEngine {
         objective: Objective,
         deadline: Deadline,
     ) -> Result<Assignment, SolveError> {
+        if inst.quota.is_some() {
+            return Err(SolveError::Unsupported(
+                "a min-cost flow cannot express per-label quotas",
+            ));
+        }
         match objective {
             Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, deadline),
             Objective::Score => run(inst, Costs::ScoreThenCoverage, deadline),

@@ -99,6 +99,20 @@ fn base_constraints(
             per_mentor[inst.mentor[a] as usize] += x[a];
         }
     }
+    if let Some(q) = &inst.quota {
+        let mut per_label: std::collections::BTreeMap<(u32, u32), Expression> =
+            std::collections::BTreeMap::new();
+        for e in 0..inst.mentees() {
+            for a in inst.arcs(e) {
+                *per_label
+                    .entry((inst.mentor[a], q.label[e]))
+                    .or_insert_with(|| Expression::from(0.0)) += x[a];
+            }
+        }
+        for sum in per_label.into_values() {
+            out.push(constraint!(sum <= f64::from(q.max)));
+        }
+    }
     for (j, load) in per_mentor.into_iter().enumerate() {
         out.push(constraint!(load.clone() <= f64::from(inst.capacity[j])));
         if inst.minimum[j] > 0 {

@@ -32,6 +32,17 @@ pub struct Instance {
     pub capacity: Vec<u32>,
     /// Mentor minimums (at most the capacity).
     pub minimum: Vec<u32>,
+    /// A side constraint a flow cannot express, if any.
+    pub quota: Option<Quota>,
+}
+
+/// At most `max` mentees with the same label per mentor (e.g. per country).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quota {
+    /// Label of each mentee.
+    pub label: Vec<u32>,
+    /// Most mentees of one label per mentor.
+    pub max: u32,
 }
 
 impl Instance {
@@ -76,6 +87,7 @@ impl Instance {
             start: Vec::with_capacity(self.start.len()),
             capacity: self.capacity.clone(),
             minimum: self.minimum.clone(),
+            quota: self.quota.clone(),
             ..Instance::default()
         };
         let mut kept = Vec::new();
@@ -153,6 +165,9 @@ pub enum SolveError {
     /// The engine failed (numerical trouble, cost overflow).
     #[error("{0}")]
     Backend(String),
+    /// The instance has a constraint this engine cannot express.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 /// A point in time after which an engine gives up.

@@ -660,6 +660,82 @@ mod requests {
     }
 
     #[test]
+    fn egypt_summer_time_and_ramadan_2024_are_respected() {
+        // 2024: Ramadan 10 March – 9 April (Casablanca UTC+0 from 10 March to
+        // 14 April), Egypt's summer time from 26 April, Europe's from 31 March.
+        let mut req = small_request();
+        let p = req.policy.as_mut().unwrap();
+        p.programme_start = "2024-03-01".into();
+        p.programme_end = "2024-06-30".into();
+        p.groups = Some(pb::GroupPolicy {
+            min_size: Some(3),
+            max_size: Some(3),
+            require_all_mentees: true,
+            // Cairo's summer mornings (06–10 UTC) and Casablanca's Ramadan
+            // mornings (09–13 UTC) share one hour: only 09:00 UTC fits all weeks.
+            session_minutes: Some(60),
+            slot_time_zone: "UTC".into(),
+            ..Default::default()
+        });
+        for (k, (tz, lang)) in [
+            ("Africa/Cairo", "fr"),
+            ("Africa/Casablanca", "fr"),
+            ("Africa/Cairo", "fr"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let ep = req.mentees[k].profile.as_mut().unwrap();
+            ep.time_zone = tz.to_string();
+            ep.languages = vec![pb::LanguageSkill {
+                code: lang.to_string(),
+                level: NATIVE,
+            }];
+            // Short mornings make the slot tight across the clock changes.
+            ep.working_hours = Some(pb::WorkingHours {
+                start: "09:00".into(),
+                end: "13:00".into(),
+                days: vec![],
+            });
+        }
+        let resp = solve_ok(&req);
+        assert_eq!(resp.groups.len(), 1, "{:?}", resp.ungrouped);
+        assert_groups_obey_rules(&req, &resp);
+        // The Cairo members' local session time changes with Egypt's summer time.
+        let g = &resp.groups[0];
+        let slot = g.slot.clone().unwrap();
+        assert_eq!(slot.start, "09:00", "the only hour that fits every week");
+        let cairo = g
+            .local_times
+            .iter()
+            .find(|l| l.time_zone == "Africa/Cairo")
+            .unwrap();
+        assert!(cairo.local.len() >= 2, "{:?}", cairo.local);
+    }
+
+    #[test]
+    fn required_grouping_without_a_common_language_is_infeasible_with_reasons() {
+        let mut req = small_request();
+        req.mentors[1].max_groups = Some(0);
+        req.policy.as_mut().unwrap().groups = Some(pb::GroupPolicy {
+            min_size: Some(1),
+            max_size: Some(3),
+            require_all_mentees: true,
+            ..Default::default()
+        });
+        let resp = solve_ok(&req);
+        let stats = resp.group_stats.unwrap();
+        assert_eq!(stats.status, pb::SolveStatus::Infeasible as i32);
+        let u = resp
+            .ungrouped
+            .iter()
+            .find(|u| u.mentee_id == "e2")
+            .expect("e2 listed");
+        assert_eq!(u.reason, pb::UngroupedReason::NoCompatibleMentor as i32);
+        assert_eq!(resp.ungrouped.len(), 3, "nobody silently dropped");
+    }
+
+    #[test]
     fn impossible_group_sizes_are_rejected() {
         let mut req = small_request();
         req.policy.as_mut().unwrap().groups = Some(pb::GroupPolicy {

@@ -3,7 +3,7 @@
 
 use mentormatch::model::{Milli, Objective};
 use mentormatch::solvers::{
-    flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, Instance, SolveError,
+    flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, Instance, Quota, SolveError,
 };
 use petgraph::algo::dinics;
 use petgraph::graph::DiGraph;
@@ -17,6 +17,23 @@ fn key(objective: Objective, matched: usize, total: Milli, min: Option<Milli>) -
         Objective::Score => (total, m, 0),
         Objective::Fair => (m, min.unwrap_or(i64::MAX), total),
     }
+}
+
+thread_local! {
+    /// (mentor, mentee) pairs chosen so far on the oracle's current branch.
+    static QUOTA_USE: std::cell::RefCell<Vec<(usize, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether adding mentee `e` to mentor `j` keeps the instance's quota.
+fn quota_allows(inst: &Instance, e: usize, j: usize, _load: &[u32]) -> bool {
+    let Some(q) = &inst.quota else { return true };
+    let same = QUOTA_USE.with(|u| {
+        u.borrow()
+            .iter()
+            .filter(|&&(m, x)| m == j && q.label[x] == q.label[e])
+            .count()
+    });
+    (same as u32) < q.max
 }
 
 /// The deliberately simple oracle: tries every assignment.
@@ -47,10 +64,12 @@ fn brute_force(inst: &Instance, objective: Objective) -> Option<(i64, i64, i64)>
         go(inst, objective, e + 1, load, chosen, best);
         for a in inst.arcs(e) {
             let j = inst.mentor[a] as usize;
-            if load[j] < inst.capacity[j] {
+            if load[j] < inst.capacity[j] && quota_allows(inst, e, j, load) {
                 load[j] += 1;
                 chosen.push(inst.score[a]);
+                QUOTA_USE.with(|q| q.borrow_mut().push((j, e)));
                 go(inst, objective, e + 1, load, chosen, best);
+                QUOTA_USE.with(|q| q.borrow_mut().pop());
                 chosen.pop();
                 load[j] -= 1;
             }
@@ -97,6 +116,22 @@ fn check(inst: &Instance, objective: Objective, a: &Assignment) -> Result<(i64, 
             return Err(format!(
                 "mentor {j}: load {l} under minimum {}",
                 inst.minimum[j]
+            ));
+        }
+    }
+    if let Some(q) = &inst.quota {
+        let mut count = std::collections::HashMap::new();
+        for (e, arc) in a.arc.iter().enumerate() {
+            if let Some(arc) = *arc {
+                *count
+                    .entry((inst.mentor[arc as usize], q.label[e]))
+                    .or_insert(0u32) += 1;
+            }
+        }
+        if let Some((k, n)) = count.iter().find(|(_, &n)| n > q.max) {
+            return Err(format!(
+                "quota {} broken at (mentor, label) {k:?}: {n}",
+                q.max
             ));
         }
     }
@@ -167,7 +202,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
 
     #[test]
     fn milp_equals_brute_force(inst in instance(5, 4)) {
@@ -175,6 +210,28 @@ proptest! {
             agrees(&MilpEngine, &inst, objective)?;
         }
     }
+
+    /// Quotas (at most `max` mentees of one label per mentor) are MILP-only.
+    #[test]
+    fn milp_with_quota_equals_brute_force(
+        inst in instance(6, 3),
+        labels in proptest::collection::vec(0u32..2, 6),
+        max in 1u32..=2,
+    ) {
+        let mut inst = inst;
+        inst.quota = Some(Quota { label: labels[..inst.mentees()].to_vec(), max });
+        prop_assert!(matches!(
+            FlowEngine.solve(&inst, Objective::CoverageThenScore, Deadline::NONE),
+            Err(SolveError::Unsupported(_))
+        ));
+        for objective in OBJECTIVES {
+            agrees(&MilpEngine, &inst, objective)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     /// On instances too large to enumerate, both engines reach the same optimum.
     #[test]

@@ -364,3 +364,45 @@ fn engines_agree_on_the_example() {
         );
     }
 }
+
+#[test]
+fn country_quota_selects_the_milp_and_holds() {
+    let mut req = small_request();
+    // e1 (MA) and e3 (TN) both need French; make them one country and let m1
+    // take two, but at most one per country.
+    req.mentees[2].profile.as_mut().unwrap().country = "MA".into();
+    req.policy.as_mut().unwrap().max_mentees_per_country = Some(1);
+    let resp = solve_ok(&req);
+    let stats = resp.stats.unwrap();
+    assert_eq!(
+        stats.engine,
+        pb::Engine::Milp as i32,
+        "a quota needs the MILP"
+    );
+    let m1: Vec<&str> = resp
+        .pairs
+        .iter()
+        .filter(|p| p.mentor_id == "m1")
+        .map(|p| p.mentee_id.as_str())
+        .collect();
+    assert_eq!(
+        m1.len(),
+        1,
+        "quota of one Moroccan mentee per mentor: {m1:?}"
+    );
+    let u = resp
+        .unmatched
+        .iter()
+        .find(|u| u.mentee_id != "e2")
+        .expect("one French speaker unmatched");
+    assert_eq!(u.reason, pb::UnmatchedReason::Capacity as i32);
+    assert!(u.message.contains("quota"), "{}", u.message);
+    // Forcing the flow engine with a quota is a request error.
+    req.policy.as_mut().unwrap().engine = pb::Engine::Flow as i32;
+    let v = violations(&req);
+    assert_violation(
+        &v,
+        "policy.engine",
+        "cannot express max_mentees_per_country",
+    );
+}
