@@ -368,20 +368,15 @@ fn table(r: &pb::SolveResponse) -> String {
         stats.candidate_pairs_feasible, stats.candidate_pairs_total
     ));
     if !r.pairs.is_empty() {
-        let we = r
-            .pairs
-            .iter()
-            .map(|p| p.mentee_id.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(6);
-        let wm = r
-            .pairs
-            .iter()
-            .map(|p| p.mentor_id.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(6);
+        let width = |f: fn(&pb::Pair) -> &str| {
+            r.pairs
+                .iter()
+                .map(|p| f(p).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(6)
+        };
+        let (we, wm) = (width(|p| &p.mentee_id), width(|p| &p.mentor_id));
         s.push_str(&format!(
             "{:<we$} {:<wm$} {:>8}  {:<10} {:>7}  {}\n",
             "mentee", "mentor", "score", "language", "overlap", "why"

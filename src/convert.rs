@@ -1123,7 +1123,8 @@ pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveRespons
         score_ms: ms(o.timings.score),
         solve_ms: ms(o.timings.solve),
         explain_ms: ms(o.timings.explain),
-        total_ms: ms(o.timings.score + o.timings.solve + o.timings.explain),
+        groups_ms: ms(o.timings.groups),
+        total_ms: ms(o.timings.score + o.timings.solve + o.timings.explain + o.timings.groups),
     });
     let (groups, ungrouped, group_stats) = match &o.groups {
         Some(g) => group_wire(problem, g),

@@ -164,6 +164,14 @@ struct Vars {
     count: usize,
 }
 
+/// Σ of the variables whose key passes `keep`.
+fn sum_where(vars: &[(u32, Variable)], keep: impl Fn(u32) -> bool) -> Expression {
+    vars.iter()
+        .filter(|&&(k, _)| keep(k))
+        .map(|&(_, v)| v)
+        .sum()
+}
+
 fn intersects(a: &[u32], b: &[u32]) -> bool {
     a.iter().any(|x| b.binary_search(x).is_ok())
 }
@@ -262,17 +270,9 @@ impl GroupInstance {
             c.push(constraint!(ws == y));
             for &(e, x) in &v.x[g] {
                 let me = &self.mentees[e as usize];
-                let cz: Expression = v.z[g]
-                    .iter()
-                    .filter(|(k, _)| me.classes.binary_search(k).is_ok())
-                    .map(|&(_, z)| z)
-                    .sum();
+                let cz = sum_where(&v.z[g], |k| me.classes.binary_search(&k).is_ok());
                 c.push(constraint!(x <= cz));
-                let cw: Expression = v.w[g]
-                    .iter()
-                    .filter(|(l, _)| me.languages.iter().any(|(ml, _)| ml == l))
-                    .map(|&(_, w)| w)
-                    .sum();
+                let cw = sum_where(&v.w[g], |l| me.languages.iter().any(|&(ml, _)| ml == l));
                 c.push(constraint!(x <= cw));
             }
             if self.mentors_per_group == 2 {
@@ -280,17 +280,9 @@ impl GroupInstance {
                 c.push(constraint!(vs == y));
                 for &(j, vj) in &v.v[g] {
                     let cm = &self.mentors[j as usize];
-                    let cz: Expression = v.z[g]
-                        .iter()
-                        .filter(|(k, _)| cm.classes.binary_search(k).is_ok())
-                        .map(|&(_, z)| z)
-                        .sum();
+                    let cz = sum_where(&v.z[g], |k| cm.classes.binary_search(&k).is_ok());
                     c.push(constraint!(vj <= cz));
-                    let cw: Expression = v.w[g]
-                        .iter()
-                        .filter(|(l, _)| cm.languages.binary_search(l).is_ok())
-                        .map(|&(_, w)| w)
-                        .sum();
+                    let cw = sum_where(&v.w[g], |l| cm.languages.binary_search(&l).is_ok());
                     c.push(constraint!(vj <= cw));
                     for &(e, x) in &v.x[g] {
                         if self.mentees[e as usize].not_co == Some(j) {
