@@ -46,6 +46,20 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Run a what-if request (proto3 JSON `WhatIfRequest`): every scenario
+    /// re-solved and diffed against the baseline pairs.
+    Whatif {
+        /// Request file, or "-" for standard input.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Write the response here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Run the gRPC service.
     Serve {
         /// Address to listen on.
@@ -203,6 +217,50 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Whatif {
+            file,
+            format,
+            output,
+            limits,
+        } => {
+            init_tracing("warn");
+            let req: pb::WhatIfRequest = read_json(&file)?;
+            let resp = mentormatch::whatif::what_if(&req, &limits.limits(), &limits.options())
+                .map_err(solve_error)?;
+            let text = match format {
+                Format::Json => to_json(&resp)?,
+                Format::Table => resp
+                    .results
+                    .iter()
+                    .map(|r| {
+                        let d = r.diff.clone().unwrap_or_default();
+                        let mut t = format!(
+                            "== scenario {:?}: {} kept, {} moved, {} added, {} dropped; coverage {:+}, score {:+.3}\n",
+                            r.name,
+                            d.kept.len(),
+                            d.moved.len(),
+                            d.added.len(),
+                            d.dropped.len(),
+                            d.coverage_change,
+                            d.score_change
+                        );
+                        for m in &d.moved {
+                            t.push_str(&format!("   moved   {}: {} -> {}\n", m.mentee_id, m.from_mentor_id, m.to_mentor_id));
+                        }
+                        for p in &d.added {
+                            t.push_str(&format!("   added   {}: {}\n", p.mentee_id, p.mentor_id));
+                        }
+                        for p in &d.dropped {
+                            t.push_str(&format!("   dropped {}: was {}\n", p.mentee_id, p.mentor_id));
+                        }
+                        t.push_str(&table(&r.response.clone().unwrap_or_default()));
+                        t
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            };
+            write_output(output.as_deref(), &text)
+        }
         Command::Serve {
             addr,
             max_message_bytes,
@@ -309,6 +367,10 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 fn read_request(file: &Path) -> Result<pb::SolveRequest> {
+    read_json(file)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T> {
     let text = if file == Path::new("-") {
         let mut s = String::new();
         std::io::stdin()

@@ -389,6 +389,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
             organizations: b.orgs.list,
         },
         include_timings: req.include_timings,
+        stability: None,
     })
 }
 
@@ -1012,6 +1013,7 @@ fn criterion(c: Criterion) -> pb::Criterion {
         Criterion::Preference => pb::Criterion::Preference,
         Criterion::DifferentCountry => pb::Criterion::DifferentCountry,
         Criterion::Affinity => pb::Criterion::Affinity,
+        Criterion::Stability => pb::Criterion::Stability,
     }
 }
 
@@ -1329,6 +1331,16 @@ fn term_detail(problem: &Problem, p: &crate::matching::MatchedPair, c: Criterion
             "{} – {}",
             problem.mentors[p.mentor].profile.country, mentee.profile.country
         ),
+        Criterion::Stability => {
+            if d.terms
+                .iter()
+                .any(|t| t.criterion == Criterion::Stability && t.value > 0.0)
+            {
+                "kept from the baseline".into()
+            } else {
+                "not a baseline pair".into()
+            }
+        }
         Criterion::Affinity => {
             if problem.affinities.contains_key(&(p.mentor, p.mentee)) {
                 "explicit affinity".into()

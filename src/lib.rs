@@ -14,6 +14,7 @@
 //! - [`groups`]: group formation (MILP in [`solvers::group_milp`]) and its explanations.
 //! - [`export`]: the flow network as text, for independent solvers.
 //! - [`api`]: request in, response out (shared by service and CLI).
+//! - [`whatif`]: scenarios of edits, stability, diffs against a baseline.
 //! - [`service`]: the tonic service, health and reflection.
 //! - [`synth`]: a seeded generator of synthetic programmes.
 //!
@@ -34,5 +35,6 @@ pub mod service;
 pub mod slots;
 pub mod solvers;
 pub mod synth;
+pub mod whatif;
 
 pub use error::{Error, FieldViolation, Result};

@@ -207,6 +207,23 @@ impl Pins {
                 .collect();
             cands.instance.quota = Some(crate::solvers::Quota { label, max });
         }
+        if let Some(st) = p.stability.as_ref() {
+            if let Some(max) = st.max_changes {
+                let inst = &cands.instance;
+                let arcs: Vec<u32> = cands
+                    .mentees
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, &e)| {
+                        inst.arcs(k)
+                            .filter(move |&a| st.baseline.contains(&(inst.mentor[a] as usize, e)))
+                            .map(|a| a as u32)
+                    })
+                    .collect();
+                let min_kept = (arcs.len() as u32).saturating_sub(max);
+                cands.instance.keep = Some(crate::solvers::Keep { arcs, min_kept });
+            }
+        }
         cands
     }
 }
@@ -241,14 +258,16 @@ fn solve_pairs(
     let scorer = Scorer::new(problem);
     check_pins(&scorer)?;
     let pins = Pins::new(problem);
+    // Side constraints (quotas, a cap on changes) need the MILP; validation
+    // rejects quotas with ENGINE_FLOW.
+    let side = problem.policy.max_mentees_per_country.is_some()
+        || problem
+            .stability
+            .as_ref()
+            .is_some_and(|s| s.max_changes.is_some());
     let engine_used = match problem.policy.engine {
         EngineChoice::Milp => EngineUsed::Milp,
-        // Quotas need the MILP; validation rejects them with ENGINE_FLOW.
-        EngineChoice::Auto | EngineChoice::Flow
-            if problem.policy.max_mentees_per_country.is_some() =>
-        {
-            EngineUsed::Milp
-        }
+        EngineChoice::Auto | EngineChoice::Flow if side => EngineUsed::Milp,
         EngineChoice::Auto | EngineChoice::Flow => EngineUsed::Flow,
     };
     let objective = problem.policy.objective;
@@ -286,6 +305,24 @@ fn solve_pairs(
         }
         Err(SolveError::Backend(msg)) => return Err(Error::Solver(msg)),
         Err(SolveError::Unsupported(msg)) => return Err(Error::Solver(msg.into())),
+        Err(SolveError::SideConstraintsInfeasible) => {
+            let mut ids = Vec::new();
+            if let Some(q) = problem.policy.max_mentees_per_country {
+                ids.push(format!("max_mentees_per_country={q}"));
+            }
+            if let Some(c) = problem.stability.as_ref().and_then(|s| s.max_changes) {
+                ids.push(format!("max_changes={c}"));
+            }
+            let infeasibilities = vec![Infeasibility {
+                kind: "SIDE_CONSTRAINTS",
+                message: format!(
+                    "no matching meets every hard rule together with {}: relax it",
+                    ids.join(" and ")
+                ),
+                ids,
+            }];
+            return Ok(infeasible(problem, engine_used, objective, infeasibilities));
+        }
         Err(SolveError::MinimumsUnmet { short }) => {
             let infeasibilities = short
                 .iter()

@@ -168,11 +168,13 @@ pub enum Criterion {
     DifferentCountry,
     /// Caller-supplied affinity.
     Affinity,
+    /// What-if: a baseline pair.
+    Stability,
 }
 
 impl Criterion {
     /// All criteria in response order.
-    pub const ALL: [Criterion; 7] = [
+    pub const ALL: [Criterion; 8] = [
         Criterion::Sector,
         Criterion::Topics,
         Criterion::Language,
@@ -180,6 +182,7 @@ impl Criterion {
         Criterion::Preference,
         Criterion::DifferentCountry,
         Criterion::Affinity,
+        Criterion::Stability,
     ];
 }
 
@@ -226,6 +229,7 @@ impl Weights {
             Criterion::Preference => self.preference,
             Criterion::DifferentCountry => self.different_country,
             Criterion::Affinity => self.affinity,
+            Criterion::Stability => 0.0,
         }
     }
 }
@@ -441,6 +445,19 @@ pub struct Problem {
     pub vocab: Vocab,
     /// Report timings in the outcome.
     pub include_timings: bool,
+    /// What-if: baseline pairs and their stability weight.
+    pub stability: Option<Stability>,
+}
+
+/// What-if stability: baseline pairs, a bonus for keeping them, a cap on changes.
+#[derive(Debug, Clone, Default)]
+pub struct Stability {
+    /// Baseline (mentor, mentee) pairs present in the problem.
+    pub baseline: std::collections::BTreeSet<(MentorIdx, MenteeIdx)>,
+    /// Points added to a baseline pair's score.
+    pub weight: f64,
+    /// Most baseline pairs that may change, among those still feasible.
+    pub max_changes: Option<u32>,
 }
 
 /// Status of a solve.

@@ -14,7 +14,8 @@
 //! | different country | 1 if countries differ                                           |
 //! | affinity          | the caller's value (may be negative), 0 when absent             |
 //!
-//! In affinity-only mode the score is the affinity alone, weight 1.
+//! In affinity-only mode the score is the affinity alone, weight 1. A
+//! what-if adds a stability term: its weight for a baseline pair.
 
 use crate::model::{
     to_milli, Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Problem, ScoringMode,
@@ -236,6 +237,14 @@ impl<'p> Scorer<'p> {
                 });
             }
         };
+        if let Some(st) = p.stability.as_ref().filter(|st| st.weight != 0.0) {
+            let kept = if st.baseline.contains(&(m, e)) {
+                1.0
+            } else {
+                0.0
+            };
+            emit(Criterion::Stability, st.weight, kept);
+        }
         if p.policy.scoring_mode == ScoringMode::AffinityOnly {
             emit(Criterion::Affinity, 1.0, affinity);
             return total;

@@ -15,7 +15,6 @@ use tokio::sync::Semaphore;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
-use tracing::Instrument;
 
 use crate::convert::Limits;
 use crate::error::Error;
@@ -109,15 +108,44 @@ impl MatchingService for Matcher {
         &self,
         request: Request<pb::SolveRequest>,
     ) -> Result<Response<pb::SolveResponse>, Status> {
-        let start = Instant::now();
-        let deadline = request
-            .metadata()
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(grpc_timeout)
-            .and_then(|d| start.checked_add(d));
+        let deadline = deadline_of(&request);
         let req = request.into_inner();
         let span = tracing::info_span!("solve", request_id = %req.request_id);
+        self.blocking(span, move |l, o| crate::api::solve(&req, l, o), deadline)
+            .await
+            .map(Response::new)
+    }
+
+    async fn what_if(
+        &self,
+        request: Request<pb::WhatIfRequest>,
+    ) -> Result<Response<pb::WhatIfResponse>, Status> {
+        let deadline = deadline_of(&request);
+        let req = request.into_inner();
+        let id = req
+            .base
+            .as_ref()
+            .map_or(String::new(), |b| b.request_id.clone());
+        let span =
+            tracing::info_span!("what_if", request_id = %id, scenarios = req.scenarios.len());
+        self.blocking(
+            span,
+            move |l, o| crate::whatif::what_if(&req, l, o),
+            deadline,
+        )
+        .await
+        .map(Response::new)
+    }
+}
+
+impl Matcher {
+    /// Runs a blocking job on the pool under the concurrency limit.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        span: tracing::Span,
+        job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
+        deadline: Option<Instant>,
+    ) -> Result<T, Status> {
         let _permit = self
             .permits
             .clone()
@@ -132,19 +160,25 @@ impl MatchingService for Matcher {
         };
         let result = tokio::task::spawn_blocking(move || {
             let _g = span.enter();
-            crate::api::solve(&req, &limits, &opts)
+            job(&limits, &opts)
         })
-        .instrument(tracing::Span::current())
         .await
-        .map_err(|e| Status::internal(format!("solve task failed: {e}")))?;
-        match result {
-            Ok(resp) => Ok(Response::new(resp)),
-            Err(e) => {
-                tracing::warn!(error_kind = error_kind(&e), "request rejected");
-                Err(status_from_error(&e))
-            }
-        }
+        .map_err(|e| Status::internal(format!("task failed: {e}")))?;
+        result.map_err(|e| {
+            tracing::warn!(error_kind = error_kind(&e), "request rejected");
+            status_from_error(&e)
+        })
     }
+}
+
+fn deadline_of<T>(request: &Request<T>) -> Option<Instant> {
+    let start = Instant::now();
+    request
+        .metadata()
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(grpc_timeout)
+        .and_then(|d| start.checked_add(d))
 }
 
 fn error_kind(e: &Error) -> &'static str {

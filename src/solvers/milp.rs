@@ -113,6 +113,10 @@ fn base_constraints(
             out.push(constraint!(sum <= f64::from(q.max)));
         }
     }
+    if let Some(k) = &inst.keep {
+        let kept: Expression = k.arcs.iter().map(|&a| x[a as usize]).sum();
+        out.push(constraint!(kept >= f64::from(k.min_kept)));
+    }
     for (j, load) in per_mentor.into_iter().enumerate() {
         out.push(constraint!(load.clone() <= f64::from(inst.capacity[j])));
         if inst.minimum[j] > 0 {
@@ -128,6 +132,7 @@ fn base_constraints(
 
 fn map_err(e: ResolutionError) -> SolveError {
     match e {
+        ResolutionError::Infeasible => SolveError::SideConstraintsInfeasible,
         ResolutionError::Other(msg) if msg.contains("Time limit") => SolveError::Deadline,
         other => SolveError::Backend(format!("MILP backend: {other}")),
     }

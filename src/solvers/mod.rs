@@ -34,6 +34,17 @@ pub struct Instance {
     pub minimum: Vec<u32>,
     /// A side constraint a flow cannot express, if any.
     pub quota: Option<Quota>,
+    /// At least `min_kept` of these arcs in the assignment (a cap on changes).
+    pub keep: Option<Keep>,
+}
+
+/// At least `min_kept` of `arcs` must be used (a flow cannot express it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keep {
+    /// Arc indices.
+    pub arcs: Vec<u32>,
+    /// How many of them must be used.
+    pub min_kept: u32,
 }
 
 /// At most `max` mentees with the same label per mentor (e.g. per country).
@@ -88,6 +99,7 @@ impl Instance {
             capacity: self.capacity.clone(),
             minimum: self.minimum.clone(),
             quota: self.quota.clone(),
+            keep: None,
             ..Instance::default()
         };
         let mut kept = Vec::new();
@@ -165,6 +177,9 @@ pub enum SolveError {
     /// The engine failed (numerical trouble, cost overflow).
     #[error("{0}")]
     Backend(String),
+    /// The side constraints (quota, cap on changes) admit no assignment.
+    #[error("side constraints admit no assignment")]
+    SideConstraintsInfeasible,
     /// The instance has a constraint this engine cannot express.
     #[error("{0}")]
     Unsupported(&'static str),

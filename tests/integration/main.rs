@@ -9,3 +9,4 @@ mod optimality;
 mod rules;
 mod util;
 mod validation;
+mod whatif;

@@ -1,0 +1,341 @@
+//! What-if rematching: scenarios of edits applied to a base request, each
+//! solved (concurrently) with optional stability, and diffed exactly
+//! against the baseline pairs.
+//!
+//! Like [`crate::api`], this sits at the edge: edits are applied to the wire
+//! request, then the request goes through [`crate::convert`] and the pure
+//! core like any other; the diff is computed on ids.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::convert::{problem_from_request, response_from_outcome, Limits};
+use crate::error::{Error, FieldViolation};
+use crate::matching::{self, SolveOptions};
+use crate::model::{from_milli, Stability};
+use crate::pb;
+use crate::scoring::Scorer;
+
+/// Most scenarios in one call.
+pub const MAX_SCENARIOS: usize = 64;
+
+fn profile_id(p: &Option<pb::Profile>) -> &str {
+    p.as_ref().map_or("", |p| p.id.as_str())
+}
+
+/// Applies a scenario's edits to a copy of the base request.
+pub fn apply(
+    base: &pb::SolveRequest,
+    s: &pb::Scenario,
+    path: &str,
+) -> Result<pb::SolveRequest, Error> {
+    use pb::edit::Edit as E;
+    let mut req = base.clone();
+    let mut bad = Vec::new();
+    for (k, edit) in s.edits.iter().enumerate() {
+        let f = |name: &str| format!("{path}.edits[{k}].{name}");
+        match &edit.edit {
+            None => bad.push(FieldViolation::new(
+                format!("{path}.edits[{k}]"),
+                "empty edit",
+            )),
+            Some(E::RemoveMentor(id)) => {
+                let before = req.mentors.len();
+                req.mentors.retain(|m| profile_id(&m.profile) != id);
+                if req.mentors.len() == before {
+                    bad.push(FieldViolation::new(
+                        f("remove_mentor"),
+                        format!("unknown mentor id {id:?}"),
+                    ));
+                }
+                let p = req.policy.get_or_insert_with(Default::default);
+                p.pinned_pairs.retain(|x| x.mentor_id != *id);
+                p.forbidden_pairs.retain(|x| x.mentor_id != *id);
+                req.affinities.retain(|a| a.mentor_id != *id);
+                for e in &mut req.mentees {
+                    e.preferred_mentors.retain(|m| m != id);
+                    e.excluded_mentors.retain(|m| m != id);
+                }
+            }
+            Some(E::RemoveMentee(id)) => {
+                let before = req.mentees.len();
+                req.mentees.retain(|e| profile_id(&e.profile) != id);
+                if req.mentees.len() == before {
+                    bad.push(FieldViolation::new(
+                        f("remove_mentee"),
+                        format!("unknown mentee id {id:?}"),
+                    ));
+                }
+                let p = req.policy.get_or_insert_with(Default::default);
+                p.pinned_pairs.retain(|x| x.mentee_id != *id);
+                p.forbidden_pairs.retain(|x| x.mentee_id != *id);
+                req.affinities.retain(|a| a.mentee_id != *id);
+            }
+            Some(E::AddMentor(m)) => req.mentors.push(m.clone()),
+            Some(E::AddMentee(e)) => req.mentees.push(e.clone()),
+            Some(E::SetCapacity(c)) => {
+                match req
+                    .mentors
+                    .iter_mut()
+                    .find(|m| profile_id(&m.profile) == c.mentor_id)
+                {
+                    Some(m) => m.capacity = Some(c.capacity),
+                    None => bad.push(FieldViolation::new(
+                        f("set_capacity.mentor_id"),
+                        format!("unknown mentor id {:?}", c.mentor_id),
+                    )),
+                }
+            }
+            Some(E::Pin(p)) => req
+                .policy
+                .get_or_insert_with(Default::default)
+                .pinned_pairs
+                .push(p.clone()),
+            Some(E::Unpin(p)) => {
+                let policy = req.policy.get_or_insert_with(Default::default);
+                let before = policy.pinned_pairs.len();
+                policy.pinned_pairs.retain(|x| x != p);
+                if policy.pinned_pairs.len() == before {
+                    bad.push(FieldViolation::new(
+                        f("unpin"),
+                        format!("({:?}, {:?}) is not pinned", p.mentor_id, p.mentee_id),
+                    ));
+                }
+            }
+            Some(E::Forbid(p)) => req
+                .policy
+                .get_or_insert_with(Default::default)
+                .forbidden_pairs
+                .push(p.clone()),
+            Some(E::Policy(p)) => req.policy = Some(p.clone()),
+        }
+    }
+    if bad.is_empty() {
+        Ok(req)
+    } else {
+        Err(Error::InvalidArgument(bad))
+    }
+}
+
+/// Prefixes every violation's field path (errors of a scenario's request).
+fn within(e: Error, prefix: &str) -> Error {
+    match e {
+        Error::InvalidArgument(v) => Error::InvalidArgument(
+            v.into_iter()
+                .map(|f| FieldViolation::new(format!("{prefix}.{}", f.field), f.description))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Runs every scenario of a what-if request.
+pub fn what_if(
+    req: &pb::WhatIfRequest,
+    limits: &Limits,
+    opts: &SolveOptions,
+) -> Result<pb::WhatIfResponse, Error> {
+    let base = req.base.clone().unwrap_or_default();
+    let mut bad = Vec::new();
+    if req.scenarios.is_empty() {
+        bad.push(FieldViolation::new(
+            "scenarios",
+            "no scenarios: at least one is required",
+        ));
+    }
+    if req.scenarios.len() > MAX_SCENARIOS {
+        bad.push(FieldViolation::new(
+            "scenarios",
+            format!(
+                "{} scenarios exceed the limit of {MAX_SCENARIOS}",
+                req.scenarios.len()
+            ),
+        ));
+    }
+    if !req.stability_weight.is_finite() || !(0.0..=1000.0).contains(&req.stability_weight) {
+        bad.push(FieldViolation::new(
+            "stability_weight",
+            format!(
+                "{} is not a finite number in [0, 1000]",
+                req.stability_weight
+            ),
+        ));
+    }
+    if !bad.is_empty() {
+        return Err(Error::InvalidArgument(bad));
+    }
+    // The base must be valid, and the baseline must name its people.
+    let base_problem = problem_from_request(&base, limits).map_err(|e| within(e, "base"))?;
+    let mentor_ix: BTreeMap<&str, usize> = base_problem
+        .mentors
+        .iter()
+        .enumerate()
+        .map(|(k, m)| (m.profile.id.as_str(), k))
+        .collect();
+    let mentee_ix: BTreeMap<&str, usize> = base_problem
+        .mentees
+        .iter()
+        .enumerate()
+        .map(|(k, e)| (e.profile.id.as_str(), k))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for (k, p) in req.baseline_pairs.iter().enumerate() {
+        if !mentor_ix.contains_key(p.mentor_id.as_str()) {
+            bad.push(FieldViolation::new(
+                format!("baseline_pairs[{k}].mentor_id"),
+                format!("unknown mentor id {:?}", p.mentor_id),
+            ));
+        }
+        if !mentee_ix.contains_key(p.mentee_id.as_str()) {
+            bad.push(FieldViolation::new(
+                format!("baseline_pairs[{k}].mentee_id"),
+                format!("unknown mentee id {:?}", p.mentee_id),
+            ));
+        }
+        if !seen.insert(p.mentee_id.as_str()) {
+            bad.push(FieldViolation::new(
+                format!("baseline_pairs[{k}].mentee_id"),
+                format!("mentee {:?} has two baseline pairs", p.mentee_id),
+            ));
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Error::InvalidArgument(bad));
+    }
+    let base_scorer = Scorer::new(&base_problem);
+    let baseline_score: i64 = req
+        .baseline_pairs
+        .iter()
+        .map(|p| {
+            base_scorer
+                .explain(
+                    mentor_ix[p.mentor_id.as_str()],
+                    mentee_ix[p.mentee_id.as_str()],
+                )
+                .score
+        })
+        .sum();
+
+    let results: Vec<Result<pb::ScenarioResult, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = req
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(k, sc)| {
+                let base = &base;
+                s.spawn(move || scenario(req, base, sc, k, baseline_score, limits, opts))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Solver("a scenario thread panicked".into())))
+            })
+            .collect()
+    });
+    Ok(pb::WhatIfResponse {
+        results: results.into_iter().collect::<Result<_, _>>()?,
+    })
+}
+
+fn scenario(
+    req: &pb::WhatIfRequest,
+    base: &pb::SolveRequest,
+    sc: &pb::Scenario,
+    k: usize,
+    baseline_score: i64,
+    limits: &Limits,
+    opts: &SolveOptions,
+) -> Result<pb::ScenarioResult, Error> {
+    let path = format!("scenarios[{k}]");
+    let edited = apply(base, sc, &path)?;
+    let mut problem = problem_from_request(&edited, limits).map_err(|e| within(e, &path))?;
+    let mentor_ix: BTreeMap<&str, usize> = problem
+        .mentors
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.profile.id.as_str(), i))
+        .collect();
+    let mentee_ix: BTreeMap<&str, usize> = problem
+        .mentees
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.profile.id.as_str(), i))
+        .collect();
+    let baseline: BTreeSet<(usize, usize)> = req
+        .baseline_pairs
+        .iter()
+        .filter_map(|p| {
+            Some((
+                *mentor_ix.get(p.mentor_id.as_str())?,
+                *mentee_ix.get(p.mentee_id.as_str())?,
+            ))
+        })
+        .collect();
+    problem.stability = Some(Stability {
+        baseline,
+        weight: req.stability_weight,
+        max_changes: req.max_changes,
+    });
+    let outcome = matching::solve(&problem, opts)?;
+    let response = response_from_outcome(&problem, &outcome);
+    let stability_points: i64 = outcome
+        .pairs
+        .iter()
+        .flat_map(|p| p.detail.terms.iter())
+        .filter(|t| t.criterion == crate::model::Criterion::Stability)
+        .map(|t| t.milli)
+        .sum();
+    let diff = diff(
+        &req.baseline_pairs,
+        &response,
+        outcome.total_score() - stability_points - baseline_score,
+    );
+    Ok(pb::ScenarioResult {
+        name: sc.name.clone(),
+        response: Some(response),
+        diff: Some(diff),
+    })
+}
+
+/// The exact difference between baseline pairs and a response's pairs.
+pub fn diff(
+    baseline: &[pb::PairRef],
+    resp: &pb::SolveResponse,
+    score_change_milli: i64,
+) -> pb::PairDiff {
+    let before: BTreeMap<&str, &str> = baseline
+        .iter()
+        .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
+        .collect();
+    let after: BTreeMap<&str, &str> = resp
+        .pairs
+        .iter()
+        .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
+        .collect();
+    let pair = |m: &str, e: &str| pb::PairRef {
+        mentor_id: m.to_string(),
+        mentee_id: e.to_string(),
+    };
+    let mut d = pb::PairDiff::default();
+    for (&e, &m) in &before {
+        match after.get(e) {
+            Some(&m2) if m2 == m => d.kept.push(pair(m, e)),
+            Some(&m2) => d.moved.push(pb::Move {
+                mentee_id: e.to_string(),
+                from_mentor_id: m.to_string(),
+                to_mentor_id: m2.to_string(),
+            }),
+            None => d.dropped.push(pair(m, e)),
+        }
+    }
+    for (&e, &m) in &after {
+        if !before.contains_key(e) {
+            d.added.push(pair(m, e));
+        }
+    }
+    d.coverage_change = after.len() as i32 - before.len() as i32;
+    d.score_change = from_milli(score_change_milli);
+    d.changes = (d.moved.len() + d.dropped.len()) as u32;
+    d
+}

@@ -1,0 +1,263 @@
+//! What-if rematching: diffs are exact, stability keeps what need not
+//! change, the cap on changes holds, scenarios come back in order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mentormatch::convert::Limits;
+use mentormatch::matching::SolveOptions;
+use mentormatch::pb;
+use mentormatch::service::ServerConfig;
+use mentormatch::synth::{generate, SynthConfig};
+use proptest::prelude::*;
+
+use crate::util::*;
+
+fn what_if(req: &pb::WhatIfRequest) -> Result<pb::WhatIfResponse, mentormatch::Error> {
+    mentormatch::whatif::what_if(req, &Limits::default(), &SolveOptions::default())
+}
+
+fn pairs_of(resp: &pb::SolveResponse) -> BTreeMap<String, String> {
+    resp.pairs
+        .iter()
+        .map(|p| (p.mentee_id.clone(), p.mentor_id.clone()))
+        .collect()
+}
+
+fn baseline_of(resp: &pb::SolveResponse) -> Vec<pb::PairRef> {
+    resp.pairs
+        .iter()
+        .map(|p| pb::PairRef {
+            mentor_id: p.mentor_id.clone(),
+            mentee_id: p.mentee_id.clone(),
+        })
+        .collect()
+}
+
+/// A programme where no mentor is ever full (every capacity = mentees).
+fn roomy(seed: u64, mentees: usize, mentors: usize) -> pb::SolveRequest {
+    let mut req = generate(&SynthConfig {
+        mentees,
+        mentors,
+        seed,
+        max_capacity: 3,
+    });
+    for m in &mut req.mentors {
+        m.capacity = Some(mentees as u32);
+    }
+    req
+}
+
+fn remove(mentor: &str) -> pb::Scenario {
+    pb::Scenario {
+        name: format!("without {mentor}"),
+        edits: vec![pb::Edit {
+            edit: Some(pb::edit::Edit::RemoveMentor(mentor.into())),
+        }],
+    }
+}
+
+/// The busiest mentor of a response.
+fn busiest(resp: &pb::SolveResponse) -> String {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &resp.pairs {
+        *count.entry(&p.mentor_id).or_default() += 1;
+    }
+    count
+        .into_iter()
+        .max_by_key(|&(m, c)| (c, std::cmp::Reverse(m)))
+        .unwrap()
+        .0
+        .to_string()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// The diff equals the one recomputed from the two sets of pairs.
+    #[test]
+    fn diff_is_exact(seed in 0u64..500, mentees in 5usize..40, mentors in 2usize..8) {
+        let base = generate(&SynthConfig { mentees, mentors, seed, max_capacity: 4 });
+        let first = solve_ok(&base);
+        prop_assume!(!first.pairs.is_empty());
+        let gone = busiest(&first);
+        let req = pb::WhatIfRequest {
+            base: Some(base.clone()),
+            baseline_pairs: baseline_of(&first),
+            scenarios: vec![remove(&gone)],
+            stability_weight: 0.0,
+            max_changes: None,
+        };
+        let r = &run(&req).results[0];
+        let d = r.diff.clone().unwrap();
+        let before = pairs_of(&first);
+        let after = pairs_of(r.response.as_ref().unwrap());
+        let set = |v: &[pb::PairRef]| v.iter().map(|p| (p.mentee_id.clone(), p.mentor_id.clone())).collect::<BTreeSet<_>>();
+        let kept: BTreeSet<_> = before.iter().filter(|(e, m)| after.get(*e) == Some(*m)).map(|(e, m)| (e.clone(), m.clone())).collect();
+        let dropped: BTreeSet<_> = before.iter().filter(|(e, _)| !after.contains_key(*e)).map(|(e, m)| (e.clone(), m.clone())).collect();
+        let added: BTreeSet<_> = after.iter().filter(|(e, _)| !before.contains_key(*e)).map(|(e, m)| (e.clone(), m.clone())).collect();
+        let moved: BTreeSet<_> = before
+            .iter()
+            .filter_map(|(e, m)| after.get(e).filter(|m2| *m2 != m).map(|m2| (e.clone(), m.clone(), m2.clone())))
+            .collect();
+        prop_assert_eq!(set(&d.kept), kept);
+        prop_assert_eq!(set(&d.dropped), dropped);
+        prop_assert_eq!(set(&d.added), added);
+        let dm: BTreeSet<_> = d.moved.iter().map(|m| (m.mentee_id.clone(), m.from_mentor_id.clone(), m.to_mentor_id.clone())).collect();
+        prop_assert_eq!(dm, moved);
+        prop_assert_eq!(d.coverage_change, after.len() as i32 - before.len() as i32);
+        prop_assert_eq!(d.changes as usize, d.moved.len() + d.dropped.len());
+        // Score change: new total minus baseline total (no stability points here).
+        let new_total = r.response.as_ref().unwrap().stats.unwrap().total_score;
+        let old_total = first.stats.unwrap().total_score;
+        prop_assert!((d.score_change - (new_total - old_total)).abs() < 1e-6);
+    }
+
+    /// With a high stability weight and room everywhere, removing a mentor
+    /// changes only that mentor's pairs.
+    #[test]
+    fn high_stability_changes_only_what_must_change(seed in 0u64..500, mentees in 5usize..40, mentors in 3usize..8) {
+        let base = roomy(seed, mentees, mentors);
+        let first = solve_ok(&base);
+        prop_assume!(!first.pairs.is_empty());
+        let gone = busiest(&first);
+        let req = pb::WhatIfRequest {
+            base: Some(base),
+            baseline_pairs: baseline_of(&first),
+            scenarios: vec![remove(&gone)],
+            stability_weight: 1000.0,
+            max_changes: None,
+        };
+        let d = run(&req).results[0].diff.clone().unwrap();
+        for m in &d.moved {
+            prop_assert_eq!(&m.from_mentor_id, &gone, "{} moved though its mentor stayed", m.mentee_id);
+        }
+        for p in &d.dropped {
+            prop_assert_eq!(&p.mentor_id, &gone);
+        }
+        let had = first.pairs.iter().filter(|p| p.mentor_id != gone).count();
+        prop_assert_eq!(d.kept.len(), had);
+    }
+}
+
+/// Runs a what-if that must succeed.
+fn run(req: &pb::WhatIfRequest) -> pb::WhatIfResponse {
+    what_if(req).unwrap_or_else(|e| panic!("what-if failed: {e}"))
+}
+
+#[test]
+fn cap_on_changes_holds_and_uses_the_milp() {
+    let base = generate(&SynthConfig {
+        mentees: 18,
+        mentors: 5,
+        seed: 9,
+        max_capacity: 5,
+    });
+    let first = solve_ok(&base);
+    let gone = busiest(&first);
+    for cap in [0u32, 1, 2] {
+        let req = pb::WhatIfRequest {
+            base: Some(base.clone()),
+            baseline_pairs: baseline_of(&first),
+            scenarios: vec![remove(&gone)],
+            stability_weight: 0.0,
+            max_changes: Some(cap),
+        };
+        let r = &run(&req).results[0];
+        let resp = r.response.as_ref().unwrap();
+        assert_eq!(
+            resp.stats.unwrap().engine,
+            pb::Engine::Milp as i32,
+            "a cap needs the MILP"
+        );
+        let d = r.diff.clone().unwrap();
+        // Changes among pairs that remain possible (the removed mentor's are forced).
+        let optional = d.moved.iter().filter(|m| m.from_mentor_id != gone).count()
+            + d.dropped.iter().filter(|p| p.mentor_id != gone).count();
+        assert!(
+            optional as u32 <= cap,
+            "cap {cap}: {optional} optional changes in {d:?}"
+        );
+    }
+}
+
+#[test]
+fn scenarios_come_back_in_order_and_errors_name_the_edit() {
+    let base = example_request();
+    let first = solve_ok(&base);
+    let names = ["a", "b", "c", "d"];
+    let mentors = ["m-fr-meca", "m-it-olive", "m-es-acc-ict", "m-ps-stone"];
+    let req = pb::WhatIfRequest {
+        base: Some(base.clone()),
+        baseline_pairs: baseline_of(&first),
+        scenarios: names
+            .iter()
+            .zip(mentors)
+            .map(|(n, m)| pb::Scenario {
+                name: n.to_string(),
+                ..remove(m)
+            })
+            .collect(),
+        stability_weight: 10.0,
+        max_changes: None,
+    };
+    let resp = run(&req);
+    let got: Vec<&str> = resp.results.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(got, names);
+    for (r, m) in resp.results.iter().zip(mentors) {
+        assert!(
+            !r.response
+                .as_ref()
+                .unwrap()
+                .pairs
+                .iter()
+                .any(|p| p.mentor_id == m),
+            "{m} still matched"
+        );
+    }
+    let mut bad = req.clone();
+    bad.scenarios[2].edits.push(pb::Edit {
+        edit: Some(pb::edit::Edit::RemoveMentor("nobody".into())),
+    });
+    bad.baseline_pairs.push(pb::PairRef {
+        mentor_id: "m-x".into(),
+        mentee_id: "e-y".into(),
+    });
+    match what_if(&bad) {
+        Err(mentormatch::Error::InvalidArgument(v)) => {
+            assert_violation(
+                &v,
+                &format!("baseline_pairs[{}].mentor_id", first.pairs.len()),
+                "unknown mentor id \"m-x\"",
+            );
+        }
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+    bad.baseline_pairs.pop();
+    match what_if(&bad) {
+        Err(mentormatch::Error::InvalidArgument(v)) => {
+            assert_violation(
+                &v,
+                "scenarios[2].edits[1].remove_mentor",
+                "unknown mentor id \"nobody\"",
+            );
+        }
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_what_if_matches_the_library_on_the_example() {
+    let path = repo_path("examples/cmr-2021/whatif.json");
+    let text = std::fs::read_to_string(&path).expect("example what-if");
+    let req: pb::WhatIfRequest = serde_json::from_str(&text).expect("parses");
+    let server = start_server(ServerConfig::default()).await;
+    let mut client = server.client().await;
+    let over_grpc = client
+        .what_if(req.clone())
+        .await
+        .expect("WhatIf")
+        .into_inner();
+    server.stop().await;
+    assert_eq!(over_grpc, run(&req));
+    assert_eq!(over_grpc.results.len(), 3);
+}
