@@ -60,6 +60,20 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// "Why not X?": alternative mentors for one mentee with the exact loss
+    /// of forcing each (every one re-solved), and who is excluded by which rule.
+    Alternatives {
+        /// Request file (proto3 JSON `SolveRequest`), or "-".
+        file: PathBuf,
+        /// The mentee's id.
+        #[arg(long)]
+        mentee: String,
+        /// Alternatives to list.
+        #[arg(long, default_value_t = 5)]
+        limit: u32,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Run the gRPC service.
     Serve {
         /// Address to listen on.
@@ -260,6 +274,24 @@ fn run(cli: Cli) -> Result<()> {
                     .join("\n"),
             };
             write_output(output.as_deref(), &text)
+        }
+        Command::Alternatives {
+            file,
+            mentee,
+            limit,
+            limits,
+        } => {
+            init_tracing("warn");
+            let req = pb::AlternativesRequest {
+                request: Some(read_request(&file)?),
+                mentee_id: mentee,
+                limit: Some(limit),
+                max_candidates: None,
+            };
+            let resp =
+                mentormatch::alternatives::alternatives(&req, &limits.limits(), &limits.options())
+                    .map_err(solve_error)?;
+            write_output(None, &to_json(&resp)?)
         }
         Command::Serve {
             addr,

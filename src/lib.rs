@@ -14,6 +14,7 @@
 //! - [`groups`]: group formation (MILP in [`solvers::group_milp`]) and its explanations.
 //! - [`export`]: the flow network as text, for independent solvers.
 //! - [`api`]: request in, response out (shared by service and CLI).
+//! - [`alternatives`]: "why not X?": exact losses of forced pairs.
 //! - [`whatif`]: scenarios of edits, stability, diffs against a baseline.
 //! - [`service`]: the tonic service, health and reflection.
 //! - [`synth`]: a seeded generator of synthetic programmes.
@@ -21,6 +22,7 @@
 //! The core (`model`, `overlap`, `scoring`, `solvers`, `matching`) is pure:
 //! no IO, no global state, no panics on any validated input.
 
+pub mod alternatives;
 pub mod api;
 pub mod convert;
 pub mod error;

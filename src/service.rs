@@ -136,6 +136,26 @@ impl MatchingService for Matcher {
         .await
         .map(Response::new)
     }
+
+    async fn alternatives(
+        &self,
+        request: Request<pb::AlternativesRequest>,
+    ) -> Result<Response<pb::AlternativesResponse>, Status> {
+        let deadline = deadline_of(&request);
+        let req = request.into_inner();
+        let id = req
+            .request
+            .as_ref()
+            .map_or(String::new(), |b| b.request_id.clone());
+        let span = tracing::info_span!("alternatives", request_id = %id, mentee = %req.mentee_id);
+        self.blocking(
+            span,
+            move |l, o| crate::alternatives::alternatives(&req, l, o),
+            deadline,
+        )
+        .await
+        .map(Response::new)
+    }
 }
 
 impl Matcher {

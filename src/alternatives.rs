@@ -1,0 +1,158 @@
+//! "Why not X?": alternatives for one mentee, each with the exact loss in
+//! objective if that pair were forced.
+//!
+//! An edge module like [`crate::api`]: every candidate is pinned in a copy of
+//! the request and re-solved to optimality, so a loss is the difference of
+//! two proven optima, not an estimate. Groups are left out (alternatives
+//! concern bilateral pairs). Candidates are re-solved on threads.
+
+use crate::convert::{hard_rule, problem_from_request, Limits};
+use crate::error::{Error, FieldViolation};
+use crate::matching::{self, SolveOptions};
+use crate::model::{from_milli, Milli, Status};
+use crate::pb;
+use crate::scoring::Scorer;
+
+/// A request's optimum: matched mentees, total score, (mentor, mentee) pairs.
+struct Optimum {
+    matched: usize,
+    total: Milli,
+    pairs: Vec<(usize, usize)>,
+}
+
+/// The optimum of a request; `None` when it is infeasible.
+fn optimum(
+    req: &pb::SolveRequest,
+    limits: &Limits,
+    opts: &SolveOptions,
+) -> Result<Option<Optimum>, Error> {
+    let problem = problem_from_request(req, limits)?;
+    let o = matching::solve(&problem, opts)?;
+    Ok((o.status != Status::Infeasible).then(|| Optimum {
+        matched: o.pairs.len(),
+        total: o.total_score(),
+        pairs: o.pairs.iter().map(|p| (p.mentor, p.mentee)).collect(),
+    }))
+}
+
+/// Alternatives for `req.mentee_id` under `req.request`.
+pub fn alternatives(
+    req: &pb::AlternativesRequest,
+    limits: &Limits,
+    opts: &SolveOptions,
+) -> Result<pb::AlternativesResponse, Error> {
+    let mut base = req.request.clone().unwrap_or_default();
+    base.include_timings = false;
+    if let Some(p) = base.policy.as_mut() {
+        p.groups = None;
+    }
+    let problem = problem_from_request(&base, limits).map_err(|e| match e {
+        Error::InvalidArgument(v) => Error::InvalidArgument(
+            v.into_iter()
+                .map(|f| FieldViolation::new(format!("request.{}", f.field), f.description))
+                .collect(),
+        ),
+        other => other,
+    })?;
+    let Some(e) = problem
+        .mentees
+        .iter()
+        .position(|x| x.profile.id == req.mentee_id)
+    else {
+        return Err(Error::InvalidArgument(vec![FieldViolation::new(
+            "mentee_id",
+            format!("unknown mentee id {:?}", req.mentee_id),
+        )]));
+    };
+    let limit = req.limit.unwrap_or(5) as usize;
+    let max_candidates = req.max_candidates.unwrap_or(200) as usize;
+    let scorer = Scorer::new(&problem);
+    let Some(Optimum {
+        matched,
+        total,
+        pairs,
+    }) = optimum(&base, limits, opts)?
+    else {
+        return Err(Error::InvalidArgument(vec![FieldViolation::new(
+            "request",
+            "the request itself is infeasible (see Solve): no optimum to compare with",
+        )]));
+    };
+    let current = pairs.iter().find(|&&(_, x)| x == e).map(|&(m, _)| m);
+
+    let mut excluded = Vec::new();
+    let mut candidates: Vec<(Milli, usize)> = Vec::new();
+    for m in 0..problem.mentors.len() {
+        let rules = scorer.violations(m, e);
+        if !rules.is_empty() {
+            excluded.push(pb::ExcludedMentor {
+                mentor_id: problem.mentors[m].profile.id.clone(),
+                rules: rules.into_iter().map(|r| hard_rule(r) as i32).collect(),
+            });
+        } else if Some(m) != current {
+            candidates.push((scorer.explain(m, e).score, m));
+        }
+    }
+    candidates.sort_by_key(|&(s, m)| (std::cmp::Reverse(s), m));
+    let skipped = candidates.len().saturating_sub(max_candidates);
+    candidates.truncate(max_candidates);
+
+    let forced = |m: usize| -> Result<pb::Alternative, Error> {
+        let mut r = base.clone();
+        let policy = r.policy.get_or_insert_with(Default::default);
+        policy.pinned_pairs.retain(|p| p.mentee_id != req.mentee_id);
+        policy.pinned_pairs.push(pb::PairRef {
+            mentor_id: problem.mentors[m].profile.id.clone(),
+            mentee_id: req.mentee_id.clone(),
+        });
+        let result = optimum(&r, limits, opts)?;
+        Ok(pb::Alternative {
+            mentor_id: problem.mentors[m].profile.id.clone(),
+            pair_score: from_milli(scorer.explain(m, e).score),
+            coverage_loss: result
+                .as_ref()
+                .map_or(0, |o| matched as i32 - o.matched as i32),
+            score_loss: result.as_ref().map_or(0.0, |o| from_milli(total - o.total)),
+            feasible: result.is_some(),
+        })
+    };
+    let threads = opts.threads.max(1);
+    let chunk = candidates.len().div_ceil(threads).max(1);
+    let results: Vec<Result<pb::Alternative, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = candidates
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(|&(_, m)| forced(m)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err(Error::Solver("a thread panicked".into()))])
+            })
+            .collect()
+    });
+    let mut alternatives = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // Best first: feasible, least coverage lost, least score lost, then request order.
+    let order = |a: &pb::Alternative| {
+        problem
+            .mentors
+            .iter()
+            .position(|m| m.profile.id == a.mentor_id)
+    };
+    alternatives.sort_by(|a, b| {
+        (!a.feasible, a.coverage_loss)
+            .cmp(&(!b.feasible, b.coverage_loss))
+            .then(a.score_loss.total_cmp(&b.score_loss))
+            .then(order(a).cmp(&order(b)))
+    });
+    alternatives.truncate(limit);
+    Ok(pb::AlternativesResponse {
+        mentee_id: req.mentee_id.clone(),
+        current_mentor_id: current
+            .map(|m| problem.mentors[m].profile.id.clone())
+            .unwrap_or_default(),
+        alternatives,
+        excluded,
+        candidates_skipped: skipped as u32,
+    })
+}
