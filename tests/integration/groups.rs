@@ -486,16 +486,7 @@ mod requests {
         };
         let start: NaiveDate = policy.programme_start.parse().unwrap();
         let end: NaiveDate = policy.programme_end.parse().unwrap();
-        let mentors: HashMap<&str, &pb::Mentor> = req
-            .mentors
-            .iter()
-            .map(|m| (m.profile.as_ref().unwrap().id.as_str(), m))
-            .collect();
-        let mentees: HashMap<&str, &pb::Mentee> = req
-            .mentees
-            .iter()
-            .map(|e| (e.profile.as_ref().unwrap().id.as_str(), e))
-            .collect();
+        let (mentors, mentees) = people_by_id(req);
         let bilateral: HashMap<&str, &str> = resp
             .pairs
             .iter()

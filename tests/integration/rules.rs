@@ -26,16 +26,7 @@ fn assert_rules_hold(req: &pb::SolveRequest, resp: &pb::SolveResponse) {
     } else {
         policy.min_language_level
     };
-    let mentors: HashMap<&str, &pb::Mentor> = req
-        .mentors
-        .iter()
-        .map(|m| (m.profile.as_ref().unwrap().id.as_str(), m))
-        .collect();
-    let mentees: HashMap<&str, &pb::Mentee> = req
-        .mentees
-        .iter()
-        .map(|e| (e.profile.as_ref().unwrap().id.as_str(), e))
-        .collect();
+    let (mentors, mentees) = people_by_id(req);
     let mut load: HashMap<&str, u32> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
     for p in &resp.pairs {

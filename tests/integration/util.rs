@@ -21,6 +21,22 @@ pub fn example_request() -> pb::SolveRequest {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
+/// Mentors and mentees of a request by id.
+pub fn people_by_id(
+    req: &pb::SolveRequest,
+) -> (
+    std::collections::HashMap<&str, &pb::Mentor>,
+    std::collections::HashMap<&str, &pb::Mentee>,
+) {
+    fn id(p: &Option<pb::Profile>) -> &str {
+        p.as_ref().map_or("", |p| p.id.as_str())
+    }
+    (
+        req.mentors.iter().map(|m| (id(&m.profile), m)).collect(),
+        req.mentees.iter().map(|e| (id(&e.profile), e)).collect(),
+    )
+}
+
 /// A small valid profile.
 pub fn profile(id: &str, country: &str, tz: &str, langs: &[(&str, i32)]) -> pb::Profile {
     pb::Profile {
