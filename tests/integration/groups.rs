@@ -634,6 +634,9 @@ mod requests {
             different in any::<bool>(),
         ) {
             let mut req = generate(&SynthConfig { mentees, mentors, seed, max_capacity: 4 });
+            // A hard case may stop at the limit: the grouping it returns must
+            // obey every rule all the same.
+            req.policy.as_mut().unwrap().time_limit_ms = Some(4000);
             req.policy.as_mut().unwrap().groups = Some(pb::GroupPolicy {
                 min_size: Some(2),
                 max_size: Some(5),
