@@ -97,7 +97,7 @@ pub fn alternatives(
     let skipped = candidates.len().saturating_sub(max_candidates);
     candidates.truncate(max_candidates);
 
-    let forced = |m: usize| -> Result<pb::Alternative, Error> {
+    let forced = |pair_score: Milli, m: usize| -> Result<pb::Alternative, Error> {
         let mut r = base.clone();
         let policy = r.policy.get_or_insert_with(Default::default);
         policy.pinned_pairs.retain(|p| p.mentee_id != req.mentee_id);
@@ -108,7 +108,7 @@ pub fn alternatives(
         let result = optimum(&r, limits, opts)?;
         Ok(pb::Alternative {
             mentor_id: problem.mentors[m].profile.id.clone(),
-            pair_score: from_milli(scorer.explain(m, e).score),
+            pair_score: from_milli(pair_score),
             coverage_loss: result
                 .as_ref()
                 .map_or(0, |o| matched as i32 - o.matched as i32),
@@ -121,7 +121,13 @@ pub fn alternatives(
     let results: Vec<Result<pb::Alternative, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = candidates
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|&(_, m)| forced(m)).collect::<Vec<_>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&(score, m)| forced(score, m))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()

@@ -1188,25 +1188,20 @@ fn group_wire(problem: &Problem, g: &GroupOutcome) -> GroupWire {
         .enumerate()
         .map(|(k, r)| {
             let mentors: Vec<usize> = std::iter::once(r.lead).chain(r.co).collect();
-            let mut local_times = Vec::new();
-            for &m in &mentors {
-                let pr = &problem.mentors[m].profile;
-                let ptz = problem.schedules[pr.schedule as usize].tz;
-                local_times.push(pb::LocalSession {
-                    person_id: pr.id.clone(),
-                    time_zone: ptz.name().to_string(),
-                    local: slots::local_times(&r.occurrences, len_s, ptz),
-                });
-            }
-            for &e in &r.members {
-                let pr = &problem.mentees[e].profile;
-                let ptz = problem.schedules[pr.schedule as usize].tz;
-                local_times.push(pb::LocalSession {
-                    person_id: pr.id.clone(),
-                    time_zone: ptz.name().to_string(),
-                    local: slots::local_times(&r.occurrences, len_s, ptz),
-                });
-            }
+            let people = mentors
+                .iter()
+                .map(|&m| &problem.mentors[m].profile)
+                .chain(r.members.iter().map(|&e| &problem.mentees[e].profile));
+            let local_times = people
+                .map(|pr| {
+                    let ptz = problem.schedules[pr.schedule as usize].tz;
+                    pb::LocalSession {
+                        person_id: pr.id.clone(),
+                        time_zone: ptz.name().to_string(),
+                        local: slots::local_times(&r.occurrences, len_s, ptz),
+                    }
+                })
+                .collect();
             pb::Group {
                 id: format!("g{}", k + 1),
                 mentor_ids: mentors

@@ -38,14 +38,8 @@ pub fn from_milli(milli: Milli) -> f64 {
 pub struct Level(pub u8);
 
 impl Level {
-    /// Lowest level.
-    pub const A1: Level = Level(1);
-    /// CEFR B1.
-    pub const B1: Level = Level(3);
     /// CEFR B2, the default minimum shared level.
     pub const B2: Level = Level(4);
-    /// Native speaker.
-    pub const NATIVE: Level = Level(7);
 
     /// The level's name: "A1".."C2", "native".
     pub fn name(self) -> &'static str {

@@ -8,7 +8,7 @@
 //! UTC). We report the worst full week (used by the hard rule and the score)
 //! and the mean per week.
 
-use crate::model::{Hours, Schedule};
+use crate::model::Schedule;
 use chrono::{
     Datelike, Duration as ChronoDuration, LocalResult, NaiveDate, NaiveDateTime, TimeZone,
 };
@@ -235,16 +235,10 @@ pub fn format_hhmm(min: u16) -> String {
     format!("{:02}:{:02}", min / 60, min % 60)
 }
 
-impl Hours {
-    /// Local working minutes per week, ignoring time zones.
-    pub fn weekly_minutes(&self) -> u32 {
-        u32::from(self.end_min - self.start_min) * self.days.count_ones()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Hours;
     use chrono_tz::Tz;
 
     fn sched(tz: &str, start: u16, end: u16) -> Schedule {

@@ -10,7 +10,7 @@
 //! Slots that suit exactly the same schedules form a *class*; the MILP only
 //! chooses a class per group, and the class's earliest slot is reported.
 
-use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
 use crate::model::Schedule;
@@ -149,11 +149,6 @@ pub fn local_times(occurrences: &[i64], len_s: i64, tz: Tz) -> Vec<String> {
     out.into_iter()
         .map(|(l, from)| format!("{l} (from {from})"))
         .collect()
-}
-
-/// The weekday of a slot as chrono's.
-pub fn chrono_weekday(w: u8) -> Weekday {
-    Weekday::try_from(w % 7).unwrap_or(Weekday::Mon)
 }
 
 #[cfg(test)]

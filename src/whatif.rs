@@ -22,6 +22,23 @@ fn profile_id(p: &Option<pb::Profile>) -> &str {
     p.as_ref().map_or("", |p| p.id.as_str())
 }
 
+/// Drops every reference to a removed person (ids are unique across both
+/// sides): pins, forbidden pairs, affinities, preferences, exclusions.
+fn forget(req: &mut pb::SolveRequest, id: &str) {
+    let named = |m: &str, e: &str| m == id || e == id;
+    let p = req.policy.get_or_insert_with(Default::default);
+    p.pinned_pairs
+        .retain(|x| !named(&x.mentor_id, &x.mentee_id));
+    p.forbidden_pairs
+        .retain(|x| !named(&x.mentor_id, &x.mentee_id));
+    req.affinities
+        .retain(|a| !named(&a.mentor_id, &a.mentee_id));
+    for e in &mut req.mentees {
+        e.preferred_mentors.retain(|m| m != id);
+        e.excluded_mentors.retain(|m| m != id);
+    }
+}
+
 /// Applies a scenario's edits to a copy of the base request.
 pub fn apply(
     base: &pb::SolveRequest,
@@ -47,14 +64,7 @@ pub fn apply(
                         format!("unknown mentor id {id:?}"),
                     ));
                 }
-                let p = req.policy.get_or_insert_with(Default::default);
-                p.pinned_pairs.retain(|x| x.mentor_id != *id);
-                p.forbidden_pairs.retain(|x| x.mentor_id != *id);
-                req.affinities.retain(|a| a.mentor_id != *id);
-                for e in &mut req.mentees {
-                    e.preferred_mentors.retain(|m| m != id);
-                    e.excluded_mentors.retain(|m| m != id);
-                }
+                forget(&mut req, id);
             }
             Some(E::RemoveMentee(id)) => {
                 let before = req.mentees.len();
@@ -65,10 +75,7 @@ pub fn apply(
                         format!("unknown mentee id {id:?}"),
                     ));
                 }
-                let p = req.policy.get_or_insert_with(Default::default);
-                p.pinned_pairs.retain(|x| x.mentee_id != *id);
-                p.forbidden_pairs.retain(|x| x.mentee_id != *id);
-                req.affinities.retain(|a| a.mentee_id != *id);
+                forget(&mut req, id);
             }
             Some(E::AddMentor(m)) => req.mentors.push(m.clone()),
             Some(E::AddMentee(e)) => req.mentees.push(e.clone()),
