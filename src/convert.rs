@@ -1046,6 +1046,47 @@ fn hours_of(min: f64) -> f64 {
     (min / 60.0 * 100.0).round() / 100.0
 }
 
+/// Maps a capacity certificate to the wire.
+pub fn certificate_wire(
+    problem: &Problem,
+    c: &crate::hall::Certificate,
+) -> pb::CapacityCertificate {
+    let pinned = crate::matching::Pins::new(problem).per_mentor;
+    pb::CapacityCertificate {
+        mentee_ids: c
+            .mentees
+            .iter()
+            .map(|&e| problem.mentees[e].profile.id.clone())
+            .collect(),
+        mentors: c
+            .mentors
+            .iter()
+            .map(|&(m, places)| pb::MentorPlaces {
+                mentor_id: problem.mentors[m].profile.id.clone(),
+                places,
+                pinned: pinned[m],
+            })
+            .collect(),
+        places: c.places,
+        message: c.message.clone(),
+        relaxations: c
+            .relaxations
+            .iter()
+            .map(|r| pb::Relaxation {
+                rule: r.rule.map_or(pb::HardRule::Unspecified, hard_rule) as i32,
+                field: r.field.clone(),
+                from: r.from.clone(),
+                to: r.to.clone(),
+                mentor_id: problem.mentors[r.mentor].profile.id.clone(),
+                mentee_id: r
+                    .mentee
+                    .map_or_else(String::new, |e| problem.mentees[e].profile.id.clone()),
+                message: r.message.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// Builds the response for an outcome of `problem`.
 pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveResponse {
     let v = &problem.vocab;
@@ -1106,6 +1147,7 @@ pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveRespons
                 })
                 .collect(),
             suggestions: u.suggestions.clone(),
+            certificate: u.certificate.as_ref().map(|c| certificate_wire(problem, c)),
         })
         .collect();
     let mentor_loads = problem

@@ -10,6 +10,8 @@
 //! - [`solvers`]: the engine seam; [`solvers::flow`] (min-cost flow) and
 //!   [`solvers::milp`] (good_lp) behind it.
 //! - [`matching`]: the pipeline: pins, candidates, engine, explanations.
+//! - [`hall`]: capacity certificates (inclusion-minimal Hall violators) and
+//!   the relaxations that would place one more mentee.
 //! - [`slots`]: DST-aware weekly group-session slots and their classes.
 //! - [`groups`]: group formation (MILP in [`solvers::group_milp`]) and its explanations.
 //! - [`export`]: the flow network as text, for independent solvers.
@@ -28,6 +30,7 @@ pub mod convert;
 pub mod error;
 pub mod export;
 pub mod groups;
+pub mod hall;
 pub mod matching;
 pub mod model;
 pub mod overlap;

@@ -75,6 +75,9 @@ pub struct Unmatched {
     pub excluded_by: Vec<(HardRule, u32)>,
     /// Single-rule relaxations that would create a candidate.
     pub suggestions: Vec<String>,
+    /// For `Capacity`: the inclusion-minimal set of mentees competing for
+    /// too few places, and what would place one more of them.
+    pub certificate: Option<crate::hall::Certificate>,
 }
 
 /// A rule of the request that no matching can satisfy.
@@ -345,7 +348,7 @@ fn solve_pairs(
         }
     };
 
-    let mut outcome = explain(&scorer, &cands, &assignment, &pins.mentor_of, engine_used);
+    let mut outcome = explain(&scorer, &cands, &assignment, &pins, engine_used);
     outcome.timings = Timings {
         score: t_scored - t0,
         solve: t_solved - t_scored,
@@ -489,11 +492,12 @@ fn explain(
     scorer: &Scorer<'_>,
     cands: &Candidates,
     assignment: &Assignment,
-    pinned_of: &[Option<MentorIdx>],
+    pins: &Pins,
     engine: EngineUsed,
 ) -> Outcome {
     let p = scorer.problem();
     let inst = &cands.instance;
+    let pinned_of = &pins.mentor_of;
     let mut mentor_of: Vec<Option<MentorIdx>> = pinned_of.to_vec();
     let mut row_of: Vec<Option<usize>> = vec![None; p.mentees.len()];
     for (k, &e) in cands.mentees.iter().enumerate() {
@@ -514,61 +518,90 @@ fn explain(
         }
     }
     let mut unmatched = Vec::new();
+    let mut certificates = 0usize;
     for (e, m) in mentor_of.iter().enumerate() {
         if m.is_some() {
             continue;
         }
         let Some(k) = row_of[e] else { continue };
         let candidates: Vec<MentorIdx> = inst.arcs(k).map(|a| inst.mentor[a] as usize).collect();
-        unmatched.push(if candidates.is_empty() {
-            no_candidate(scorer, e)
-        } else {
-            let country = &p.mentees[e].profile.country;
-            let at_quota = |c: MentorIdx| {
-                p.policy.max_mentees_per_country.is_some_and(|q| {
-                    let same = mentor_of
-                        .iter()
-                        .enumerate()
-                        .filter(|&(x, m)| *m == Some(c) && p.mentees[x].profile.country == *country)
-                        .count();
-                    same as u32 >= q
-                })
-            };
-            let full = candidates
-                .iter()
-                .all(|&c| loads[c] >= p.mentors[c].capacity || at_quota(c));
-            let ids = id_list(candidates.iter().map(|&c| &p.mentors[c].profile.id));
-            if full {
-                Unmatched {
-                    mentee: e,
-                    reason: UnmatchedReason::Capacity,
-                    message: format!(
-                        "all {} compatible mentors ({ids}) are at capacity{} in the optimum; \
-                         placing this mentee would unmatch another mentee",
-                        candidates.len(),
-                        if p.policy.max_mentees_per_country.is_some() {
-                            format!(" or at their quota of mentees from {country}")
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    candidates,
-                    excluded_by: Vec::new(),
-                    suggestions: Vec::new(),
-                }
+        if candidates.is_empty() {
+            unmatched.push(no_candidate(scorer, e));
+            continue;
+        }
+        let country = &p.mentees[e].profile.country;
+        let at_quota = |c: MentorIdx| {
+            p.policy.max_mentees_per_country.is_some_and(|q| {
+                let same = mentor_of
+                    .iter()
+                    .enumerate()
+                    .filter(|&(x, m)| *m == Some(c) && p.mentees[x].profile.country == *country)
+                    .count();
+                same as u32 >= q
+            })
+        };
+        let full = candidates
+            .iter()
+            .all(|&c| loads[c] >= p.mentors[c].capacity || at_quota(c));
+        let ids = id_list(candidates.iter().map(|&c| &p.mentors[c].profile.id));
+        let mut u = Unmatched {
+            mentee: e,
+            reason: UnmatchedReason::NotWorthwhile,
+            message: format!(
+                "compatible mentors ({ids}) have room, but no pair raises the total score"
+            ),
+            candidates,
+            excluded_by: Vec::new(),
+            suggestions: Vec::new(),
+            certificate: None,
+        };
+        if full {
+            let search = if certificates < crate::hall::MAX_CERTIFICATES {
+                certificates += 1;
+                crate::hall::search(inst, &assignment.arc, k as u32, crate::hall::WORK_BUDGET)
             } else {
-                Unmatched {
-                    mentee: e,
-                    reason: UnmatchedReason::NotWorthwhile,
-                    message: format!(
-                        "compatible mentors ({ids}) have room, but no pair raises the total score"
-                    ),
-                    candidates,
-                    excluded_by: Vec::new(),
-                    suggestions: Vec::new(),
+                crate::hall::Search::Unknown
+            };
+            u.reason = UnmatchedReason::Capacity;
+            u.message = format!(
+                "all {} compatible mentors ({ids}) are at capacity{} in the optimum",
+                u.candidates.len(),
+                if p.policy.max_mentees_per_country.is_some() {
+                    format!(" or at their quota of mentees from {country}")
+                } else {
+                    String::new()
+                }
+            );
+            match search {
+                crate::hall::Search::Violator(v) => {
+                    let c = crate::hall::certificate(
+                        scorer,
+                        inst,
+                        &cands.mentees,
+                        &v,
+                        &loads,
+                        &pins.per_mentor,
+                    );
+                    u.message = format!("every compatible mentor is full: {}", c.message);
+                    if let Some(r) = c.relaxations.first() {
+                        u.message = format!("{}; {}", u.message, r.message);
+                    }
+                    u.certificate = Some(c);
+                }
+                crate::hall::Search::Placeable if inst.quota.is_none() && inst.keep.is_none() => {
+                    u.reason = UnmatchedReason::NotWorthwhile;
+                    u.message = format!(
+                        "{}; a chain of moves could place this mentee, but at a lower total score",
+                        u.message
+                    );
+                }
+                _ => {
+                    u.message
+                        .push_str("; placing this mentee would unmatch another mentee");
                 }
             }
-        });
+        }
+        unmatched.push(u);
     }
     Outcome {
         status: if assignment.optimal {
@@ -670,6 +703,7 @@ fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
         candidates: Vec::new(),
         excluded_by: counts,
         suggestions,
+        certificate: None,
     }
 }
 

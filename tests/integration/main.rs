@@ -4,6 +4,7 @@
 mod alternatives;
 mod cli;
 mod determinism;
+mod diagnosis;
 mod e2e;
 mod groups;
 mod optimality;

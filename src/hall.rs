@@ -1,0 +1,474 @@
+//! Capacity certificates: why a mentee cannot be placed when its compatible
+//! mentors are full.
+//!
+//! Hall's theorem: the mentees of a set `S` can all be matched iff no subset
+//! `T ⊆ S` has more mentees than places at `N(T)`, the mentors compatible
+//! with any of them. Given a maximum-coverage assignment and an unmatched
+//! mentee `r`, let `S` be the mentees reachable from `r` by alternating
+//! paths (a candidate arc to a mentor, then back along one of that mentor's
+//! assigned mentees): the source side of a minimum cut. When no such path
+//! reaches a mentor with room, every mentor of `N(S)` is full, all its
+//! mentees are in `S`, and `r` is one more: `|S| = places(N(S)) + 1`, a
+//! *Hall violator*.
+//!
+//! It is inclusion-minimal: a member `x ≠ r` is entered only from its own
+//! mentor `j`, so the alternating path from `r` to `j` avoids `x`; without
+//! `x`, `j` has a free place and that path places `r`, so `S \ {x}` can be
+//! matched; and `S \ {r}` is matched already. Every subset is therefore
+//! matchable and `S` is the smallest set that shows the shortage.
+//!
+//! Since every mentor of `N(S)` is reachable from `r`, one more place at any
+//! of them, or one new feasible arc from any member of `S` to a mentor with
+//! room, places one more mentee: those are the relaxations [`certificate`]
+//! reports (a capacity, or the one hard rule that blocks such an arc,
+//! relaxed just enough).
+
+use crate::matching::rule_text;
+use crate::model::{from_milli, HardRule, Level, MenteeIdx, MentorIdx, Problem};
+use crate::scoring::Scorer;
+use crate::solvers::Instance;
+
+/// Unmatched mentees per solve that get a certificate (in request order).
+pub const MAX_CERTIFICATES: usize = 100;
+
+/// Arc visits allowed for one certificate's search.
+pub const WORK_BUDGET: u64 = 20_000_000;
+
+/// Mentor–mentee pairs examined for rule relaxations per certificate.
+pub const RELAXATION_BUDGET: usize = 2_000_000;
+
+/// An inclusion-minimal set of instance mentees that cannot all be matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violator {
+    /// Instance mentees, ascending; the root is one of them.
+    pub mentees: Vec<u32>,
+    /// Their compatible mentors `N(S)`, ascending; all are full.
+    pub mentors: Vec<u32>,
+    /// Places at `mentors` (instance capacities): `mentees.len() - 1`.
+    pub places: u32,
+}
+
+/// What the alternating search from an unmatched mentee finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// A Hall violator: the mentee cannot be placed without unplacing another.
+    Violator(Violator),
+    /// An alternating path reaches a mentor with room: a chain of moves
+    /// places the mentee (the assignment does not maximise coverage there,
+    /// e.g. under the score objective).
+    Placeable,
+    /// The search would visit more arcs than its budget (or the mentee is
+    /// matched or unknown).
+    Unknown,
+}
+
+/// Searches from the unmatched mentee `root`, given an assignment `arc`
+/// (instance arc per mentee) that respects capacities, visiting at most
+/// `budget` arcs.
+pub fn search(inst: &Instance, arc: &[Option<u32>], root: u32, budget: u64) -> Search {
+    let n = inst.mentees();
+    if root as usize >= n || arc.get(root as usize).copied().flatten().is_some() {
+        return Search::Unknown;
+    }
+    let mut members = vec![Vec::new(); inst.mentors()];
+    for (e, a) in arc.iter().enumerate() {
+        if let Some(&j) = a.and_then(|a| inst.mentor.get(a as usize)) {
+            members[j as usize].push(e as u32);
+        }
+    }
+    let mut seen_e = vec![false; n];
+    let mut seen_m = vec![false; inst.mentors()];
+    let mut queue = vec![root];
+    let mut mentors = Vec::new();
+    let mut places = 0u32;
+    let mut work = 0u64;
+    seen_e[root as usize] = true;
+    let mut head = 0;
+    while let Some(&e) = queue.get(head) {
+        head += 1;
+        let arcs = inst.arcs(e as usize);
+        work += arcs.len() as u64 + 1;
+        if work > budget {
+            return Search::Unknown;
+        }
+        for a in arcs {
+            let j = inst.mentor[a] as usize;
+            if seen_m[j] {
+                continue;
+            }
+            seen_m[j] = true;
+            if (members[j].len() as u32) < inst.capacity[j] {
+                return Search::Placeable;
+            }
+            mentors.push(j as u32);
+            places += inst.capacity[j];
+            for &x in &members[j] {
+                if !seen_e[x as usize] {
+                    seen_e[x as usize] = true;
+                    queue.push(x);
+                }
+            }
+        }
+    }
+    queue.sort_unstable();
+    mentors.sort_unstable();
+    Search::Violator(Violator {
+        mentees: queue,
+        mentors,
+        places,
+    })
+}
+
+/// A capacity certificate in problem terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Certificate {
+    /// Mentees that compete for too few places, in request order.
+    pub mentees: Vec<MenteeIdx>,
+    /// Their compatible mentors with the places each has for them
+    /// (capacity net of pinned pairs), in request order.
+    pub mentors: Vec<(MentorIdx, u32)>,
+    /// Total places: one fewer than the mentees.
+    pub places: u32,
+    /// The certificate in words.
+    pub message: String,
+    /// Smallest changes that would place one more of these mentees.
+    pub relaxations: Vec<Relaxation>,
+}
+
+/// A change to the request that places one more mentee of a certificate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relaxation {
+    /// The hard rule relaxed; `None` for a capacity increase.
+    pub rule: Option<HardRule>,
+    /// Request field to change, e.g. `mentors[3].capacity`.
+    pub field: String,
+    /// Current value.
+    pub from: String,
+    /// Value that suffices.
+    pub to: String,
+    /// Mentor who would take the mentee.
+    pub mentor: MentorIdx,
+    /// Mentee of the new arc (`None` for a capacity increase).
+    pub mentee: Option<MenteeIdx>,
+    /// A sentence for the coordinator.
+    pub message: String,
+}
+
+/// Most capacity relaxations listed (one per mentor).
+const MAX_CAPACITY_RELAXATIONS: usize = 5;
+
+/// The certificate of a violator found in `inst` (whose instance mentee `k`
+/// is problem mentee `mentees[k]`). `loads` are the problem mentors' loads
+/// in the result, pins included; `pinned` their pinned mentees.
+/// Relaxations are omitted when the instance carries side constraints (a
+/// quota, a cap on changes), under which more room does not guarantee one
+/// more pair.
+pub fn certificate(
+    scorer: &Scorer<'_>,
+    inst: &Instance,
+    mentees: &[MenteeIdx],
+    v: &Violator,
+    loads: &[u32],
+    pinned: &[u32],
+) -> Certificate {
+    let p = scorer.problem();
+    let mut set: Vec<MenteeIdx> = v.mentees.iter().map(|&k| mentees[k as usize]).collect();
+    set.sort_unstable();
+    let mentors: Vec<(MentorIdx, u32)> = v
+        .mentors
+        .iter()
+        .map(|&j| (j as usize, inst.capacity[j as usize]))
+        .collect();
+    let relaxations = if inst.quota.is_some() || inst.keep.is_some() {
+        Vec::new()
+    } else {
+        relaxations(scorer, &set, &mentors, loads)
+    };
+    let message = words(p, &set, &mentors, v.places, pinned);
+    Certificate {
+        mentees: set,
+        mentors,
+        places: v.places,
+        message,
+        relaxations,
+    }
+}
+
+fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    let all: Vec<&str> = it.collect();
+    let mut s = all.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+    if all.len() > 10 {
+        s.push_str(&format!(" and {} more", all.len() - 10));
+    }
+    s
+}
+
+/// Distinct values, in first-seen order.
+fn distinct<T: PartialEq>(it: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for x in it {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+fn language_name(code: &str) -> String {
+    isolang::Language::from_639_1(code).map_or_else(|| code.to_string(), |l| l.to_name().into())
+}
+
+/// "these 4 mentees (…), who speak only Arabic …, compete for 3 places …".
+fn words(
+    p: &Problem,
+    set: &[MenteeIdx],
+    mentors: &[(MentorIdx, u32)],
+    places: u32,
+    pinned: &[u32],
+) -> String {
+    let min = p.policy.min_level;
+    let mut traits = Vec::new();
+    let langs = distinct(set.iter().flat_map(|&e| {
+        p.mentees[e]
+            .profile
+            .languages
+            .iter()
+            .filter(move |s| s.level >= min)
+            .map(|s| s.language)
+    }));
+    if !langs.is_empty() && langs.len() <= 2 && p.vocab.languages.len() > langs.len() {
+        let names: Vec<String> = langs
+            .iter()
+            .map(|&l| language_name(&p.vocab.languages[l as usize]))
+            .collect();
+        traits.push(format!(
+            "speak only {} at {} or above",
+            names.join(" or "),
+            min.name()
+        ));
+    }
+    let zones = distinct(set.iter().map(|&e| {
+        p.schedules[p.mentees[e].profile.schedule as usize]
+            .tz
+            .name()
+    }));
+    if zones.len() <= 3 {
+        traits.push(format!("work in {}", zones.join(", ")));
+    }
+    let countries = distinct(set.iter().map(|&e| p.mentees[e].profile.country.as_str()));
+    if countries.len() <= 3 {
+        traits.push(format!("come from {}", countries.join(", ")));
+    }
+    let per_mentor = ids(mentors
+        .iter()
+        .map(|&(m, c)| {
+            let pins = if pinned[m] > 0 {
+                format!(" after {} pinned", pinned[m])
+            } else {
+                String::new()
+            };
+            format!("{} {c}{pins}", p.mentors[m].profile.id)
+        })
+        .collect::<Vec<_>>()
+        .iter()
+        .map(String::as_str));
+    let who = if traits.is_empty() {
+        String::new()
+    } else {
+        format!(", who {},", traits.join(" and "))
+    };
+    format!(
+        "these {} mentees ({}){who} compete for {places} place{} at the {} mentor{} compatible \
+         with any of them ({per_mentor}), so one of them stays unmatched",
+        set.len(),
+        ids(set.iter().map(|&e| p.mentees[e].profile.id.as_str())),
+        if places == 1 { "" } else { "s" },
+        mentors.len(),
+        if mentors.len() == 1 { "" } else { "s" },
+    )
+}
+
+/// Capacity increases at the certificate's mentors, then the mildest
+/// relaxation of each hard rule that gives a member an arc to a mentor
+/// with room.
+fn relaxations(
+    scorer: &Scorer<'_>,
+    set: &[MenteeIdx],
+    mentors: &[(MentorIdx, u32)],
+    loads: &[u32],
+) -> Vec<Relaxation> {
+    let p = scorer.problem();
+    let mut out: Vec<Relaxation> = mentors
+        .iter()
+        .take(MAX_CAPACITY_RELAXATIONS)
+        .map(|&(m, _)| {
+            let cap = p.mentors[m].capacity;
+            Relaxation {
+                rule: None,
+                field: format!("mentors[{m}].capacity"),
+                from: cap.to_string(),
+                to: (cap + 1).to_string(),
+                mentor: m,
+                mentee: None,
+                message: format!(
+                    "raising the capacity of {} from {cap} to {} places one more of these mentees",
+                    p.mentors[m].profile.id,
+                    cap + 1
+                ),
+            }
+        })
+        .collect();
+    // Mentors outside N(S) with room (or with no capacity at all).
+    let outside: Vec<MentorIdx> = (0..p.mentors.len())
+        .filter(|m| !mentors.iter().any(|&(x, _)| x == *m))
+        .filter(|&m| loads[m] < p.mentors[m].capacity || p.mentors[m].capacity == 0)
+        .collect();
+    // Best candidate per rule: (key to maximise, mentor, mentee).
+    let mut best: Vec<(HardRule, i64, MentorIdx, MenteeIdx)> = Vec::new();
+    let mut examined = 0usize;
+    'scan: for &m in &outside {
+        for &e in set {
+            examined += 1;
+            if examined > RELAXATION_BUDGET {
+                break 'scan;
+            }
+            let v = scorer.violations(m, e);
+            let [rule] = v[..] else { continue };
+            let key = match rule {
+                HardRule::Language => match scorer.best_shared_level(m, e) {
+                    Some(l) => i64::from(l.0),
+                    None => continue,
+                },
+                HardRule::Overlap => i64::from(scorer.overlap(m, e).min_week_min),
+                HardRule::MinScore => scorer.explain(m, e).score,
+                _ => 0,
+            };
+            match best.iter_mut().find(|b| b.0 == rule) {
+                Some(b) if key > b.1 => *b = (rule, key, m, e),
+                Some(_) => {}
+                None => best.push((rule, key, m, e)),
+            }
+        }
+    }
+    best.sort_by_key(|b| b.0);
+    for (rule, key, m, e) in best {
+        let (mid, eid) = (&p.mentors[m].profile.id, &p.mentees[e].profile.id);
+        let pol = &p.policy;
+        let (field, from, to) = match rule {
+            HardRule::Language => (
+                "policy.min_language_level".to_string(),
+                pol.min_level.name().to_string(),
+                Level(key as u8).name().to_string(),
+            ),
+            HardRule::Overlap => (
+                "policy.min_weekly_overlap_hours".to_string(),
+                hours(pol.min_weekly_overlap_min),
+                hours(key as u32),
+            ),
+            HardRule::MinScore => (
+                "policy.min_pair_score".to_string(),
+                from_milli(pol.min_pair_score.unwrap_or(0)).to_string(),
+                from_milli(key).to_string(),
+            ),
+            HardRule::CrossBorder => (
+                "policy.require_cross_border".to_string(),
+                "true".to_string(),
+                "false".to_string(),
+            ),
+            HardRule::SameOrganization => (
+                "policy.allow_same_organization".to_string(),
+                "false".to_string(),
+                "true".to_string(),
+            ),
+            HardRule::Forbidden if p.mentees[e].excluded.contains(&m) => (
+                format!("mentees[{e}].excluded_mentors"),
+                format!("contains {mid:?}"),
+                format!("without {mid:?}"),
+            ),
+            HardRule::Forbidden => (
+                "policy.forbidden_pairs".to_string(),
+                format!("contains ({mid:?}, {eid:?})"),
+                format!("without ({mid:?}, {eid:?})"),
+            ),
+            HardRule::NoCapacity => (
+                format!("mentors[{m}].capacity"),
+                "0".to_string(),
+                "1".to_string(),
+            ),
+        };
+        let message = format!(
+            "changing {field} from {from} to {to} lifts the rule \"{}\" for {mid} and {eid}, \
+             and {mid} has room: one more of these mentees is placed",
+            rule_text(rule, p)
+        );
+        out.push(Relaxation {
+            rule: Some(rule),
+            field,
+            from,
+            to,
+            mentor: m,
+            mentee: Some(e),
+            message,
+        });
+    }
+    out
+}
+
+fn hours(min: u32) -> String {
+    let h = f64::from(min) / 60.0;
+    if min.is_multiple_of(60) {
+        format!("{h:.0}")
+    } else {
+        format!("{h:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(lists: &[&[u32]], cap: &[u32]) -> Instance {
+        let l: Vec<Vec<(u32, i64)>> = lists
+            .iter()
+            .map(|l| l.iter().map(|&m| (m, 0)).collect())
+            .collect();
+        Instance::from_lists(&l, cap.to_vec(), vec![0; cap.len()])
+    }
+
+    #[test]
+    fn the_bottleneck_alone() {
+        // Mentees 0 and 1 both need mentor 0 (one place); mentee 2 holds
+        // mentor 1 and could also use mentor 0, but it is not reachable
+        // from mentee 1 along an alternating path.
+        let i = inst(&[&[0], &[0], &[1, 0]], &[1, 1]);
+        let arc = vec![Some(0), None, Some(2)];
+        let Search::Violator(v) = search(&i, &arc, 1, WORK_BUDGET) else {
+            panic!("no violator")
+        };
+        assert_eq!(v.mentees, vec![0, 1]);
+        assert_eq!(v.mentors, vec![0]);
+        assert_eq!(v.places, 1);
+    }
+
+    #[test]
+    fn augmenting_path_means_no_violator() {
+        // Mentee 1 can be placed by moving mentee 0 to mentor 1.
+        let i = inst(&[&[0, 1], &[0]], &[1, 1]);
+        assert_eq!(
+            search(&i, &[Some(0), None], 1, WORK_BUDGET),
+            Search::Placeable
+        );
+    }
+
+    #[test]
+    fn follows_chains_of_full_mentors() {
+        let i = inst(&[&[0], &[1], &[0, 1]], &[1, 1]);
+        let arc = vec![Some(0), Some(1), None];
+        let Search::Violator(v) = search(&i, &arc, 2, WORK_BUDGET) else {
+            panic!("no violator")
+        };
+        assert_eq!(v.mentees, vec![0, 1, 2]);
+        assert_eq!(v.places, 2);
+        assert_eq!(search(&i, &arc, 2, 2), Search::Unknown, "budget");
+    }
+}

@@ -1,0 +1,314 @@
+//! Diagnosis: capacity certificates are true, inclusion-minimal Hall
+//! violators (checked with petgraph's max-flow, not the engine), and their
+//! relaxations place one more mentee when applied and re-solved.
+
+use mentormatch::hall::{search, Search, WORK_BUDGET};
+use mentormatch::model::{Milli, Objective};
+use mentormatch::pb;
+use mentormatch::solvers::{flow::FlowEngine, Deadline, Engine, Instance};
+use mentormatch::synth::{generate, SynthConfig};
+use petgraph::algo::dinics;
+use petgraph::graph::DiGraph;
+use proptest::prelude::*;
+
+use crate::util::{mentee, mentor, profile, solve_ok, B1, NATIVE};
+
+const B2: i32 = pb::LanguageLevel::B2 as i32;
+
+/// Maximum number of `subset`'s mentees that can be matched at once
+/// (petgraph Dinic on source → mentee → mentor → sink).
+fn max_matching(inst: &Instance, subset: &[u32]) -> u32 {
+    let mut g = DiGraph::<(), u32>::new();
+    let s = g.add_node(());
+    let t = g.add_node(());
+    let ms: Vec<_> = (0..inst.mentors()).map(|_| g.add_node(())).collect();
+    for &e in subset {
+        let n = g.add_node(());
+        g.add_edge(s, n, 1);
+        for a in inst.arcs(e as usize) {
+            g.add_edge(n, ms[inst.mentor[a] as usize], 1);
+        }
+    }
+    for (j, &n) in ms.iter().enumerate() {
+        g.add_edge(n, t, inst.capacity[j]);
+    }
+    dinics(&g, s, t).0
+}
+
+/// Mentors compatible with any mentee of `subset`, ascending.
+fn neighbours(inst: &Instance, subset: &[u32]) -> Vec<u32> {
+    let mut n: Vec<u32> = subset
+        .iter()
+        .flat_map(|&e| inst.arcs(e as usize).map(|a| inst.mentor[a]))
+        .collect();
+    n.sort_unstable();
+    n.dedup();
+    n
+}
+
+prop_compose! {
+    fn instance(max_e: usize, max_m: usize)(
+        n_e in 1..=max_e,
+        n_m in 1..=max_m,
+    )(
+        lists in proptest::collection::vec(
+            proptest::collection::vec(prop_oneof![3 => Just(None), 2 => (-3i64..12).prop_map(Some)], n_m),
+            n_e,
+        ),
+        caps in proptest::collection::vec(0u32..=2, n_m),
+    ) -> Instance {
+        let lists: Vec<Vec<(u32, Milli)>> = lists
+            .iter()
+            .map(|row| row.iter().enumerate().filter_map(|(j, s)| s.map(|s| (j as u32, s * 100))).collect())
+            .collect();
+        let n = caps.len();
+        Instance::from_lists(&lists, caps, vec![0; n])
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// Under maximum coverage every unmatched mentee with a candidate has a
+    /// certificate; it contains the mentee, lists exactly the compatible
+    /// mentors, has one place fewer than mentees, cannot be matched, and
+    /// every set with one mentee fewer can (inclusion-minimal).
+    #[test]
+    fn certificates_are_minimal_hall_violators(inst in instance(14, 6)) {
+        let a = FlowEngine
+            .solve(&inst, Objective::CoverageThenScore, Deadline::NONE)
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        for root in 0..inst.mentees() as u32 {
+            if a.arc[root as usize].is_some() || inst.arcs(root as usize).is_empty() {
+                continue;
+            }
+            let Search::Violator(v) = search(&inst, &a.arc, root, WORK_BUDGET) else {
+                return Err(TestCaseError::fail(format!("no certificate for {root} in {inst:?}")));
+            };
+            let s = &v.mentees;
+            prop_assert!(s.contains(&root));
+            prop_assert_eq!(&v.mentors, &neighbours(&inst, s));
+            let places: u32 = v.mentors.iter().map(|&j| inst.capacity[j as usize]).sum();
+            prop_assert_eq!(v.places, places);
+            prop_assert_eq!(places as usize + 1, s.len());
+            prop_assert!(max_matching(&inst, s) < s.len() as u32, "not a violator: {:?}", s);
+            for x in s {
+                let rest: Vec<u32> = s.iter().copied().filter(|y| y != x).collect();
+                prop_assert_eq!(
+                    max_matching(&inst, &rest),
+                    rest.len() as u32,
+                    "not minimal: {:?} without {} is still a violator", s, x
+                );
+            }
+        }
+    }
+
+    /// Under the score objective a mentee whose candidates are full may
+    /// still be placeable by a chain of moves: the search says which, and
+    /// the max-flow agrees.
+    #[test]
+    fn search_tells_placeable_from_violator(inst in instance(12, 5)) {
+        let a = FlowEngine
+            .solve(&inst, Objective::Score, Deadline::NONE)
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let matched: Vec<u32> = (0..inst.mentees() as u32)
+            .filter(|&e| a.arc[e as usize].is_some())
+            .collect();
+        for root in 0..inst.mentees() as u32 {
+            if a.arc[root as usize].is_some() || inst.arcs(root as usize).is_empty() {
+                continue;
+            }
+            let mut with_root = matched.clone();
+            with_root.push(root);
+            let placeable = max_matching(&inst, &with_root) == with_root.len() as u32;
+            match search(&inst, &a.arc, root, WORK_BUDGET) {
+                Search::Placeable => prop_assert!(placeable),
+                Search::Violator(v) => {
+                    prop_assert!(!placeable);
+                    prop_assert!(max_matching(&inst, &v.mentees) < v.mentees.len() as u32);
+                }
+                Search::Unknown => return Err(TestCaseError::fail("budget ran out")),
+            }
+        }
+    }
+}
+
+fn matched(r: &pb::SolveResponse) -> usize {
+    r.pairs.len()
+}
+
+/// Applies a relaxation to a request (the fields certificates name).
+fn apply(req: &pb::SolveRequest, r: &pb::Relaxation) -> pb::SolveRequest {
+    let mut req = req.clone();
+    let policy = req.policy.get_or_insert_with(Default::default);
+    match r.field.as_str() {
+        "policy.min_language_level" => {
+            policy.min_language_level =
+                pb::LanguageLevel::from_str_name(&format!("LANGUAGE_LEVEL_{}", r.to.to_uppercase()))
+                    .expect("level name") as i32
+        }
+        "policy.min_weekly_overlap_hours" => {
+            policy.min_weekly_overlap_hours = Some(r.to.parse().expect("hours"))
+        }
+        "policy.min_pair_score" => policy.min_pair_score = Some(r.to.parse().expect("score")),
+        "policy.require_cross_border" => policy.require_cross_border = false,
+        "policy.allow_same_organization" => policy.allow_same_organization = true,
+        f if f.starts_with("mentors[") && f.ends_with("].capacity") => {
+            let k: usize = f["mentors[".len()..f.len() - "].capacity".len()]
+                .parse()
+                .expect("index");
+            req.mentors[k].capacity = Some(r.to.parse().expect("capacity"));
+        }
+        f => panic!("relaxation of an unexpected field {f}"),
+    }
+    req
+}
+
+/// Four Arabic-only mentees in Cairo and Amman, two Arabic-speaking mentors
+/// with three places between them (B2 is the programme's minimum level),
+/// and a mentor with room whose Arabic is only B1.
+fn arabic_shortage() -> pb::SolveRequest {
+    let ar_only = |id: &str, c: &str, tz: &str| mentee(profile(id, c, tz, &[("ar", NATIVE)]));
+    let mut req = crate::util::small_request();
+    req.mentors = vec![
+        mentor(
+            profile("m-ar1", "PS", "Asia/Hebron", &[("ar", NATIVE), ("en", 5)]),
+            1,
+        ),
+        mentor(
+            profile(
+                "m-ar2",
+                "ES",
+                "Europe/Madrid",
+                &[("es", NATIVE), ("ar", B2)],
+            ),
+            2,
+        ),
+        mentor(
+            profile("m-fr", "FR", "Europe/Paris", &[("fr", NATIVE), ("ar", B1)]),
+            3,
+        ),
+    ];
+    req.mentees = vec![
+        ar_only("eg1", "EG", "Africa/Cairo"),
+        ar_only("eg2", "EG", "Africa/Cairo"),
+        ar_only("jo1", "JO", "Asia/Amman"),
+        ar_only("jo2", "JO", "Asia/Amman"),
+        mentee(profile("tn1", "TN", "Africa/Tunis", &[("fr", NATIVE)])),
+    ];
+    req
+}
+
+#[test]
+fn arabic_only_mentees_get_a_certificate_in_words() {
+    let req = arabic_shortage();
+    let r = solve_ok(&req);
+    assert_eq!(matched(&r), 4, "{r:#?}");
+    let [u] = &r.unmatched[..] else {
+        panic!("expected one unmatched mentee: {:#?}", r.unmatched)
+    };
+    assert_eq!(u.reason, pb::UnmatchedReason::Capacity as i32);
+    let c = u.certificate.as_ref().expect("certificate");
+    assert_eq!(c.mentee_ids, ["eg1", "eg2", "jo1", "jo2"]);
+    let mentors: Vec<(&str, u32)> = c
+        .mentors
+        .iter()
+        .map(|m| (m.mentor_id.as_str(), m.places))
+        .collect();
+    assert_eq!(mentors, [("m-ar1", 1), ("m-ar2", 2)]);
+    assert_eq!(c.places, 3);
+    for needle in [
+        "these 4 mentees",
+        "speak only Arabic at B2 or above",
+        "Africa/Cairo, Asia/Amman",
+        "compete for 3 places",
+    ] {
+        assert!(
+            c.message.contains(needle),
+            "{needle:?} not in {:?}",
+            c.message
+        );
+    }
+    let fields: Vec<(&str, &str, &str)> = c
+        .relaxations
+        .iter()
+        .map(|x| (x.field.as_str(), x.from.as_str(), x.to.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("mentors[0].capacity", "1", "2"),
+            ("mentors[1].capacity", "2", "3"),
+            ("policy.min_language_level", "B2", "B1"),
+        ]
+    );
+    assert!(u.message.contains(&c.message));
+    // Each relaxation, applied, places everyone.
+    for x in &c.relaxations {
+        let after = solve_ok(&apply(&req, x));
+        assert_eq!(matched(&after), 5, "{} did not place one more", x.field);
+    }
+}
+
+/// On synthetic programmes with too few places: every capacity-unmatched
+/// mentee has a certificate whose set cannot be matched (by the library's
+/// own hard rules, re-evaluated pair by pair), and every relaxation it
+/// lists, applied, raises the coverage of a fresh solve.
+#[test]
+fn synthetic_certificates_hold_and_their_relaxations_work() {
+    let mut checked = 0;
+    for seed in 1..=6 {
+        let req = generate(&SynthConfig {
+            mentees: 40,
+            mentors: 6,
+            seed,
+            max_capacity: 4,
+        });
+        let r = solve_ok(&req);
+        let problem =
+            mentormatch::convert::problem_from_request(&req, &Default::default()).expect("valid");
+        let scorer = mentormatch::scoring::Scorer::new(&problem);
+        let idx = |id: &str, mentors: bool| -> usize {
+            if mentors {
+                problem.mentors.iter().position(|m| m.profile.id == id)
+            } else {
+                problem.mentees.iter().position(|e| e.profile.id == id)
+            }
+            .expect("known id")
+        };
+        for u in &r.unmatched {
+            if u.reason != pb::UnmatchedReason::Capacity as i32 {
+                assert!(u.certificate.is_none());
+                continue;
+            }
+            let c = u.certificate.as_ref().expect("capacity certificate");
+            assert!(c.mentee_ids.contains(&u.mentee_id));
+            // N(S) from the rules, pair by pair.
+            let set: Vec<usize> = c.mentee_ids.iter().map(|e| idx(e, false)).collect();
+            let n: Vec<usize> = (0..problem.mentors.len())
+                .filter(|&m| set.iter().any(|&e| scorer.evaluate(m, e).is_ok()))
+                .collect();
+            let listed: Vec<usize> = c.mentors.iter().map(|m| idx(&m.mentor_id, true)).collect();
+            assert_eq!(listed, n);
+            let pinned = mentormatch::matching::Pins::new(&problem).per_mentor;
+            let places: u32 = n
+                .iter()
+                .map(|&m| problem.mentors[m].capacity - pinned[m])
+                .sum();
+            assert!((places as usize) < set.len(), "not a Hall violator");
+            assert_eq!(places, c.places);
+            for x in &c.relaxations {
+                let after = matched(&solve_ok(&apply(&req, x)));
+                // One more place adds exactly one pair; a rule relaxed for
+                // the whole programme may add more.
+                if x.rule == pb::HardRule::Unspecified as i32 {
+                    assert_eq!(after, matched(&r) + 1, "{}", x.message);
+                } else {
+                    assert!(after > matched(&r), "{}", x.message);
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} certificates checked");
+}
