@@ -3,7 +3,9 @@
 
 use std::time::Instant;
 
-use crate::convert::{problem_from_request, response_from_outcome, Limits};
+use crate::convert::{
+    invalid_wire, problem_from_request, report_wire, response_from_outcome, Limits,
+};
 use crate::error::Error;
 use crate::matching::{self, SolveOptions};
 use crate::pb;
@@ -36,4 +38,34 @@ pub fn solve(
         "solved"
     );
     Ok(resp)
+}
+
+/// Checks one request without solving it. Validation errors become ERROR
+/// findings; only failures of the service itself are errors.
+pub fn validate(
+    req: &pb::ValidateRequest,
+    limits: &Limits,
+    opts: &SolveOptions,
+) -> Result<pb::ValidateResponse, Error> {
+    let req = req.request.clone().unwrap_or_default();
+    let problem = match problem_from_request(&req, limits) {
+        Ok(p) => p,
+        Err(Error::InvalidArgument(v)) => {
+            tracing::info!(
+                request_id = %req.request_id,
+                violations = v.len(),
+                "validated: invalid"
+            );
+            return Ok(invalid_wire(&v));
+        }
+        Err(e) => return Err(e),
+    };
+    let report = crate::check::check(&problem, opts.threads);
+    tracing::info!(
+        request_id = %problem.request_id,
+        findings = report.findings.len(),
+        max_coverage = report.summary.max_coverage,
+        "validated"
+    );
+    Ok(report_wire(&problem, &report))
 }

@@ -60,6 +60,18 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Check a request (proto3 JSON `SolveRequest`) without solving it:
+    /// findings (errors, warnings, information) and a feasibility summary.
+    /// Exits with 2 when there is an error finding.
+    Check {
+        /// Request file, or "-" for standard input.
+        file: PathBuf,
+        /// Output format (table: one line per finding, then the summary).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// "Why not X?": alternative mentors for one mentee with the exact loss
     /// of forcing each (every one re-solved), and who is excluded by which rule.
     Alternatives {
@@ -189,6 +201,47 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Findings one per line (severity, code, field, message), then the summary.
+fn check_table(r: &pb::ValidateResponse) -> String {
+    let mut t = String::new();
+    for f in &r.findings {
+        let sev = pb::Severity::try_from(f.severity)
+            .map_or("?", |s| s.as_str_name().trim_start_matches("SEVERITY_"));
+        let code = pb::FindingCode::try_from(f.code)
+            .map_or("?", |c| c.as_str_name().trim_start_matches("FINDING_CODE_"));
+        let field = if f.field.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", f.field)
+        };
+        t.push_str(&format!("{sev:<7} {code}{field}: {}\n", f.message));
+        if let Some(c) = &f.certificate {
+            for x in &c.relaxations {
+                t.push_str(&format!("        fix: {}\n", x.message));
+            }
+        }
+    }
+    if let Some(s) = &r.summary {
+        t.push_str(&format!(
+            "summary: {} mentees, {} mentors, {} places, {} pinned; {} of {} pairs feasible; \
+             {} mentees without a candidate; at most {} matched; minimums {} ({} places); engine {}\n",
+            s.mentees,
+            s.mentors,
+            s.places,
+            s.pinned_pairs,
+            s.candidate_pairs_feasible,
+            s.candidate_pairs_total,
+            s.mentees_without_candidate,
+            s.max_coverage,
+            if s.minimums_feasible { "feasible" } else { "INFEASIBLE" },
+            s.minimum_places,
+            pb::Engine::try_from(s.engine).map_or("?", |e| e.as_str_name().trim_start_matches("ENGINE_")),
+        ));
+    }
+    t.push_str(if r.ok { "ok\n" } else { "errors found\n" });
+    t
+}
+
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -274,6 +327,28 @@ fn run(cli: Cli) -> Result<()> {
                     .join("\n"),
             };
             write_output(output.as_deref(), &text)
+        }
+        Command::Check {
+            file,
+            format,
+            limits,
+        } => {
+            init_tracing("warn");
+            let req = pb::ValidateRequest {
+                request: Some(read_request(&file)?),
+            };
+            let resp = mentormatch::api::validate(&req, &limits.limits(), &limits.options())
+                .map_err(solve_error)?;
+            let text = match format {
+                Format::Json => to_json(&resp)?,
+                Format::Table => check_table(&resp),
+            };
+            write_output(None, &text)?;
+            if resp.ok {
+                Ok(())
+            } else {
+                Err(InputError("the request has errors (see the findings above)".into()).into())
+            }
         }
         Command::Alternatives {
             file,

@@ -10,6 +10,7 @@
 //! - [`solvers`]: the engine seam; [`solvers::flow`] (min-cost flow) and
 //!   [`solvers::milp`] (good_lp) behind it.
 //! - [`matching`]: the pipeline: pins, candidates, engine, explanations.
+//! - [`check`]: diagnosis without a solve: findings and a feasibility summary.
 //! - [`hall`]: capacity certificates (inclusion-minimal Hall violators) and
 //!   the relaxations that would place one more mentee.
 //! - [`slots`]: DST-aware weekly group-session slots and their classes.
@@ -26,6 +27,7 @@
 
 pub mod alternatives;
 pub mod api;
+pub mod check;
 pub mod convert;
 pub mod error;
 pub mod export;

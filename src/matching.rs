@@ -259,20 +259,14 @@ fn solve_pairs(
     t0: Instant,
 ) -> Result<Outcome, Error> {
     let scorer = Scorer::new(problem);
-    check_pins(&scorer)?;
+    let broken = broken_pins(&scorer);
+    if !broken.is_empty() {
+        return Err(Error::InvalidArgument(broken));
+    }
     let pins = Pins::new(problem);
     // Side constraints (quotas, a cap on changes) need the MILP; validation
     // rejects quotas with ENGINE_FLOW.
-    let side = problem.policy.max_mentees_per_country.is_some()
-        || problem
-            .stability
-            .as_ref()
-            .is_some_and(|s| s.max_changes.is_some());
-    let engine_used = match problem.policy.engine {
-        EngineChoice::Milp => EngineUsed::Milp,
-        EngineChoice::Auto | EngineChoice::Flow if side => EngineUsed::Milp,
-        EngineChoice::Auto | EngineChoice::Flow => EngineUsed::Flow,
-    };
+    let engine_used = engine_for(problem);
     let objective = problem.policy.objective;
     let over: Vec<MentorIdx> = (0..problem.mentors.len())
         .filter(|&m| pins.per_mentor[m] > problem.mentors[m].capacity)
@@ -358,6 +352,22 @@ fn solve_pairs(
     Ok(outcome)
 }
 
+/// The engine a solve of `problem` uses: the flow unless the policy asks
+/// for the MILP or has side constraints (quotas, a cap on changes) that only
+/// the MILP expresses.
+pub fn engine_for(problem: &Problem) -> EngineUsed {
+    let side = problem.policy.max_mentees_per_country.is_some()
+        || problem
+            .stability
+            .as_ref()
+            .is_some_and(|s| s.max_changes.is_some());
+    match problem.policy.engine {
+        EngineChoice::Milp => EngineUsed::Milp,
+        EngineChoice::Auto | EngineChoice::Flow if side => EngineUsed::Milp,
+        EngineChoice::Auto | EngineChoice::Flow => EngineUsed::Flow,
+    }
+}
+
 fn deadline(problem: &Problem, opts: &SolveOptions, t0: Instant) -> Deadline {
     let limit = problem
         .policy
@@ -391,11 +401,10 @@ fn infeasible(
     }
 }
 
-/// Pins must pass every hard rule: a pin that breaks one is a request error.
-fn check_pins(scorer: &Scorer<'_>) -> Result<(), Error> {
+/// Pinned pairs that break a hard rule (a request error), one violation each.
+pub(crate) fn broken_pins(scorer: &Scorer<'_>) -> Vec<FieldViolation> {
     let p = scorer.problem();
-    let violations: Vec<FieldViolation> = p
-        .policy
+    p.policy
         .pinned
         .iter()
         .enumerate()
@@ -417,12 +426,7 @@ fn check_pins(scorer: &Scorer<'_>) -> Result<(), Error> {
                 )
             })
         })
-        .collect();
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(violations))
-    }
+        .collect()
 }
 
 /// Scores every (mentor, mentee) pair for the given mentees, on `threads`
@@ -668,7 +672,7 @@ fn hours(min: u32) -> String {
 }
 
 /// Explains a mentee without candidates: rule counts and one-rule relaxations.
-fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
+pub(crate) fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
     let p = scorer.problem();
     let mut counts: Vec<(HardRule, u32)> = Vec::new();
     // Mentors failing exactly one rule, by rule.

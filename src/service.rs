@@ -137,6 +137,22 @@ impl MatchingService for Matcher {
         .map(Response::new)
     }
 
+    async fn validate(
+        &self,
+        request: Request<pb::ValidateRequest>,
+    ) -> Result<Response<pb::ValidateResponse>, Status> {
+        let deadline = deadline_of(&request);
+        let req = request.into_inner();
+        let id = req
+            .request
+            .as_ref()
+            .map_or(String::new(), |b| b.request_id.clone());
+        let span = tracing::info_span!("validate", request_id = %id);
+        self.blocking(span, move |l, o| crate::api::validate(&req, l, o), deadline)
+            .await
+            .map(Response::new)
+    }
+
     async fn alternatives(
         &self,
         request: Request<pb::AlternativesRequest>,

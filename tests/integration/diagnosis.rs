@@ -312,3 +312,235 @@ fn synthetic_certificates_hold_and_their_relaxations_work() {
     }
     assert!(checked >= 3, "only {checked} certificates checked");
 }
+
+// --- Validate / check -------------------------------------------------------
+
+fn validate(req: &pb::SolveRequest) -> pb::ValidateResponse {
+    mentormatch::api::validate(
+        &pb::ValidateRequest {
+            request: Some(req.clone()),
+        },
+        &Default::default(),
+        &Default::default(),
+    )
+    .expect("validate never fails on input")
+}
+
+fn codes(r: &pb::ValidateResponse) -> Vec<(pb::Severity, pb::FindingCode)> {
+    r.findings
+        .iter()
+        .map(|f| {
+            (
+                pb::Severity::try_from(f.severity).expect("severity"),
+                pb::FindingCode::try_from(f.code).expect("code"),
+            )
+        })
+        .collect()
+}
+
+/// The summary's maximum coverage (petgraph max-flow) equals what a
+/// coverage-first solve (the min-cost flow engine) matches, on synthetic
+/// programmes with and without shortages; counts agree with the solve.
+#[test]
+fn summary_agrees_with_a_full_solve() {
+    for (seed, mentees, mentors, cap) in
+        [(1, 40, 6, 4), (2, 60, 20, 3), (3, 30, 30, 2), (4, 80, 8, 9)]
+    {
+        let req = generate(&SynthConfig {
+            mentees,
+            mentors,
+            seed,
+            max_capacity: cap,
+        });
+        let v = validate(&req);
+        let s = v.summary.as_ref().expect("summary");
+        let r = solve_ok(&req);
+        let st = r.stats.as_ref().expect("stats");
+        assert_eq!(s.max_coverage as usize, r.pairs.len(), "seed {seed}");
+        assert_eq!(s.candidate_pairs_feasible, st.candidate_pairs_feasible);
+        assert_eq!(s.candidate_pairs_total, st.candidate_pairs_total);
+        let no_cand = r
+            .unmatched
+            .iter()
+            .filter(|u| u.reason == pb::UnmatchedReason::NoCandidate as i32)
+            .count();
+        assert_eq!(s.mentees_without_candidate as usize, no_cand);
+        let short =
+            codes(&v).contains(&(pb::Severity::Warning, pb::FindingCode::CoverageShortfall));
+        assert_eq!(short, r.pairs.len() + no_cand < mentees, "seed {seed}");
+        assert!(v.ok);
+    }
+}
+
+#[test]
+fn the_example_is_clean() {
+    let v = validate(&crate::util::example_request());
+    assert!(v.ok);
+    assert!(
+        v.findings
+            .iter()
+            .all(|f| f.severity != pb::Severity::Error as i32
+                && f.severity != pb::Severity::Warning as i32),
+        "{:#?}",
+        v.findings
+    );
+    let s = v.summary.expect("summary");
+    assert_eq!((s.mentees, s.mentors, s.max_coverage), (13, 13, 13));
+}
+
+/// Invalid requests come back as ERROR findings naming the field; unknown
+/// time zones get their own code.
+#[test]
+fn invalid_fields_become_error_findings() {
+    let mut req = crate::util::small_request();
+    req.mentees[1].profile.as_mut().unwrap().time_zone = "Mars/Olympus".into();
+    req.mentors[0].profile.as_mut().unwrap().country = "XX".into();
+    let v = validate(&req);
+    assert!(!v.ok);
+    assert!(v.summary.is_none());
+    let tz = v
+        .findings
+        .iter()
+        .find(|f| f.code == pb::FindingCode::UnknownTimeZone as i32)
+        .expect("time-zone finding");
+    assert_eq!(tz.field, "mentees[1].profile.time_zone");
+    assert!(tz.message.contains("Mars/Olympus"), "{}", tz.message);
+    assert!(v
+        .findings
+        .iter()
+        .any(|f| f.code == pb::FindingCode::InvalidField as i32
+            && f.field == "mentors[0].profile.country"
+            && f.message.contains("XX")));
+}
+
+/// Working hours that never meet anyone on the other side are flagged with
+/// the field to check.
+#[test]
+fn hours_that_never_overlap_are_flagged() {
+    let mut req = crate::util::small_request();
+    let e = req.mentees[2].profile.as_mut().unwrap();
+    e.time_zone = "Pacific/Auckland".into();
+    e.working_hours = Some(pb::WorkingHours {
+        start: "09:00".into(),
+        end: "12:00".into(),
+        days: Vec::new(),
+    });
+    let v = validate(&req);
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == pb::FindingCode::ZeroOverlap as i32)
+        .expect("zero-overlap finding");
+    assert_eq!(f.ids, ["e3"]);
+    assert_eq!(f.field, "mentees[2].profile.working_hours");
+    assert!(f.message.contains("Pacific/Auckland"), "{}", f.message);
+    // The other mentees overlap with the mentors: no finding for them.
+    assert_eq!(
+        v.findings
+            .iter()
+            .filter(|f| f.code == pb::FindingCode::ZeroOverlap as i32)
+            .count(),
+        1
+    );
+}
+
+/// Unmeetable minimums and pins that break rules are errors, and a solve
+/// agrees that the request cannot be satisfied as it is.
+#[test]
+fn minimums_and_pins_are_checked() {
+    let mut req = crate::util::small_request();
+    req.mentors[1].min_mentees = 1; // m2 speaks it/en; e2 speaks en at B2.
+    req.mentors[0].min_mentees = 2;
+    let v = validate(&req);
+    assert!(v.ok, "{:#?}", v.findings);
+    assert!(v.summary.as_ref().unwrap().minimums_feasible);
+
+    // m2's only compatible mentee is e2: forbid that pair and m2's minimum
+    // cannot be met; the solve agrees (INFEASIBLE).
+    let mut no_min = req.clone();
+    no_min.policy.as_mut().unwrap().forbidden_pairs = vec![pb::PairRef {
+        mentor_id: "m2".into(),
+        mentee_id: "e2".into(),
+    }];
+    let v = validate(&no_min);
+    assert!(!v.ok);
+    assert!(!v.summary.as_ref().unwrap().minimums_feasible);
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == pb::FindingCode::MinimumsInfeasible as i32)
+        .expect("minimums finding");
+    assert_eq!(f.ids, ["m2"]);
+    assert_eq!(solve_ok(&no_min).status, pb::SolveStatus::Infeasible as i32);
+
+    // A pin that breaks a hard rule: an error finding on the pin's field,
+    // and a solve rejects the request.
+    let mut bad_pin = req.clone();
+    bad_pin.policy.as_mut().unwrap().pinned_pairs = vec![pb::PairRef {
+        mentor_id: "m1".into(),
+        mentee_id: "e2".into(),
+    }];
+    let v = validate(&bad_pin);
+    assert!(!v.ok);
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.code == pb::FindingCode::PinBreaksRule as i32)
+        .expect("pin finding");
+    assert_eq!(f.field, "policy.pinned_pairs[0]");
+    assert!(crate::util::solve(&bad_pin).is_err());
+}
+
+#[test]
+fn cli_check_prints_findings_and_exits_2_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut req = crate::util::small_request();
+    req.mentees[1].profile.as_mut().unwrap().time_zone = "Mars/Olympus".into();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, serde_json::to_string(&req).unwrap()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+        .arg("check")
+        .arg(&path)
+        .output()
+        .expect("running the CLI");
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ERROR   UNKNOWN_TIME_ZONE [mentees[1].profile.time_zone]"),
+        "{text}"
+    );
+
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+        .args(["check", "--format", "json"])
+        .arg(crate::util::repo_path("examples/cmr-2021/request.json"))
+        .output()
+        .expect("running the CLI");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let resp: pb::ValidateResponse = serde_json::from_slice(&ok.stdout).expect("JSON response");
+    assert_eq!(resp, validate(&crate::util::example_request()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_validate_equals_the_library() {
+    let server = crate::util::start_server(Default::default()).await;
+    let mut client = server.client().await;
+    let req = generate(&SynthConfig {
+        mentees: 40,
+        mentors: 6,
+        seed: 1,
+        max_capacity: 4,
+    });
+    let got = client
+        .validate(pb::ValidateRequest {
+            request: Some(req.clone()),
+        })
+        .await
+        .expect("validate")
+        .into_inner();
+    server.stop().await;
+    assert_eq!(got, validate(&req));
+}
