@@ -320,6 +320,25 @@ fn run(cli: Cli) -> Result<()> {
                         for p in &d.dropped {
                             t.push_str(&format!("   dropped {}: was {}\n", p.mentee_id, p.mentor_id));
                         }
+                        if let Some(g) = &r.membership_diff {
+                            t.push_str(&format!(
+                                "   groups: {} members kept, {} moved, {} added, {} dropped; grouped {:+}\n",
+                                g.kept.len(),
+                                g.moved.len(),
+                                g.added.len(),
+                                g.dropped.len(),
+                                g.coverage_change
+                            ));
+                            for m in &g.moved {
+                                t.push_str(&format!("   moved   {}: group of {} -> group of {}\n", m.mentee_id, m.from_mentor_id, m.to_mentor_id));
+                            }
+                            for p in &g.added {
+                                t.push_str(&format!("   joined  {}: group of {}\n", p.mentee_id, p.mentor_id));
+                            }
+                            for p in &g.dropped {
+                                t.push_str(&format!("   left    {}: was in the group of {}\n", p.mentee_id, p.mentor_id));
+                            }
+                        }
                         t.push_str(&table(&r.response.clone().unwrap_or_default()));
                         t
                     })

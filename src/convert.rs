@@ -942,6 +942,24 @@ fn group_policy(
             pinned.push((m, e));
         }
     }
+    let mut forbidden = Vec::new();
+    for (k, pr) in g.forbidden_members.iter().enumerate() {
+        let ff = format!("policy.groups.forbidden_members[{k}]");
+        let m = resolve_mentor(c, format!("{ff}.mentor_id"), &pr.mentor_id);
+        let e = resolve_mentee(c, format!("{ff}.mentee_id"), &pr.mentee_id);
+        if let (Some(m), Some(e)) = (m, e) {
+            if pinned.contains(&(m, e)) {
+                c.bad(
+                    ff,
+                    format!(
+                        "({:?}, {:?}) is both pinned and forbidden",
+                        pr.mentor_id, pr.mentee_id
+                    ),
+                );
+            }
+            forbidden.push((m, e));
+        }
+    }
     let mut apart = Vec::new();
     for (k, pr) in g.apart.iter().enumerate() {
         let fa = format!("policy.groups.apart[{k}]");
@@ -994,6 +1012,7 @@ fn group_policy(
         min_countries: g.min_countries,
         bilateral,
         pinned,
+        forbidden,
         apart,
         weights,
         mip_gap,
@@ -1377,6 +1396,7 @@ fn group_wire(problem: &Problem, g: &GroupOutcome) -> GroupWire {
                             GroupCriterion::Diversity => pb::GroupCriterion::Diversity,
                             GroupCriterion::CoMentor => pb::GroupCriterion::CoMentor,
                             GroupCriterion::Affinity => pb::GroupCriterion::Affinity,
+                            GroupCriterion::Stability => pb::GroupCriterion::Stability,
                         } as i32,
                         points: from_milli(*milli),
                         detail: detail.clone(),

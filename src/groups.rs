@@ -34,6 +34,8 @@ pub enum GroupCriterion {
     CoMentor,
     /// Members' affinities with the lead.
     Affinity,
+    /// What-if: members kept with their baseline lead.
+    Stability,
 }
 
 /// A formed group, explained.
@@ -108,8 +110,8 @@ pub struct GroupOutcome {
 struct Built {
     inst: GroupInstance,
     classes: Vec<SlotClass>,
-    /// Per mentee, per lead: (theme milli, affinity milli).
-    parts: Vec<BTreeMap<u32, (Milli, Milli)>>,
+    /// Per mentee, per lead: (theme, affinity, stability) milli-points.
+    parts: Vec<BTreeMap<u32, (Milli, Milli, Milli)>>,
 }
 
 fn share(mine: &[u32], theirs: &[u32]) -> usize {
@@ -203,6 +205,7 @@ fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Resul
             let mp = &m.profile;
             let allowed = m.max_groups > 0
                 && !forbidden[ei].contains(&j)
+                && !g.forbidden.contains(&(j, ei))
                 && (p.policy.allow_same_organization
                     || mp.organization.is_none()
                     || mp.organization != ep.organization)
@@ -224,8 +227,13 @@ fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Resul
             };
             let affinity =
                 to_milli(w.affinity * p.affinities.get(&(j, ei)).copied().unwrap_or(0.0));
-            gm.leads.push((j as u32, theme + affinity));
-            part.insert(j as u32, (theme, affinity));
+            let stability = p
+                .stability
+                .as_ref()
+                .filter(|s| s.memberships.contains(&(j, ei)))
+                .map_or(0, |s| to_milli(s.weight));
+            gm.leads.push((j as u32, theme + affinity + stability));
+            part.insert(j as u32, (theme, affinity, stability));
         }
         parts.push(part);
         mentees.push(gm);
@@ -352,6 +360,7 @@ fn explain(p: &Problem, g: &GroupPolicy, built: &Built, sol: &GroupSolution) -> 
         let mut terms = Vec::new();
         let theme: Milli = members.iter().map(|&e| built.parts[e][&fg.lead].0).sum();
         let affinity: Milli = members.iter().map(|&e| built.parts[e][&fg.lead].1).sum();
+        let stability: Milli = members.iter().map(|&e| built.parts[e][&fg.lead].2).sum();
         let language: Milli = members
             .iter()
             .filter_map(|&e| {
@@ -409,6 +418,16 @@ fn explain(p: &Problem, g: &GroupPolicy, built: &Built, sol: &GroupSolution) -> 
                 GroupCriterion::Affinity,
                 affinity,
                 "explicit affinities with the lead".into(),
+            ));
+        }
+        if p.stability
+            .as_ref()
+            .is_some_and(|s| s.weight != 0.0 && !s.memberships.is_empty())
+        {
+            terms.push((
+                GroupCriterion::Stability,
+                stability,
+                "members kept with their baseline lead mentor".into(),
             ));
         }
         let score = terms.iter().map(|t| t.1).sum();

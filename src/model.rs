@@ -399,6 +399,8 @@ pub struct GroupPolicy {
     pub bilateral: BilateralRelation,
     /// (mentor, mentee): mentee in a group led by mentor.
     pub pinned: Vec<(MentorIdx, MenteeIdx)>,
+    /// (mentor, mentee) memberships that may not happen.
+    pub forbidden: Vec<(MentorIdx, MenteeIdx)>,
     /// Mentees never together.
     pub apart: Vec<(MenteeIdx, MenteeIdx)>,
     /// Weights.
@@ -452,6 +454,8 @@ pub struct Stability {
     pub weight: f64,
     /// Most baseline pairs that may change, among those still feasible.
     pub max_changes: Option<u32>,
+    /// Baseline group memberships (lead mentor, mentee), rewarded by `weight`.
+    pub memberships: std::collections::BTreeSet<(MentorIdx, MenteeIdx)>,
 }
 
 /// Status of a solve.

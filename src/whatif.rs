@@ -1,6 +1,6 @@
 //! What-if rematching: scenarios of edits applied to a base request, each
 //! solved (concurrently) with optional stability, and diffed exactly
-//! against the baseline pairs.
+//! against the baseline pairs and group memberships.
 //!
 //! Like [`crate::api`], this sits at the edge: edits are applied to the wire
 //! request, then the request goes through [`crate::convert`] and the pure
@@ -31,6 +31,13 @@ fn forget(req: &mut pb::SolveRequest, id: &str) {
         .retain(|x| !named(&x.mentor_id, &x.mentee_id));
     p.forbidden_pairs
         .retain(|x| !named(&x.mentor_id, &x.mentee_id));
+    if let Some(g) = p.groups.as_mut() {
+        g.pinned_members
+            .retain(|x| !named(&x.mentor_id, &x.mentee_id));
+        g.forbidden_members
+            .retain(|x| !named(&x.mentor_id, &x.mentee_id));
+        g.apart.retain(|x| x.first_id != id && x.second_id != id);
+    }
     req.affinities
         .retain(|a| !named(&a.mentor_id, &a.mentee_id));
     for e in &mut req.mentees {
@@ -114,6 +121,37 @@ pub fn apply(
                 .forbidden_pairs
                 .push(p.clone()),
             Some(E::Policy(p)) => req.policy = Some(p.clone()),
+            Some(E::PinMember(p)) | Some(E::UnpinMember(p)) | Some(E::ForbidMember(p)) => {
+                let name = match &edit.edit {
+                    Some(E::PinMember(_)) => "pin_member",
+                    Some(E::UnpinMember(_)) => "unpin_member",
+                    _ => "forbid_member",
+                };
+                let Some(g) = req.policy.as_mut().and_then(|x| x.groups.as_mut()) else {
+                    bad.push(FieldViolation::new(
+                        f(name),
+                        "the policy forms no groups (policy.groups is not set)",
+                    ));
+                    continue;
+                };
+                match &edit.edit {
+                    Some(E::PinMember(_)) => g.pinned_members.push(p.clone()),
+                    Some(E::UnpinMember(_)) => {
+                        let before = g.pinned_members.len();
+                        g.pinned_members.retain(|x| x != p);
+                        if g.pinned_members.len() == before {
+                            bad.push(FieldViolation::new(
+                                f(name),
+                                format!(
+                                    "({:?}, {:?}) is not a pinned membership",
+                                    p.mentor_id, p.mentee_id
+                                ),
+                            ));
+                        }
+                    }
+                    _ => g.forbidden_members.push(p.clone()),
+                }
+            }
         }
     }
     if bad.is_empty() {
@@ -205,6 +243,37 @@ pub fn what_if(
             ));
         }
     }
+    let mut grouped = BTreeSet::new();
+    for (k, g) in req.baseline_groups.iter().enumerate() {
+        if g.mentor_ids.is_empty() {
+            bad.push(FieldViolation::new(
+                format!("baseline_groups[{k}].mentor_ids"),
+                "a group needs its lead mentor",
+            ));
+        }
+        for (i, m) in g.mentor_ids.iter().enumerate() {
+            if !mentor_ix.contains_key(m.as_str()) {
+                bad.push(FieldViolation::new(
+                    format!("baseline_groups[{k}].mentor_ids[{i}]"),
+                    format!("unknown mentor id {m:?}"),
+                ));
+            }
+        }
+        for (i, e) in g.member_ids.iter().enumerate() {
+            let field = format!("baseline_groups[{k}].member_ids[{i}]");
+            if !mentee_ix.contains_key(e.as_str()) {
+                bad.push(FieldViolation::new(
+                    field,
+                    format!("unknown mentee id {e:?}"),
+                ));
+            } else if !grouped.insert(e.as_str()) {
+                bad.push(FieldViolation::new(
+                    field,
+                    format!("mentee {e:?} is in two baseline groups"),
+                ));
+            }
+        }
+    }
     if !bad.is_empty() {
         return Err(Error::InvalidArgument(bad));
     }
@@ -279,10 +348,14 @@ fn scenario(
             ))
         })
         .collect();
+    let memberships = baseline_memberships(&req.baseline_groups)
+        .filter_map(|(m, e)| Some((*mentor_ix.get(m)?, *mentee_ix.get(e)?)))
+        .collect();
     problem.stability = Some(Stability {
         baseline,
         weight: req.stability_weight,
         max_changes: req.max_changes,
+        memberships,
     });
     let outcome = matching::solve(&problem, opts)?;
     let response = response_from_outcome(&problem, &outcome);
@@ -298,11 +371,82 @@ fn scenario(
         &response,
         outcome.total_score() - stability_points - baseline_score,
     );
+    let membership_diff = (problem.policy.groups.is_some() || !req.baseline_groups.is_empty())
+        .then(|| membership_diff(&req.baseline_groups, &response));
     Ok(pb::ScenarioResult {
         name: sc.name.clone(),
         response: Some(response),
         diff: Some(diff),
+        membership_diff,
     })
+}
+
+/// (lead mentor id, member id) of every baseline group membership.
+fn baseline_memberships(groups: &[pb::GroupRef]) -> impl Iterator<Item = (&str, &str)> {
+    groups.iter().flat_map(|g| {
+        let lead = g.mentor_ids.first().map_or("", String::as_str);
+        g.member_ids.iter().map(move |e| (lead, e.as_str()))
+    })
+}
+
+/// The exact difference between baseline memberships and a response's
+/// groups, a membership being (mentee, lead mentor).
+pub fn membership_diff(baseline: &[pb::GroupRef], resp: &pb::SolveResponse) -> pb::MembershipDiff {
+    let before: BTreeMap<&str, &str> = baseline_memberships(baseline)
+        .map(|(m, e)| (e, m))
+        .collect();
+    let after: BTreeMap<&str, &str> = resp
+        .groups
+        .iter()
+        .flat_map(|g| {
+            let lead = g.mentor_ids.first().map_or("", String::as_str);
+            g.member_ids.iter().map(move |e| (e.as_str(), lead))
+        })
+        .collect();
+    let (kept, moved, added, dropped) = compare(&before, &after);
+    pb::MembershipDiff {
+        changes: (moved.len() + dropped.len()) as u32,
+        coverage_change: after.len() as i32 - before.len() as i32,
+        kept,
+        moved,
+        added,
+        dropped,
+    }
+}
+
+/// Kept, moved, added and dropped assignments between two mentee → mentor maps.
+fn compare(
+    before: &BTreeMap<&str, &str>,
+    after: &BTreeMap<&str, &str>,
+) -> (
+    Vec<pb::PairRef>,
+    Vec<pb::Move>,
+    Vec<pb::PairRef>,
+    Vec<pb::PairRef>,
+) {
+    let pair = |m: &str, e: &str| pb::PairRef {
+        mentor_id: m.to_string(),
+        mentee_id: e.to_string(),
+    };
+    let (mut kept, mut moved, mut added, mut dropped) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (&e, &m) in before {
+        match after.get(e) {
+            Some(&m2) if m2 == m => kept.push(pair(m, e)),
+            Some(&m2) => moved.push(pb::Move {
+                mentee_id: e.to_string(),
+                from_mentor_id: m.to_string(),
+                to_mentor_id: m2.to_string(),
+            }),
+            None => dropped.push(pair(m, e)),
+        }
+    }
+    for (&e, &m) in after {
+        if !before.contains_key(e) {
+            added.push(pair(m, e));
+        }
+    }
+    (kept, moved, added, dropped)
 }
 
 /// The exact difference between baseline pairs and a response's pairs.
@@ -320,27 +464,14 @@ pub fn diff(
         .iter()
         .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
         .collect();
-    let pair = |m: &str, e: &str| pb::PairRef {
-        mentor_id: m.to_string(),
-        mentee_id: e.to_string(),
+    let (kept, moved, added, dropped) = compare(&before, &after);
+    let mut d = pb::PairDiff {
+        kept,
+        moved,
+        added,
+        dropped,
+        ..Default::default()
     };
-    let mut d = pb::PairDiff::default();
-    for (&e, &m) in &before {
-        match after.get(e) {
-            Some(&m2) if m2 == m => d.kept.push(pair(m, e)),
-            Some(&m2) => d.moved.push(pb::Move {
-                mentee_id: e.to_string(),
-                from_mentor_id: m.to_string(),
-                to_mentor_id: m2.to_string(),
-            }),
-            None => d.dropped.push(pair(m, e)),
-        }
-    }
-    for (&e, &m) in &after {
-        if !before.contains_key(e) {
-            d.added.push(pair(m, e));
-        }
-    }
     d.coverage_change = after.len() as i32 - before.len() as i32;
     d.score_change = from_milli(score_change_milli);
     d.changes = (d.moved.len() + d.dropped.len()) as u32;

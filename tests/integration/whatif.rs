@@ -86,6 +86,7 @@ proptest! {
             scenarios: vec![remove(&gone)],
             stability_weight: 0.0,
             max_changes: None,
+            baseline_groups: Vec::new(),
         };
         let r = &run(&req).results[0];
         let d = r.diff.clone().unwrap();
@@ -126,6 +127,7 @@ proptest! {
             scenarios: vec![remove(&gone)],
             stability_weight: 1000.0,
             max_changes: None,
+            baseline_groups: Vec::new(),
         };
         let d = run(&req).results[0].diff.clone().unwrap();
         for m in &d.moved {
@@ -161,6 +163,7 @@ fn cap_on_changes_holds_and_uses_the_milp() {
             scenarios: vec![remove(&gone)],
             stability_weight: 0.0,
             max_changes: Some(cap),
+            baseline_groups: Vec::new(),
         };
         let r = &run(&req).results[0];
         let resp = r.response.as_ref().unwrap();
@@ -199,6 +202,7 @@ fn scenarios_come_back_in_order_and_errors_name_the_edit() {
             .collect(),
         stability_weight: 10.0,
         max_changes: None,
+        baseline_groups: Vec::new(),
     };
     let resp = run(&req);
     let got: Vec<&str> = resp.results.iter().map(|r| r.name.as_str()).collect();
@@ -260,4 +264,223 @@ async fn grpc_what_if_matches_the_library_on_the_example() {
     server.stop().await;
     assert_eq!(over_grpc, run(&req));
     assert_eq!(over_grpc.results.len(), 3);
+}
+
+// --- Group memberships ------------------------------------------------------
+
+fn groups_of(resp: &pb::SolveResponse) -> Vec<pb::GroupRef> {
+    resp.groups
+        .iter()
+        .map(|g| pb::GroupRef {
+            mentor_ids: g.mentor_ids.clone(),
+            member_ids: g.member_ids.clone(),
+        })
+        .collect()
+}
+
+/// mentee → lead mentor of its group.
+fn memberships(groups: &[pb::GroupRef]) -> BTreeMap<String, String> {
+    groups
+        .iter()
+        .flat_map(|g| {
+            g.member_ids
+                .iter()
+                .map(move |e| (e.clone(), g.mentor_ids[0].clone()))
+        })
+        .collect()
+}
+
+fn example_what_if(
+    scenarios: Vec<pb::Scenario>,
+    weight: f64,
+) -> (pb::SolveResponse, pb::WhatIfResponse) {
+    let base = example_request();
+    let first = solve_ok(&base);
+    assert!(!first.groups.is_empty(), "the example forms groups");
+    let req = pb::WhatIfRequest {
+        base: Some(base),
+        baseline_pairs: baseline_of(&first),
+        baseline_groups: groups_of(&first),
+        scenarios,
+        stability_weight: weight,
+        max_changes: None,
+    };
+    let resp = what_if(&req).expect("what-if");
+    (first, resp)
+}
+
+fn edit(e: pb::edit::Edit) -> pb::Scenario {
+    pb::Scenario {
+        name: "edit".into(),
+        edits: vec![pb::Edit { edit: Some(e) }],
+    }
+}
+
+/// The membership diff equals the one recomputed from the baseline groups
+/// and the scenario's groups; with no edits and a high stability weight
+/// every membership is kept.
+#[test]
+fn membership_diff_is_exact_and_stability_keeps_groups() {
+    let (first, resp) = example_what_if(
+        vec![
+            pb::Scenario {
+                name: "unchanged".into(),
+                edits: Vec::new(),
+            },
+            remove(&first_lead()),
+        ],
+        50.0,
+    );
+    let before = memberships(&groups_of(&first));
+    let unchanged = resp.results[0].membership_diff.as_ref().expect("diff");
+    assert_eq!(unchanged.changes, 0, "{unchanged:#?}");
+    assert_eq!(unchanged.kept.len(), before.len());
+    for r in &resp.results {
+        let d = r.membership_diff.as_ref().expect("diff");
+        let after = memberships(&groups_of(r.response.as_ref().unwrap()));
+        let kept: BTreeSet<(String, String)> = d
+            .kept
+            .iter()
+            .map(|p| (p.mentee_id.clone(), p.mentor_id.clone()))
+            .collect();
+        let expect_kept: BTreeSet<(String, String)> = before
+            .iter()
+            .filter(|(e, m)| after.get(*e) == Some(m))
+            .map(|(e, m)| (e.clone(), m.clone()))
+            .collect();
+        assert_eq!(kept, expect_kept);
+        let moved: BTreeSet<(String, String, String)> = d
+            .moved
+            .iter()
+            .map(|m| {
+                (
+                    m.mentee_id.clone(),
+                    m.from_mentor_id.clone(),
+                    m.to_mentor_id.clone(),
+                )
+            })
+            .collect();
+        let expect_moved: BTreeSet<(String, String, String)> = before
+            .iter()
+            .filter_map(|(e, m)| {
+                let to = after.get(e)?;
+                (to != m).then(|| (e.clone(), m.clone(), to.clone()))
+            })
+            .collect();
+        assert_eq!(moved, expect_moved);
+        let dropped: BTreeSet<String> = d.dropped.iter().map(|p| p.mentee_id.clone()).collect();
+        let expect_dropped: BTreeSet<String> = before
+            .keys()
+            .filter(|e| !after.contains_key(*e))
+            .cloned()
+            .collect();
+        assert_eq!(dropped, expect_dropped);
+        let added: BTreeSet<String> = d.added.iter().map(|p| p.mentee_id.clone()).collect();
+        let expect_added: BTreeSet<String> = after
+            .keys()
+            .filter(|e| !before.contains_key(*e))
+            .cloned()
+            .collect();
+        assert_eq!(added, expect_added);
+        assert_eq!(d.changes as usize, d.moved.len() + d.dropped.len());
+        assert_eq!(d.coverage_change, after.len() as i32 - before.len() as i32);
+    }
+}
+
+/// The lead mentor of the example's first group.
+fn first_lead() -> String {
+    solve_ok(&example_request()).groups[0].mentor_ids[0].clone()
+}
+
+/// Stability can only keep more memberships: with a high weight at least as
+/// many are kept as with none, when a lead withdraws.
+#[test]
+fn group_stability_keeps_at_least_as_many_memberships() {
+    let lead = first_lead();
+    let kept = |w: f64| {
+        let (_, r) = example_what_if(vec![remove(&lead)], w);
+        r.results[0].membership_diff.as_ref().unwrap().kept.len()
+    };
+    let (without, with) = (kept(0.0), kept(100.0));
+    assert!(with >= without, "{with} < {without}");
+    let (_, r) = example_what_if(vec![remove(&lead)], 100.0);
+    let g = &r.results[0].response.as_ref().unwrap().groups;
+    let stab = pb::GroupCriterion::Stability as i32;
+    assert!(g
+        .iter()
+        .all(|g| g.breakdown.iter().any(|t| t.criterion == stab)));
+}
+
+/// Pinning and forbidding memberships are edits like the others.
+#[test]
+fn member_pins_and_bans_are_obeyed() {
+    let base = solve_ok(&example_request());
+    let g0 = &base.groups[0];
+    let member = g0.member_ids[0].clone();
+    let lead = g0.mentor_ids[0].clone();
+    let ban = pb::PairRef {
+        mentor_id: lead.clone(),
+        mentee_id: member.clone(),
+    };
+    let (_, r) = example_what_if(vec![edit(pb::edit::Edit::ForbidMember(ban))], 10.0);
+    let after = memberships(&groups_of(r.results[0].response.as_ref().unwrap()));
+    assert_ne!(after.get(&member), Some(&lead));
+
+    // Pin the member to another group's lead.
+    let other = base
+        .groups
+        .iter()
+        .map(|g| g.mentor_ids[0].clone())
+        .find(|m| *m != lead)
+        .expect("two groups");
+    let pin = pb::PairRef {
+        mentor_id: other.clone(),
+        mentee_id: member.clone(),
+    };
+    let (_, r) = example_what_if(vec![edit(pb::edit::Edit::PinMember(pin.clone()))], 10.0);
+    let res = &r.results[0];
+    let resp = res.response.as_ref().unwrap();
+    let after = memberships(&groups_of(resp));
+    assert_eq!(after.get(&member), Some(&other), "{:#?}", resp.ungrouped);
+    let d = res.membership_diff.as_ref().unwrap();
+    assert!(d
+        .moved
+        .iter()
+        .any(|m| m.mentee_id == member && m.to_mentor_id == other));
+}
+
+#[test]
+fn baseline_groups_and_member_edits_are_validated() {
+    let base = example_request();
+    let req = pb::WhatIfRequest {
+        base: Some(base.clone()),
+        baseline_pairs: Vec::new(),
+        baseline_groups: vec![pb::GroupRef {
+            mentor_ids: vec!["nobody".into()],
+            member_ids: vec!["ghost".into()],
+        }],
+        scenarios: vec![remove(&base.mentors[0].profile.as_ref().unwrap().id)],
+        stability_weight: 1.0,
+        max_changes: None,
+    };
+    let Err(mentormatch::Error::InvalidArgument(v)) = what_if(&req) else {
+        panic!("accepted unknown ids")
+    };
+    assert_violation(&v, "baseline_groups[0].mentor_ids[0]", "nobody");
+    assert_violation(&v, "baseline_groups[0].member_ids[0]", "ghost");
+
+    let mut no_groups = small_request();
+    no_groups.policy.as_mut().unwrap().groups = None;
+    let req = pb::WhatIfRequest {
+        base: Some(no_groups),
+        scenarios: vec![edit(pb::edit::Edit::PinMember(pb::PairRef {
+            mentor_id: "m1".into(),
+            mentee_id: "e1".into(),
+        }))],
+        ..Default::default()
+    };
+    let Err(mentormatch::Error::InvalidArgument(v)) = what_if(&req) else {
+        panic!("accepted a member pin without groups")
+    };
+    assert_violation(&v, "scenarios[0].edits[0].pin_member", "forms no groups");
 }
