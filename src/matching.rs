@@ -210,6 +210,26 @@ impl Pins {
                 .collect();
             cands.instance.quota = Some(crate::solvers::Quota { label, max });
         }
+        if let Some(st) = p.stability.as_ref().filter(|s| !s.baseline.is_empty()) {
+            // The baseline pairs still possible: a warm start for the flow.
+            let inst = &cands.instance;
+            let mut baseline_of = vec![None; p.mentees.len()];
+            for &(m, e) in &st.baseline {
+                baseline_of[e] = Some(m as u32);
+            }
+            let warm: Vec<Option<u32>> = cands
+                .mentees
+                .iter()
+                .enumerate()
+                .map(|(k, &e)| {
+                    let m = baseline_of[e]?;
+                    inst.arcs(k)
+                        .find(|&a| inst.mentor[a] == m)
+                        .map(|a| a as u32)
+                })
+                .collect();
+            cands.instance.warm = Some(warm);
+        }
         if let Some(st) = p.stability.as_ref() {
             if let Some(max) = st.max_changes {
                 let inst = &cands.instance;

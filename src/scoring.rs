@@ -63,6 +63,8 @@ pub struct Scorer<'p> {
     forbidden: Vec<Vec<u32>>,
     /// Per mentee: (mentor, affinity), sorted by mentor.
     affinity: Vec<Vec<(u32, f64)>>,
+    /// Per mentee: its what-if baseline mentor, if any.
+    baseline_of: Vec<Option<u32>>,
 }
 
 impl<'p> Scorer<'p> {
@@ -99,11 +101,16 @@ impl<'p> Scorer<'p> {
         for a in &mut affinity {
             a.sort_by_key(|&(m, _)| m);
         }
+        let mut baseline_of = vec![None; problem.mentees.len()];
+        for &(m, e) in problem.stability.iter().flat_map(|s| &s.baseline) {
+            baseline_of[e] = Some(m as u32);
+        }
         Scorer {
             problem,
             overlap,
             forbidden,
             affinity,
+            baseline_of,
         }
     }
 
@@ -238,7 +245,7 @@ impl<'p> Scorer<'p> {
             }
         };
         if let Some(st) = p.stability.as_ref().filter(|st| st.weight != 0.0) {
-            let kept = if st.baseline.contains(&(m, e)) {
+            let kept = if self.baseline_of[e] == Some(m as u32) {
                 1.0
             } else {
                 0.0

@@ -155,6 +155,19 @@ pub fn network(inst: &Instance, objective: Objective) -> NetworkDescription {
     d
 }
 
+/// Whether the flow engine would start from `inst.warm` under `objective`
+/// (the hint is a min-cost flow for the mentees it places), rather than cold.
+pub fn accepts_warm(inst: &Instance, objective: Objective) -> bool {
+    match (
+        objective,
+        inst.warm.as_deref(),
+        Network::new(inst, costs_for(objective)),
+    ) {
+        (Objective::Fair, ..) | (_, None, _) | (.., Err(_)) => false,
+        (_, Some(w), Ok(mut net)) => net.warm_start(w),
+    }
+}
+
 /// The optimal cost of [`network`]`(inst, objective)` found by this engine,
 /// `None` if it cannot be solved (deadline, overflow).
 pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Option<i64> {
@@ -177,6 +190,10 @@ pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Op
 }
 
 const NONE: u32 = u32::MAX;
+
+/// Largest mentors + 2 for which a warm start builds its dense constraint
+/// matrix (16 M entries); larger instances start cold.
+const WARM_MAX_NODES: usize = 4096;
 const TO_U: u32 = u32::MAX - 1;
 
 /// Arc costs of the network in the instance's arc order.
@@ -228,6 +245,56 @@ fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, SolveError> {
     Ok(CostModel { cost, cost_u, h })
 }
 
+/// Arc indices sorted by (cost, mentor) within each mentee, in parallel
+/// over contiguous mentee chunks (the order does not depend on it). Keys are
+/// packed into one integer when they fit, for a cache-friendly sort.
+fn sorted_arcs(inst: &Instance, cost: &[i64]) -> Vec<u32> {
+    let n_e = inst.mentees();
+    let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
+    let packable = inst.mentors() < (1 << 24) && cost.iter().all(|&c| (0..1 << 39).contains(&c));
+    let sort = |e: usize, out: &mut [u32], buf: &mut Vec<(u64, u32)>| {
+        let arcs = inst.arcs(e);
+        if packable {
+            buf.clear();
+            buf.extend(arcs.map(|a| {
+                (
+                    ((cost[a] as u64) << 24) | u64::from(inst.mentor[a]),
+                    a as u32,
+                )
+            }));
+            buf.sort_unstable();
+            for (o, &(_, a)) in out.iter_mut().zip(buf.iter()) {
+                *o = a;
+            }
+        } else {
+            out.sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = n_e.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let mut rest: &mut [u32] = &mut order;
+        let mut first = 0usize;
+        while first < n_e {
+            let last = (first + chunk).min(n_e);
+            let len = inst.start[last] as usize - inst.start[first] as usize;
+            let (mine, tail) = rest.split_at_mut(len);
+            rest = tail;
+            let sort = &sort;
+            scope.spawn(move || {
+                let mut buf = Vec::new();
+                let base = inst.start[first] as usize;
+                for e in first..last {
+                    let r = inst.arcs(e);
+                    sort(e, &mut mine[r.start - base..r.end - base], &mut buf);
+                }
+            });
+            first = last;
+        }
+    });
+    order
+}
+
 /// Residual network state and Dijkstra scratch space.
 ///
 /// Each mentee's arcs are stored sorted by cost, so that a scan can stop
@@ -265,11 +332,16 @@ struct Network<'a> {
 
 fn run(inst: &Instance, costs: Costs, deadline: Deadline) -> Result<Assignment, SolveError> {
     let mut net = Network::new(inst, costs)?;
+    if let Some(w) = inst.warm.as_deref() {
+        net.warm_start(w);
+    }
     for e in 0..net.n_e {
         if e.is_multiple_of(256) && deadline.passed() {
             return Err(SolveError::Deadline);
         }
-        net.send(e);
+        if net.assign[e as usize] == NONE {
+            net.send(e);
+        }
     }
     let short: Vec<(u32, u32)> = (0..inst.mentors())
         .filter(|&j| (net.members[j].len() as u32) < inst.minimum[j])
@@ -291,11 +363,7 @@ fn run(inst: &Instance, costs: Costs, deadline: Deadline) -> Result<Assignment, 
 impl<'a> Network<'a> {
     fn new(inst: &'a Instance, costs: Costs) -> Result<Self, SolveError> {
         let CostModel { cost, cost_u, h } = cost_model(inst, costs)?;
-        let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
-        for e in 0..inst.mentees() {
-            order[inst.arcs(e)]
-                .sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
-        }
+        let order = sorted_arcs(inst, &cost);
         let n_e = inst.mentees() as u32;
         let n_m = inst.mentors() as u32;
         let nodes = (n_e + n_m + 2) as usize;
@@ -324,6 +392,128 @@ impl<'a> Network<'a> {
             heap: BinaryHeap::new(),
             settled_list: Vec::new(),
         })
+    }
+
+    /// Loads the starting assignment `hint` (instance arc per mentee) as a
+    /// partial flow, if it is a min-cost flow for the mentees it places, and
+    /// finds potentials that make every residual reduced cost non-negative;
+    /// the successive shortest paths then only send the other mentees.
+    ///
+    /// Potentials come from difference constraints over mentors, `U` and
+    /// `T` alone: a placed mentee's potential is fixed by its (tight) arc,
+    /// so each of its other arcs `e → j` says `π(j) − π(j₀) ≤ c(e,j) − c(e,j₀)`.
+    /// Bellman–Ford solves them, or finds a negative cycle: the hint is not
+    /// optimal, and the state is left untouched (a cold start). Returns
+    /// whether the hint was loaded.
+    fn warm_start(&mut self, hint: &[Option<u32>]) -> bool {
+        let inst = self.inst;
+        let (n_e, n_m) = (self.n_e as usize, inst.mentors());
+        if hint.len() != n_e || n_m + 2 > WARM_MAX_NODES {
+            return false;
+        }
+        // Sorted position of each hinted arc, and loads.
+        let mut pos = vec![NONE; n_e];
+        let mut load = vec![0u32; n_m];
+        for (e, h) in hint.iter().enumerate() {
+            let Some(a) = *h else { continue };
+            let Some(p) = inst.arcs(e).find(|&p| self.orig[p] == a) else {
+                return false;
+            };
+            pos[e] = p as u32;
+            load[self.mentor[p] as usize] += 1;
+        }
+        if (0..n_m).any(|j| load[j] > inst.capacity[j]) {
+            return false;
+        }
+        // Difference constraints π(v) − π(u) ≤ w, as a dense matrix.
+        let v_n = n_m + 2;
+        let (u_i, t_i) = (n_m, n_m + 1);
+        let mut w = vec![i64::MAX; v_n * v_n];
+        let mut add = |u: usize, v: usize, x: i64| {
+            let c = &mut w[u * v_n + v];
+            *c = (*c).min(x);
+        };
+        for (e, &p0) in pos.iter().enumerate() {
+            if p0 == NONE {
+                continue;
+            }
+            let (j0, c0) = (self.mentor[p0 as usize] as usize, self.cost[p0 as usize]);
+            for p in inst.arcs(e) {
+                if p as u32 != p0 {
+                    add(j0, self.mentor[p] as usize, self.cost[p] - c0);
+                }
+            }
+            add(j0, u_i, self.cost_u - c0);
+        }
+        for (j, &l) in load.iter().enumerate() {
+            let (m, k) = (inst.minimum[j], inst.capacity[j]);
+            if l < m {
+                add(j, t_i, -self.h);
+            } else if l < k {
+                add(j, t_i, 0);
+            }
+            if l > 0 && l <= m {
+                add(t_i, j, self.h);
+            }
+            if l > m {
+                add(t_i, j, 0);
+            }
+        }
+        add(u_i, t_i, 0);
+        let adj: Vec<Vec<(u32, i64)>> = (0..v_n)
+            .map(|u| {
+                (0..v_n)
+                    .filter(|&v| v != u && w[u * v_n + v] != i64::MAX)
+                    .map(|v| (v as u32, w[u * v_n + v]))
+                    .collect()
+            })
+            .collect();
+        // Bellman–Ford (queue-based) from a virtual source at 0 to all.
+        let mut dist = vec![0i64; v_n];
+        let mut in_queue = vec![true; v_n];
+        // Edges on the current shortest path to each node.
+        let mut hops = vec![0usize; v_n];
+        let mut queue: std::collections::VecDeque<usize> = (0..v_n).collect();
+        while let Some(u) = queue.pop_front() {
+            in_queue[u] = false;
+            for &(v, x) in &adj[u] {
+                let v = v as usize;
+                let d = dist[u].saturating_add(x);
+                if d < dist[v] {
+                    dist[v] = d;
+                    hops[v] = hops[u] + 1;
+                    if hops[v] > v_n {
+                        return false; // negative cycle: the hint is not optimal
+                    }
+                    if !in_queue[v] {
+                        in_queue[v] = true;
+                        queue.push_back(v);
+                    }
+                }
+            }
+        }
+        // Mentor potentials at most 0 (the scans' pruning relies on it).
+        let shift = dist[..n_m].iter().copied().max().unwrap_or(0).max(0);
+        for (j, d) in dist.iter().enumerate().take(n_m) {
+            self.pot[n_e + j] = d - shift;
+        }
+        self.pot[self.node_u as usize] = dist[u_i] - shift;
+        self.pot[self.node_t as usize] = dist[t_i] - shift;
+        for (e, &p0) in pos.iter().enumerate() {
+            self.pot[e] = if p0 == NONE {
+                // Unplaced: high enough for every arc out of it.
+                inst.arcs(e)
+                    .map(|p| self.pot[n_e + self.mentor[p] as usize] - self.cost[p])
+                    .fold(self.pot[self.node_u as usize] - self.cost_u, i64::max)
+            } else {
+                self.pot[n_e + self.mentor[p0 as usize] as usize] - self.cost[p0 as usize]
+            };
+            if p0 != NONE {
+                self.assign[e] = p0;
+                self.members[self.mentor[p0 as usize] as usize].push(e as u32);
+            }
+        }
+        true
     }
 
     /// Index in `members` of a mentor node or `U`.

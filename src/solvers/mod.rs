@@ -36,6 +36,11 @@ pub struct Instance {
     pub quota: Option<Quota>,
     /// At least `min_kept` of these arcs in the assignment (a cap on changes).
     pub keep: Option<Keep>,
+    /// A starting assignment (arc per mentee, e.g. a what-if baseline). The
+    /// flow engine extends it when it is optimal for the mentees it places
+    /// (checked exactly; otherwise it is ignored); the optimum found is the
+    /// same either way, ties may resolve towards it.
+    pub warm: Option<Vec<Option<u32>>>,
 }
 
 /// At least `min_kept` of `arcs` must be used (a flow cannot express it).
@@ -100,6 +105,7 @@ impl Instance {
             minimum: self.minimum.clone(),
             quota: self.quota.clone(),
             keep: None,
+            warm: None,
             ..Instance::default()
         };
         let mut kept = Vec::new();

@@ -290,3 +290,91 @@ fn oracle_sanity() {
     let unmet = Instance::from_lists(&[vec![]], vec![1], vec![1]);
     assert_eq!(brute_force(&unmet, Objective::CoverageThenScore), None);
 }
+
+/// `inst` without mentor `r` (its arcs dropped, capacity 0), and the index
+/// in the new instance of each kept arc.
+fn without_mentor(inst: &Instance, r: u32) -> (Instance, Vec<Option<u32>>) {
+    let mut lists = Vec::new();
+    let mut new_index = vec![None; inst.mentor.len()];
+    let mut next = 0u32;
+    for e in 0..inst.mentees() {
+        let mut l = Vec::new();
+        for a in inst.arcs(e) {
+            if inst.mentor[a] != r {
+                l.push((inst.mentor[a], inst.score[a]));
+                new_index[a] = Some(next);
+                next += 1;
+            }
+        }
+        lists.push(l);
+    }
+    let mut cap = inst.capacity.clone();
+    let mut min = inst.minimum.clone();
+    cap[r as usize] = 0;
+    min[r as usize] = 0;
+    (Instance::from_lists(&lists, cap, min), new_index)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// A what-if warm start: the optimum of a programme, minus a withdrawn
+    /// mentor's pairs, is always accepted as a starting flow, and the
+    /// warm-started optimum has the cold optimum's value (checked against
+    /// the brute-force oracle too).
+    #[test]
+    fn warm_start_from_an_optimum_without_a_mentor(inst in instance(9, 5), r in 0u32..5, score_first in any::<bool>()) {
+        let objective = if score_first { Objective::Score } else { Objective::CoverageThenScore };
+        let r = r % inst.mentors() as u32;
+        let Ok(base) = FlowEngine.solve(&inst, objective, Deadline::NONE) else { return Ok(()) };
+        let (mut sub, new_index) = without_mentor(&inst, r);
+        let hint: Vec<Option<u32>> = base.arc.iter().map(|a| a.and_then(|a| new_index[a as usize])).collect();
+        let cold = FlowEngine.solve(&sub, objective, Deadline::NONE);
+        sub.warm = Some(hint);
+        prop_assert!(mentormatch::solvers::flow::accepts_warm(&sub, objective), "hint refused: {:?}", sub);
+        let warm = FlowEngine.solve(&sub, objective, Deadline::NONE);
+        match (cold, warm) {
+            (Ok(c), Ok(w)) => {
+                let kc = check(&sub, objective, &c).map_err(TestCaseError::fail)?;
+                let kw = check(&sub, objective, &w).map_err(TestCaseError::fail)?;
+                prop_assert_eq!(kc, kw);
+                prop_assert_eq!(Some(kw), brute_force(&sub, objective));
+            }
+            // Both infeasible; the witness of short mentors may differ.
+            (Err(SolveError::MinimumsUnmet { .. }), Err(SolveError::MinimumsUnmet { .. })) => {}
+            (c, w) => return Err(TestCaseError::fail(format!("cold {c:?} vs warm {w:?}"))),
+        }
+    }
+
+    /// Any hint, optimal or not, leaves the optimum's value unchanged: a
+    /// hint that is not a min-cost flow for its mentees is refused.
+    #[test]
+    fn any_warm_hint_keeps_the_optimum(inst in instance(9, 5), picks in proptest::collection::vec(0usize..8, 9), score_first in any::<bool>()) {
+        let objective = if score_first { Objective::Score } else { Objective::CoverageThenScore };
+        let mut load = vec![0u32; inst.mentors()];
+        let hint: Vec<Option<u32>> = (0..inst.mentees())
+            .map(|e| {
+                let arcs: Vec<usize> = inst.arcs(e).collect();
+                let a = *arcs.get(picks[e] % (arcs.len() + 1))?;
+                let j = inst.mentor[a] as usize;
+                (load[j] < inst.capacity[j]).then(|| {
+                    load[j] += 1;
+                    a as u32
+                })
+            })
+            .collect();
+        let cold = FlowEngine.solve(&inst, objective, Deadline::NONE);
+        let mut warm_inst = inst.clone();
+        warm_inst.warm = Some(hint);
+        let warm = FlowEngine.solve(&warm_inst, objective, Deadline::NONE);
+        match (cold, warm) {
+            (Ok(c), Ok(w)) => prop_assert_eq!(
+                check(&inst, objective, &c).map_err(TestCaseError::fail)?,
+                check(&inst, objective, &w).map_err(TestCaseError::fail)?
+            ),
+            // Both infeasible; the witness of short mentors may differ.
+            (Err(SolveError::MinimumsUnmet { .. }), Err(SolveError::MinimumsUnmet { .. })) => {}
+            (c, w) => return Err(TestCaseError::fail(format!("cold {c:?} vs warm {w:?}"))),
+        }
+    }
+}
