@@ -10,7 +10,7 @@
 use petgraph::algo::dinics;
 use petgraph::graph::{DiGraph, EdgeIndex};
 
-use crate::hall::{self, Certificate, Search};
+use crate::hall::{self, Certificate, Reach, Search};
 use crate::matching::{self, no_candidate, Pins};
 use crate::model::{EngineUsed, MenteeIdx, Problem};
 use crate::overlap::format_hhmm;
@@ -213,34 +213,32 @@ pub fn check(problem: &Problem, threads: usize) -> Report {
     let with_candidates = cands.mentees.len() as u32 - without;
     // Bottlenecks: unmatched mentees grouped by the mentors their
     // certificate names; a group of r roots is r mentees short.
-    let mut bottlenecks: Vec<(Certificate, Vec<MenteeIdx>, u32)> = Vec::new();
+    let mut bottlenecks: Vec<(Vec<u64>, Certificate, Vec<MenteeIdx>, u32)> = Vec::new();
     let mut searched = 0;
     let loads = loads(inst, &arc, &pins);
-    for k in 0..inst.mentees() {
-        if arc[k].is_some() || inst.arcs(k).is_empty() || searched >= hall::MAX_CERTIFICATES {
+    let searcher = hall::Searcher::new(inst, &arc);
+    for (k, a) in arc.iter().enumerate() {
+        if a.is_some() || inst.arcs(k).is_empty() || searched >= hall::MAX_SEARCHES {
             continue;
         }
         searched += 1;
-        let Search::Violator(v) = hall::search(inst, &arc, k as u32, hall::WORK_BUDGET) else {
+        let Reach::Violator { key, .. } = searcher.reach(k as u32) else {
             continue;
         };
-        let members: Vec<MenteeIdx> = v
-            .mentees
-            .iter()
-            .map(|&x| cands.mentees[x as usize])
-            .collect();
-        let same = |b: &(Certificate, Vec<MenteeIdx>, u32)| {
-            b.0.mentors
-                .iter()
-                .map(|&(m, _)| m as u32)
-                .eq(v.mentors.iter().copied())
-        };
-        if let Some(b) = bottlenecks.iter_mut().find(|b| same(b)) {
-            b.1.extend(members);
-            b.2 += 1;
+        if let Some(b) = bottlenecks.iter_mut().find(|b| b.0 == key) {
+            b.2.push(cands.mentees[k]);
+            b.3 += 1;
         } else if bottlenecks.len() < MAX_CERTIFICATES {
+            let Search::Violator(v) = searcher.search(k as u32) else {
+                continue;
+            };
+            let members: Vec<MenteeIdx> = v
+                .mentees
+                .iter()
+                .map(|&x| cands.mentees[x as usize])
+                .collect();
             let c = hall::certificate(&scorer, inst, &cands.mentees, &v, &loads, &pins.per_mentor);
-            bottlenecks.push((c, members, 1));
+            bottlenecks.push((key, c, members, 1));
         }
     }
     if flow < with_candidates {
@@ -253,7 +251,7 @@ pub fn check(problem: &Problem, threads: usize) -> Report {
                 with_candidates - flow,
             ),
         ));
-        for (c, mut members, short) in bottlenecks {
+        for (_, c, mut members, short) in bottlenecks {
             members.sort_unstable();
             members.dedup();
             let ids: Vec<String> = members

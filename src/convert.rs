@@ -1263,6 +1263,9 @@ pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveRespons
                 .collect(),
             suggestions: u.suggestions.clone(),
             certificate: u.certificate.as_ref().map(|c| certificate_wire(problem, c)),
+            same_bottleneck_as: u
+                .same_bottleneck_as
+                .map_or_else(String::new, |x| problem.mentees[x].profile.id.clone()),
         })
         .collect();
     let mentor_loads = problem

@@ -78,6 +78,10 @@ pub struct Unmatched {
     /// For `Capacity`: the inclusion-minimal set of mentees competing for
     /// too few places, and what would place one more of them.
     pub certificate: Option<crate::hall::Certificate>,
+    /// For `Capacity` without its own certificate: the mentee whose
+    /// certificate names the same mentors; with this mentee in place of that
+    /// one, it is this mentee's certificate.
+    pub same_bottleneck_as: Option<MenteeIdx>,
 }
 
 /// A rule of the request that no matching can satisfy.
@@ -542,7 +546,10 @@ fn explain(
         }
     }
     let mut unmatched = Vec::new();
-    let mut certificates = 0usize;
+    let mut searcher: Option<crate::hall::Searcher<'_>> = None;
+    let mut searches = 0usize;
+    // Bottlenecks found: key → mentee with the certificate.
+    let mut bottlenecks: Vec<(Vec<u64>, MenteeIdx)> = Vec::new();
     for (e, m) in mentor_of.iter().enumerate() {
         if m.is_some() {
             continue;
@@ -578,13 +585,16 @@ fn explain(
             excluded_by: Vec::new(),
             suggestions: Vec::new(),
             certificate: None,
+            same_bottleneck_as: None,
         };
         if full {
-            let search = if certificates < crate::hall::MAX_CERTIFICATES {
-                certificates += 1;
-                crate::hall::search(inst, &assignment.arc, k as u32, crate::hall::WORK_BUDGET)
+            let reach = if searches < crate::hall::MAX_SEARCHES {
+                searches += 1;
+                searcher
+                    .get_or_insert_with(|| crate::hall::Searcher::new(inst, &assignment.arc))
+                    .reach(k as u32)
             } else {
-                crate::hall::Search::Unknown
+                crate::hall::Reach::Unknown
             };
             u.reason = UnmatchedReason::Capacity;
             u.message = format!(
@@ -596,23 +606,47 @@ fn explain(
                     String::new()
                 }
             );
-            match search {
-                crate::hall::Search::Violator(v) => {
-                    let c = crate::hall::certificate(
-                        scorer,
-                        inst,
-                        &cands.mentees,
-                        &v,
-                        &loads,
-                        &pins.per_mentor,
+            match reach {
+                crate::hall::Reach::Violator {
+                    key,
+                    mentees,
+                    places,
+                } if bottlenecks.iter().any(|(b, _)| *b == key) => {
+                    let first = bottlenecks
+                        .iter()
+                        .find(|(b, _)| *b == key)
+                        .map_or(e, |b| b.1);
+                    u.message = format!(
+                        "every compatible mentor is full: with {} in place of {}, the \
+                         certificate of {} applies ({mentees} mentees for {places} places)",
+                        p.mentees[e].profile.id,
+                        p.mentees[first].profile.id,
+                        p.mentees[first].profile.id,
                     );
-                    u.message = format!("every compatible mentor is full: {}", c.message);
-                    if let Some(r) = c.relaxations.first() {
-                        u.message = format!("{}; {}", u.message, r.message);
-                    }
-                    u.certificate = Some(c);
+                    u.same_bottleneck_as = Some(first);
                 }
-                crate::hall::Search::Placeable if inst.quota.is_none() && inst.keep.is_none() => {
+                crate::hall::Reach::Violator { key, .. }
+                    if bottlenecks.len() < crate::hall::MAX_CERTIFICATES =>
+                {
+                    let search = searcher.as_ref().map(|s| s.search(k as u32));
+                    if let Some(crate::hall::Search::Violator(v)) = search {
+                        bottlenecks.push((key, e));
+                        let c = crate::hall::certificate(
+                            scorer,
+                            inst,
+                            &cands.mentees,
+                            &v,
+                            &loads,
+                            &pins.per_mentor,
+                        );
+                        u.message = format!("every compatible mentor is full: {}", c.message);
+                        if let Some(r) = c.relaxations.first() {
+                            u.message = format!("{}; {}", u.message, r.message);
+                        }
+                        u.certificate = Some(c);
+                    }
+                }
+                crate::hall::Reach::Placeable if inst.quota.is_none() && inst.keep.is_none() => {
                     u.reason = UnmatchedReason::NotWorthwhile;
                     u.message = format!(
                         "{}; a chain of moves could place this mentee, but at a lower total score",
@@ -728,6 +762,7 @@ pub(crate) fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
         excluded_by: counts,
         suggestions,
         certificate: None,
+        same_bottleneck_as: None,
     }
 }
 

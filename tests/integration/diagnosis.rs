@@ -2,7 +2,7 @@
 //! violators (checked with petgraph's max-flow, not the engine), and their
 //! relaxations place one more mentee when applied and re-solved.
 
-use mentormatch::hall::{search, Search, WORK_BUDGET};
+use mentormatch::hall::{search, Search, Searcher, WORK_BUDGET};
 use mentormatch::model::{Milli, Objective};
 use mentormatch::pb;
 use mentormatch::solvers::{flow::FlowEngine, Deadline, Engine, Instance};
@@ -82,7 +82,10 @@ proptest! {
             if a.arc[root as usize].is_some() || inst.arcs(root as usize).is_empty() {
                 continue;
             }
-            let Search::Violator(v) = search(&inst, &a.arc, root, WORK_BUDGET) else {
+            let found = search(&inst, &a.arc, root, WORK_BUDGET);
+            // The shared, component-based searcher agrees with the plain search.
+            prop_assert_eq!(&Searcher::new(&inst, &a.arc).search(root), &found);
+            let Search::Violator(v) = found else {
                 return Err(TestCaseError::fail(format!("no certificate for {root} in {inst:?}")));
             };
             let s = &v.mentees;
@@ -121,7 +124,9 @@ proptest! {
             let mut with_root = matched.clone();
             with_root.push(root);
             let placeable = max_matching(&inst, &with_root) == with_root.len() as u32;
-            match search(&inst, &a.arc, root, WORK_BUDGET) {
+            let found = search(&inst, &a.arc, root, WORK_BUDGET);
+            prop_assert_eq!(&Searcher::new(&inst, &a.arc).search(root), &found);
+            match found {
                 Search::Placeable => prop_assert!(placeable),
                 Search::Violator(v) => {
                     prop_assert!(!placeable);
@@ -256,7 +261,7 @@ fn arabic_only_mentees_get_a_certificate_in_words() {
 /// lists, applied, raises the coverage of a fresh solve.
 #[test]
 fn synthetic_certificates_hold_and_their_relaxations_work() {
-    let mut checked = 0;
+    let (mut checked, mut referred) = (0, 0);
     for seed in 1..=6 {
         let req = generate(&SynthConfig {
             mentees: 40,
@@ -281,10 +286,33 @@ fn synthetic_certificates_hold_and_their_relaxations_work() {
                 assert!(u.certificate.is_none());
                 continue;
             }
-            let c = u.certificate.as_ref().expect("capacity certificate");
-            assert!(c.mentee_ids.contains(&u.mentee_id));
+            // Its own certificate, or an earlier mentee's with this one in its place.
+            let (c, set): (&pb::CapacityCertificate, Vec<usize>) = match &u.certificate {
+                Some(c) => (c, c.mentee_ids.iter().map(|e| idx(e, false)).collect()),
+                None => {
+                    let first = r
+                        .unmatched
+                        .iter()
+                        .find(|x| x.mentee_id == u.same_bottleneck_as)
+                        .unwrap_or_else(|| panic!("{} has no certificate", u.mentee_id));
+                    let c = first.certificate.as_ref().expect("referenced certificate");
+                    let set = c
+                        .mentee_ids
+                        .iter()
+                        .map(|e| {
+                            if *e == first.mentee_id {
+                                &u.mentee_id
+                            } else {
+                                e
+                            }
+                        })
+                        .map(|e| idx(e, false))
+                        .collect();
+                    (c, set)
+                }
+            };
+            assert!(set.contains(&idx(&u.mentee_id, false)));
             // N(S) from the rules, pair by pair.
-            let set: Vec<usize> = c.mentee_ids.iter().map(|e| idx(e, false)).collect();
             let n: Vec<usize> = (0..problem.mentors.len())
                 .filter(|&m| set.iter().any(|&e| scorer.evaluate(m, e).is_ok()))
                 .collect();
@@ -297,7 +325,7 @@ fn synthetic_certificates_hold_and_their_relaxations_work() {
                 .sum();
             assert!((places as usize) < set.len(), "not a Hall violator");
             assert_eq!(places, c.places);
-            for x in &c.relaxations {
+            for x in c.relaxations.iter().filter(|_| u.certificate.is_some()) {
                 let after = matched(&solve_ok(&apply(&req, x)));
                 // One more place adds exactly one pair; a rule relaxed for
                 // the whole programme may add more.
@@ -308,9 +336,11 @@ fn synthetic_certificates_hold_and_their_relaxations_work() {
                 }
             }
             checked += 1;
+            referred += usize::from(u.certificate.is_none());
         }
     }
     assert!(checked >= 3, "only {checked} certificates checked");
+    assert!(referred >= 1, "no mentee referred to another's certificate");
 }
 
 // --- Validate / check -------------------------------------------------------
