@@ -23,9 +23,19 @@ pub type Milli = i64;
 /// Milli-points per point: the score resolution is 0.001 points.
 pub const MILLI_PER_POINT: f64 = 1000.0;
 
-/// Converts points to milli-points, rounding half away from zero.
+/// Converts points to milli-points, rounding half away from zero (the same
+/// result as `f64::round`, without a libm call on the scoring hot path).
 pub fn to_milli(points: f64) -> Milli {
-    (points * MILLI_PER_POINT).round() as Milli
+    let x = points * MILLI_PER_POINT;
+    let t = x as Milli; // toward zero, saturating; NaN → 0
+    let frac = x - t as f64; // exact: x and trunc(x) share an exponent
+    if frac >= 0.5 {
+        t.saturating_add(1)
+    } else if frac <= -0.5 {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
 }
 
 /// Converts milli-points to points.
@@ -476,4 +486,31 @@ pub enum EngineUsed {
     Flow,
     /// MILP.
     Milp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_milli_rounds_like_f64_round() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.0005,
+            -0.0005,
+            0.0015,
+            -0.0025,
+            1e15,
+            -1e15,
+            f64::NAN,
+        ];
+        for k in -5000..5000 {
+            xs.push(f64::from(k) / 2000.0);
+            xs.push(f64::from(k) * 0.37 / 3.0);
+        }
+        for x in xs {
+            assert_eq!(to_milli(x), (x * MILLI_PER_POINT).round() as Milli, "{x}");
+        }
+    }
 }

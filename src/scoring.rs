@@ -65,6 +65,27 @@ pub struct Scorer<'p> {
     affinity: Vec<Vec<(u32, f64)>>,
     /// Per mentee: its what-if baseline mentor, if any.
     baseline_of: Vec<Option<u32>>,
+    /// Languages in the vocabulary.
+    n_lang: usize,
+    /// Mentor levels by language, `mentor * n_lang + language` (0: none).
+    mentor_levels: Vec<u8>,
+    /// Interned countries of mentors and mentees.
+    mentor_country: Vec<u32>,
+    mentee_country: Vec<u32>,
+    /// Sector and topic sets as bit masks, when the vocabularies have at
+    /// most 128 entries (`None`: merge the sorted lists instead).
+    masks: Option<Masks>,
+}
+
+/// Per person: (sectors, topics) as bits.
+#[derive(Debug)]
+struct Masks {
+    mentor: Vec<(u128, u128)>,
+    mentee: Vec<(u128, u128)>,
+}
+
+fn mask(ids: &[u32]) -> u128 {
+    ids.iter().fold(0, |m, &i| m | (1u128 << i))
 }
 
 impl<'p> Scorer<'p> {
@@ -105,12 +126,59 @@ impl<'p> Scorer<'p> {
         for &(m, e) in problem.stability.iter().flat_map(|s| &s.baseline) {
             baseline_of[e] = Some(m as u32);
         }
+        let n_lang = problem.vocab.languages.len();
+        let mut mentor_levels = vec![0u8; problem.mentors.len() * n_lang];
+        for (m, x) in problem.mentors.iter().enumerate() {
+            for s in &x.profile.languages {
+                if let Some(slot) = mentor_levels.get_mut(m * n_lang + s.language as usize) {
+                    *slot = s.level.0;
+                }
+            }
+        }
+        let mut countries: Vec<&str> = Vec::new();
+        let mut intern = |c: &'p str| match countries.iter().position(|&x| x == c) {
+            Some(k) => k as u32,
+            None => {
+                countries.push(c);
+                (countries.len() - 1) as u32
+            }
+        };
+        let mentor_country = problem
+            .mentors
+            .iter()
+            .map(|x| intern(&x.profile.country))
+            .collect();
+        let mentee_country = problem
+            .mentees
+            .iter()
+            .map(|x| intern(&x.profile.country))
+            .collect();
+        let masks =
+            (problem.vocab.sectors.len() <= 128 && problem.vocab.topics.len() <= 128).then(|| {
+                Masks {
+                    mentor: problem
+                        .mentors
+                        .iter()
+                        .map(|x| (mask(&x.profile.sectors), mask(&x.profile.topics)))
+                        .collect(),
+                    mentee: problem
+                        .mentees
+                        .iter()
+                        .map(|x| (mask(&x.profile.sectors), mask(&x.profile.topics)))
+                        .collect(),
+                }
+            });
         Scorer {
             problem,
             overlap,
             forbidden,
             affinity,
             baseline_of,
+            masks,
+            n_lang,
+            mentor_levels,
+            mentor_country,
+            mentee_country,
         }
     }
 
@@ -122,10 +190,31 @@ impl<'p> Scorer<'p> {
     /// Score of a feasible pair, or the first hard rule it breaks (in
     /// [`HardRule::ALL`] order). The hot path: no allocation.
     pub fn evaluate(&self, m: MentorIdx, e: MenteeIdx) -> Result<Milli, HardRule> {
-        if let Some(rule) = self.pre_score_rule(m, e) {
-            return Err(rule);
+        let p = self.problem;
+        let (mp, ep) = (&p.mentors[m].profile, &p.mentees[e].profile);
+        // The rules in `HardRule::ALL` order, with the language level and
+        // the overlap computed once for the rules and the score.
+        for rule in [
+            HardRule::Forbidden,
+            HardRule::SameOrganization,
+            HardRule::CrossBorder,
+        ] {
+            if self.breaks(rule, m, e) {
+                return Err(rule);
+            }
         }
-        let score = self.terms(m, e, |_| {});
+        let level = self.best_shared_level(m, e);
+        if level.is_none_or(|l| l < p.policy.min_level) {
+            return Err(HardRule::Language);
+        }
+        let o = self.overlap.get(mp.schedule, ep.schedule);
+        if o.min_week_min < p.policy.min_weekly_overlap_min {
+            return Err(HardRule::Overlap);
+        }
+        if self.breaks(HardRule::NoCapacity, m, e) {
+            return Err(HardRule::NoCapacity);
+        }
+        let score = self.terms_with(m, e, level, o, |_| {});
         match self.problem.policy.min_pair_score {
             Some(min) if score < min => Err(HardRule::MinScore),
             _ => Ok(score),
@@ -185,19 +274,16 @@ impl<'p> Scorer<'p> {
 
     /// Best level at which the pair shares a language, if any.
     pub fn best_shared_level(&self, m: MentorIdx, e: MenteeIdx) -> Option<Level> {
-        let (mp, ep) = (
-            &self.problem.mentors[m].profile,
-            &self.problem.mentees[e].profile,
-        );
-        shared(&mp.languages, &ep.languages)
-            .map(|(_, a, b)| a.min(b))
+        let row = &self.mentor_levels[m * self.n_lang..(m + 1) * self.n_lang];
+        self.problem.mentees[e]
+            .profile
+            .languages
+            .iter()
+            .filter_map(|s| {
+                let their = *row.get(s.language as usize)?;
+                (their > 0).then(|| Level(their.min(s.level.0)))
+            })
             .max()
-    }
-
-    fn pre_score_rule(&self, m: MentorIdx, e: MenteeIdx) -> Option<HardRule> {
-        HardRule::ALL
-            .into_iter()
-            .find(|&r| r != HardRule::MinScore && self.breaks(r, m, e))
     }
 
     /// Whether the pair breaks `rule` (MinScore is not decided here).
@@ -211,7 +297,9 @@ impl<'p> Scorer<'p> {
                     && mp.organization.is_some()
                     && mp.organization == ep.organization
             }
-            HardRule::CrossBorder => p.policy.require_cross_border && mp.country == ep.country,
+            HardRule::CrossBorder => {
+                p.policy.require_cross_border && self.mentor_country[m] == self.mentee_country[e]
+            }
             HardRule::Language => self
                 .best_shared_level(m, e)
                 .is_none_or(|l| l < p.policy.min_level),
@@ -226,7 +314,24 @@ impl<'p> Scorer<'p> {
 
     /// Computes the terms, calls `sink` for each term with a non-zero
     /// weight, and returns the score. The single definition of the score.
-    fn terms(&self, m: MentorIdx, e: MenteeIdx, mut sink: impl FnMut(Term)) -> Milli {
+    fn terms(&self, m: MentorIdx, e: MenteeIdx, sink: impl FnMut(Term)) -> Milli {
+        let (mp, ep) = (
+            &self.problem.mentors[m].profile,
+            &self.problem.mentees[e].profile,
+        );
+        let o = self.overlap.get(mp.schedule, ep.schedule);
+        self.terms_with(m, e, self.best_shared_level(m, e), o, sink)
+    }
+
+    /// [`Self::terms`] with the pair's best shared level and overlap given.
+    fn terms_with(
+        &self,
+        m: MentorIdx,
+        e: MenteeIdx,
+        level: Option<Level>,
+        o: Overlap,
+        mut sink: impl FnMut(Term),
+    ) -> Milli {
         let p = self.problem;
         let affinity = self.affinity[e]
             .binary_search_by_key(&(m as u32), |&(k, _)| k)
@@ -258,18 +363,34 @@ impl<'p> Scorer<'p> {
         }
         let w = &p.policy.weights;
         let (mp, ep) = (&p.mentors[m].profile, &p.mentees[e].profile);
-        let share = |mine: &[u32], theirs: &[u32]| {
-            if theirs.is_empty() {
+        let share = |common: usize, theirs: usize| {
+            if theirs == 0 {
                 0.0
             } else {
-                intersect(mine, theirs).count() as f64 / theirs.len() as f64
+                common as f64 / theirs as f64
             }
         };
-        emit(Criterion::Sector, w.sector, share(&mp.sectors, &ep.sectors));
-        emit(Criterion::Topics, w.topics, share(&mp.topics, &ep.topics));
-        let level = self.best_shared_level(m, e).map_or(0.0, Level::value);
+        let (sectors, topics) = match &self.masks {
+            Some(k) => {
+                let ((ms, mt), (es, et)) = (k.mentor[m], k.mentee[e]);
+                (
+                    (ms & es).count_ones() as usize,
+                    (mt & et).count_ones() as usize,
+                )
+            }
+            None => (
+                intersect(&mp.sectors, &ep.sectors).count(),
+                intersect(&mp.topics, &ep.topics).count(),
+            ),
+        };
+        emit(
+            Criterion::Sector,
+            w.sector,
+            share(sectors, ep.sectors.len()),
+        );
+        emit(Criterion::Topics, w.topics, share(topics, ep.topics.len()));
+        let level = level.map_or(0.0, Level::value);
         emit(Criterion::Language, w.language, level);
-        let o = self.overlap.get(mp.schedule, ep.schedule);
         let tz = (f64::from(o.min_week_min) / f64::from(p.policy.overlap_target_min)).min(1.0);
         emit(Criterion::TimeZone, w.time_zone, tz);
         let pref = &p.mentees[e].preferred;
@@ -278,7 +399,11 @@ impl<'p> Scorer<'p> {
             .position(|&x| x == m)
             .map_or(0.0, |r| (pref.len() - r) as f64 / pref.len() as f64);
         emit(Criterion::Preference, w.preference, rank);
-        let differ = if mp.country != ep.country { 1.0 } else { 0.0 };
+        let differ = if self.mentor_country[m] != self.mentee_country[e] {
+            1.0
+        } else {
+            0.0
+        };
         emit(Criterion::DifferentCountry, w.different_country, differ);
         emit(Criterion::Affinity, w.affinity, affinity);
         total
