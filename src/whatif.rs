@@ -208,8 +208,50 @@ pub fn what_if(
     if !bad.is_empty() {
         return Err(Error::InvalidArgument(bad));
     }
+    // The base and baseline are checked (and the baseline scored) on their
+    // own thread while the scenarios solve; their errors come first.
+    let (checked, results) = std::thread::scope(|s| {
+        let base = &base;
+        let checked = s.spawn(move || baseline_score(req, base, limits));
+        let handles: Vec<_> = req
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(k, sc)| s.spawn(move || scenario(req, base, sc, k, limits, opts)))
+            .collect();
+        let panicked = || Error::Solver("a what-if thread panicked".into());
+        let checked = checked.join().unwrap_or_else(|_| Err(panicked()));
+        let results: Vec<Result<(pb::ScenarioResult, i64), Error>> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(panicked())))
+            .collect();
+        (checked, results)
+    });
+    let baseline_score = checked?;
+    let results = results
+        .into_iter()
+        .map(|r| {
+            r.map(|(mut res, score)| {
+                if let Some(d) = res.diff.as_mut() {
+                    d.score_change = from_milli(score - baseline_score);
+                }
+                res
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(pb::WhatIfResponse { results })
+}
+
+/// Checks the base request and the baseline's ids, and returns the
+/// baseline pairs' total score under the base request (milli-points).
+fn baseline_score(
+    req: &pb::WhatIfRequest,
+    base: &pb::SolveRequest,
+    limits: &Limits,
+) -> Result<i64, Error> {
+    let mut bad = Vec::new();
     // The base must be valid, and the baseline must name its people.
-    let base_problem = problem_from_request(&base, limits).map_err(|e| within(e, "base"))?;
+    let base_problem = problem_from_request(base, limits).map_err(|e| within(e, "base"))?;
     let mentor_ix: BTreeMap<&str, usize> = base_problem
         .mentors
         .iter()
@@ -291,38 +333,19 @@ pub fn what_if(
         })
         .sum();
 
-    let results: Vec<Result<pb::ScenarioResult, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = req
-            .scenarios
-            .iter()
-            .enumerate()
-            .map(|(k, sc)| {
-                let base = &base;
-                s.spawn(move || scenario(req, base, sc, k, baseline_score, limits, opts))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::Solver("a scenario thread panicked".into())))
-            })
-            .collect()
-    });
-    Ok(pb::WhatIfResponse {
-        results: results.into_iter().collect::<Result<_, _>>()?,
-    })
+    Ok(baseline_score)
 }
 
+/// Solves one scenario; returns its result (diff score change still to be
+/// set) and its total score without stability points (milli-points).
 fn scenario(
     req: &pb::WhatIfRequest,
     base: &pb::SolveRequest,
     sc: &pb::Scenario,
     k: usize,
-    baseline_score: i64,
     limits: &Limits,
     opts: &SolveOptions,
-) -> Result<pb::ScenarioResult, Error> {
+) -> Result<(pb::ScenarioResult, i64), Error> {
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
     let mut problem = problem_from_request(&edited, limits).map_err(|e| within(e, &path))?;
@@ -366,19 +389,19 @@ fn scenario(
         .filter(|t| t.criterion == crate::model::Criterion::Stability)
         .map(|t| t.milli)
         .sum();
-    let diff = diff(
-        &req.baseline_pairs,
-        &response,
-        outcome.total_score() - stability_points - baseline_score,
-    );
+    let score = outcome.total_score() - stability_points;
+    let diff = diff(&req.baseline_pairs, &response, score);
     let membership_diff = (problem.policy.groups.is_some() || !req.baseline_groups.is_empty())
         .then(|| membership_diff(&req.baseline_groups, &response));
-    Ok(pb::ScenarioResult {
-        name: sc.name.clone(),
-        response: Some(response),
-        diff: Some(diff),
-        membership_diff,
-    })
+    Ok((
+        pb::ScenarioResult {
+            name: sc.name.clone(),
+            response: Some(response),
+            diff: Some(diff),
+            membership_diff,
+        },
+        score,
+    ))
 }
 
 /// (lead mentor id, member id) of every baseline group membership.
