@@ -453,6 +453,9 @@ pub(crate) fn broken_pins(scorer: &Scorer<'_>) -> Vec<FieldViolation> {
         .collect()
 }
 
+/// Fewest pairs for which scoring runs on several threads.
+const PARALLEL_SCORING_PAIRS: usize = 20_000;
+
 /// Scores every (mentor, mentee) pair for the given mentees, on `threads`
 /// threads over contiguous mentee chunks (the result does not depend on it).
 pub fn candidates(
@@ -463,34 +466,47 @@ pub fn candidates(
     threads: usize,
 ) -> Candidates {
     let n_m = scorer.problem().mentors.len();
-    let chunk = mentees.len().div_ceil(threads.max(1)).max(1);
-    let parts: Vec<(Vec<u32>, Vec<u32>, Vec<Milli>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = mentees
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut counts = Vec::with_capacity(part.len());
-                    let mut mentor = Vec::new();
-                    let mut score = Vec::new();
-                    for &e in part {
-                        let before = mentor.len();
-                        for m in 0..n_m {
-                            if let Ok(s) = scorer.evaluate(m, e) {
-                                mentor.push(m as u32);
-                                score.push(s);
-                            }
-                        }
-                        counts.push((mentor.len() - before) as u32);
-                    }
-                    (counts, mentor, score)
+    // Per chunk of mentees: arc counts, mentors, scores.
+    let score_part = |part: &[MenteeIdx]| {
+        let mut counts = Vec::with_capacity(part.len());
+        let mut mentor = Vec::new();
+        let mut score = Vec::new();
+        for &e in part {
+            let before = mentor.len();
+            for m in 0..n_m {
+                if let Ok(s) = scorer.evaluate(m, e) {
+                    mentor.push(m as u32);
+                    score.push(s);
+                }
+            }
+            counts.push((mentor.len() - before) as u32);
+        }
+        (counts, mentor, score)
+    };
+    // Threads only pay off beyond a few thousand pairs (spawning costs ~50 µs).
+    let threads = if mentees.len() * n_m < PARALLEL_SCORING_PAIRS {
+        1
+    } else {
+        threads.max(1)
+    };
+    let chunk = mentees.len().div_ceil(threads).max(1);
+    let parts: Vec<(Vec<u32>, Vec<u32>, Vec<Milli>)> = if threads == 1 {
+        vec![score_part(&mentees)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = mentees
+                .chunks(chunk)
+                .map(|part| {
+                    let score_part = &score_part;
+                    s.spawn(move || score_part(part))
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
     let mut instance = Instance {
         start: Vec::with_capacity(mentees.len() + 1),
         capacity,

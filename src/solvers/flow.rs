@@ -245,6 +245,9 @@ fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, SolveError> {
     Ok(CostModel { cost, cost_u, h })
 }
 
+/// Fewest arcs for which the arc sort runs on several threads.
+const PARALLEL_SORT_ARCS: usize = 200_000;
+
 /// Arc indices sorted by (cost, mentor) within each mentee, in parallel
 /// over contiguous mentee chunks (the order does not depend on it). Keys are
 /// packed into one integer when they fit, for a cache-friendly sort.
@@ -270,7 +273,25 @@ fn sorted_arcs(inst: &Instance, cost: &[i64]) -> Vec<u32> {
             out.sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
         }
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // Threads only pay off on large instances (spawning costs ~50 µs).
+    let threads = if inst.mentor.len() < PARALLEL_SORT_ARCS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    // Sorts mentees first..last, whose arcs are `mine`.
+    let sort_chunk = |first: usize, last: usize, mine: &mut [u32]| {
+        let mut buf = Vec::new();
+        let base = inst.start[first] as usize;
+        for e in first..last {
+            let r = inst.arcs(e);
+            sort(e, &mut mine[r.start - base..r.end - base], &mut buf);
+        }
+    };
+    if threads == 1 {
+        sort_chunk(0, n_e, &mut order);
+        return order;
+    }
     let chunk = n_e.div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let mut rest: &mut [u32] = &mut order;
@@ -280,15 +301,8 @@ fn sorted_arcs(inst: &Instance, cost: &[i64]) -> Vec<u32> {
             let len = inst.start[last] as usize - inst.start[first] as usize;
             let (mine, tail) = rest.split_at_mut(len);
             rest = tail;
-            let sort = &sort;
-            scope.spawn(move || {
-                let mut buf = Vec::new();
-                let base = inst.start[first] as usize;
-                for e in first..last {
-                    let r = inst.arcs(e);
-                    sort(e, &mut mine[r.start - base..r.end - base], &mut buf);
-                }
-            });
+            let sort_chunk = &sort_chunk;
+            scope.spawn(move || sort_chunk(first, last, mine));
             first = last;
         }
     });
