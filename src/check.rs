@@ -318,11 +318,7 @@ pub fn check(problem: &Problem, threads: usize) -> Report {
 }
 
 fn id_list(ids: &[String]) -> String {
-    let mut s = ids.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
-    if ids.len() > 10 {
-        s.push_str(&format!(" and {} more", ids.len() - 10));
-    }
-    s
+    hall::ids(ids.iter().map(String::as_str))
 }
 
 /// Mentor loads (pins included) under an instance assignment.

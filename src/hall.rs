@@ -23,7 +23,7 @@
 //! reports (a capacity, or the one hard rule that blocks such an arc,
 //! relaxed just enough).
 
-use crate::matching::rule_text;
+use crate::matching::{hours, rule_text};
 use crate::model::{from_milli, HardRule, Level, MenteeIdx, MentorIdx, Problem};
 use crate::scoring::Scorer;
 use crate::solvers::Instance;
@@ -388,7 +388,8 @@ pub fn certificate(
     }
 }
 
-fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
+/// Up to ten ids, then how many more.
+pub(crate) fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
     let all: Vec<&str> = it.collect();
     let mut s = all.iter().take(10).copied().collect::<Vec<_>>().join(", ");
     if all.len() > 10 {
@@ -606,15 +607,6 @@ fn relaxations(
         });
     }
     out
-}
-
-fn hours(min: u32) -> String {
-    let h = f64::from(min) / 60.0;
-    if min.is_multiple_of(60) {
-        format!("{h:.0}")
-    } else {
-        format!("{h:.2}")
-    }
 }
 
 #[cfg(test)]

@@ -732,7 +732,8 @@ pub fn rule_text(rule: HardRule, p: &Problem) -> String {
     }
 }
 
-fn hours(min: u32) -> String {
+/// Minutes as hours, "2" or "1.50".
+pub(crate) fn hours(min: u32) -> String {
     let h = f64::from(min) / 60.0;
     if min.is_multiple_of(60) {
         format!("{h:.0}")
