@@ -55,6 +55,8 @@ pub enum Code {
     CoverageShortfall,
     /// Places that no matching can fill.
     IdleCapacity,
+    /// The max-flow checks were skipped (the programme exceeds their limit).
+    NotChecked,
 }
 
 /// One finding.
@@ -95,7 +97,7 @@ pub struct Summary {
     /// Mentors.
     pub mentors: u32,
     /// Sum of mentor capacities.
-    pub places: u32,
+    pub places: u64,
     /// Pinned pairs.
     pub pinned_pairs: u32,
     /// Mentor × mentee pairs considered (unpinned mentees).
@@ -104,12 +106,13 @@ pub struct Summary {
     pub candidate_pairs_feasible: u64,
     /// Unpinned mentees without a candidate.
     pub mentees_without_candidate: u32,
-    /// Most mentees any matching places, pins included (ignoring quotas).
-    pub max_coverage: u32,
+    /// Most mentees any matching places, pins included (ignoring quotas);
+    /// `None` above [`MAX_FLOW_MENTEES`].
+    pub max_coverage: Option<u32>,
     /// Sum of mentor minimums.
-    pub minimum_places: u32,
-    /// Whether every mentor minimum can be met at once.
-    pub minimums_feasible: bool,
+    pub minimum_places: u64,
+    /// Whether every mentor minimum can be met at once; `None` when not checked.
+    pub minimums_feasible: Option<bool>,
     /// The engine a solve would use.
     pub engine: Option<EngineUsed>,
 }
@@ -125,6 +128,10 @@ pub struct Report {
 
 /// Findings of one code listed one by one; the rest are counted in one more.
 pub const MAX_FINDINGS_PER_CODE: usize = 50;
+
+/// Most unpinned mentees for which the max-flow checks run (petgraph's
+/// Dinic augments one unit at a time, each in time linear in the nodes).
+pub const MAX_FLOW_MENTEES: usize = 20_000;
 
 /// Distinct capacity certificates reported.
 pub const MAX_CERTIFICATES: usize = 20;
@@ -194,8 +201,8 @@ pub fn check(problem: &Problem, threads: usize) -> Report {
     findings.extend(overlap_findings(&scorer));
 
     // Capacity totals and what flows can achieve.
-    let places: u32 = p.mentors.iter().map(|m| m.capacity).sum();
-    let mentees = p.mentees.len() as u32;
+    let places: u64 = p.mentors.iter().map(|m| u64::from(m.capacity)).sum();
+    let mentees = p.mentees.len() as u64;
     if places < mentees {
         findings.push(Finding::new(
             Severity::Warning,
@@ -207,102 +214,31 @@ pub fn check(problem: &Problem, threads: usize) -> Report {
             ),
         ));
     }
+    let minimum_places: u64 = p.mentors.iter().map(|m| u64::from(m.min_mentees)).sum();
     let pinned = p.policy.pinned.len() as u32;
-    let (flow, arc) = max_flow(inst, &inst.capacity);
-    let max_coverage = pinned + flow;
-    let with_candidates = cands.mentees.len() as u32 - without;
-    // Bottlenecks: unmatched mentees grouped by the mentors their
-    // certificate names; a group of r roots is r mentees short.
-    let mut bottlenecks: Vec<(Vec<u64>, Certificate, Vec<MenteeIdx>, u32)> = Vec::new();
-    let mut searched = 0;
-    let loads = loads(inst, &arc, &pins);
-    let searcher = hall::Searcher::new(inst, &arc);
-    for (k, a) in arc.iter().enumerate() {
-        if a.is_some() || inst.arcs(k).is_empty() || searched >= hall::MAX_SEARCHES {
-            continue;
-        }
-        searched += 1;
-        let Reach::Violator { key, .. } = searcher.reach(k as u32) else {
-            continue;
-        };
-        if let Some(b) = bottlenecks.iter_mut().find(|b| b.0 == key) {
-            b.2.push(cands.mentees[k]);
-            b.3 += 1;
-        } else if bottlenecks.len() < MAX_CERTIFICATES {
-            let Search::Violator(v) = searcher.search(k as u32) else {
-                continue;
-            };
-            let members: Vec<MenteeIdx> = v
-                .mentees
-                .iter()
-                .map(|&x| cands.mentees[x as usize])
-                .collect();
-            let c = hall::certificate(&scorer, inst, &cands.mentees, &v, &loads, &pins.per_mentor);
-            bottlenecks.push((key, c, members, 1));
-        }
-    }
-    if flow < with_candidates {
-        findings.push(Finding::new(
-            Severity::Warning,
-            Code::CoverageShortfall,
-            format!(
-                "at most {flow} of the {with_candidates} unpinned mentees with a candidate can be \
-                 matched: {} stay unmatched whatever the scores",
-                with_candidates - flow,
-            ),
-        ));
-        for (_, c, mut members, short) in bottlenecks {
-            members.sort_unstable();
-            members.dedup();
-            let ids: Vec<String> = members
-                .iter()
-                .map(|&e| p.mentees[e].profile.id.clone())
-                .collect();
-            let mut f = Finding::new(
-                Severity::Warning,
-                Code::CoverageShortfall,
-                format!(
-                    "{} mentees ({}) compete for {} places at {} mentors ({}): {short} of them \
-                     stay unmatched in every matching; a smallest such set: {}",
-                    members.len(),
-                    id_list(&ids),
-                    c.places,
-                    c.mentors.len(),
-                    id_list(
-                        &c.mentors
-                            .iter()
-                            .map(|&(m, _)| p.mentors[m].profile.id.clone())
-                            .collect::<Vec<_>>()
-                    ),
-                    c.message
-                ),
-            );
-            f.ids = ids;
-            f.certificate = Some(c);
-            findings.push(f);
-        }
-    }
-    let free: u32 = inst.capacity.iter().sum();
-    if free > flow {
+    let (max_coverage, minimums_feasible) = if cands.mentees.len() > MAX_FLOW_MENTEES {
         findings.push(Finding::new(
             Severity::Info,
-            Code::IdleCapacity,
+            Code::NotChecked,
             format!(
-                "{} of {free} free places stay empty in every matching (no compatible \
-                 mentee is left for them)",
-                free - flow
+                "maximum coverage, bottlenecks and minimums were not checked: {} unpinned \
+                 mentees exceed the check's limit of {MAX_FLOW_MENTEES} (a solve still \
+                 reports them)",
+                cands.mentees.len()
             ),
         ));
-    }
-    let minimum_places: u32 = p.mentors.iter().map(|m| m.min_mentees).sum();
-    let minimums_feasible = minimums(p, inst, &mut findings);
+        (None, (minimum_places == 0).then_some(true))
+    } else {
+        let flow = flows(p, &scorer, &cands, &pins, without, &mut findings);
+        (Some(pinned + flow), Some(minimums(p, inst, &mut findings)))
+    };
 
     findings.sort_by_key(|f| (f.severity, f.code));
     cap_findings(&mut findings);
     Report {
         findings,
         summary: Summary {
-            mentees,
+            mentees: p.mentees.len() as u32,
             mentors: p.mentors.len() as u32,
             places,
             pinned_pairs: pinned,
@@ -319,6 +255,106 @@ pub fn check(problem: &Problem, threads: usize) -> Report {
 
 fn id_list(ids: &[String]) -> String {
     hall::ids(ids.iter().map(String::as_str))
+}
+
+/// Maximum coverage of the unpinned mentees (petgraph's Dinic), each
+/// bottleneck with its certificate, and idle places; returns the coverage.
+fn flows(
+    p: &Problem,
+    scorer: &Scorer<'_>,
+    cands: &matching::Candidates,
+    pins: &Pins,
+    without: u32,
+    findings: &mut Vec<Finding>,
+) -> u32 {
+    let inst = &cands.instance;
+    let (flow, arc) = max_flow(inst, &inst.capacity);
+    let with_candidates = cands.mentees.len() as u32 - without;
+    // Bottlenecks: unmatched mentees grouped by the mentors their
+    // certificate names; a group of r roots is r mentees short.
+    let mut bottlenecks: Vec<(Vec<u64>, Certificate, Vec<MenteeIdx>, u32)> = Vec::new();
+    if flow < with_candidates {
+        let loads = loads(inst, &arc, pins);
+        let searcher = hall::Searcher::new(inst, &arc);
+        let mut searched = 0;
+        for (k, a) in arc.iter().enumerate() {
+            if a.is_some() || inst.arcs(k).is_empty() || searched >= searcher.search_limit() {
+                continue;
+            }
+            searched += 1;
+            let Reach::Violator { key, .. } = searcher.reach(k as u32) else {
+                continue;
+            };
+            if let Some(b) = bottlenecks.iter_mut().find(|b| b.0 == key) {
+                b.2.push(cands.mentees[k]);
+                b.3 += 1;
+            } else if bottlenecks.len() < MAX_CERTIFICATES {
+                let Search::Violator(v) = searcher.search(k as u32) else {
+                    continue;
+                };
+                let members: Vec<MenteeIdx> = v
+                    .mentees
+                    .iter()
+                    .map(|&x| cands.mentees[x as usize])
+                    .collect();
+                let c =
+                    hall::certificate(scorer, inst, &cands.mentees, &v, &loads, &pins.per_mentor);
+                bottlenecks.push((key, c, members, 1));
+            }
+        }
+        findings.push(Finding::new(
+            Severity::Warning,
+            Code::CoverageShortfall,
+            format!(
+                "at most {flow} of the {with_candidates} unpinned mentees with a candidate can be \
+                 matched: {} stay unmatched whatever the scores",
+                with_candidates - flow,
+            ),
+        ));
+    }
+    for (_, c, mut members, short) in bottlenecks {
+        members.sort_unstable();
+        members.dedup();
+        let ids: Vec<String> = members
+            .iter()
+            .map(|&e| p.mentees[e].profile.id.clone())
+            .collect();
+        let mut f = Finding::new(
+            Severity::Warning,
+            Code::CoverageShortfall,
+            format!(
+                "{} mentees ({}) compete for {} places at {} mentors ({}): {short} of them \
+                 stay unmatched in every matching; a smallest such set: {}",
+                members.len(),
+                id_list(&ids),
+                c.places,
+                c.mentors.len(),
+                id_list(
+                    &c.mentors
+                        .iter()
+                        .map(|&(m, _)| p.mentors[m].profile.id.clone())
+                        .collect::<Vec<_>>()
+                ),
+                c.message
+            ),
+        );
+        f.ids = ids;
+        f.certificate = Some(c);
+        findings.push(f);
+    }
+    let free: u64 = inst.capacity.iter().map(|&c| u64::from(c)).sum();
+    if free > u64::from(flow) {
+        findings.push(Finding::new(
+            Severity::Info,
+            Code::IdleCapacity,
+            format!(
+                "{} of {free} free places stay empty in every matching (no compatible \
+                 mentee is left for them)",
+                free - u64::from(flow)
+            ),
+        ));
+    }
+    flow
 }
 
 /// Mentor loads (pins included) under an instance assignment.
@@ -365,12 +401,12 @@ fn max_flow(inst: &Instance, capacity: &[u32]) -> (u32, Vec<Option<u32>>) {
 /// Whether every minimum can be met at once (a flow saturating the minimum
 /// places); adds an error naming the mentors left short otherwise.
 fn minimums(p: &Problem, inst: &Instance, findings: &mut Vec<Finding>) -> bool {
-    let need: u32 = inst.minimum.iter().sum();
+    let need: u64 = inst.minimum.iter().map(|&m| u64::from(m)).sum();
     if need == 0 {
         return true;
     }
     let (got, arc) = max_flow(inst, &inst.minimum);
-    if got == need {
+    if u64::from(got) == need {
         return true;
     }
     let mut load = vec![0u32; inst.mentors()];

@@ -232,8 +232,12 @@ fn check_table(r: &pb::ValidateResponse) -> String {
             s.candidate_pairs_feasible,
             s.candidate_pairs_total,
             s.mentees_without_candidate,
-            s.max_coverage,
-            if s.minimums_feasible { "feasible" } else { "INFEASIBLE" },
+            s.max_coverage.map_or("?".into(), |c| c.to_string()),
+            match s.minimums_feasible {
+                Some(true) => "feasible",
+                Some(false) => "INFEASIBLE",
+                None => "not checked",
+            },
             s.minimum_places,
             pb::Engine::try_from(s.engine).map_or("?", |e| e.as_str_name().trim_start_matches("ENGINE_")),
         ));

@@ -1153,6 +1153,7 @@ fn finding_wire(f: &crate::check::Finding, cert: Option<pb::CapacityCertificate>
             Code::CapacityShortfall => pb::FindingCode::CapacityShortfall,
             Code::CoverageShortfall => pb::FindingCode::CoverageShortfall,
             Code::IdleCapacity => pb::FindingCode::IdleCapacity,
+            Code::NotChecked => pb::FindingCode::NotChecked,
         } as i32,
         field: f.field.clone(),
         ids: f.ids.clone(),

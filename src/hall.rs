@@ -35,7 +35,7 @@ pub const MAX_CERTIFICATES: usize = 100;
 /// Unmatched mentees per solve searched for a certificate.
 pub const MAX_SEARCHES: usize = 10_000;
 
-/// Arcs (or mentor-level edges) visited by one certificate's search at most.
+/// Arcs visited by one plain [`search`] at most.
 pub const WORK_BUDGET: u64 = 20_000_000;
 
 /// Mentor–mentee pairs examined for rule relaxations per certificate.
@@ -143,7 +143,12 @@ pub struct Searcher<'a> {
     closure: Vec<Vec<u64>>,
     /// Whether a component has a mentor with room.
     room: Vec<bool>,
+    /// Too many mentors for closures: each search is a plain [`search`].
+    plain: bool,
 }
+
+/// Most mentors for which [`Searcher`] precomputes closures (8 MiB of bits).
+pub const MAX_CLOSURE_MENTORS: usize = 8192;
 
 /// Where a search from an unmatched mentee ends, without listing the set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +173,19 @@ impl<'a> Searcher<'a> {
     /// Prepares the mentor-level graph of an assignment and its closures.
     pub fn new(inst: &'a Instance, arc: &'a [Option<u32>]) -> Self {
         let n_m = inst.mentors();
+        if n_m > MAX_CLOSURE_MENTORS {
+            // The closures would take n_m² bits: search arc by arc instead.
+            return Searcher {
+                inst,
+                arc,
+                members: Vec::new(),
+                comp_of: Vec::new(),
+                comps: Vec::new(),
+                closure: Vec::new(),
+                room: Vec::new(),
+                plain: true,
+            };
+        }
         let mut members = vec![Vec::new(); n_m];
         for (e, a) in arc.iter().enumerate() {
             if let Some(&j) = a.and_then(|a| inst.mentor.get(a as usize)) {
@@ -241,12 +259,34 @@ impl<'a> Searcher<'a> {
             comps,
             closure,
             room,
+            plain: false,
+        }
+    }
+
+    /// How many searches a solve or check should run with this searcher:
+    /// [`MAX_SEARCHES`] with closures, [`MAX_CERTIFICATES`] arc by arc.
+    pub fn search_limit(&self) -> usize {
+        if self.plain {
+            MAX_CERTIFICATES
+        } else {
+            MAX_SEARCHES
         }
     }
 
     /// Where the search from the unmatched mentee `root` ends.
     pub fn reach(&self, root: u32) -> Reach {
         let inst = self.inst;
+        if self.plain {
+            return match search(inst, self.arc, root, WORK_BUDGET) {
+                Search::Violator(v) => Reach::Violator {
+                    key: v.mentors.iter().map(|&j| u64::from(j)).collect(),
+                    mentees: v.mentees.len(),
+                    places: v.places,
+                },
+                Search::Placeable => Reach::Placeable,
+                Search::Unknown => Reach::Unknown,
+            };
+        }
         if root as usize >= inst.mentees()
             || self.arc.get(root as usize).copied().flatten().is_some()
         {
@@ -288,6 +328,9 @@ impl<'a> Searcher<'a> {
 
     /// The search from the unmatched mentee `root`, with its violator listed.
     pub fn search(&self, root: u32) -> Search {
+        if self.plain {
+            return search(self.inst, self.arc, root, WORK_BUDGET);
+        }
         match self.reach(root) {
             Reach::Placeable => Search::Placeable,
             Reach::Unknown => Search::Unknown,
@@ -325,7 +368,7 @@ pub struct Certificate {
     pub places: u32,
     /// The certificate in words.
     pub message: String,
-    /// Smallest changes that would place one more of these mentees.
+    /// Smallest changes that let a coverage-first solve match one more mentee.
     pub relaxations: Vec<Relaxation>,
 }
 
@@ -506,7 +549,8 @@ fn relaxations(
                 mentor: m,
                 mentee: None,
                 message: format!(
-                    "raising the capacity of {} from {cap} to {} places one more of these mentees",
+                    "raising the capacity of {} from {cap} to {} lets a coverage-first solve \
+                     match one more mentee",
                     p.mentors[m].profile.id,
                     cap + 1
                 ),
@@ -593,7 +637,7 @@ fn relaxations(
         };
         let message = format!(
             "changing {field} from {from} to {to} lifts the rule \"{}\" for {mid} and {eid}, \
-             and {mid} has room: one more of these mentees is placed",
+             and {mid} has room: a coverage-first solve then matches at least one more mentee",
             rule_text(rule, p)
         );
         out.push(Relaxation {

@@ -604,11 +604,11 @@ fn explain(
             same_bottleneck_as: None,
         };
         if full {
-            let reach = if searches < crate::hall::MAX_SEARCHES {
+            let s =
+                searcher.get_or_insert_with(|| crate::hall::Searcher::new(inst, &assignment.arc));
+            let reach = if searches < s.search_limit() {
                 searches += 1;
-                searcher
-                    .get_or_insert_with(|| crate::hall::Searcher::new(inst, &assignment.arc))
-                    .reach(k as u32)
+                s.reach(k as u32)
             } else {
                 crate::hall::Reach::Unknown
             };
@@ -664,10 +664,19 @@ fn explain(
                 }
                 crate::hall::Reach::Placeable if inst.quota.is_none() && inst.keep.is_none() => {
                     u.reason = UnmatchedReason::NotWorthwhile;
-                    u.message = format!(
-                        "{}; a chain of moves could place this mentee, but at a lower total score",
-                        u.message
-                    );
+                    u.message = if assignment.optimal {
+                        format!(
+                            "{}; a chain of moves could place this mentee, but at a lower \
+                             total score",
+                            u.message
+                        )
+                    } else {
+                        format!(
+                            "{}; a chain of moves could place this mentee (the solve stopped at \
+                             its time limit)",
+                            u.message
+                        )
+                    };
                 }
                 _ => {
                     u.message

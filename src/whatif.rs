@@ -7,6 +7,7 @@
 //! core like any other; the diff is computed on ids.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::convert::{problem_from_request, response_from_outcome, Limits};
 use crate::error::{Error, FieldViolation};
@@ -210,14 +211,20 @@ pub fn what_if(
     }
     // The base and baseline are checked (and the baseline scored) on their
     // own thread while the scenarios solve; their errors come first.
+    // A scenario that finds the base invalid stops before solving.
+    let base_invalid = AtomicBool::new(false);
     let (checked, results) = std::thread::scope(|s| {
-        let base = &base;
-        let checked = s.spawn(move || baseline_score(req, base, limits));
+        let (base, base_invalid) = (&base, &base_invalid);
+        let checked = s.spawn(move || {
+            let r = baseline_score(req, base, limits);
+            base_invalid.store(r.is_err(), Ordering::Relaxed);
+            r
+        });
         let handles: Vec<_> = req
             .scenarios
             .iter()
             .enumerate()
-            .map(|(k, sc)| s.spawn(move || scenario(req, base, sc, k, limits, opts)))
+            .map(|(k, sc)| s.spawn(move || scenario(req, base, sc, k, limits, opts, base_invalid)))
             .collect();
         let panicked = || Error::Solver("a what-if thread panicked".into());
         let checked = checked.join().unwrap_or_else(|_| Err(panicked()));
@@ -345,6 +352,7 @@ fn scenario(
     k: usize,
     limits: &Limits,
     opts: &SolveOptions,
+    base_invalid: &AtomicBool,
 ) -> Result<(pb::ScenarioResult, i64), Error> {
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
@@ -380,6 +388,10 @@ fn scenario(
         max_changes: req.max_changes,
         memberships,
     });
+    if base_invalid.load(Ordering::Relaxed) {
+        // The base's own error is what the caller gets.
+        return Err(Error::Solver("the base request is invalid".into()));
+    }
     let outcome = matching::solve(&problem, opts)?;
     let response = response_from_outcome(&problem, &outcome);
     let stability_points: i64 = outcome

@@ -157,6 +157,8 @@ pub fn network(inst: &Instance, objective: Objective) -> NetworkDescription {
 
 /// Whether the flow engine would start from `inst.warm` under `objective`
 /// (the hint is a min-cost flow for the mentees it places), rather than cold.
+/// (Fair mode also tries the hint, for its first, coverage-only flow; this
+/// answers for the other objectives.)
 pub fn accepts_warm(inst: &Instance, objective: Objective) -> bool {
     match (
         objective,
@@ -192,8 +194,12 @@ pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Op
 const NONE: u32 = u32::MAX;
 
 /// Largest mentors + 2 for which a warm start builds its dense constraint
-/// matrix (16 M entries); larger instances start cold.
-const WARM_MAX_NODES: usize = 4096;
+/// matrix (4 M entries, 32 MiB); larger instances start cold.
+const WARM_MAX_NODES: usize = 2048;
+
+/// Warm-start distances must stay above minus this (room for the potential
+/// updates of later sends); lower means a cold start.
+const WARM_MIN_DIST: i64 = i64::MAX / 4;
 const TO_U: u32 = u32::MAX - 1;
 
 /// Arc costs of the network in the instance's arc order.
@@ -492,7 +498,11 @@ impl<'a> Network<'a> {
             in_queue[u] = false;
             for &(v, x) in &adj[u] {
                 let v = v as usize;
-                let d = dist[u].saturating_add(x);
+                // Distances this low would overflow later potential updates:
+                // treat them like a negative cycle (start cold).
+                let Some(d) = dist[u].checked_add(x).filter(|&d| d > -WARM_MIN_DIST) else {
+                    return false;
+                };
                 if d < dist[v] {
                     dist[v] = d;
                     hops[v] = hops[u] + 1;
@@ -506,22 +516,33 @@ impl<'a> Network<'a> {
                 }
             }
         }
-        // Mentor potentials at most 0 (the scans' pruning relies on it).
-        let shift = dist[..n_m].iter().copied().max().unwrap_or(0).max(0);
-        for (j, d) in dist.iter().enumerate().take(n_m) {
-            self.pot[n_e + j] = d - shift;
-        }
-        self.pot[self.node_u as usize] = dist[u_i] - shift;
-        self.pot[self.node_t as usize] = dist[t_i] - shift;
+        // Distances start at 0 and only fall, so mentor potentials are at
+        // most 0, as the scans' pruning requires. Mentee potentials: a
+        // placed mentee's arc is tight; an unplaced one's is high enough for
+        // every arc out of it.
+        let pot_m = |j: usize| dist[j];
+        let mut pot_e = Vec::with_capacity(n_e);
         for (e, &p0) in pos.iter().enumerate() {
-            self.pot[e] = if p0 == NONE {
-                // Unplaced: high enough for every arc out of it.
-                inst.arcs(e)
-                    .map(|p| self.pot[n_e + self.mentor[p] as usize] - self.cost[p])
-                    .fold(self.pot[self.node_u as usize] - self.cost_u, i64::max)
+            let pe = if p0 == NONE {
+                let mut best = dist[u_i].checked_sub(self.cost_u);
+                for p in inst.arcs(e) {
+                    let x = pot_m(self.mentor[p] as usize).checked_sub(self.cost[p]);
+                    best = best.zip(x).map(|(a, b)| a.max(b));
+                }
+                best
             } else {
-                self.pot[n_e + self.mentor[p0 as usize] as usize] - self.cost[p0 as usize]
+                pot_m(self.mentor[p0 as usize] as usize).checked_sub(self.cost[p0 as usize])
             };
+            let Some(pe) = pe else { return false };
+            pot_e.push(pe);
+        }
+        self.pot[..n_e].copy_from_slice(&pot_e);
+        for (j, &d) in dist.iter().enumerate().take(n_m) {
+            self.pot[n_e + j] = d;
+        }
+        self.pot[self.node_u as usize] = dist[u_i];
+        self.pot[self.node_t as usize] = dist[t_i];
+        for (e, &p0) in pos.iter().enumerate() {
             if p0 != NONE {
                 self.assign[e] = p0;
                 self.members[self.mentor[p0 as usize] as usize].push(e as u32);

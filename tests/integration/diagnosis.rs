@@ -386,7 +386,7 @@ fn summary_agrees_with_a_full_solve() {
         let s = v.summary.as_ref().expect("summary");
         let r = solve_ok(&req);
         let st = r.stats.as_ref().expect("stats");
-        assert_eq!(s.max_coverage as usize, r.pairs.len(), "seed {seed}");
+        assert_eq!(s.max_coverage, Some(r.pairs.len() as u32), "seed {seed}");
         assert_eq!(s.candidate_pairs_feasible, st.candidate_pairs_feasible);
         assert_eq!(s.candidate_pairs_total, st.candidate_pairs_total);
         let no_cand = r
@@ -415,7 +415,7 @@ fn the_example_is_clean() {
         v.findings
     );
     let s = v.summary.expect("summary");
-    assert_eq!((s.mentees, s.mentors, s.max_coverage), (13, 13, 13));
+    assert_eq!((s.mentees, s.mentors, s.max_coverage), (13, 13, Some(13)));
 }
 
 /// Invalid requests come back as ERROR findings naming the field; unknown
@@ -483,7 +483,7 @@ fn minimums_and_pins_are_checked() {
     req.mentors[0].min_mentees = 2;
     let v = validate(&req);
     assert!(v.ok, "{:#?}", v.findings);
-    assert!(v.summary.as_ref().unwrap().minimums_feasible);
+    assert_eq!(v.summary.as_ref().unwrap().minimums_feasible, Some(true));
 
     // m2's only compatible mentee is e2: forbid that pair and m2's minimum
     // cannot be met; the solve agrees (INFEASIBLE).
@@ -494,7 +494,7 @@ fn minimums_and_pins_are_checked() {
     }];
     let v = validate(&no_min);
     assert!(!v.ok);
-    assert!(!v.summary.as_ref().unwrap().minimums_feasible);
+    assert_eq!(v.summary.as_ref().unwrap().minimums_feasible, Some(false));
     let f = v
         .findings
         .iter()
@@ -573,4 +573,20 @@ async fn grpc_validate_equals_the_library() {
         .into_inner();
     server.stop().await;
     assert_eq!(got, validate(&req));
+}
+
+/// Above the check's max-flow limit the flows are skipped, and said so.
+#[test]
+fn flows_are_skipped_above_the_limit() {
+    let req = generate(&SynthConfig {
+        mentees: mentormatch::check::MAX_FLOW_MENTEES + 1,
+        mentors: 2,
+        seed: 3,
+        max_capacity: 2,
+    });
+    let v = validate(&req);
+    let s = v.summary.as_ref().expect("summary");
+    assert_eq!(s.max_coverage, None);
+    assert!(codes(&v).contains(&(pb::Severity::Info, pb::FindingCode::NotChecked)));
+    assert!(codes(&v).contains(&(pb::Severity::Warning, pb::FindingCode::CapacityShortfall)));
 }
