@@ -12,7 +12,7 @@ use petgraph::graph::{DiGraph, EdgeIndex};
 
 use crate::hall::{self, Certificate, Reach, Search};
 use crate::matching::{self, no_candidate, Pins};
-use crate::model::{EngineUsed, MenteeIdx, Problem};
+use crate::model::{EngineUsed, MenteeIdx, Problem, Profile};
 use crate::overlap::format_hhmm;
 use crate::scoring::Scorer;
 use crate::solvers::Instance;
@@ -474,46 +474,36 @@ fn overlap_findings(scorer: &Scorer<'_>) -> Vec<Finding> {
     if mentor_reps.is_empty() || mentee_reps.is_empty() {
         return out;
     }
+    // Everyone with a schedule that meets no schedule of the other side.
+    let mut flag = |side: &str, other: &str, path: &str, people: &[&Profile], sched: u32| {
+        for (k, x) in people.iter().enumerate() {
+            if x.schedule == sched {
+                let mut f = Finding::new(
+                    Severity::Warning,
+                    Code::ZeroOverlap,
+                    format!(
+                        "{side} {}'s working hours ({}) never overlap with any {other}'s: \
+                         check time_zone and working_hours",
+                        x.id,
+                        describe(sched)
+                    ),
+                );
+                f.field = format!("{path}[{k}].profile.working_hours");
+                f.ids = vec![x.id.clone()];
+                out.push(f);
+            }
+        }
+    };
+    let mentees: Vec<&Profile> = p.mentees.iter().map(|x| &x.profile).collect();
+    let mentors: Vec<&Profile> = p.mentors.iter().map(|x| &x.profile).collect();
     for &er in &mentee_reps {
         if mentor_reps.iter().all(|mr| cell(mr, &er).0 <= 0.0) {
-            for (e, x) in p.mentees.iter().enumerate() {
-                if x.profile.schedule == er.0 {
-                    let mut f = Finding::new(
-                        Severity::Warning,
-                        Code::ZeroOverlap,
-                        format!(
-                            "mentee {}'s working hours ({}) never overlap with any mentor's: \
-                             check time_zone and working_hours",
-                            x.profile.id,
-                            describe(er.0)
-                        ),
-                    );
-                    f.field = format!("mentees[{e}].profile.working_hours");
-                    f.ids = vec![x.profile.id.clone()];
-                    out.push(f);
-                }
-            }
+            flag("mentee", "mentor", "mentees", &mentees, er.0);
         }
     }
     for &mr in &mentor_reps {
         if mentee_reps.iter().all(|er| cell(&mr, er).0 <= 0.0) {
-            for (m, x) in p.mentors.iter().enumerate() {
-                if x.profile.schedule == mr.0 {
-                    let mut f = Finding::new(
-                        Severity::Warning,
-                        Code::ZeroOverlap,
-                        format!(
-                            "mentor {}'s working hours ({}) never overlap with any mentee's: \
-                             check time_zone and working_hours",
-                            x.profile.id,
-                            describe(mr.0)
-                        ),
-                    );
-                    f.field = format!("mentors[{m}].profile.working_hours");
-                    f.ids = vec![x.profile.id.clone()];
-                    out.push(f);
-                }
-            }
+            flag("mentor", "mentee", "mentors", &mentors, mr.0);
         }
     }
     // Pairs that overlap on average but not in their worst week.

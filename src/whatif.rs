@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::convert::{problem_from_request, response_from_outcome, Limits};
 use crate::error::{Error, FieldViolation};
 use crate::matching::{self, SolveOptions};
-use crate::model::{from_milli, Stability};
+use crate::model::{from_milli, Problem, Stability};
 use crate::pb;
 use crate::scoring::Scorer;
 
@@ -162,6 +162,17 @@ pub fn apply(
     }
 }
 
+/// Index of every mentor id and of every mentee id.
+fn indices(p: &Problem) -> (BTreeMap<&str, usize>, BTreeMap<&str, usize>) {
+    fn ix<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
+        ids.enumerate().map(|(k, id)| (id, k)).collect()
+    }
+    (
+        ix(p.mentors.iter().map(|m| m.profile.id.as_str())),
+        ix(p.mentees.iter().map(|e| e.profile.id.as_str())),
+    )
+}
+
 /// Prefixes every violation's field path (errors of a scenario's request).
 fn within(e: Error, prefix: &str) -> Error {
     match e {
@@ -259,18 +270,7 @@ fn baseline_score(
     let mut bad = Vec::new();
     // The base must be valid, and the baseline must name its people.
     let base_problem = problem_from_request(base, limits).map_err(|e| within(e, "base"))?;
-    let mentor_ix: BTreeMap<&str, usize> = base_problem
-        .mentors
-        .iter()
-        .enumerate()
-        .map(|(k, m)| (m.profile.id.as_str(), k))
-        .collect();
-    let mentee_ix: BTreeMap<&str, usize> = base_problem
-        .mentees
-        .iter()
-        .enumerate()
-        .map(|(k, e)| (e.profile.id.as_str(), k))
-        .collect();
+    let (mentor_ix, mentee_ix) = indices(&base_problem);
     let mut seen = BTreeSet::new();
     for (k, p) in req.baseline_pairs.iter().enumerate() {
         if !mentor_ix.contains_key(p.mentor_id.as_str()) {
@@ -357,18 +357,7 @@ fn scenario(
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
     let mut problem = problem_from_request(&edited, limits).map_err(|e| within(e, &path))?;
-    let mentor_ix: BTreeMap<&str, usize> = problem
-        .mentors
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.profile.id.as_str(), i))
-        .collect();
-    let mentee_ix: BTreeMap<&str, usize> = problem
-        .mentees
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.profile.id.as_str(), i))
-        .collect();
+    let (mentor_ix, mentee_ix) = indices(&problem);
     let baseline: BTreeSet<(usize, usize)> = req
         .baseline_pairs
         .iter()
