@@ -329,11 +329,10 @@ fn flows(
                 id_list(&ids),
                 c.places,
                 c.mentors.len(),
-                id_list(
-                    &c.mentors
+                hall::ids(
+                    c.mentors
                         .iter()
-                        .map(|&(m, _)| p.mentors[m].profile.id.clone())
-                        .collect::<Vec<_>>()
+                        .map(|x| p.mentors[x.mentor].profile.id.as_str())
                 ),
                 c.message
             ),

@@ -1167,7 +1167,6 @@ pub fn certificate_wire(
     problem: &Problem,
     c: &crate::hall::Certificate,
 ) -> pb::CapacityCertificate {
-    let pinned = crate::matching::Pins::new(problem).per_mentor;
     pb::CapacityCertificate {
         mentee_ids: c
             .mentees
@@ -1177,10 +1176,10 @@ pub fn certificate_wire(
         mentors: c
             .mentors
             .iter()
-            .map(|&(m, places)| pb::MentorPlaces {
-                mentor_id: problem.mentors[m].profile.id.clone(),
-                places,
-                pinned: pinned[m],
+            .map(|x| pb::MentorPlaces {
+                mentor_id: problem.mentors[x.mentor].profile.id.clone(),
+                places: x.places,
+                pinned: x.pinned,
             })
             .collect(),
         places: c.places,

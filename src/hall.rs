@@ -74,12 +74,23 @@ pub fn search(inst: &Instance, arc: &[Option<u32>], root: u32, budget: u64) -> S
     if root as usize >= n || arc.get(root as usize).copied().flatten().is_some() {
         return Search::Unknown;
     }
+    search_in(inst, &members_of(inst, arc), root, budget)
+}
+
+/// Assigned mentees per mentor, ascending.
+fn members_of(inst: &Instance, arc: &[Option<u32>]) -> Vec<Vec<u32>> {
     let mut members = vec![Vec::new(); inst.mentors()];
     for (e, a) in arc.iter().enumerate() {
         if let Some(&j) = a.and_then(|a| inst.mentor.get(a as usize)) {
             members[j as usize].push(e as u32);
         }
     }
+    members
+}
+
+/// [`search`] with the assigned mentees of each mentor given.
+fn search_in(inst: &Instance, members: &[Vec<u32>], root: u32, budget: u64) -> Search {
+    let n = inst.mentees();
     let mut seen_e = vec![false; n];
     let mut seen_m = vec![false; inst.mentors()];
     let mut queue = vec![root];
@@ -173,12 +184,13 @@ impl<'a> Searcher<'a> {
     /// Prepares the mentor-level graph of an assignment and its closures.
     pub fn new(inst: &'a Instance, arc: &'a [Option<u32>]) -> Self {
         let n_m = inst.mentors();
+        let members = members_of(inst, arc);
         if n_m > MAX_CLOSURE_MENTORS {
             // The closures would take n_m² bits: search arc by arc instead.
             return Searcher {
                 inst,
                 arc,
-                members: Vec::new(),
+                members,
                 comp_of: Vec::new(),
                 comps: Vec::new(),
                 closure: Vec::new(),
@@ -186,12 +198,7 @@ impl<'a> Searcher<'a> {
                 plain: true,
             };
         }
-        let mut members = vec![Vec::new(); n_m];
-        for (e, a) in arc.iter().enumerate() {
-            if let Some(&j) = a.and_then(|a| inst.mentor.get(a as usize)) {
-                members[j as usize].push(e as u32);
-            }
-        }
+
         let mut graph = petgraph::graph::DiGraph::<(), ()>::with_capacity(n_m, 0);
         for _ in 0..n_m {
             graph.add_node(());
@@ -263,6 +270,16 @@ impl<'a> Searcher<'a> {
         }
     }
 
+    /// The arc-by-arc search, on the members computed once.
+    fn plain_search(&self, root: u32) -> Search {
+        if root as usize >= self.inst.mentees()
+            || self.arc.get(root as usize).copied().flatten().is_some()
+        {
+            return Search::Unknown;
+        }
+        search_in(self.inst, &self.members, root, WORK_BUDGET)
+    }
+
     /// How many searches a solve or check should run with this searcher:
     /// [`MAX_SEARCHES`] with closures, [`MAX_CERTIFICATES`] arc by arc.
     pub fn search_limit(&self) -> usize {
@@ -277,7 +294,7 @@ impl<'a> Searcher<'a> {
     pub fn reach(&self, root: u32) -> Reach {
         let inst = self.inst;
         if self.plain {
-            return match search(inst, self.arc, root, WORK_BUDGET) {
+            return match self.plain_search(root) {
                 Search::Violator(v) => Reach::Violator {
                     key: v.mentors.iter().map(|&j| u64::from(j)).collect(),
                     mentees: v.mentees.len(),
@@ -329,7 +346,7 @@ impl<'a> Searcher<'a> {
     /// The search from the unmatched mentee `root`, with its violator listed.
     pub fn search(&self, root: u32) -> Search {
         if self.plain {
-            return search(self.inst, self.arc, root, WORK_BUDGET);
+            return self.plain_search(root);
         }
         match self.reach(root) {
             Reach::Placeable => Search::Placeable,
@@ -361,15 +378,25 @@ impl<'a> Searcher<'a> {
 pub struct Certificate {
     /// Mentees that compete for too few places, in request order.
     pub mentees: Vec<MenteeIdx>,
-    /// Their compatible mentors with the places each has for them
-    /// (capacity net of pinned pairs), in request order.
-    pub mentors: Vec<(MentorIdx, u32)>,
+    /// Their compatible mentors, in request order.
+    pub mentors: Vec<MentorPlaces>,
     /// Total places: one fewer than the mentees.
     pub places: u32,
     /// The certificate in words.
     pub message: String,
     /// Smallest changes that let a coverage-first solve match one more mentee.
     pub relaxations: Vec<Relaxation>,
+}
+
+/// A mentor of a certificate and its places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MentorPlaces {
+    /// Mentor.
+    pub mentor: MentorIdx,
+    /// Places for the certificate's mentees: capacity net of pinned pairs.
+    pub places: u32,
+    /// Pinned pairs holding the rest of its capacity.
+    pub pinned: u32,
 }
 
 /// A change to the request that places one more mentee of a certificate.
@@ -411,17 +438,21 @@ pub fn certificate(
     let p = scorer.problem();
     let mut set: Vec<MenteeIdx> = v.mentees.iter().map(|&k| mentees[k as usize]).collect();
     set.sort_unstable();
-    let mentors: Vec<(MentorIdx, u32)> = v
+    let mentors: Vec<MentorPlaces> = v
         .mentors
         .iter()
-        .map(|&j| (j as usize, inst.capacity[j as usize]))
+        .map(|&j| MentorPlaces {
+            mentor: j as usize,
+            places: inst.capacity[j as usize],
+            pinned: pinned[j as usize],
+        })
         .collect();
     let relaxations = if inst.quota.is_some() || inst.keep.is_some() {
         Vec::new()
     } else {
         relaxations(scorer, &set, &mentors, loads)
     };
-    let message = words(p, &set, &mentors, v.places, pinned);
+    let message = words(p, &set, &mentors, v.places);
     Certificate {
         mentees: set,
         mentors,
@@ -457,13 +488,7 @@ fn language_name(code: &str) -> String {
 }
 
 /// "these 4 mentees (…), who speak only Arabic …, compete for 3 places …".
-fn words(
-    p: &Problem,
-    set: &[MenteeIdx],
-    mentors: &[(MentorIdx, u32)],
-    places: u32,
-    pinned: &[u32],
-) -> String {
+fn words(p: &Problem, set: &[MenteeIdx], mentors: &[MentorPlaces], places: u32) -> String {
     let min = p.policy.min_level;
     let mut traits = Vec::new();
     let langs = distinct(set.iter().flat_map(|&e| {
@@ -497,19 +522,22 @@ fn words(
     if countries.len() <= 3 {
         traits.push(format!("come from {}", countries.join(", ")));
     }
-    let per_mentor = ids(mentors
+    let shown: Vec<String> = mentors
         .iter()
-        .map(|&(m, c)| {
-            let pins = if pinned[m] > 0 {
-                format!(" after {} pinned", pinned[m])
+        .take(10)
+        .map(|x| {
+            let pins = if x.pinned > 0 {
+                format!(" after {} pinned", x.pinned)
             } else {
                 String::new()
             };
-            format!("{} {c}{pins}", p.mentors[m].profile.id)
+            format!("{} {}{pins}", p.mentors[x.mentor].profile.id, x.places)
         })
-        .collect::<Vec<_>>()
-        .iter()
-        .map(String::as_str));
+        .collect();
+    let mut per_mentor = shown.join(", ");
+    if mentors.len() > 10 {
+        per_mentor.push_str(&format!(" and {} more", mentors.len() - 10));
+    }
     let who = if traits.is_empty() {
         String::new()
     } else {
@@ -532,14 +560,15 @@ fn words(
 fn relaxations(
     scorer: &Scorer<'_>,
     set: &[MenteeIdx],
-    mentors: &[(MentorIdx, u32)],
+    mentors: &[MentorPlaces],
     loads: &[u32],
 ) -> Vec<Relaxation> {
     let p = scorer.problem();
     let mut out: Vec<Relaxation> = mentors
         .iter()
         .take(MAX_CAPACITY_RELAXATIONS)
-        .map(|&(m, _)| {
+        .map(|x| {
+            let m = x.mentor;
             let cap = p.mentors[m].capacity;
             Relaxation {
                 rule: None,
@@ -558,8 +587,12 @@ fn relaxations(
         })
         .collect();
     // Mentors outside N(S) with room (or with no capacity at all).
+    let mut inside = vec![false; p.mentors.len()];
+    for x in mentors {
+        inside[x.mentor] = true;
+    }
     let outside: Vec<MentorIdx> = (0..p.mentors.len())
-        .filter(|m| !mentors.iter().any(|&(x, _)| x == *m))
+        .filter(|&m| !inside[m])
         .filter(|&m| loads[m] < p.mentors[m].capacity || p.mentors[m].capacity == 0)
         .collect();
     // Best candidate per rule: (key to maximise, mentor, mentee).
@@ -700,5 +733,36 @@ mod tests {
         assert_eq!(v.mentees, vec![0, 1, 2]);
         assert_eq!(v.places, 2);
         assert_eq!(search(&i, &arc, 2, 2), Search::Unknown, "budget");
+    }
+}
+
+#[cfg(test)]
+mod searcher_tests {
+    use super::*;
+
+    /// The arc-by-arc mode (used above `MAX_CLOSURE_MENTORS`) agrees with
+    /// the closure mode and with `search`.
+    #[test]
+    fn plain_mode_agrees() {
+        let l: Vec<Vec<(u32, i64)>> = vec![
+            vec![(0, 0), (1, 0)],
+            vec![(0, 0), (1, 0)],
+            vec![(0, 0), (1, 0)],
+            vec![(0, 0), (1, 0)],
+            vec![(2, 0)],
+            vec![(2, 0), (1, 0)],
+        ];
+        let i = Instance::from_lists(&l, vec![1, 2, 3], vec![0; 3]);
+        let arc = vec![Some(0), Some(3), Some(5), None, Some(8), None];
+        let closure = Searcher::new(&i, &arc);
+        let mut plain = Searcher::new(&i, &arc);
+        plain.plain = true;
+        for root in 0..6 {
+            let s = search(&i, &arc, root, WORK_BUDGET);
+            assert_eq!(closure.search(root), s, "root {root}");
+            assert_eq!(plain.search(root), s, "root {root}");
+        }
+        assert!(matches!(closure.search(3), Search::Violator(_)));
+        assert_eq!(closure.search(5), Search::Placeable);
     }
 }

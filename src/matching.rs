@@ -622,16 +622,18 @@ fn explain(
                     String::new()
                 }
             );
+            // The mentee holding the certificate of this bottleneck, if known.
+            let known = match &reach {
+                crate::hall::Reach::Violator { key, .. } => {
+                    bottlenecks.iter().find(|(b, _)| b == key).map(|b| b.1)
+                }
+                _ => None,
+            };
             match reach {
                 crate::hall::Reach::Violator {
-                    key,
-                    mentees,
-                    places,
-                } if bottlenecks.iter().any(|(b, _)| *b == key) => {
-                    let first = bottlenecks
-                        .iter()
-                        .find(|(b, _)| *b == key)
-                        .map_or(e, |b| b.1);
+                    mentees, places, ..
+                } if known.is_some() => {
+                    let first = known.unwrap_or(e);
                     u.message = format!(
                         "every compatible mentor is full: with {} in place of {}, the \
                          certificate of {} applies ({mentees} mentees for {places} places)",

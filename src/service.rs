@@ -122,10 +122,7 @@ impl MatchingService for Matcher {
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
         let deadline = deadline_of(&request);
         let req = request.into_inner();
-        let id = req
-            .base
-            .as_ref()
-            .map_or(String::new(), |b| b.request_id.clone());
+        let id = request_id(req.base.as_ref());
         let span =
             tracing::info_span!("what_if", request_id = %id, scenarios = req.scenarios.len());
         self.blocking(
@@ -143,10 +140,7 @@ impl MatchingService for Matcher {
     ) -> Result<Response<pb::ValidateResponse>, Status> {
         let deadline = deadline_of(&request);
         let req = request.into_inner();
-        let id = req
-            .request
-            .as_ref()
-            .map_or(String::new(), |b| b.request_id.clone());
+        let id = request_id(req.request.as_ref());
         let span = tracing::info_span!("validate", request_id = %id);
         self.blocking(span, move |l, o| crate::api::validate(&req, l, o), deadline)
             .await
@@ -159,10 +153,7 @@ impl MatchingService for Matcher {
     ) -> Result<Response<pb::AlternativesResponse>, Status> {
         let deadline = deadline_of(&request);
         let req = request.into_inner();
-        let id = req
-            .request
-            .as_ref()
-            .map_or(String::new(), |b| b.request_id.clone());
+        let id = request_id(req.request.as_ref());
         let span = tracing::info_span!("alternatives", request_id = %id, mentee = %req.mentee_id);
         self.blocking(
             span,
@@ -205,6 +196,11 @@ impl Matcher {
             status_from_error(&e)
         })
     }
+}
+
+/// The request id of an embedded request, for log spans.
+fn request_id(req: Option<&pb::SolveRequest>) -> String {
+    req.map_or(String::new(), |r| r.request_id.clone())
 }
 
 fn deadline_of<T>(request: &Request<T>) -> Option<Instant> {

@@ -122,37 +122,30 @@ pub fn apply(
                 .forbidden_pairs
                 .push(p.clone()),
             Some(E::Policy(p)) => req.policy = Some(p.clone()),
-            Some(E::PinMember(p)) | Some(E::UnpinMember(p)) | Some(E::ForbidMember(p)) => {
-                let name = match &edit.edit {
-                    Some(E::PinMember(_)) => "pin_member",
-                    Some(E::UnpinMember(_)) => "unpin_member",
-                    _ => "forbid_member",
-                };
-                let Some(g) = req.policy.as_mut().and_then(|x| x.groups.as_mut()) else {
-                    bad.push(FieldViolation::new(
-                        f(name),
-                        "the policy forms no groups (policy.groups is not set)",
-                    ));
-                    continue;
-                };
-                match &edit.edit {
-                    Some(E::PinMember(_)) => g.pinned_members.push(p.clone()),
-                    Some(E::UnpinMember(_)) => {
-                        let before = g.pinned_members.len();
-                        g.pinned_members.retain(|x| x != p);
-                        if g.pinned_members.len() == before {
-                            bad.push(FieldViolation::new(
-                                f(name),
-                                format!(
-                                    "({:?}, {:?}) is not a pinned membership",
-                                    p.mentor_id, p.mentee_id
-                                ),
-                            ));
-                        }
+            Some(E::PinMember(p)) => match groups(&mut req) {
+                Some(g) => g.pinned_members.push(p.clone()),
+                None => bad.push(no_groups(f("pin_member"))),
+            },
+            Some(E::UnpinMember(p)) => match groups(&mut req) {
+                Some(g) => {
+                    let before = g.pinned_members.len();
+                    g.pinned_members.retain(|x| x != p);
+                    if g.pinned_members.len() == before {
+                        bad.push(FieldViolation::new(
+                            f("unpin_member"),
+                            format!(
+                                "({:?}, {:?}) is not a pinned membership",
+                                p.mentor_id, p.mentee_id
+                            ),
+                        ));
                     }
-                    _ => g.forbidden_members.push(p.clone()),
                 }
-            }
+                None => bad.push(no_groups(f("unpin_member"))),
+            },
+            Some(E::ForbidMember(p)) => match groups(&mut req) {
+                Some(g) => g.forbidden_members.push(p.clone()),
+                None => bad.push(no_groups(f("forbid_member"))),
+            },
         }
     }
     if bad.is_empty() {
@@ -160,6 +153,19 @@ pub fn apply(
     } else {
         Err(Error::InvalidArgument(bad))
     }
+}
+
+/// The request's group policy, if it forms groups.
+fn groups(req: &mut pb::SolveRequest) -> Option<&mut pb::GroupPolicy> {
+    req.policy.as_mut().and_then(|x| x.groups.as_mut())
+}
+
+/// A membership edit on a request that forms no groups.
+fn no_groups(field: String) -> FieldViolation {
+    FieldViolation::new(
+        field,
+        "the policy forms no groups (policy.groups is not set)",
+    )
 }
 
 /// Index of every mentor id and of every mentee id.
