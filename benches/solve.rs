@@ -10,13 +10,14 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mentormatch::convert::{problem_from_request, Limits};
-use mentormatch::matching::{Pins, SolveOptions};
 use mentormatch::model::Objective;
 use mentormatch::pb;
-use mentormatch::scoring::Scorer;
+use mentormatch::solvers::candidates::instance;
 use mentormatch::solvers::{flow::FlowEngine, milp::MilpEngine, Deadline, Engine};
-use mentormatch::synth::{generate, SynthConfig};
+use mentormatch::tools::synth::{generate, SynthConfig};
+use mentormatch::wire::problem_from_request;
+use mentormatch::Limits;
+use mentormatch::SolveOptions;
 
 fn example() -> pb::SolveRequest {
     let text = std::fs::read_to_string(concat!(
@@ -50,8 +51,7 @@ fn end_to_end(c: &mut Criterion) {
 
 fn engines(c: &mut Criterion) {
     let problem = problem_from_request(&example(), &Limits::default()).expect("valid");
-    let scorer = Scorer::new(&problem);
-    let inst = Pins::new(&problem).candidates(&scorer, 1).instance;
+    let inst = instance(&problem, 1).expect("scored");
     c.bench_function("example_flow_engine", |b| {
         b.iter(|| {
             FlowEngine.solve(

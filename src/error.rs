@@ -44,6 +44,22 @@ pub enum Error {
     Solver(String),
 }
 
+impl Error {
+    /// The same error with every violation's field path under `prefix`
+    /// (errors of a request embedded in another, e.g. `scenarios[2]`).
+    pub(crate) fn within(self, prefix: &str) -> Error {
+        match self {
+            Error::InvalidArgument(v) => Error::InvalidArgument(
+                v.into_iter()
+                    .map(|f| FieldViolation::new(format!("{prefix}.{}", f.field), f.description))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+/// The first violations, then how many more.
 fn summary(v: &[FieldViolation]) -> String {
     let mut s = v
         .iter()

@@ -1,47 +1,48 @@
 //! mentormatch: optimal, explainable mentor–mentee matching.
 //!
-//! # Layout
-//! - [`pb`]: wire types generated from `proto/` (prost, tonic, pbjson).
-//! - [`convert`]: the only bridge between wire and domain types; validates
-//!   requests (field path + offending value for every error).
-//! - [`model`]: the domain: profiles, policy, scores in milli-points.
-//! - [`overlap`]: DST-aware weekly overlap of working hours.
-//! - [`scoring`]: hard rules and the weighted scoring model.
-//! - [`solvers`]: the engine seam; [`solvers::flow`] (min-cost flow) and
-//!   [`solvers::milp`] (good_lp) behind it.
-//! - [`matching`]: the pipeline: pins, candidates, engine, explanations.
-//! - [`check`]: diagnosis without a solve: findings and a feasibility summary.
-//! - [`hall`]: capacity certificates (inclusion-minimal Hall violators) and
-//!   the relaxations that would place one more mentee.
-//! - [`slots`]: DST-aware weekly group-session slots and their classes.
-//! - [`groups`]: group formation (MILP in [`solvers::group_milp`]) and its explanations.
-//! - [`export`]: the flow network as text, for independent solvers.
-//! - [`api`]: request in, response out (shared by service and CLI).
-//! - [`alternatives`]: "why not X?": exact losses of forced pairs.
-//! - [`whatif`]: scenarios of edits, stability, diffs against a baseline.
-//! - [`service`]: the tonic service, health and reflection.
-//! - [`synth`]: a seeded generator of synthetic programmes.
+//! A request (mentor and mentee profiles, the programme's rules) becomes
+//! provably optimal bilateral pairs and groups, every score explained term
+//! by term, and every unmatched mentee explained with what would fix it.
 //!
-//! The core (`model`, `overlap`, `scoring`, `solvers`, `matching`) is pure:
-//! no IO, no global state, no panics on any validated input.
+//! # Layout
+//!
+//! Data flows down the layers; no layer imports one above it.
+//!
+//! - Edges: [`service`] (gRPC, the only tonic-aware file), the binary's
+//!   `cli`, and [`tools`] (synthetic programmes, network export).
+//! - [`api`]: one file per RPC, wire in and wire out, shared by the
+//!   service and the CLI. [`settings`] holds what callers configure.
+//! - [`wire`]: the API's messages ([`pb`]), request validation into a
+//!   [`model::Problem`], outcomes and reports back to messages.
+//! - The core pipeline (`pipeline`): pairs, groups, checks, from a
+//!   validated problem to an outcome (`outcome`, all result data).
+//! - Explanations (`explain`): every sentence and certificate in problem
+//!   terms.
+//! - [`scoring`]: hard rules and the single definition of a score, over
+//!   `calendar` (DST-aware working-hour overlaps and session slots).
+//! - [`solvers`]: instance building, the exact engines (min-cost flow,
+//!   MILP, group MILP), the alternating-path search, max-flow.
+//! - [`model`]: the validated problem every layer below `wire` reads.
+//!
+//! The core (everything below `wire`) is pure: no IO, no global state, no
+//! wire types, and no panics on a validated problem.
+#![warn(missing_docs)]
 
-pub mod alternatives;
 pub mod api;
-pub mod check;
-pub mod convert;
-pub mod error;
-pub mod export;
-pub mod groups;
-pub mod hall;
-pub mod matching;
+mod calendar;
+mod error;
+mod explain;
 pub mod model;
-pub mod overlap;
-pub mod pb;
+mod outcome;
+mod pipeline;
 pub mod scoring;
 pub mod service;
-pub mod slots;
+pub mod settings;
 pub mod solvers;
-pub mod synth;
-pub mod whatif;
+mod threads;
+pub mod tools;
+pub mod wire;
 
 pub use error::{Error, FieldViolation, Result};
+pub use settings::{Limits, ServerConfig, SolveOptions};
+pub use wire::pb;

@@ -1,9 +1,9 @@
-//! Domain model: a validated matching problem and its outcome.
+//! The input domain: a validated matching problem.
 //!
-//! Values here are checked by [`crate::convert`]: ids resolved to indices,
-//! strings normalised and interned, defaults applied. The core
-//! ([`crate::scoring`], [`crate::solvers`], [`crate::matching`]) takes these
-//! types and never sees wire types.
+//! Values here are checked by the wire layer (`wire::request`): ids resolved
+//! to indices, strings normalised and interned, defaults applied. The core
+//! (scoring, solvers, the pipeline) takes these types and never sees wire
+//! types; what it produces is in `outcome`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -466,26 +466,6 @@ pub struct Stability {
     pub max_changes: Option<u32>,
     /// Baseline group memberships (lead mentor, mentee), rewarded by `weight`.
     pub memberships: std::collections::BTreeSet<(MentorIdx, MenteeIdx)>,
-}
-
-/// Status of a solve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Proven optimal.
-    Optimal,
-    /// Valid but not proven optimal.
-    Feasible,
-    /// Hard rules cannot be met.
-    Infeasible,
-}
-
-/// Engine that produced a result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineUsed {
-    /// Min-cost flow.
-    Flow,
-    /// MILP.
-    Milp,
 }
 
 #[cfg(test)]

@@ -17,42 +17,11 @@
 //! In affinity-only mode the score is the affinity alone, weight 1. A
 //! what-if adds a stability term: its weight for a baseline pair.
 
+use crate::calendar::{Overlap, OverlapTable, Period};
 use crate::model::{
-    to_milli, Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Problem, ScoringMode,
+    to_milli, Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Problem, ScoringMode, Skill,
 };
-use crate::overlap::{Overlap, OverlapTable, Period};
-
-/// One criterion's contribution to a pair's score.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Term {
-    /// Criterion.
-    pub criterion: Criterion,
-    /// Criterion value (in \[0, 1\], or the affinity).
-    pub value: f64,
-    /// Weight applied.
-    pub weight: f64,
-    /// `round(weight × value × 1000)`.
-    pub milli: Milli,
-}
-
-/// A feasible pair, fully explained.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PairDetail {
-    /// Score, milli-points: the sum of `terms`.
-    pub score: Milli,
-    /// Terms for criteria with a non-zero weight, in criterion order.
-    pub terms: Vec<Term>,
-    /// Languages both speak at the minimum level: (language, mentor level, mentee level), best first.
-    pub shared_languages: Vec<(u32, Level, Level)>,
-    /// Working-hour overlap.
-    pub overlap: Overlap,
-    /// Preference rank (0-based) of the mentor for the mentee, if ranked.
-    pub preference_rank: Option<usize>,
-    /// Shared sectors (interned).
-    pub shared_sectors: Vec<u32>,
-    /// Shared topics (interned).
-    pub shared_topics: Vec<u32>,
-}
+use crate::outcome::{PairDetail, Term};
 
 /// Evaluates pairs of a problem. Cheap to query once built.
 #[derive(Debug)]
@@ -236,8 +205,10 @@ impl<'p> Scorer<'p> {
         out
     }
 
-    /// Full explanation of a pair (feasible or not: pins are explained too).
-    pub fn explain(&self, m: MentorIdx, e: MenteeIdx) -> PairDetail {
+    /// Everything about a pair that explains its score: the terms, shared
+    /// languages, overlap, preference rank, shared sectors and topics
+    /// (feasible or not: pins are described too).
+    pub(crate) fn detail(&self, m: MentorIdx, e: MenteeIdx) -> PairDetail {
         let mut terms = Vec::with_capacity(Criterion::ALL.len());
         let score = self.terms(m, e, |t| terms.push(t));
         let (mp, ep) = (
@@ -263,8 +234,13 @@ impl<'p> Scorer<'p> {
         }
     }
 
+    /// The score of a pair, feasible or not (milli-points).
+    pub(crate) fn score(&self, m: MentorIdx, e: MenteeIdx) -> Milli {
+        self.terms(m, e, |_| {})
+    }
+
     /// Overlap between a mentor and a mentee.
-    pub fn overlap(&self, m: MentorIdx, e: MenteeIdx) -> Overlap {
+    pub(crate) fn overlap(&self, m: MentorIdx, e: MenteeIdx) -> Overlap {
         let (mp, ep) = (
             &self.problem.mentors[m].profile,
             &self.problem.mentees[e].profile,
@@ -411,10 +387,7 @@ impl<'p> Scorer<'p> {
 }
 
 /// Languages both know: (language, level of `a`, level of `b`). Inputs sorted by language.
-fn shared<'a>(
-    a: &'a [crate::model::Skill],
-    b: &'a [crate::model::Skill],
-) -> impl Iterator<Item = (u32, Level, Level)> + 'a {
+fn shared<'a>(a: &'a [Skill], b: &'a [Skill]) -> impl Iterator<Item = (u32, Level, Level)> + 'a {
     a.iter().filter_map(move |x| {
         b.iter()
             .find(|y| y.language == x.language)

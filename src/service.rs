@@ -1,7 +1,7 @@
 //! The gRPC service: `mentormatch.v1.MatchingService`, plus the standard
 //! health service and server reflection (so `grpcurl` works untouched).
 //!
-//! Requests are solved on the blocking pool, at most `max_concurrent` at a
+//! The only file that knows tonic. Requests are solved on the blocking pool, at most `max_concurrent` at a
 //! time; the gRPC deadline (`grpc-timeout`) and the server's time limit
 //! both bound the solve. Logs carry request ids and counts, never names or
 //! profile text.
@@ -16,39 +16,10 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::convert::Limits;
 use crate::error::Error;
-use crate::matching::SolveOptions;
-use crate::pb;
-use crate::pb::matching_service_server::{MatchingService, MatchingServiceServer};
-
-/// Server settings.
-#[derive(Debug, Clone, Copy)]
-pub struct ServerConfig {
-    /// Request size limits.
-    pub limits: Limits,
-    /// Longest solve allowed, whatever the request asks.
-    pub max_time: Duration,
-    /// Largest encoded request or response, in bytes.
-    pub max_message_bytes: usize,
-    /// Solves running at once; further requests wait.
-    pub max_concurrent: usize,
-    /// Threads used by one solve to score pairs.
-    pub threads_per_solve: usize,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        ServerConfig {
-            limits: Limits::default(),
-            max_time: Duration::from_secs(30),
-            max_message_bytes: 256 * 1024 * 1024,
-            max_concurrent: cores,
-            threads_per_solve: cores,
-        }
-    }
-}
+use crate::settings::{Limits, ServerConfig, SolveOptions};
+use crate::wire::pb;
+use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceServer};
 
 /// The matching service.
 #[derive(Debug, Clone)]
@@ -125,13 +96,9 @@ impl MatchingService for Matcher {
         let id = request_id(req.base.as_ref());
         let span =
             tracing::info_span!("what_if", request_id = %id, scenarios = req.scenarios.len());
-        self.blocking(
-            span,
-            move |l, o| crate::whatif::what_if(&req, l, o),
-            deadline,
-        )
-        .await
-        .map(Response::new)
+        self.blocking(span, move |l, o| crate::api::what_if(&req, l, o), deadline)
+            .await
+            .map(Response::new)
     }
 
     async fn validate(
@@ -157,7 +124,7 @@ impl MatchingService for Matcher {
         let span = tracing::info_span!("alternatives", request_id = %id, mentee = %req.mentee_id);
         self.blocking(
             span,
-            move |l, o| crate::alternatives::alternatives(&req, l, o),
+            move |l, o| crate::api::alternatives(&req, l, o),
             deadline,
         )
         .await

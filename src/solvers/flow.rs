@@ -431,23 +431,45 @@ impl<'a> Network<'a> {
         if hint.len() != n_e || n_m + 2 > WARM_MAX_NODES {
             return false;
         }
-        // Sorted position of each hinted arc, and loads.
+        let Some((pos, load)) = self.hint_positions(hint) else {
+            return false;
+        };
+        let adj = self.difference_constraints(&pos, &load);
+        let Some(dist) = bellman_ford(&adj) else {
+            return false;
+        };
+        let Some(pot_e) = self.warm_mentee_potentials(&pos, &dist) else {
+            return false;
+        };
+        self.load_warm_state(&pos, &pot_e, &dist);
+        true
+    }
+
+    /// Sorted position of each hinted arc (`NONE` if unplaced) and mentor loads; `None` if invalid.
+    fn hint_positions(&self, hint: &[Option<u32>]) -> Option<(Vec<u32>, Vec<u32>)> {
+        let inst = self.inst;
+        let (n_e, n_m) = (self.n_e as usize, inst.mentors());
         let mut pos = vec![NONE; n_e];
         let mut load = vec![0u32; n_m];
         for (e, h) in hint.iter().enumerate() {
             let Some(a) = *h else { continue };
-            let Some(p) = inst.arcs(e).find(|&p| self.orig[p] == a) else {
-                return false;
-            };
+            let p = inst.arcs(e).find(|&p| self.orig[p] == a)?;
             pos[e] = p as u32;
             load[self.mentor[p] as usize] += 1;
         }
         if (0..n_m).any(|j| load[j] > inst.capacity[j]) {
-            return false;
+            return None;
         }
-        // Difference constraints π(v) − π(u) ≤ w, as a dense matrix.
+        Some((pos, load))
+    }
+
+    /// Difference constraints π(v) − π(u) ≤ w over mentors, `U`, `T`, as adjacency lists.
+    fn difference_constraints(&self, pos: &[u32], load: &[u32]) -> Vec<Vec<(u32, i64)>> {
+        let inst = self.inst;
+        let n_m = inst.mentors();
         let v_n = n_m + 2;
         let (u_i, t_i) = (n_m, n_m + 1);
+        // The tightest bound per pair, as a dense matrix.
         let mut w = vec![i64::MAX; v_n * v_n];
         let mut add = |u: usize, v: usize, x: i64| {
             let c = &mut w[u * v_n + v];
@@ -480,48 +502,27 @@ impl<'a> Network<'a> {
             }
         }
         add(u_i, t_i, 0);
-        let adj: Vec<Vec<(u32, i64)>> = (0..v_n)
+        (0..v_n)
             .map(|u| {
                 (0..v_n)
                     .filter(|&v| v != u && w[u * v_n + v] != i64::MAX)
                     .map(|v| (v as u32, w[u * v_n + v]))
                     .collect()
             })
-            .collect();
-        // Bellman–Ford (queue-based) from a virtual source at 0 to all.
-        let mut dist = vec![0i64; v_n];
-        let mut in_queue = vec![true; v_n];
-        // Edges on the current shortest path to each node.
-        let mut hops = vec![0usize; v_n];
-        let mut queue: std::collections::VecDeque<usize> = (0..v_n).collect();
-        while let Some(u) = queue.pop_front() {
-            in_queue[u] = false;
-            for &(v, x) in &adj[u] {
-                let v = v as usize;
-                // Distances this low would overflow later potential updates:
-                // treat them like a negative cycle (start cold).
-                let Some(d) = dist[u].checked_add(x).filter(|&d| d > -WARM_MIN_DIST) else {
-                    return false;
-                };
-                if d < dist[v] {
-                    dist[v] = d;
-                    hops[v] = hops[u] + 1;
-                    if hops[v] > v_n {
-                        return false; // negative cycle: the hint is not optimal
-                    }
-                    if !in_queue[v] {
-                        in_queue[v] = true;
-                        queue.push_back(v);
-                    }
-                }
-            }
-        }
-        // Distances start at 0 and only fall, so mentor potentials are at
-        // most 0, as the scans' pruning requires. Mentee potentials: a
-        // placed mentee's arc is tight; an unplaced one's is high enough for
-        // every arc out of it.
+            .collect()
+    }
+
+    /// Potentials of the mentees from the mentor, `U` distances; `None` on overflow.
+    ///
+    /// Distances start at 0 and only fall, so mentor potentials are at
+    /// most 0, as the scans' pruning requires. Mentee potentials: a
+    /// placed mentee's arc is tight; an unplaced one's is high enough for
+    /// every arc out of it.
+    fn warm_mentee_potentials(&self, pos: &[u32], dist: &[i64]) -> Option<Vec<i64>> {
+        let inst = self.inst;
+        let u_i = inst.mentors();
         let pot_m = |j: usize| dist[j];
-        let mut pot_e = Vec::with_capacity(n_e);
+        let mut pot_e = Vec::with_capacity(pos.len());
         for (e, &p0) in pos.iter().enumerate() {
             let pe = if p0 == NONE {
                 let mut best = dist[u_i].checked_sub(self.cost_u);
@@ -533,10 +534,16 @@ impl<'a> Network<'a> {
             } else {
                 pot_m(self.mentor[p0 as usize] as usize).checked_sub(self.cost[p0 as usize])
             };
-            let Some(pe) = pe else { return false };
-            pot_e.push(pe);
+            pot_e.push(pe?);
         }
-        self.pot[..n_e].copy_from_slice(&pot_e);
+        Some(pot_e)
+    }
+
+    /// Stores the warm potentials and the hinted arcs as the partial flow.
+    fn load_warm_state(&mut self, pos: &[u32], pot_e: &[i64], dist: &[i64]) {
+        let (n_e, n_m) = (self.n_e as usize, self.inst.mentors());
+        let (u_i, t_i) = (n_m, n_m + 1);
+        self.pot[..n_e].copy_from_slice(pot_e);
         for (j, &d) in dist.iter().enumerate().take(n_m) {
             self.pot[n_e + j] = d;
         }
@@ -548,7 +555,6 @@ impl<'a> Network<'a> {
                 self.members[self.mentor[p0 as usize] as usize].push(e as u32);
             }
         }
-        true
     }
 
     /// Index in `members` of a mentor node or `U`.
@@ -730,6 +736,39 @@ impl<'a> Network<'a> {
             v = old_node;
         }
     }
+}
+
+/// Shortest distances from a virtual source at 0 to every node of `adj`
+/// (queue-based Bellman–Ford); `None` on a negative cycle or distances too
+/// low for later potential updates (both mean a cold start).
+fn bellman_ford(adj: &[Vec<(u32, i64)>]) -> Option<Vec<i64>> {
+    let v_n = adj.len();
+    let mut dist = vec![0i64; v_n];
+    let mut in_queue = vec![true; v_n];
+    // Edges on the current shortest path to each node.
+    let mut hops = vec![0usize; v_n];
+    let mut queue: std::collections::VecDeque<usize> = (0..v_n).collect();
+    while let Some(u) = queue.pop_front() {
+        in_queue[u] = false;
+        for &(v, x) in &adj[u] {
+            let v = v as usize;
+            // Distances this low would overflow later potential updates:
+            // treat them like a negative cycle (start cold).
+            let d = dist[u].checked_add(x).filter(|&d| d > -WARM_MIN_DIST)?;
+            if d < dist[v] {
+                dist[v] = d;
+                hops[v] = hops[u] + 1;
+                if hops[v] > v_n {
+                    return None; // negative cycle: the hint is not optimal
+                }
+                if !in_queue[v] {
+                    in_queue[v] = true;
+                    queue.push_back(v);
+                }
+            }
+        }
+    }
+    Some(dist)
 }
 
 #[cfg(test)]

@@ -172,17 +172,26 @@ fn sum_where(vars: &[(u32, Variable)], keep: impl Fn(u32) -> bool) -> Expression
         .sum()
 }
 
+/// Adds one variable to the model and counts it.
+fn add_var(
+    vars: &mut ProblemVariables,
+    count: &mut usize,
+    var: good_lp::VariableDefinition,
+) -> Variable {
+    *count += 1;
+    vars.add(var)
+}
+
 fn intersects(a: &[u32], b: &[u32]) -> bool {
     a.iter().any(|x| b.binary_search(x).is_ok())
 }
 
 impl GroupInstance {
+    /// The model: every variable (in a fixed order) and every constraint.
     fn build(&self, vars: &mut ProblemVariables) -> (Vars, Vec<good_lp::Constraint>) {
-        let n = self.mentees.len() as u32;
-        let most_groups = n.checked_div(self.min_size).unwrap_or(n);
         let mut v = Vars {
             y: Vec::new(),
-            lead: Vec::new(),
+            lead: self.group_leads(),
             x: Vec::new(),
             z: Vec::new(),
             w: Vec::new(),
@@ -191,162 +200,242 @@ impl GroupInstance {
             s: Vec::new(),
             count: 0,
         };
+        for g in 0..v.lead.len() {
+            let j = v.lead[g];
+            self.add_group_vars(vars, &mut v, j);
+        }
+        let big_lang = self.language_big_m();
         let mut c = Vec::new();
-        let add =
-            |vars: &mut ProblemVariables, count: &mut usize, var: good_lp::VariableDefinition| {
-                *count += 1;
-                vars.add(var)
-            };
+        for g in 0..v.y.len() {
+            self.group_constraints(&v, g, big_lang, &mut c);
+        }
+        self.mentee_constraints(&v, &mut c);
+        self.mentor_limit_constraints(&v, &mut c);
+        if let Some(k) = self.count {
+            let open: Expression = v.y.iter().copied().sum();
+            c.push(constraint!(open == f64::from(k)));
+        }
+        (v, c)
+    }
+
+    /// Lead mentor of each potential group: mentor `j` repeated `max_groups(j)` times (capped).
+    fn group_leads(&self) -> Vec<u32> {
+        let n = self.mentees.len() as u32;
+        let most_groups = n.checked_div(self.min_size).unwrap_or(n);
+        let mut lead = Vec::new();
         for (j, m) in self.mentors.iter().enumerate() {
             for _ in 0..m.max_groups.min(most_groups) {
-                v.lead.push(j as u32);
+                lead.push(j as u32);
             }
         }
-        for &j in &v.lead {
-            let m = &self.mentors[j as usize];
-            v.y.push(add(vars, &mut v.count, variable().binary()));
-            let members: Vec<(u32, Variable)> = (0..n)
-                .filter(|&e| self.mentees[e as usize].leads.iter().any(|&(l, _)| l == j))
-                .map(|e| (e, add(vars, &mut v.count, variable().binary())))
-                .collect();
-            v.x.push(members);
-            v.z.push(
-                m.classes
-                    .iter()
-                    .map(|&k| (k, add(vars, &mut v.count, variable().binary())))
-                    .collect(),
-            );
-            v.w.push(
-                m.languages
-                    .iter()
-                    .map(|&l| (l, add(vars, &mut v.count, variable().binary())))
-                    .collect(),
-            );
-            let co: Vec<(u32, Variable)> = if self.mentors_per_group == 2 {
-                self.co_value
-                    .keys()
-                    .filter(|&&(lead, _)| lead == j)
-                    .map(|&(_, co)| (co, add(vars, &mut v.count, variable().binary())))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            v.v.push(co);
-            let mut countries: Vec<u32> = v.x.last().map_or(Vec::new(), |xs| {
-                xs.iter()
-                    .map(|&(e, _)| self.mentees[e as usize].country)
-                    .collect()
-            });
-            countries.sort_unstable();
-            countries.dedup();
-            v.d.push(
-                countries
-                    .into_iter()
-                    .map(|k| (k, add(vars, &mut v.count, variable().min(0.0).max(1.0))))
-                    .collect(),
-            );
-            v.s.push(
-                m.languages
-                    .iter()
-                    .map(|&l| (l, add(vars, &mut v.count, variable().min(0.0))))
-                    .collect(),
-            );
-        }
+        lead
+    }
+
+    /// Creates the variables of one more group, led by `j`, in the order y, x, z, w, v, d, s.
+    fn add_group_vars(&self, vars: &mut ProblemVariables, v: &mut Vars, j: u32) {
+        let n = self.mentees.len() as u32;
+        let m = &self.mentors[j as usize];
+        v.y.push(add_var(vars, &mut v.count, variable().binary()));
+        let members: Vec<(u32, Variable)> = (0..n)
+            .filter(|&e| self.mentees[e as usize].leads.iter().any(|&(l, _)| l == j))
+            .map(|e| (e, add_var(vars, &mut v.count, variable().binary())))
+            .collect();
+        v.x.push(members);
+        v.z.push(
+            m.classes
+                .iter()
+                .map(|&k| (k, add_var(vars, &mut v.count, variable().binary())))
+                .collect(),
+        );
+        v.w.push(
+            m.languages
+                .iter()
+                .map(|&l| (l, add_var(vars, &mut v.count, variable().binary())))
+                .collect(),
+        );
+        let co: Vec<(u32, Variable)> = if self.mentors_per_group == 2 {
+            self.co_value
+                .keys()
+                .filter(|&&(lead, _)| lead == j)
+                .map(|&(_, co)| (co, add_var(vars, &mut v.count, variable().binary())))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        v.v.push(co);
+        let mut countries: Vec<u32> = v.x.last().map_or(Vec::new(), |xs| {
+            xs.iter()
+                .map(|&(e, _)| self.mentees[e as usize].country)
+                .collect()
+        });
+        countries.sort_unstable();
+        countries.dedup();
+        v.d.push(
+            countries
+                .into_iter()
+                .map(|k| (k, add_var(vars, &mut v.count, variable().min(0.0).max(1.0))))
+                .collect(),
+        );
+        v.s.push(
+            m.languages
+                .iter()
+                .map(|&l| (l, add_var(vars, &mut v.count, variable().min(0.0))))
+                .collect(),
+        );
+    }
+
+    /// Big-M of the language points: the most points one group can collect in a language.
+    fn language_big_m(&self) -> f64 {
         let max_lang = self
             .mentees
             .iter()
             .flat_map(|e| e.languages.iter().map(|&(_, p)| p))
             .max()
             .unwrap_or(0) as f64;
-        let big_lang = max_lang * f64::from(self.max_size);
-        for g in 0..v.y.len() {
-            let y = v.y[g];
-            let size: Expression = v.x[g].iter().map(|&(_, x)| x).sum();
-            c.push(constraint!(size.clone() <= f64::from(self.max_size) * y));
-            c.push(constraint!(size >= f64::from(self.min_size) * y));
-            let zs: Expression = v.z[g].iter().map(|&(_, z)| z).sum();
-            c.push(constraint!(zs == y));
-            let ws: Expression = v.w[g].iter().map(|&(_, w)| w).sum();
-            c.push(constraint!(ws == y));
+        max_lang * f64::from(self.max_size)
+    }
+
+    /// All constraints of group `g` alone, in the model's fixed order.
+    fn group_constraints(
+        &self,
+        v: &Vars,
+        g: usize,
+        big_lang: f64,
+        c: &mut Vec<good_lp::Constraint>,
+    ) {
+        self.size_class_language_constraints(v, g, c);
+        if self.mentors_per_group == 2 {
+            self.co_mentor_constraints(v, g, c);
+        }
+        self.country_constraints(v, g, c);
+        self.language_point_constraints(v, g, big_lang, c);
+        if self.distinct_organizations {
+            self.organization_constraints(v, g, c);
+        }
+        self.apart_constraints(v, g, c);
+        if g > 0 && v.lead[g - 1] == v.lead[g] {
+            let (prev, y) = (v.y[g - 1], v.y[g]);
+            c.push(constraint!(prev >= y));
+        }
+    }
+
+    /// Size bounds of `g`, one class and one language when open, each member suiting both.
+    fn size_class_language_constraints(
+        &self,
+        v: &Vars,
+        g: usize,
+        c: &mut Vec<good_lp::Constraint>,
+    ) {
+        let y = v.y[g];
+        let size: Expression = v.x[g].iter().map(|&(_, x)| x).sum();
+        c.push(constraint!(size.clone() <= f64::from(self.max_size) * y));
+        c.push(constraint!(size >= f64::from(self.min_size) * y));
+        let zs: Expression = v.z[g].iter().map(|&(_, z)| z).sum();
+        c.push(constraint!(zs == y));
+        let ws: Expression = v.w[g].iter().map(|&(_, w)| w).sum();
+        c.push(constraint!(ws == y));
+        for &(e, x) in &v.x[g] {
+            let me = &self.mentees[e as usize];
+            let cz = sum_where(&v.z[g], |k| me.classes.binary_search(&k).is_ok());
+            c.push(constraint!(x <= cz));
+            let cw = sum_where(&v.w[g], |l| me.languages.iter().any(|&(ml, _)| ml == l));
+            c.push(constraint!(x <= cw));
+        }
+    }
+
+    /// One co-mentor for open `g`, sharing its class and language, never a member's bilateral mentor.
+    fn co_mentor_constraints(&self, v: &Vars, g: usize, c: &mut Vec<good_lp::Constraint>) {
+        let y = v.y[g];
+        let vs: Expression = v.v[g].iter().map(|&(_, x)| x).sum();
+        c.push(constraint!(vs == y));
+        for &(j, vj) in &v.v[g] {
+            let cm = &self.mentors[j as usize];
+            let cz = sum_where(&v.z[g], |k| cm.classes.binary_search(&k).is_ok());
+            c.push(constraint!(vj <= cz));
+            let cw = sum_where(&v.w[g], |l| cm.languages.binary_search(&l).is_ok());
+            c.push(constraint!(vj <= cw));
             for &(e, x) in &v.x[g] {
-                let me = &self.mentees[e as usize];
-                let cz = sum_where(&v.z[g], |k| me.classes.binary_search(&k).is_ok());
-                c.push(constraint!(x <= cz));
-                let cw = sum_where(&v.w[g], |l| me.languages.iter().any(|&(ml, _)| ml == l));
-                c.push(constraint!(x <= cw));
-            }
-            if self.mentors_per_group == 2 {
-                let vs: Expression = v.v[g].iter().map(|&(_, x)| x).sum();
-                c.push(constraint!(vs == y));
-                for &(j, vj) in &v.v[g] {
-                    let cm = &self.mentors[j as usize];
-                    let cz = sum_where(&v.z[g], |k| cm.classes.binary_search(&k).is_ok());
-                    c.push(constraint!(vj <= cz));
-                    let cw = sum_where(&v.w[g], |l| cm.languages.binary_search(&l).is_ok());
-                    c.push(constraint!(vj <= cw));
-                    for &(e, x) in &v.x[g] {
-                        if self.mentees[e as usize].not_co == Some(j) {
-                            c.push(constraint!(x + vj <= 1));
-                        }
-                    }
+                if self.mentees[e as usize].not_co == Some(j) {
+                    c.push(constraint!(x + vj <= 1));
                 }
-            }
-            for &(k, dk) in &v.d[g] {
-                let from: Expression = v.x[g]
-                    .iter()
-                    .filter(|&&(e, _)| self.mentees[e as usize].country == k)
-                    .map(|&(_, x)| x)
-                    .sum();
-                c.push(constraint!(dk <= from));
-                c.push(constraint!(dk <= y));
-            }
-            if self.min_countries > 1 {
-                let ds: Expression = v.d[g].iter().map(|&(_, d)| d).sum();
-                c.push(constraint!(ds >= f64::from(self.min_countries) * y));
-            }
-            for &(l, sl) in &v.s[g] {
-                let pts: Expression = v.x[g]
-                    .iter()
-                    .filter_map(|&(e, x)| {
-                        self.mentees[e as usize]
-                            .languages
-                            .iter()
-                            .find(|(ml, _)| *ml == l)
-                            .map(|&(_, p)| p as f64 * x)
-                    })
-                    .sum();
-                c.push(constraint!(sl <= pts));
-                let wl = v.w[g].iter().find(|(wl, _)| *wl == l).map(|&(_, w)| w);
-                if let Some(wl) = wl {
-                    c.push(constraint!(sl <= big_lang * wl));
-                }
-            }
-            if self.distinct_organizations {
-                let mut orgs: BTreeMap<u32, Vec<Variable>> = BTreeMap::new();
-                for &(e, x) in &v.x[g] {
-                    if let Some(o) = self.mentees[e as usize].organization {
-                        orgs.entry(o).or_default().push(x);
-                    }
-                }
-                for xs in orgs.into_values().filter(|xs| xs.len() > 1) {
-                    let sum: Expression = xs.into_iter().sum();
-                    c.push(constraint!(sum <= 1));
-                }
-            }
-            for &(a, b) in &self.apart {
-                let xa = v.x[g].iter().find(|(e, _)| *e == a).map(|&(_, x)| x);
-                let xb = v.x[g].iter().find(|(e, _)| *e == b).map(|&(_, x)| x);
-                if let (Some(xa), Some(xb)) = (xa, xb) {
-                    c.push(constraint!(xa + xb <= 1));
-                }
-            }
-            if g > 0 && v.lead[g - 1] == v.lead[g] {
-                let prev = v.y[g - 1];
-                c.push(constraint!(prev >= y));
             }
         }
-        // Per mentee: at most (or exactly) one group; pins.
-        let mut per_mentee: Vec<Vec<(usize, Variable)>> = vec![Vec::new(); n as usize];
+    }
+
+    /// Country indicators of `g` (a member from there, group open) and the minimum of countries.
+    fn country_constraints(&self, v: &Vars, g: usize, c: &mut Vec<good_lp::Constraint>) {
+        let y = v.y[g];
+        for &(k, dk) in &v.d[g] {
+            let from: Expression = v.x[g]
+                .iter()
+                .filter(|&&(e, _)| self.mentees[e as usize].country == k)
+                .map(|&(_, x)| x)
+                .sum();
+            c.push(constraint!(dk <= from));
+            c.push(constraint!(dk <= y));
+        }
+        if self.min_countries > 1 {
+            let ds: Expression = v.d[g].iter().map(|&(_, d)| d).sum();
+            c.push(constraint!(ds >= f64::from(self.min_countries) * y));
+        }
+    }
+
+    /// Language points of `g`: at most its members' points, and only in its working language.
+    fn language_point_constraints(
+        &self,
+        v: &Vars,
+        g: usize,
+        big_lang: f64,
+        c: &mut Vec<good_lp::Constraint>,
+    ) {
+        for &(l, sl) in &v.s[g] {
+            let pts: Expression = v.x[g]
+                .iter()
+                .filter_map(|&(e, x)| {
+                    self.mentees[e as usize]
+                        .languages
+                        .iter()
+                        .find(|(ml, _)| *ml == l)
+                        .map(|&(_, p)| p as f64 * x)
+                })
+                .sum();
+            c.push(constraint!(sl <= pts));
+            let wl = v.w[g].iter().find(|(wl, _)| *wl == l).map(|&(_, w)| w);
+            if let Some(wl) = wl {
+                c.push(constraint!(sl <= big_lang * wl));
+            }
+        }
+    }
+
+    /// At most one member of `g` per organisation (organisations with several candidates).
+    fn organization_constraints(&self, v: &Vars, g: usize, c: &mut Vec<good_lp::Constraint>) {
+        let mut orgs: BTreeMap<u32, Vec<Variable>> = BTreeMap::new();
+        for &(e, x) in &v.x[g] {
+            if let Some(o) = self.mentees[e as usize].organization {
+                orgs.entry(o).or_default().push(x);
+            }
+        }
+        for xs in orgs.into_values().filter(|xs| xs.len() > 1) {
+            let sum: Expression = xs.into_iter().sum();
+            c.push(constraint!(sum <= 1));
+        }
+    }
+
+    /// Mentee pairs kept apart are never both members of `g`.
+    fn apart_constraints(&self, v: &Vars, g: usize, c: &mut Vec<good_lp::Constraint>) {
+        for &(a, b) in &self.apart {
+            let xa = v.x[g].iter().find(|(e, _)| *e == a).map(|&(_, x)| x);
+            let xb = v.x[g].iter().find(|(e, _)| *e == b).map(|&(_, x)| x);
+            if let (Some(xa), Some(xb)) = (xa, xb) {
+                c.push(constraint!(xa + xb <= 1));
+            }
+        }
+    }
+
+    /// Per mentee: at most (or exactly) one group; pins to their lead's groups.
+    fn mentee_constraints(&self, v: &Vars, c: &mut Vec<good_lp::Constraint>) {
+        let n = self.mentees.len();
+        let mut per_mentee: Vec<Vec<(usize, Variable)>> = vec![Vec::new(); n];
         for g in 0..v.y.len() {
             for &(e, x) in &v.x[g] {
                 per_mentee[e as usize].push((g, x));
@@ -368,7 +457,10 @@ impl GroupInstance {
                 c.push(constraint!(to_j == 1));
             }
         }
-        // Mentor limits across lead and co-mentor roles.
+    }
+
+    /// Mentor limits across lead and co-mentor roles.
+    fn mentor_limit_constraints(&self, v: &Vars, c: &mut Vec<good_lp::Constraint>) {
         for (j, m) in self.mentors.iter().enumerate() {
             let j = j as u32;
             let mut uses: Expression =
@@ -386,11 +478,6 @@ impl GroupInstance {
             }
             c.push(constraint!(uses <= f64::from(m.max_groups)));
         }
-        if let Some(k) = self.count {
-            let open: Expression = v.y.iter().copied().sum();
-            c.push(constraint!(open == f64::from(k)));
-        }
-        (v, c)
     }
 
     fn score(&self, v: &Vars) -> Expression {
@@ -508,130 +595,189 @@ impl GroupInstance {
         let mut taken = vec![false; n];
         let mut uses = vec![0u32; self.mentors.len()];
         let mut groups: Vec<FormedGroup> = Vec::new();
-        let pinned_lead = |e: u32| {
-            self.pinned
-                .iter()
-                .find(|&&(pe, _)| pe == e)
-                .map(|&(_, l)| l)
-        };
-        // Leads with pins first, then the others, each in index order.
-        let mut leads: Vec<u32> = (0..self.mentors.len() as u32).collect();
-        leads.sort_by_key(|&j| (!self.pinned.iter().any(|&(_, l)| l == j), j));
-        for j in leads {
+        for j in self.greedy_lead_order() {
             let m = &self.mentors[j as usize];
             while uses[j as usize] < m.max_groups
                 && self.count.is_none_or(|k| (groups.len() as u32) < k)
             {
-                let pins: Vec<u32> = self
-                    .pinned
-                    .iter()
-                    .filter(|&&(e, l)| l == j && !taken[e as usize])
-                    .map(|&(e, _)| e)
-                    .collect();
-                let mut cands: Vec<(Milli, u32)> = (0..n as u32)
-                    .filter(|&e| !taken[e as usize] && pinned_lead(e).is_none())
-                    .filter_map(|e| {
-                        self.mentees[e as usize]
-                            .leads
-                            .iter()
-                            .find(|&&(l, _)| l == j)
-                            .map(|&(_, v)| (v, e))
-                    })
-                    .collect();
-                cands.sort_by_key(|&(v, e)| (std::cmp::Reverse(v), e));
-                let fits = |e: u32, c: u32, l: u32| {
-                    let me = &self.mentees[e as usize];
-                    me.classes.binary_search(&c).is_ok()
-                        && me.languages.iter().any(|&(x, _)| x == l)
-                };
-                // The class and language that suit the most candidates (pins must fit).
-                let mut best: Option<(usize, u32, u32)> = None;
-                for &c in &m.classes {
-                    for &l in &m.languages {
-                        if !pins.iter().all(|&e| fits(e, c, l)) {
-                            continue;
-                        }
-                        let k = cands.iter().filter(|&&(_, e)| fits(e, c, l)).count();
-                        if best.is_none_or(|(b, _, _)| k > b) {
-                            best = Some((k, c, l));
-                        }
-                    }
-                }
-                let Some((_, class, language)) = best else {
+                let Some(group) = self.greedy_group(j, &taken, &uses) else {
                     break;
-                };
-                let mut members: Vec<u32> = pins.clone();
-                for &(_, e) in &cands {
-                    if members.len() as u32 >= self.max_size {
-                        break;
-                    }
-                    let me = &self.mentees[e as usize];
-                    let org_clash = self.distinct_organizations
-                        && me.organization.is_some()
-                        && members
-                            .iter()
-                            .any(|&x| self.mentees[x as usize].organization == me.organization);
-                    let apart = self.apart.iter().any(|&(a, b)| {
-                        (a == e && members.contains(&b)) || (b == e && members.contains(&a))
-                    });
-                    if fits(e, class, language) && !org_clash && !apart {
-                        members.push(e);
-                    }
-                }
-                let mut countries: Vec<u32> = members
-                    .iter()
-                    .map(|&e| self.mentees[e as usize].country)
-                    .collect();
-                countries.sort_unstable();
-                countries.dedup();
-                if (members.len() as u32) < self.min_size
-                    || (countries.len() as u32) < self.min_countries
-                {
-                    break;
-                }
-                let co = if self.mentors_per_group == 2 {
-                    let pick = self
-                        .co_value
-                        .iter()
-                        .filter(|&(&(lead, co), _)| {
-                            let cm = &self.mentors[co as usize];
-                            lead == j
-                                && uses[co as usize] < cm.max_groups
-                                && cm.classes.binary_search(&class).is_ok()
-                                && cm.languages.binary_search(&language).is_ok()
-                                && !members
-                                    .iter()
-                                    .any(|&e| self.mentees[e as usize].not_co == Some(co))
-                        })
-                        .max_by_key(|&(&(_, co), &v)| (v, std::cmp::Reverse(co)));
-                    match pick {
-                        Some((&(_, co), _)) => Some(co),
-                        None => break,
-                    }
-                } else {
-                    None
                 };
                 uses[j as usize] += 1;
-                if let Some(co) = co {
+                if let Some(co) = group.co {
                     uses[co as usize] += 1;
                 }
-                members.sort_unstable();
-                for &e in &members {
+                for &e in &group.members {
                     taken[e as usize] = true;
                 }
-                groups.push(FormedGroup {
-                    lead: j,
-                    co,
-                    members,
-                    class,
-                    language,
-                });
+                groups.push(group);
             }
         }
         let complete = (!self.require_all || taken.iter().all(|&t| t))
             && self.count.is_none_or(|k| groups.len() as u32 == k)
             && self.pinned.iter().all(|&(e, _)| taken[e as usize]);
         complete.then_some(groups)
+    }
+
+    /// Leads with pins first, then the others, each in index order.
+    fn greedy_lead_order(&self) -> Vec<u32> {
+        let mut leads: Vec<u32> = (0..self.mentors.len() as u32).collect();
+        leads.sort_by_key(|&j| (!self.pinned.iter().any(|&(_, l)| l == j), j));
+        leads
+    }
+
+    /// The next group the greedy pass opens for lead `j`, or `None` if it can open no more.
+    fn greedy_group(&self, j: u32, taken: &[bool], uses: &[u32]) -> Option<FormedGroup> {
+        let m = &self.mentors[j as usize];
+        let pins = self.greedy_pins(j, taken);
+        let cands = self.greedy_candidates(j, taken);
+        let (class, language) = self.best_class_language(m, &pins, &cands)?;
+        let mut members = self.greedy_members(&pins, &cands, class, language);
+        if (members.len() as u32) < self.min_size
+            || (self.country_count(&members) as u32) < self.min_countries
+        {
+            return None;
+        }
+        let co = if self.mentors_per_group == 2 {
+            Some(self.greedy_co(j, class, language, &members, uses)?)
+        } else {
+            None
+        };
+        members.sort_unstable();
+        Some(FormedGroup {
+            lead: j,
+            co,
+            members,
+            class,
+            language,
+        })
+    }
+
+    /// The lead mentee `e` is pinned to, if any.
+    fn pinned_lead(&self, e: u32) -> Option<u32> {
+        self.pinned
+            .iter()
+            .find(|&&(pe, _)| pe == e)
+            .map(|&(_, l)| l)
+    }
+
+    /// Mentees pinned to lead `j` and not yet grouped.
+    fn greedy_pins(&self, j: u32, taken: &[bool]) -> Vec<u32> {
+        self.pinned
+            .iter()
+            .filter(|&&(e, l)| l == j && !taken[e as usize])
+            .map(|&(e, _)| e)
+            .collect()
+    }
+
+    /// Free, unpinned mentees that may join lead `j`, as (points, mentee), best first.
+    fn greedy_candidates(&self, j: u32, taken: &[bool]) -> Vec<(Milli, u32)> {
+        let n = self.mentees.len();
+        let mut cands: Vec<(Milli, u32)> = (0..n as u32)
+            .filter(|&e| !taken[e as usize] && self.pinned_lead(e).is_none())
+            .filter_map(|e| {
+                self.mentees[e as usize]
+                    .leads
+                    .iter()
+                    .find(|&&(l, _)| l == j)
+                    .map(|&(_, v)| (v, e))
+            })
+            .collect();
+        cands.sort_by_key(|&(v, e)| (std::cmp::Reverse(v), e));
+        cands
+    }
+
+    /// Whether mentee `e` suits slot class `c` and language `l`.
+    fn fits(&self, e: u32, c: u32, l: u32) -> bool {
+        let me = &self.mentees[e as usize];
+        me.classes.binary_search(&c).is_ok() && me.languages.iter().any(|&(x, _)| x == l)
+    }
+
+    /// The class and language of `m` that suit the most candidates (pins must fit).
+    fn best_class_language(
+        &self,
+        m: &GroupMentor,
+        pins: &[u32],
+        cands: &[(Milli, u32)],
+    ) -> Option<(u32, u32)> {
+        let mut best: Option<(usize, u32, u32)> = None;
+        for &c in &m.classes {
+            for &l in &m.languages {
+                if !pins.iter().all(|&e| self.fits(e, c, l)) {
+                    continue;
+                }
+                let k = cands.iter().filter(|&&(_, e)| self.fits(e, c, l)).count();
+                if best.is_none_or(|(b, _, _)| k > b) {
+                    best = Some((k, c, l));
+                }
+            }
+        }
+        best.map(|(_, class, language)| (class, language))
+    }
+
+    /// The pins, then candidates in order that fit and clash with no member, up to the size cap.
+    fn greedy_members(
+        &self,
+        pins: &[u32],
+        cands: &[(Milli, u32)],
+        class: u32,
+        language: u32,
+    ) -> Vec<u32> {
+        let mut members: Vec<u32> = pins.to_vec();
+        for &(_, e) in cands {
+            if members.len() as u32 >= self.max_size {
+                break;
+            }
+            let me = &self.mentees[e as usize];
+            let org_clash = self.distinct_organizations
+                && me.organization.is_some()
+                && members
+                    .iter()
+                    .any(|&x| self.mentees[x as usize].organization == me.organization);
+            let apart = self.apart.iter().any(|&(a, b)| {
+                (a == e && members.contains(&b)) || (b == e && members.contains(&a))
+            });
+            if self.fits(e, class, language) && !org_clash && !apart {
+                members.push(e);
+            }
+        }
+        members
+    }
+
+    /// Number of distinct countries among `members`.
+    fn country_count(&self, members: &[u32]) -> usize {
+        let mut countries: Vec<u32> = members
+            .iter()
+            .map(|&e| self.mentees[e as usize].country)
+            .collect();
+        countries.sort_unstable();
+        countries.dedup();
+        countries.len()
+    }
+
+    /// The best-valued co-mentor with room for lead `j`'s group (lowest index on ties), if any.
+    fn greedy_co(
+        &self,
+        j: u32,
+        class: u32,
+        language: u32,
+        members: &[u32],
+        uses: &[u32],
+    ) -> Option<u32> {
+        self.co_value
+            .iter()
+            .filter(|&(&(lead, co), _)| {
+                let cm = &self.mentors[co as usize];
+                lead == j
+                    && uses[co as usize] < cm.max_groups
+                    && cm.classes.binary_search(&class).is_ok()
+                    && cm.languages.binary_search(&language).is_ok()
+                    && !members
+                        .iter()
+                        .any(|&e| self.mentees[e as usize].not_co == Some(co))
+            })
+            .max_by_key(|&(&(_, co), &v)| (v, std::cmp::Reverse(co)))
+            .map(|(&(_, co), _)| co)
     }
 
     /// One stage; a warm-started solve that fails inside the backend (microlp

@@ -10,8 +10,11 @@
 //! Hard rules are already applied (an arc exists only for a feasible pair)
 //! and pinned pairs are already removed from the instance.
 
+pub mod candidates;
 pub mod flow;
 pub mod group_milp;
+pub mod hall;
+pub(crate) mod max_flow;
 pub mod milp;
 
 use std::time::{Duration, Instant};
@@ -41,6 +44,18 @@ pub struct Instance {
     /// (checked exactly; otherwise it is ignored); the optimum found is the
     /// same either way, ties may resolve towards it.
     pub warm: Option<Vec<Option<u32>>>,
+}
+
+/// The arcs of a run of consecutive mentees: each mentee's arc count, and
+/// the arcs' mentors and scores, mentee after mentee.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    /// Arcs per mentee.
+    pub counts: Vec<u32>,
+    /// Mentor of each arc.
+    pub mentor: Vec<u32>,
+    /// Score of each arc, milli-points.
+    pub score: Vec<Milli>,
 }
 
 /// At least `min_kept` of `arcs` must be used (a flow cannot express it).
@@ -79,19 +94,39 @@ impl Instance {
 
     /// Builds an instance from per-mentee arc lists `(mentor, score)`.
     pub fn from_lists(lists: &[Vec<(u32, Milli)>], capacity: Vec<u32>, minimum: Vec<u32>) -> Self {
+        let mut rows = Rows::default();
+        for l in lists {
+            for &(m, s) in l {
+                rows.mentor.push(m);
+                rows.score.push(s);
+            }
+            rows.counts.push(l.len() as u32);
+        }
+        Instance::from_rows(vec![rows], capacity, minimum)
+    }
+
+    /// Builds an instance from the rows of consecutive runs of mentees, in
+    /// order (e.g. one run per scoring thread).
+    pub fn from_rows(parts: Vec<Rows>, capacity: Vec<u32>, minimum: Vec<u32>) -> Self {
+        let mentees: usize = parts.iter().map(|p| p.counts.len()).sum();
+        let arcs: usize = parts.iter().map(|p| p.mentor.len()).sum();
         let mut inst = Instance {
-            start: Vec::with_capacity(lists.len() + 1),
+            start: Vec::with_capacity(mentees + 1),
             capacity,
             minimum,
             ..Instance::default()
         };
-        inst.start.push(0);
-        for l in lists {
-            for &(m, s) in l {
-                inst.mentor.push(m);
-                inst.score.push(s);
+        inst.mentor.reserve_exact(arcs);
+        inst.score.reserve_exact(arcs);
+        let mut last = 0u32;
+        inst.start.push(last);
+        for part in parts {
+            for c in part.counts {
+                last += c;
+                inst.start.push(last);
             }
-            inst.start.push(inst.mentor.len() as u32);
+            inst.mentor.extend_from_slice(&part.mentor);
+            inst.score.extend_from_slice(&part.score);
         }
         inst
     }

@@ -2,10 +2,10 @@
 //! computed independently by the MILP engine; every excluded mentor really
 //! cannot be pinned.
 
-use mentormatch::convert::Limits;
-use mentormatch::matching::SolveOptions;
 use mentormatch::pb;
-use mentormatch::synth::{generate, SynthConfig};
+use mentormatch::tools::synth::{generate, SynthConfig};
+use mentormatch::Limits;
+use mentormatch::SolveOptions;
 use proptest::prelude::*;
 
 use crate::util::*;
@@ -33,12 +33,9 @@ fn check(base: &pb::SolveRequest, mentee: &str) -> Result<usize, TestCaseError> 
             limit: Some(100),
             max_candidates: None,
         };
-        let resp = mentormatch::alternatives::alternatives(
-            &req,
-            &Limits::default(),
-            &SolveOptions::default(),
-        )
-        .expect("alternatives");
+        let resp =
+            mentormatch::api::alternatives(&req, &Limits::default(), &SolveOptions::default())
+                .expect("alternatives");
         let (k0, t0) = milp_optimum(&base).expect("base feasible");
         for a in &resp.alternatives {
             let mut forced = base.clone();
@@ -135,11 +132,7 @@ fn unknown_mentee_is_named() {
         limit: None,
         max_candidates: None,
     };
-    match mentormatch::alternatives::alternatives(
-        &req,
-        &Limits::default(),
-        &SolveOptions::default(),
-    ) {
+    match mentormatch::api::alternatives(&req, &Limits::default(), &SolveOptions::default()) {
         Err(mentormatch::Error::InvalidArgument(v)) => {
             assert_violation(&v, "mentee_id", "\"ghost\"")
         }

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use mentormatch::pb;
-use mentormatch::service::ServerConfig;
+use mentormatch::ServerConfig;
 
 use crate::util::*;
 

@@ -1,6 +1,6 @@
 //! The same request gives the same answer, byte for byte.
 
-use mentormatch::synth::{generate, SynthConfig};
+use mentormatch::tools::synth::{generate, SynthConfig};
 use prost::Message;
 
 use crate::util::*;
@@ -36,8 +36,8 @@ fn same_request_same_bytes() {
 
 #[test]
 fn scoring_threads_do_not_change_the_answer() {
-    use mentormatch::convert::Limits;
-    use mentormatch::matching::SolveOptions;
+    use mentormatch::Limits;
+    use mentormatch::SolveOptions;
     let req = generate(&SynthConfig {
         mentees: 300,
         mentors: 40,

@@ -2,11 +2,11 @@
 //! violators (checked with petgraph's max-flow, not the engine), and their
 //! relaxations place one more mentee when applied and re-solved.
 
-use mentormatch::hall::{search, Search, Searcher, WORK_BUDGET};
 use mentormatch::model::{Milli, Objective};
 use mentormatch::pb;
+use mentormatch::solvers::hall::{search, Search, Searcher, WORK_BUDGET};
 use mentormatch::solvers::{flow::FlowEngine, Deadline, Engine, Instance};
-use mentormatch::synth::{generate, SynthConfig};
+use mentormatch::tools::synth::{generate, SynthConfig};
 use petgraph::algo::dinics;
 use petgraph::graph::DiGraph;
 use proptest::prelude::*;
@@ -271,7 +271,7 @@ fn synthetic_certificates_hold_and_their_relaxations_work() {
         });
         let r = solve_ok(&req);
         let problem =
-            mentormatch::convert::problem_from_request(&req, &Default::default()).expect("valid");
+            mentormatch::wire::problem_from_request(&req, &Default::default()).expect("valid");
         let scorer = mentormatch::scoring::Scorer::new(&problem);
         let idx = |id: &str, mentors: bool| -> usize {
             if mentors {
@@ -318,7 +318,10 @@ fn synthetic_certificates_hold_and_their_relaxations_work() {
                 .collect();
             let listed: Vec<usize> = c.mentors.iter().map(|m| idx(&m.mentor_id, true)).collect();
             assert_eq!(listed, n);
-            let pinned = mentormatch::matching::Pins::new(&problem).per_mentor;
+            let mut pinned = vec![0u32; problem.mentors.len()];
+            for &(m, _) in &problem.policy.pinned {
+                pinned[m] += 1;
+            }
             let places: u32 = n
                 .iter()
                 .map(|&m| problem.mentors[m].capacity - pinned[m])
@@ -579,7 +582,7 @@ async fn grpc_validate_equals_the_library() {
 #[test]
 fn flows_are_skipped_above_the_limit() {
     let req = generate(&SynthConfig {
-        mentees: mentormatch::check::MAX_FLOW_MENTEES + 1,
+        mentees: mentormatch::api::MAX_FLOW_MENTEES + 1,
         mentors: 2,
         seed: 3,
         max_capacity: 2,

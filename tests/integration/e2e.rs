@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use mentormatch::pb;
-use mentormatch::service::ServerConfig;
-use mentormatch::synth::{generate, SynthConfig};
+use mentormatch::tools::synth::{generate, SynthConfig};
+use mentormatch::ServerConfig;
 use tonic::Code;
 use tonic_types::StatusExt;
 

@@ -320,7 +320,7 @@ prop_compose! {
         diversity in 0i64..=5,
         seed in any::<u64>(),
     ) -> GroupInstance {
-        let mut rng = mentormatch::synth::SplitMix64::new(seed);
+        let mut rng = mentormatch::tools::synth::SplitMix64::new(seed);
         let n_m = mentors.len();
         let mentees = (0..n)
             .map(|_| {
@@ -431,7 +431,7 @@ mod requests {
     use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone};
     use chrono_tz::Tz;
     use mentormatch::pb;
-    use mentormatch::synth::{generate, SynthConfig};
+    use mentormatch::tools::synth::{generate, SynthConfig};
     use proptest::prelude::*;
 
     use crate::util::*;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use mentormatch::pb;
-use mentormatch::synth::{generate, SynthConfig};
+use mentormatch::tools::synth::{generate, SynthConfig};
 use proptest::prelude::*;
 
 use crate::util::*;

@@ -3,10 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use mentormatch::convert::Limits;
-use mentormatch::matching::SolveOptions;
 use mentormatch::pb;
-use mentormatch::service::{self, ServerConfig};
+use mentormatch::service;
+use mentormatch::Limits;
+use mentormatch::ServerConfig;
+use mentormatch::SolveOptions;
 
 /// Path of a file in the repository.
 pub fn repo_path(rel: &str) -> PathBuf {

@@ -1,8 +1,8 @@
 //! Bad input: every violation names the field path and the offending value.
 
-use mentormatch::convert::Limits;
-use mentormatch::matching::SolveOptions;
 use mentormatch::pb;
+use mentormatch::Limits;
+use mentormatch::SolveOptions;
 
 use crate::util::*;
 

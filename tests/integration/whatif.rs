@@ -3,17 +3,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mentormatch::convert::Limits;
-use mentormatch::matching::SolveOptions;
 use mentormatch::pb;
-use mentormatch::service::ServerConfig;
-use mentormatch::synth::{generate, SynthConfig};
+use mentormatch::tools::synth::{generate, SynthConfig};
+use mentormatch::Limits;
+use mentormatch::ServerConfig;
+use mentormatch::SolveOptions;
 use proptest::prelude::*;
 
 use crate::util::*;
 
 fn what_if(req: &pb::WhatIfRequest) -> Result<pb::WhatIfResponse, mentormatch::Error> {
-    mentormatch::whatif::what_if(req, &Limits::default(), &SolveOptions::default())
+    mentormatch::api::what_if(req, &Limits::default(), &SolveOptions::default())
 }
 
 fn pairs_of(resp: &pb::SolveResponse) -> BTreeMap<String, String> {

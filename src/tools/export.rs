@@ -8,20 +8,19 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use crate::matching::{Pins, SolveOptions};
+use crate::error::Error;
 use crate::model::Problem;
-use crate::scoring::Scorer;
+use crate::solvers::candidates::instance;
 use crate::solvers::flow;
 use crate::solvers::Deadline;
 
 /// The network for `problem` (pins removed), with our optimum, as text.
-pub fn network_text(problem: &Problem, opts: &SolveOptions) -> String {
-    let scorer = Scorer::new(problem);
-    let cands = Pins::new(problem).candidates(&scorer, opts.threads);
-    let net = flow::network(&cands.instance, problem.policy.objective);
+pub fn network_text(problem: &Problem, threads: usize) -> Result<String, Error> {
+    let inst = instance(problem, threads)?;
+    let net = flow::network(&inst, problem.policy.objective);
     let mut out = String::with_capacity(net.arcs.len() * 24);
     let t = Instant::now();
-    let solved = flow::min_cost(&cands.instance, problem.policy.objective, Deadline::NONE);
+    let solved = flow::min_cost(&inst, problem.policy.objective, Deadline::NONE);
     let solve_ms = t.elapsed().as_secs_f64() * 1000.0;
     match solved {
         Some(cost) => {
@@ -38,5 +37,5 @@ pub fn network_text(problem: &Problem, opts: &SolveOptions) -> String {
     for &(a, b, cap, cost) in &net.arcs {
         let _ = writeln!(out, "a {a} {b} {cap} {cost}");
     }
-    out
+    Ok(out)
 }

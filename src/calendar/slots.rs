@@ -3,7 +3,7 @@
 //! A slot is a weekday and a start time in the policy's slot zone, with a
 //! fixed length. It suits a schedule when, on **every** date of that weekday
 //! in the programme, the session's UTC interval lies inside one of the
-//! schedule's working intervals (see [`crate::overlap::intervals`]), so a
+//! schedule's working intervals (see [`super::overlap::intervals`]), so a
 //! slot that slides out of someone's hours after a clock change (Morocco's
 //! Ramadan offset, Egypt's summer time) does not suit them.
 //!
@@ -13,8 +13,8 @@
 use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
+use super::overlap::{intervals, Period};
 use crate::model::Schedule;
-use crate::overlap::{intervals, Period};
 
 /// A weekly slot in the slot zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -6,7 +6,7 @@
 //! The generator uses SplitMix64, whose output is fixed by its definition,
 //! so a seed names the same instance forever.
 
-use crate::pb;
+use crate::wire::pb;
 
 /// Settings of a synthetic programme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -230,6 +230,11 @@ pub fn parse_hhmm(s: &str) -> Option<u16> {
     Some(h * 60 + m)
 }
 
+/// Minutes as hours, rounded to 0.01 h (as responses report overlaps).
+pub(crate) fn hours_of(min: f64) -> f64 {
+    (min / 60.0 * 100.0).round() / 100.0
+}
+
 /// Formats minutes after midnight as "HH:MM".
 pub fn format_hhmm(min: u16) -> String {
     format!("{:02}:{:02}", min / 60, min % 60)

@@ -1,17 +1,20 @@
 //! "Why not X?": alternatives for one mentee, each with the exact loss in
 //! objective if that pair were forced.
 //!
-//! An edge module like [`crate::api`]: every candidate is pinned in a copy of
-//! the request and re-solved to optimality, so a loss is the difference of
-//! two proven optima, not an estimate. Groups are left out (alternatives
-//! concern bilateral pairs). Candidates are re-solved on threads.
+//! Every candidate is pinned in a copy of the request and re-solved to
+//! optimality, so a loss is the difference of two proven optima, not an
+//! estimate. Groups are left out (alternatives concern bilateral pairs).
+//! Candidates are re-solved on threads.
 
-use crate::convert::{hard_rule, problem_from_request, Limits};
 use crate::error::{Error, FieldViolation};
-use crate::matching::{self, SolveOptions};
-use crate::model::{from_milli, Milli, Status};
-use crate::pb;
+use crate::model::{from_milli, Milli, Problem};
+use crate::outcome::Status;
+use crate::pipeline;
 use crate::scoring::Scorer;
+use crate::settings::{Limits, SolveOptions};
+use crate::threads::map_chunks;
+use crate::wire::response::hard_rule;
+use crate::wire::{pb, problem_from_request};
 
 /// A request's optimum: matched mentees, total score, (mentor, mentee) pairs.
 struct Optimum {
@@ -27,7 +30,7 @@ fn optimum(
     opts: &SolveOptions,
 ) -> Result<Option<Optimum>, Error> {
     let problem = problem_from_request(req, limits)?;
-    let o = matching::solve(&problem, opts)?;
+    let o = pipeline::solve(&problem, opts)?;
     Ok((o.status != Status::Infeasible).then(|| Optimum {
         matched: o.pairs.len(),
         total: o.total_score(),
@@ -46,14 +49,7 @@ pub fn alternatives(
     if let Some(p) = base.policy.as_mut() {
         p.groups = None;
     }
-    let problem = problem_from_request(&base, limits).map_err(|e| match e {
-        Error::InvalidArgument(v) => Error::InvalidArgument(
-            v.into_iter()
-                .map(|f| FieldViolation::new(format!("request.{}", f.field), f.description))
-                .collect(),
-        ),
-        other => other,
-    })?;
+    let problem = problem_from_request(&base, limits).map_err(|e| e.within("request"))?;
     let Some(e) = problem
         .mentees
         .iter()
@@ -80,19 +76,7 @@ pub fn alternatives(
     };
     let current = pairs.iter().find(|&&(_, x)| x == e).map(|&(m, _)| m);
 
-    let mut excluded = Vec::new();
-    let mut candidates: Vec<(Milli, usize)> = Vec::new();
-    for m in 0..problem.mentors.len() {
-        let rules = scorer.violations(m, e);
-        if !rules.is_empty() {
-            excluded.push(pb::ExcludedMentor {
-                mentor_id: problem.mentors[m].profile.id.clone(),
-                rules: rules.into_iter().map(|r| hard_rule(r) as i32).collect(),
-            });
-        } else if Some(m) != current {
-            candidates.push((scorer.explain(m, e).score, m));
-        }
-    }
+    let (excluded, mut candidates) = candidates(&problem, &scorer, e, current);
     candidates.sort_by_key(|&(s, m)| (std::cmp::Reverse(s), m));
     let skipped = candidates.len().saturating_sub(max_candidates);
     candidates.truncate(max_candidates);
@@ -116,29 +100,52 @@ pub fn alternatives(
             feasible: result.is_some(),
         })
     };
-    let threads = opts.threads.max(1);
-    let chunk = candidates.len().div_ceil(threads).max(1);
-    let results: Vec<Result<pb::Alternative, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&(score, m)| forced(score, m))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err(Error::Solver("a thread panicked".into()))])
-            })
-            .collect()
-    });
-    let mut alternatives = results.into_iter().collect::<Result<Vec<_>, _>>()?;
-    // Best first: feasible, least coverage lost, least score lost, then request order.
+    let parts = map_chunks(&candidates, opts.threads, |part| {
+        part.iter()
+            .map(|&(score, m)| forced(score, m))
+            .collect::<Vec<_>>()
+    })?;
+    let mut alternatives = parts.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
+    rank(&problem, &mut alternatives);
+    alternatives.truncate(limit);
+    Ok(pb::AlternativesResponse {
+        mentee_id: req.mentee_id.clone(),
+        current_mentor_id: current
+            .map(|m| problem.mentors[m].profile.id.clone())
+            .unwrap_or_default(),
+        alternatives,
+        excluded,
+        candidates_skipped: skipped as u32,
+    })
+}
+
+/// The mentors that break a hard rule with mentee `e` (with the rules),
+/// and the others, apart from its `current` mentor, with their pair score.
+fn candidates(
+    problem: &Problem,
+    scorer: &Scorer<'_>,
+    e: usize,
+    current: Option<usize>,
+) -> (Vec<pb::ExcludedMentor>, Vec<(Milli, usize)>) {
+    let mut excluded = Vec::new();
+    let mut candidates: Vec<(Milli, usize)> = Vec::new();
+    for m in 0..problem.mentors.len() {
+        let rules = scorer.violations(m, e);
+        if !rules.is_empty() {
+            excluded.push(pb::ExcludedMentor {
+                mentor_id: problem.mentors[m].profile.id.clone(),
+                rules: rules.into_iter().map(|r| hard_rule(r) as i32).collect(),
+            });
+        } else if Some(m) != current {
+            candidates.push((scorer.score(m, e), m));
+        }
+    }
+    (excluded, candidates)
+}
+
+/// Best first: feasible, least coverage lost, least score lost, then
+/// request order.
+fn rank(problem: &Problem, alternatives: &mut [pb::Alternative]) {
     let order = |a: &pb::Alternative| {
         problem
             .mentors
@@ -151,14 +158,4 @@ pub fn alternatives(
             .then(a.score_loss.total_cmp(&b.score_loss))
             .then(order(a).cmp(&order(b)))
     });
-    alternatives.truncate(limit);
-    Ok(pb::AlternativesResponse {
-        mentee_id: req.mentee_id.clone(),
-        current_mentor_id: current
-            .map(|m| problem.mentors[m].profile.id.clone())
-            .unwrap_or_default(),
-        alternatives,
-        excluded,
-        candidates_skipped: skipped as u32,
-    })
 }

@@ -2,7 +2,7 @@
 //!
 //! Prost messages, the tonic client and server, and pbjson serde impls that
 //! read and write proto3 canonical JSON. These types stop at the edge:
-//! [`crate::convert`] maps them to and from the domain model.
+//! the rest of [`crate::wire`] maps them to and from the domain model.
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 
 include!(concat!(env!("OUT_DIR"), "/mentormatch.v1.rs"));

@@ -19,27 +19,23 @@
 //!
 //! Since every mentor of `N(S)` is reachable from `r`, one more place at any
 //! of them, or one new feasible arc from any member of `S` to a mentor with
-//! room, places one more mentee: those are the relaxations [`certificate`]
-//! reports (a capacity, or the one hard rule that blocks such an arc,
-//! relaxed just enough).
+//! room, places one more mentee: the explanation layer turns a violator into
+//! a certificate in problem terms with those relaxations.
+//!
+//! Pure graph search on an [`Instance`] and an assignment; no problem, no
+//! words.
 
-use crate::matching::{hours, rule_text};
-use crate::model::{from_milli, HardRule, Level, MenteeIdx, MentorIdx, Problem};
-use crate::scoring::Scorer;
-use crate::solvers::Instance;
+use super::Instance;
 
-/// Distinct bottlenecks per solve that get a full certificate (in request
-/// order); further unmatched mentees of a known bottleneck refer to it.
-pub const MAX_CERTIFICATES: usize = 100;
+/// Searches per solve when [`Searcher`] searches arc by arc (above
+/// [`MAX_CLOSURE_MENTORS`]).
+pub const MAX_PLAIN_SEARCHES: usize = 100;
 
 /// Unmatched mentees per solve searched for a certificate.
 pub const MAX_SEARCHES: usize = 10_000;
 
 /// Arcs visited by one plain [`search`] at most.
 pub const WORK_BUDGET: u64 = 20_000_000;
-
-/// Mentor–mentee pairs examined for rule relaxations per certificate.
-pub const RELAXATION_BUDGET: usize = 200_000;
 
 /// An inclusion-minimal set of instance mentees that cannot all be matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,10 +277,10 @@ impl<'a> Searcher<'a> {
     }
 
     /// How many searches a solve or check should run with this searcher:
-    /// [`MAX_SEARCHES`] with closures, [`MAX_CERTIFICATES`] arc by arc.
+    /// [`MAX_SEARCHES`] with closures, [`MAX_PLAIN_SEARCHES`] arc by arc.
     pub fn search_limit(&self) -> usize {
         if self.plain {
-            MAX_CERTIFICATES
+            MAX_PLAIN_SEARCHES
         } else {
             MAX_SEARCHES
         }
@@ -371,319 +367,6 @@ impl<'a> Searcher<'a> {
             }
         }
     }
-}
-
-/// A capacity certificate in problem terms.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Certificate {
-    /// Mentees that compete for too few places, in request order.
-    pub mentees: Vec<MenteeIdx>,
-    /// Their compatible mentors, in request order.
-    pub mentors: Vec<MentorPlaces>,
-    /// Total places: one fewer than the mentees.
-    pub places: u32,
-    /// The certificate in words.
-    pub message: String,
-    /// Smallest changes that let a coverage-first solve match one more mentee.
-    pub relaxations: Vec<Relaxation>,
-}
-
-/// A mentor of a certificate and its places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MentorPlaces {
-    /// Mentor.
-    pub mentor: MentorIdx,
-    /// Places for the certificate's mentees: capacity net of pinned pairs.
-    pub places: u32,
-    /// Pinned pairs holding the rest of its capacity.
-    pub pinned: u32,
-}
-
-/// A change to the request that places one more mentee of a certificate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Relaxation {
-    /// The hard rule relaxed; `None` for a capacity increase.
-    pub rule: Option<HardRule>,
-    /// Request field to change, e.g. `mentors[3].capacity`.
-    pub field: String,
-    /// Current value.
-    pub from: String,
-    /// Value that suffices.
-    pub to: String,
-    /// Mentor who would take the mentee.
-    pub mentor: MentorIdx,
-    /// Mentee of the new arc (`None` for a capacity increase).
-    pub mentee: Option<MenteeIdx>,
-    /// A sentence for the coordinator.
-    pub message: String,
-}
-
-/// Most capacity relaxations listed (one per mentor).
-const MAX_CAPACITY_RELAXATIONS: usize = 5;
-
-/// The certificate of a violator found in `inst` (whose instance mentee `k`
-/// is problem mentee `mentees[k]`). `loads` are the problem mentors' loads
-/// in the result, pins included; `pinned` their pinned mentees.
-/// Relaxations are omitted when the instance carries side constraints (a
-/// quota, a cap on changes), under which more room does not guarantee one
-/// more pair.
-pub fn certificate(
-    scorer: &Scorer<'_>,
-    inst: &Instance,
-    mentees: &[MenteeIdx],
-    v: &Violator,
-    loads: &[u32],
-    pinned: &[u32],
-) -> Certificate {
-    let p = scorer.problem();
-    let mut set: Vec<MenteeIdx> = v.mentees.iter().map(|&k| mentees[k as usize]).collect();
-    set.sort_unstable();
-    let mentors: Vec<MentorPlaces> = v
-        .mentors
-        .iter()
-        .map(|&j| MentorPlaces {
-            mentor: j as usize,
-            places: inst.capacity[j as usize],
-            pinned: pinned[j as usize],
-        })
-        .collect();
-    let relaxations = if inst.quota.is_some() || inst.keep.is_some() {
-        Vec::new()
-    } else {
-        relaxations(scorer, &set, &mentors, loads)
-    };
-    let message = words(p, &set, &mentors, v.places);
-    Certificate {
-        mentees: set,
-        mentors,
-        places: v.places,
-        message,
-        relaxations,
-    }
-}
-
-/// Up to ten ids, then how many more.
-pub(crate) fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
-    let all: Vec<&str> = it.collect();
-    let mut s = all.iter().take(10).copied().collect::<Vec<_>>().join(", ");
-    if all.len() > 10 {
-        s.push_str(&format!(" and {} more", all.len() - 10));
-    }
-    s
-}
-
-/// Distinct values, in first-seen order.
-fn distinct<T: PartialEq>(it: impl Iterator<Item = T>) -> Vec<T> {
-    let mut out = Vec::new();
-    for x in it {
-        if !out.contains(&x) {
-            out.push(x);
-        }
-    }
-    out
-}
-
-fn language_name(code: &str) -> String {
-    isolang::Language::from_639_1(code).map_or_else(|| code.to_string(), |l| l.to_name().into())
-}
-
-/// "these 4 mentees (…), who speak only Arabic …, compete for 3 places …".
-fn words(p: &Problem, set: &[MenteeIdx], mentors: &[MentorPlaces], places: u32) -> String {
-    let min = p.policy.min_level;
-    let mut traits = Vec::new();
-    let langs = distinct(set.iter().flat_map(|&e| {
-        p.mentees[e]
-            .profile
-            .languages
-            .iter()
-            .filter(move |s| s.level >= min)
-            .map(|s| s.language)
-    }));
-    if !langs.is_empty() && langs.len() <= 2 && p.vocab.languages.len() > langs.len() {
-        let names: Vec<String> = langs
-            .iter()
-            .map(|&l| language_name(&p.vocab.languages[l as usize]))
-            .collect();
-        traits.push(format!(
-            "speak only {} at {} or above",
-            names.join(" or "),
-            min.name()
-        ));
-    }
-    let zones = distinct(set.iter().map(|&e| {
-        p.schedules[p.mentees[e].profile.schedule as usize]
-            .tz
-            .name()
-    }));
-    if zones.len() <= 3 {
-        traits.push(format!("work in {}", zones.join(", ")));
-    }
-    let countries = distinct(set.iter().map(|&e| p.mentees[e].profile.country.as_str()));
-    if countries.len() <= 3 {
-        traits.push(format!("come from {}", countries.join(", ")));
-    }
-    let shown: Vec<String> = mentors
-        .iter()
-        .take(10)
-        .map(|x| {
-            let pins = if x.pinned > 0 {
-                format!(" after {} pinned", x.pinned)
-            } else {
-                String::new()
-            };
-            format!("{} {}{pins}", p.mentors[x.mentor].profile.id, x.places)
-        })
-        .collect();
-    let mut per_mentor = shown.join(", ");
-    if mentors.len() > 10 {
-        per_mentor.push_str(&format!(" and {} more", mentors.len() - 10));
-    }
-    let who = if traits.is_empty() {
-        String::new()
-    } else {
-        format!(", who {},", traits.join(" and "))
-    };
-    format!(
-        "these {} mentees ({}){who} compete for {places} place{} at the {} mentor{} compatible \
-         with any of them ({per_mentor}), so one of them stays unmatched",
-        set.len(),
-        ids(set.iter().map(|&e| p.mentees[e].profile.id.as_str())),
-        if places == 1 { "" } else { "s" },
-        mentors.len(),
-        if mentors.len() == 1 { "" } else { "s" },
-    )
-}
-
-/// Capacity increases at the certificate's mentors, then the mildest
-/// relaxation of each hard rule that gives a member an arc to a mentor
-/// with room.
-fn relaxations(
-    scorer: &Scorer<'_>,
-    set: &[MenteeIdx],
-    mentors: &[MentorPlaces],
-    loads: &[u32],
-) -> Vec<Relaxation> {
-    let p = scorer.problem();
-    let mut out: Vec<Relaxation> = mentors
-        .iter()
-        .take(MAX_CAPACITY_RELAXATIONS)
-        .map(|x| {
-            let m = x.mentor;
-            let cap = p.mentors[m].capacity;
-            Relaxation {
-                rule: None,
-                field: format!("mentors[{m}].capacity"),
-                from: cap.to_string(),
-                to: (cap + 1).to_string(),
-                mentor: m,
-                mentee: None,
-                message: format!(
-                    "raising the capacity of {} from {cap} to {} lets a coverage-first solve \
-                     match one more mentee",
-                    p.mentors[m].profile.id,
-                    cap + 1
-                ),
-            }
-        })
-        .collect();
-    // Mentors outside N(S) with room (or with no capacity at all).
-    let mut inside = vec![false; p.mentors.len()];
-    for x in mentors {
-        inside[x.mentor] = true;
-    }
-    let outside: Vec<MentorIdx> = (0..p.mentors.len())
-        .filter(|&m| !inside[m])
-        .filter(|&m| loads[m] < p.mentors[m].capacity || p.mentors[m].capacity == 0)
-        .collect();
-    // Best candidate per rule: (key to maximise, mentor, mentee).
-    let mut best: Vec<(HardRule, i64, MentorIdx, MenteeIdx)> = Vec::new();
-    let mut examined = 0usize;
-    'scan: for &m in &outside {
-        for &e in set {
-            examined += 1;
-            if examined > RELAXATION_BUDGET {
-                break 'scan;
-            }
-            let v = scorer.violations(m, e);
-            let [rule] = v[..] else { continue };
-            let key = match rule {
-                HardRule::Language => match scorer.best_shared_level(m, e) {
-                    Some(l) => i64::from(l.0),
-                    None => continue,
-                },
-                HardRule::Overlap => i64::from(scorer.overlap(m, e).min_week_min),
-                HardRule::MinScore => scorer.explain(m, e).score,
-                _ => 0,
-            };
-            match best.iter_mut().find(|b| b.0 == rule) {
-                Some(b) if key > b.1 => *b = (rule, key, m, e),
-                Some(_) => {}
-                None => best.push((rule, key, m, e)),
-            }
-        }
-    }
-    best.sort_by_key(|b| b.0);
-    for (rule, key, m, e) in best {
-        let (mid, eid) = (&p.mentors[m].profile.id, &p.mentees[e].profile.id);
-        let pol = &p.policy;
-        let (field, from, to) = match rule {
-            HardRule::Language => (
-                "policy.min_language_level".to_string(),
-                pol.min_level.name().to_string(),
-                Level(key as u8).name().to_string(),
-            ),
-            HardRule::Overlap => (
-                "policy.min_weekly_overlap_hours".to_string(),
-                hours(pol.min_weekly_overlap_min),
-                hours(key as u32),
-            ),
-            HardRule::MinScore => (
-                "policy.min_pair_score".to_string(),
-                from_milli(pol.min_pair_score.unwrap_or(0)).to_string(),
-                from_milli(key).to_string(),
-            ),
-            HardRule::CrossBorder => (
-                "policy.require_cross_border".to_string(),
-                "true".to_string(),
-                "false".to_string(),
-            ),
-            HardRule::SameOrganization => (
-                "policy.allow_same_organization".to_string(),
-                "false".to_string(),
-                "true".to_string(),
-            ),
-            HardRule::Forbidden if p.mentees[e].excluded.contains(&m) => (
-                format!("mentees[{e}].excluded_mentors"),
-                format!("contains {mid:?}"),
-                format!("without {mid:?}"),
-            ),
-            HardRule::Forbidden => (
-                "policy.forbidden_pairs".to_string(),
-                format!("contains ({mid:?}, {eid:?})"),
-                format!("without ({mid:?}, {eid:?})"),
-            ),
-            HardRule::NoCapacity => (
-                format!("mentors[{m}].capacity"),
-                "0".to_string(),
-                "1".to_string(),
-            ),
-        };
-        let message = format!(
-            "changing {field} from {from} to {to} lifts the rule \"{}\" for {mid} and {eid}, \
-             and {mid} has room: a coverage-first solve then matches at least one more mentee",
-            rule_text(rule, p)
-        );
-        out.push(Relaxation {
-            rule: Some(rule),
-            field,
-            from,
-            to,
-            mentor: m,
-            mentee: Some(e),
-            message,
-        });
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,21 @@
+//! The API: one function per RPC, a wire request in and a wire response
+//! out, shared by the gRPC service and the CLI so that both give the same
+//! answer to the same request.
+//!
+//! - [`solve()`]: validate, solve, explain;
+//! - [`validate()`]: check a request without solving it;
+//! - [`what_if()`]: scenarios of edits ([`edits`]) re-solved and diffed
+//!   ([`diff`]) against a baseline;
+//! - [`alternatives()`]: "why not X?", exact losses of forced pairs.
+
+mod alternatives;
+pub mod diff;
+pub mod edits;
+mod solve;
+mod validate;
+mod whatif;
+
+pub use alternatives::alternatives;
+pub use solve::solve;
+pub use validate::{validate, MAX_FLOW_MENTEES};
+pub use whatif::{what_if, MAX_SCENARIOS};

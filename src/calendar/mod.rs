@@ -1,0 +1,16 @@
+//! Time: working hours laid out on the programme's real calendar.
+//!
+//! - [`overlap`]: DST-aware weekly overlap of two people's working hours
+//!   (the overlap rule and the time-zone criterion).
+//! - [`slots`]: DST-aware weekly group-session slots and their classes.
+//!
+//! Everything goes through the IANA database (`chrono-tz`), so clock changes
+//! (summer time, Morocco's Ramadan offset, Egypt's summer time since 2023)
+//! move intervals on the days they happen. Scheduling of bilateral sessions
+//! and joint meetings belongs here too.
+
+pub(crate) mod overlap;
+pub(crate) mod slots;
+
+pub(crate) use overlap::{format_hhmm, hours_of, parse_hhmm, Overlap, OverlapTable, Period};
+pub(crate) use slots::{Slot, SlotClass};

@@ -1,0 +1,508 @@
+//! The `mentormatch` command line: `serve` and offline subcommands over
+//! proto3 JSON files.
+//!
+//! Exit codes: 0 success; 2 invalid input (unreadable JSON, validation);
+//! 1 any other failure.
+//!
+//! This module parses and runs; every human-readable rendering is in
+//! [`table`].
+
+mod table;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use mentormatch::service;
+use mentormatch::tools::synth::{self, SynthConfig};
+use mentormatch::{pb, Error, Limits, ServerConfig, SolveOptions};
+
+/// Optimal, explainable mentor–mentee matching.
+#[derive(Debug, Parser)]
+#[command(name = "mentormatch", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Solve a request (proto3 JSON) and print the response.
+    Solve {
+        /// Request file (proto3 JSON), or "-" for standard input.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Write the response here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Print phase timings and peak memory to standard error.
+        #[arg(long)]
+        timings: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Run a what-if request (proto3 JSON `WhatIfRequest`): every scenario
+    /// re-solved and diffed against the baseline pairs.
+    Whatif {
+        /// Request file, or "-" for standard input.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Write the response here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Check a request (proto3 JSON `SolveRequest`) without solving it:
+    /// findings (errors, warnings, information) and a feasibility summary.
+    /// Exits with 2 when there is an error finding.
+    Check {
+        /// Request file, or "-" for standard input.
+        file: PathBuf,
+        /// Output format (table: one line per finding, then the summary).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// "Why not X?": alternative mentors for one mentee with the exact loss
+    /// of forcing each (every one re-solved), and who is excluded by which rule.
+    Alternatives {
+        /// Request file (proto3 JSON `SolveRequest`), or "-".
+        file: PathBuf,
+        /// The mentee's id.
+        #[arg(long)]
+        mentee: String,
+        /// Alternatives to list.
+        #[arg(long, default_value_t = 5)]
+        limit: u32,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Run the gRPC service.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        addr: SocketAddr,
+        /// Largest request or response, in bytes.
+        #[arg(long, default_value_t = 256 * 1024 * 1024)]
+        max_message_bytes: usize,
+        /// Solves running at once (default: number of cores).
+        #[arg(long)]
+        max_concurrent: Option<usize>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Write a seeded synthetic request (proto3 JSON).
+    Generate {
+        /// Number of mentees.
+        #[arg(long)]
+        mentees: usize,
+        /// Number of mentors.
+        #[arg(long)]
+        mentors: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Mentor capacities are drawn from 1..=this.
+        #[arg(long, default_value_t = 20)]
+        max_capacity: u32,
+        /// Also form groups of MIN-MAX members (e.g. "3-6"), slots in Europe/Paris.
+        #[arg(long, value_parser = parse_sizes)]
+        group_sizes: Option<(u32, u32)>,
+        /// Time limit written into the request, in milliseconds.
+        #[arg(long)]
+        time_limit_ms: Option<u32>,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Write the min-cost flow network that the flow engine solves for a
+    /// request, as text (for the OR-Tools cross-check in `bench/`).
+    ExportNetwork {
+        /// Request file (proto3 JSON).
+        file: PathBuf,
+        /// Output file.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// proto3 canonical JSON.
+    Json,
+    /// A readable table.
+    Table,
+}
+
+/// Limits shared by `solve` and `serve`.
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Longest solve, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    max_time_ms: u64,
+    /// Most mentors in a request.
+    #[arg(long, default_value_t = Limits::default().max_mentors)]
+    max_mentors: usize,
+    /// Most mentees in a request.
+    #[arg(long, default_value_t = Limits::default().max_mentees)]
+    max_mentees: usize,
+    /// Most mentor × mentee pairs in a request.
+    #[arg(long, default_value_t = Limits::default().max_pairs)]
+    max_pairs: u64,
+}
+
+impl LimitArgs {
+    /// The request size limits.
+    fn limits(&self) -> Limits {
+        Limits {
+            max_mentors: self.max_mentors,
+            max_mentees: self.max_mentees,
+            max_pairs: self.max_pairs,
+            ..Limits::default()
+        }
+    }
+
+    /// The solve options (the time limit).
+    fn options(&self) -> SolveOptions {
+        SolveOptions {
+            max_time: Duration::from_millis(self.max_time_ms),
+            ..SolveOptions::default()
+        }
+    }
+}
+
+/// An error that should exit with code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct InputError(String);
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<InputError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// Logs to standard error, filtered by `RUST_LOG` or else by `default`.
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs one subcommand.
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Solve {
+            file,
+            format,
+            output,
+            timings,
+            limits,
+        } => solve(&file, format, output.as_deref(), timings, &limits),
+        Command::Whatif {
+            file,
+            format,
+            output,
+            limits,
+        } => whatif(&file, format, output.as_deref(), &limits),
+        Command::Check {
+            file,
+            format,
+            limits,
+        } => check(&file, format, &limits),
+        Command::Alternatives {
+            file,
+            mentee,
+            limit,
+            limits,
+        } => alternatives(&file, mentee, limit, &limits),
+        Command::Serve {
+            addr,
+            max_message_bytes,
+            max_concurrent,
+            limits,
+        } => serve(addr, max_message_bytes, max_concurrent, &limits),
+        Command::Generate {
+            mentees,
+            mentors,
+            seed,
+            max_capacity,
+            group_sizes,
+            time_limit_ms,
+            output,
+        } => generate(
+            &SynthConfig {
+                mentees,
+                mentors,
+                seed,
+                max_capacity,
+            },
+            group_sizes,
+            time_limit_ms,
+            output.as_deref(),
+        ),
+        Command::ExportNetwork {
+            file,
+            output,
+            limits,
+        } => export_network(&file, &output, &limits),
+    }
+}
+
+/// `solve`: solves a request and writes the response, then the timings
+/// when asked.
+fn solve(
+    file: &Path,
+    format: Format,
+    output: Option<&Path>,
+    timings: bool,
+    limits: &LimitArgs,
+) -> Result<()> {
+    init_tracing("warn");
+    let t0 = Instant::now();
+    let req = read_request(file)?;
+    let t_read = t0.elapsed();
+    let resp =
+        mentormatch::api::solve(&req, &limits.limits(), &limits.options()).map_err(solve_error)?;
+    let t_solved = t0.elapsed();
+    let text = match format {
+        Format::Json => to_json(&resp)?,
+        Format::Table => table::table(&resp),
+    };
+    write_output(output, &text)?;
+    if timings {
+        eprintln!(
+            "read {:.1} ms, solve {:.1} ms, write {:.1} ms, total {:.1} ms, peak RSS {} MiB",
+            ms(t_read),
+            ms(t_solved - t_read),
+            ms(t0.elapsed() - t_solved),
+            ms(t0.elapsed()),
+            peak_rss_mib().map_or("?".into(), |m| format!("{m:.1}"))
+        );
+    }
+    Ok(())
+}
+
+/// `whatif`: runs every scenario of a what-if request and writes the response.
+fn whatif(file: &Path, format: Format, output: Option<&Path>, limits: &LimitArgs) -> Result<()> {
+    init_tracing("warn");
+    let req: pb::WhatIfRequest = read_json(file)?;
+    let resp = mentormatch::api::what_if(&req, &limits.limits(), &limits.options())
+        .map_err(solve_error)?;
+    let text = match format {
+        Format::Json => to_json(&resp)?,
+        Format::Table => table::whatif_table(&resp),
+    };
+    write_output(output, &text)
+}
+
+/// `check`: validates a request, writes the findings to standard output and
+/// fails with an input error (exit code 2) when there is an error finding.
+fn check(file: &Path, format: Format, limits: &LimitArgs) -> Result<()> {
+    init_tracing("warn");
+    let req = pb::ValidateRequest {
+        request: Some(read_request(file)?),
+    };
+    let resp = mentormatch::api::validate(&req, &limits.limits(), &limits.options())
+        .map_err(solve_error)?;
+    let text = match format {
+        Format::Json => to_json(&resp)?,
+        Format::Table => table::check_table(&resp),
+    };
+    write_output(None, &text)?;
+    if resp.ok {
+        Ok(())
+    } else {
+        Err(InputError("the request has errors (see the findings above)".into()).into())
+    }
+}
+
+/// `alternatives`: writes one mentee's alternative mentors (JSON) to
+/// standard output.
+fn alternatives(file: &Path, mentee: String, limit: u32, limits: &LimitArgs) -> Result<()> {
+    init_tracing("warn");
+    let req = pb::AlternativesRequest {
+        request: Some(read_request(file)?),
+        mentee_id: mentee,
+        limit: Some(limit),
+        max_candidates: None,
+    };
+    let resp = mentormatch::api::alternatives(&req, &limits.limits(), &limits.options())
+        .map_err(solve_error)?;
+    write_output(None, &to_json(&resp)?)
+}
+
+/// `serve`: runs the gRPC service on `addr` until Ctrl-C.
+fn serve(
+    addr: SocketAddr,
+    max_message_bytes: usize,
+    max_concurrent: Option<usize>,
+    limits: &LimitArgs,
+) -> Result<()> {
+    init_tracing("info");
+    let mut config = ServerConfig {
+        limits: limits.limits(),
+        max_time: Duration::from_millis(limits.max_time_ms),
+        max_message_bytes,
+        ..ServerConfig::default()
+    };
+    if let Some(n) = max_concurrent {
+        config.max_concurrent = n.max(1);
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        tracing::info!(addr = %listener.local_addr()?, "serving mentormatch.v1.MatchingService");
+        service::serve(listener, config, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("server error: {e}"))
+    })
+}
+
+/// `generate`: writes a synthetic request, with the time limit and group
+/// sizes (slots in Europe/Paris) written into its policy.
+fn generate(
+    config: &SynthConfig,
+    group_sizes: Option<(u32, u32)>,
+    time_limit_ms: Option<u32>,
+    output: Option<&Path>,
+) -> Result<()> {
+    let mut req = synth::generate(config);
+    if let Some(policy) = req.policy.as_mut() {
+        policy.time_limit_ms = time_limit_ms;
+        if let Some((min, max)) = group_sizes {
+            policy.groups = Some(pb::GroupPolicy {
+                min_size: Some(min),
+                max_size: Some(max),
+                slot_time_zone: "Europe/Paris".into(),
+                ..Default::default()
+            });
+        }
+    }
+    write_output(output, &to_json(&req)?)
+}
+
+/// `export-network`: writes the flow engine's min-cost flow network as text.
+fn export_network(file: &Path, output: &Path, limits: &LimitArgs) -> Result<()> {
+    let req = read_request(file)?;
+    let problem =
+        mentormatch::wire::problem_from_request(&req, &limits.limits()).map_err(solve_error)?;
+    let text = mentormatch::tools::export::network_text(&problem, limits.options().threads)
+        .map_err(solve_error)?;
+    fs::write(output, text).with_context(|| format!("writing {}", output.display()))
+}
+
+/// Parses `--group-sizes` MIN-MAX (MIN <= MAX).
+fn parse_sizes(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s.split_once('-').ok_or("expected MIN-MAX, e.g. 3-6")?;
+    let (a, b) = (a.trim().parse::<u32>(), b.trim().parse::<u32>());
+    match (a, b) {
+        (Ok(a), Ok(b)) if a <= b => Ok((a, b)),
+        _ => Err(format!("{s:?} is not MIN-MAX with MIN <= MAX")),
+    }
+}
+
+/// An invalid request becomes an input error (exit code 2) listing its
+/// violations; any other error is passed on.
+fn solve_error(e: Error) -> anyhow::Error {
+    match e {
+        Error::InvalidArgument(v) => {
+            let lines: Vec<String> = v
+                .iter()
+                .map(|f| format!("  {}: {}", f.field, f.description))
+                .collect();
+            InputError(format!("invalid request:\n{}", lines.join("\n"))).into()
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// A duration in milliseconds.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Peak resident set size of this process (Linux), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Reads a `SolveRequest` from a file or, for "-", standard input.
+fn read_request(file: &Path) -> Result<pb::SolveRequest> {
+    read_json(file)
+}
+
+/// Reads proto3 JSON from a file or, for "-", standard input; an unreadable
+/// file or invalid JSON is an input error.
+fn read_json<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T> {
+    let text = if file == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading standard input")?;
+        s
+    } else {
+        fs::read_to_string(file)
+            .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        InputError(format!(
+            "{} is not a valid request (proto3 JSON): {e}",
+            file.display()
+        ))
+        .into()
+    })
+}
+
+/// Pretty JSON with a final newline.
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(v).context("encoding JSON")?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Writes `text` to `path`, or to standard output when there is none.
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => fs::write(p, text).with_context(|| format!("writing {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .context("writing standard output")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Explanations: every sentence a coordinator reads, and the certificates
+//! behind them, in problem terms.
+//!
+//! - [`words`]: the shared vocabulary (one id-list formatter, hours, rule
+//!   names, language names).
+//! - [`pairs`]: what each score term of a pair means.
+//! - [`unmatched`]: why a mentee has no pair and what would give it one.
+//! - [`bottlenecks`]: the one pass that finds the bottleneck of each mentee
+//!   left out for lack of places (solve and check alike).
+//! - [`certificate`]: a Hall violator as a capacity certificate, in words,
+//!   with the relaxations that place one more mentee.
+//! - [`infeasible`]: rules no matching can satisfy.
+//! - [`groups`]: each group's terms and theme, and why a mentee is in no
+//!   group.
+//! - [`findings`]: the sentences of a check.
+//!
+//! Data (what was found) is computed by the pipeline and the solvers; this
+//! layer only turns it into words. It reads `model`, `outcome`, `scoring`
+//! and `solvers`, and nothing above them.
+
+pub(crate) mod bottlenecks;
+pub(crate) mod certificate;
+pub(crate) mod findings;
+pub(crate) mod groups;
+pub(crate) mod infeasible;
+pub(crate) mod pairs;
+pub(crate) mod unmatched;
+pub(crate) mod words;

@@ -1,0 +1,281 @@
+//! Why a mentee has no bilateral pair, in words: no candidate (with the
+//! rules that exclude each mentor and the one-rule relaxations that would
+//! make one), places short (with the bottleneck's certificate), or not
+//! worth a pair under the score objective.
+
+use crate::model::{from_milli, HardRule, MenteeIdx, MentorIdx};
+use crate::outcome::{Unmatched, UnmatchedReason};
+use crate::scoring::Scorer;
+use crate::solvers::candidates::{Candidates, Pins};
+use crate::solvers::Assignment;
+
+use super::bottlenecks::{Bottleneck, Bottlenecks};
+use super::words::{hours, id_list, rule_text};
+
+/// Every unmatched mentee of an assignment, in request order, explained.
+/// `mentor_of` is each problem mentee's mentor in the result (pins
+/// included) and `loads` each mentor's mentees.
+pub(crate) fn unmatched(
+    scorer: &Scorer<'_>,
+    cands: &Candidates,
+    assignment: &Assignment,
+    pins: &Pins,
+    mentor_of: &[Option<MentorIdx>],
+    loads: &[u32],
+) -> Vec<Unmatched> {
+    let p = scorer.problem();
+    let inst = &cands.instance;
+    let mut row_of: Vec<Option<usize>> = vec![None; p.mentees.len()];
+    for (k, &e) in cands.mentees.iter().enumerate() {
+        row_of[e] = Some(k);
+    }
+    let mut finder = Bottlenecks::new(
+        scorer,
+        inst,
+        &assignment.arc,
+        &cands.mentees,
+        loads,
+        &pins.per_mentor,
+    );
+    // The mentee holding each bottleneck's certificate.
+    let mut holders: Vec<MenteeIdx> = Vec::new();
+    let mut out = Vec::new();
+    for (e, m) in mentor_of.iter().enumerate() {
+        if m.is_some() {
+            continue;
+        }
+        let Some(k) = row_of[e] else { continue };
+        let candidates: Vec<MentorIdx> = inst.arcs(k).map(|a| inst.mentor[a] as usize).collect();
+        if candidates.is_empty() {
+            out.push(no_candidate(scorer, e));
+            continue;
+        }
+        let country = &p.mentees[e].profile.country;
+        let at_quota = |c: MentorIdx| {
+            p.policy.max_mentees_per_country.is_some_and(|q| {
+                let same = mentor_of
+                    .iter()
+                    .enumerate()
+                    .filter(|&(x, m)| *m == Some(c) && p.mentees[x].profile.country == *country)
+                    .count();
+                same as u32 >= q
+            })
+        };
+        let full = candidates
+            .iter()
+            .all(|&c| loads[c] >= p.mentors[c].capacity || at_quota(c));
+        let ids = id_list(candidates.iter().map(|&c| &p.mentors[c].profile.id));
+        let mut u = Unmatched {
+            mentee: e,
+            reason: UnmatchedReason::NotWorthwhile,
+            message: format!(
+                "compatible mentors ({ids}) have room, but no pair raises the total score"
+            ),
+            candidates,
+            excluded_by: Vec::new(),
+            suggestions: Vec::new(),
+            certificate: None,
+            same_bottleneck_as: None,
+        };
+        if full {
+            u.reason = UnmatchedReason::Capacity;
+            u.message = format!(
+                "all {} compatible mentors ({ids}) are at capacity{} in the optimum",
+                u.candidates.len(),
+                if p.policy.max_mentees_per_country.is_some() {
+                    format!(" or at their quota of mentees from {country}")
+                } else {
+                    String::new()
+                }
+            );
+            let found = finder.classify(k as u32);
+            if let Bottleneck::New(..) = found {
+                holders.push(e);
+            }
+            short_of_places(
+                &mut u,
+                found,
+                &holders,
+                scorer,
+                assignment.optimal,
+                inst.quota.is_some() || inst.keep.is_some(),
+            );
+        }
+        out.push(u);
+    }
+    out
+}
+
+/// Completes the explanation of a mentee whose compatible mentors are all
+/// full, from what its bottleneck search `found`. `holders[i]` holds the
+/// certificate of bottleneck `i`; `optimal` tells whether the solve proved
+/// its optimum; `side` whether side constraints (a quota, a cap on changes)
+/// apply.
+fn short_of_places(
+    u: &mut Unmatched,
+    found: Bottleneck,
+    holders: &[MenteeIdx],
+    scorer: &Scorer<'_>,
+    optimal: bool,
+    side: bool,
+) {
+    let p = scorer.problem();
+    match found {
+        Bottleneck::Known {
+            index,
+            mentees,
+            places,
+        } => {
+            let first = holders[index];
+            u.message = format!(
+                "every compatible mentor is full: with {} in place of {}, the \
+                 certificate of {} applies ({mentees} mentees for {places} places)",
+                p.mentees[u.mentee].profile.id,
+                p.mentees[first].profile.id,
+                p.mentees[first].profile.id,
+            );
+            u.same_bottleneck_as = Some(first);
+        }
+        Bottleneck::New(c) => {
+            u.message = format!("every compatible mentor is full: {}", c.message);
+            if let Some(r) = c.relaxations.first() {
+                u.message = format!("{}; {}", u.message, r.message);
+            }
+            u.certificate = Some(*c);
+        }
+        Bottleneck::Placeable if !side => {
+            u.reason = UnmatchedReason::NotWorthwhile;
+            u.message = if optimal {
+                format!(
+                    "{}; a chain of moves could place this mentee, but at a lower \
+                     total score",
+                    u.message
+                )
+            } else {
+                format!(
+                    "{}; a chain of moves could place this mentee (the solve stopped at \
+                     its time limit)",
+                    u.message
+                )
+            };
+        }
+        _ => {
+            u.message
+                .push_str("; placing this mentee would unmatch another mentee");
+        }
+    }
+}
+
+/// Explains a mentee without candidates: rule counts and one-rule relaxations.
+pub(crate) fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
+    let p = scorer.problem();
+    let mut counts: Vec<(HardRule, u32)> = Vec::new();
+    // Mentors failing exactly one rule, by rule.
+    let mut only: Vec<(HardRule, MentorIdx)> = Vec::new();
+    for m in 0..p.mentors.len() {
+        let v = scorer.violations(m, e);
+        for &r in &v {
+            match counts.iter_mut().find(|(x, _)| *x == r) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((r, 1)),
+            }
+        }
+        if let [r] = v[..] {
+            only.push((r, m));
+        }
+    }
+    counts.sort();
+    let summary = counts
+        .iter()
+        .map(|&(r, c)| format!("{c} for {}", rule_text(r, p)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let suggestions = suggestions(scorer, e, &only);
+    let mut message = format!("no mentor passes every hard rule (mentors excluded: {summary})");
+    if let Some(s) = suggestions.first() {
+        message.push_str(&format!("; {s}"));
+    }
+    Unmatched {
+        mentee: e,
+        reason: UnmatchedReason::NoCandidate,
+        message,
+        candidates: Vec::new(),
+        excluded_by: counts,
+        suggestions,
+        certificate: None,
+        same_bottleneck_as: None,
+    }
+}
+
+fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]) -> Vec<String> {
+    let p = scorer.problem();
+    let mut out = Vec::new();
+    for rule in HardRule::ALL {
+        let ms: Vec<MentorIdx> = only
+            .iter()
+            .filter(|(r, _)| *r == rule)
+            .map(|&(_, m)| m)
+            .collect();
+        if ms.is_empty() {
+            continue;
+        }
+        let ids = id_list(ms.iter().map(|&m| &p.mentors[m].profile.id));
+        let n = ms.len();
+        out.push(match rule {
+            HardRule::Language => {
+                let best = ms
+                    .iter()
+                    .filter_map(|&m| scorer.best_shared_level(m, e))
+                    .max();
+                match best {
+                    Some(l) => format!(
+                        "lowering min_language_level to {} would make a candidate of {}",
+                        l.name(),
+                        id_list(
+                            ms.iter()
+                                .filter(|&&m| scorer.best_shared_level(m, e) == Some(l))
+                                .map(|&m| &p.mentors[m].profile.id)
+                        )
+                    ),
+                    None => continue,
+                }
+            }
+            HardRule::Overlap => {
+                let best = ms
+                    .iter()
+                    .map(|&m| scorer.overlap(m, e).min_week_min)
+                    .max()
+                    .unwrap_or(0);
+                format!(
+                    "lowering min_weekly_overlap_hours to {} would make a candidate of {}",
+                    hours(best),
+                    id_list(
+                        ms.iter()
+                            .filter(|&&m| scorer.overlap(m, e).min_week_min == best)
+                            .map(|&m| &p.mentors[m].profile.id)
+                    )
+                )
+            }
+            HardRule::CrossBorder => {
+                format!("allowing same-country pairs would make candidates of {n} mentor(s): {ids}")
+            }
+            HardRule::SameOrganization => format!(
+                "allowing same-organisation pairs would make candidates of {n} mentor(s): {ids}"
+            ),
+            HardRule::Forbidden => {
+                format!("lifting the exclusion of {ids} would make candidates of them")
+            }
+            HardRule::MinScore => {
+                let top = ms.iter().map(|&m| scorer.score(m, e)).max().unwrap_or(0);
+                format!(
+                    "lowering min_pair_score to {} would make a candidate",
+                    from_milli(top)
+                )
+            }
+            HardRule::NoCapacity => {
+                format!("giving a bilateral capacity to {ids} would make candidates of them")
+            }
+        });
+    }
+    out
+}

@@ -1,0 +1,71 @@
+//! The core pipeline: a validated [`Problem`] in, an [`Outcome`] out.
+//!
+//! - [`pairs`]: pins checked, candidate arcs scored, an exact engine run,
+//!   the result explained;
+//! - [`groups`]: group formation after the pairs (the group MILP);
+//! - [`check`]: diagnosis without a solve (findings, max-flow answers).
+//!
+//! Pure: no IO, no clocks except for the deadline and optional timings.
+
+pub(crate) mod check;
+pub(crate) mod groups;
+pub(crate) mod pairs;
+
+use std::time::Instant;
+
+use crate::error::Error;
+use crate::model::{EngineChoice, Problem};
+use crate::outcome::{EngineUsed, Outcome};
+use crate::settings::SolveOptions;
+use crate::solvers::Deadline;
+
+/// Solves a validated problem: bilateral pairs, then groups if the policy
+/// asks for them.
+pub(crate) fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, Error> {
+    let t0 = Instant::now();
+    let deadline = deadline(problem, opts, t0);
+    let mut outcome = pairs::solve_pairs(problem, opts, deadline, t0)?;
+    if problem.policy.groups.is_some() {
+        let t = Instant::now();
+        let mut bilateral = vec![None; problem.mentees.len()];
+        for p in &outcome.pairs {
+            bilateral[p.mentee] = Some(p.mentor);
+        }
+        let limit = deadline
+            .0
+            .map_or(opts.max_time, |d| d.saturating_duration_since(t0));
+        outcome.groups = groups::form_groups(problem, &bilateral, deadline, limit)?;
+        outcome.timings.groups = t.elapsed();
+    }
+    Ok(outcome)
+}
+
+/// The engine a solve of `problem` uses: the flow unless the policy asks
+/// for the MILP or has side constraints (quotas, a cap on changes) that only
+/// the MILP expresses.
+pub(crate) fn engine_for(problem: &Problem) -> EngineUsed {
+    let side = problem.policy.max_mentees_per_country.is_some()
+        || problem
+            .stability
+            .as_ref()
+            .is_some_and(|s| s.max_changes.is_some());
+    match problem.policy.engine {
+        EngineChoice::Milp => EngineUsed::Milp,
+        EngineChoice::Auto | EngineChoice::Flow if side => EngineUsed::Milp,
+        EngineChoice::Auto | EngineChoice::Flow => EngineUsed::Flow,
+    }
+}
+
+/// The earliest of the request's time limit (capped by the server's), and
+/// the transport's deadline, counted from `t0`.
+fn deadline(problem: &Problem, opts: &SolveOptions, t0: Instant) -> Deadline {
+    let limit = problem
+        .policy
+        .time_limit
+        .map_or(opts.max_time, |t| t.min(opts.max_time));
+    let own = t0.checked_add(limit);
+    Deadline(match (own, opts.deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}

@@ -1,0 +1,150 @@
+//! Bilateral pairs: pins checked, candidate arcs scored, the engine run,
+//! the result explained.
+
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::explain::{infeasible as why, unmatched::unmatched};
+use crate::model::{MentorIdx, Objective, Problem};
+use crate::outcome::{EngineUsed, Infeasibility, MatchedPair, Outcome, Status, Timings};
+use crate::scoring::Scorer;
+use crate::settings::SolveOptions;
+use crate::solvers::candidates::{Candidates, Pins};
+use crate::solvers::{
+    flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, SolveError,
+};
+
+use super::engine_for;
+
+/// Solves the bilateral pairs of `problem` by `deadline` (`t0` is when the
+/// solve started).
+pub(crate) fn solve_pairs(
+    problem: &Problem,
+    opts: &SolveOptions,
+    deadline: Deadline,
+    t0: Instant,
+) -> Result<Outcome, Error> {
+    let scorer = Scorer::new(problem);
+    let broken = why::broken_pins(&scorer);
+    if !broken.is_empty() {
+        return Err(Error::InvalidArgument(broken));
+    }
+    let pins = Pins::new(problem);
+    // Side constraints (quotas, a cap on changes) need the MILP; validation
+    // rejects quotas with ENGINE_FLOW.
+    let engine_used = engine_for(problem);
+    let objective = problem.policy.objective;
+    let over: Vec<MentorIdx> = (0..problem.mentors.len())
+        .filter(|&m| pins.per_mentor[m] > problem.mentors[m].capacity)
+        .collect();
+    if !over.is_empty() {
+        let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
+        return Ok(infeasible(problem, engine_used, objective, reasons));
+    }
+    let cands = pins.candidates(&scorer, opts.threads)?;
+    let t_scored = Instant::now();
+
+    let result = match engine_used {
+        EngineUsed::Flow => FlowEngine.solve(&cands.instance, objective, deadline),
+        EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline),
+    };
+    let t_solved = Instant::now();
+    let assignment = match result {
+        Ok(a) => a,
+        Err(SolveError::Deadline) => {
+            return Err(Error::TimeLimit(
+                deadline.0.map_or(opts.max_time, |d| d - t0),
+            ))
+        }
+        Err(SolveError::Backend(msg)) => return Err(Error::Solver(msg)),
+        Err(SolveError::Unsupported(msg)) => return Err(Error::Solver(msg.into())),
+        Err(SolveError::SideConstraintsInfeasible) => {
+            let reasons = why::side_constraints(problem);
+            return Ok(infeasible(problem, engine_used, objective, reasons));
+        }
+        Err(SolveError::MinimumsUnmet { short }) => {
+            let reasons = why::minimums_unmet(problem, &short, &pins.per_mentor);
+            return Ok(infeasible(problem, engine_used, objective, reasons));
+        }
+    };
+
+    let mut outcome = outcome(&scorer, &cands, &assignment, &pins, engine_used);
+    outcome.timings = Timings {
+        score: t_scored - t0,
+        solve: t_solved - t_scored,
+        explain: t_solved.elapsed(),
+        groups: Duration::ZERO,
+    };
+    Ok(outcome)
+}
+
+/// The outcome of an infeasible request: no pairs, the reasons.
+fn infeasible(
+    problem: &Problem,
+    engine: EngineUsed,
+    objective: Objective,
+    infeasibilities: Vec<Infeasibility>,
+) -> Outcome {
+    Outcome {
+        status: Status::Infeasible,
+        engine,
+        objective,
+        pairs: Vec::new(),
+        unmatched: Vec::new(),
+        loads: vec![0; problem.mentors.len()],
+        infeasibilities,
+        candidate_pairs_total: 0,
+        candidate_pairs_feasible: 0,
+        timings: Timings::default(),
+        groups: None,
+    }
+}
+
+/// The outcome of an assignment: pins and engine pairs with their score
+/// details, mentor loads, and every unmatched mentee explained.
+fn outcome(
+    scorer: &Scorer<'_>,
+    cands: &Candidates,
+    assignment: &Assignment,
+    pins: &Pins,
+    engine: EngineUsed,
+) -> Outcome {
+    let p = scorer.problem();
+    let inst = &cands.instance;
+    let pinned_of = &pins.mentor_of;
+    let mut mentor_of: Vec<Option<MentorIdx>> = pinned_of.to_vec();
+    for (k, &e) in cands.mentees.iter().enumerate() {
+        mentor_of[e] = assignment.mentor(inst, k).map(|m| m as usize);
+    }
+    let mut loads = vec![0u32; p.mentors.len()];
+    let mut pairs = Vec::new();
+    for (e, m) in mentor_of.iter().enumerate() {
+        if let Some(m) = *m {
+            loads[m] += 1;
+            pairs.push(MatchedPair {
+                mentor: m,
+                mentee: e,
+                detail: scorer.detail(m, e),
+                pinned: pinned_of[e].is_some(),
+            });
+        }
+    }
+    let unmatched = unmatched(scorer, cands, assignment, pins, &mentor_of, &loads);
+    Outcome {
+        status: if assignment.optimal {
+            Status::Optimal
+        } else {
+            Status::Feasible
+        },
+        engine,
+        objective: p.policy.objective,
+        pairs,
+        unmatched,
+        loads,
+        infeasibilities: Vec::new(),
+        candidate_pairs_total: cands.total,
+        candidate_pairs_feasible: inst.mentor.len() as u64,
+        timings: Timings::default(),
+        groups: None,
+    }
+}

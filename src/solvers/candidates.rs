@@ -1,0 +1,198 @@
+//! From a problem to an [`Instance`]: pinned pairs taken out, every other
+//! pair scored (on threads), an arc for each pair that passes every hard
+//! rule, capacities and minimums net of pins, and the side constraints and
+//! warm start the problem asks for.
+
+use std::collections::BTreeSet;
+
+use crate::error::Error;
+use crate::model::{MenteeIdx, MentorIdx, Problem};
+use crate::scoring::Scorer;
+use crate::threads::map_chunks;
+
+use super::{Instance, Keep, Quota, Rows};
+
+/// Candidate arcs for the mentees left to match.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidates {
+    /// The engine instance (mentee `k` of the instance is `mentees[k]`).
+    pub(crate) instance: Instance,
+    /// Problem mentee index of each instance mentee.
+    pub(crate) mentees: Vec<MenteeIdx>,
+    /// Pairs considered.
+    pub(crate) total: u64,
+}
+
+/// Pinned pairs, and what is left to match around them.
+#[derive(Debug, Clone)]
+pub(crate) struct Pins {
+    /// Pinned mentor of each mentee.
+    pub(crate) mentor_of: Vec<Option<MentorIdx>>,
+    /// Pinned mentees per mentor.
+    pub(crate) per_mentor: Vec<u32>,
+}
+
+impl Pins {
+    /// Collects the policy's pins.
+    pub(crate) fn new(problem: &Problem) -> Self {
+        let mut mentor_of = vec![None; problem.mentees.len()];
+        let mut per_mentor = vec![0u32; problem.mentors.len()];
+        for &(m, e) in &problem.policy.pinned {
+            mentor_of[e] = Some(m);
+            per_mentor[m] += 1;
+        }
+        Pins {
+            mentor_of,
+            per_mentor,
+        }
+    }
+
+    /// Candidate arcs of the unpinned mentees, with capacities and minimums
+    /// net of pins (capacities saturate at 0), and the side constraints and
+    /// warm start the problem asks for.
+    pub(crate) fn candidates(
+        &self,
+        scorer: &Scorer<'_>,
+        threads: usize,
+    ) -> Result<Candidates, Error> {
+        let p = scorer.problem();
+        let free: Vec<MenteeIdx> = (0..p.mentees.len())
+            .filter(|&e| self.mentor_of[e].is_none())
+            .collect();
+        let capacity = (0..p.mentors.len())
+            .map(|m| p.mentors[m].capacity.saturating_sub(self.per_mentor[m]))
+            .collect();
+        let minimum = (0..p.mentors.len())
+            .map(|m| p.mentors[m].min_mentees.saturating_sub(self.per_mentor[m]))
+            .collect();
+        let mut cands = candidates(scorer, free, capacity, minimum, threads)?;
+        if let Some(max) = p.policy.max_mentees_per_country {
+            cands.instance.quota = Some(country_quota(p, &cands.mentees, max));
+        }
+        if let Some(st) = p.stability.as_ref() {
+            if !st.baseline.is_empty() {
+                cands.instance.warm = Some(warm_start(p, &cands, &st.baseline));
+            }
+            if let Some(max) = st.max_changes {
+                cands.instance.keep = Some(keep_baseline(&cands, &st.baseline, max));
+            }
+        }
+        Ok(cands)
+    }
+}
+
+/// The instance a solve of `problem` gives its engine: the candidate arcs
+/// of the unpinned mentees (scored on `threads` threads).
+pub fn instance(problem: &Problem, threads: usize) -> Result<Instance, Error> {
+    let scorer = Scorer::new(problem);
+    Ok(Pins::new(problem).candidates(&scorer, threads)?.instance)
+}
+
+/// At most `max` mentees of one country per mentor (countries labelled in
+/// order of first appearance among the instance's mentees).
+fn country_quota(p: &Problem, mentees: &[MenteeIdx], max: u32) -> Quota {
+    let mut ids: Vec<&str> = Vec::new();
+    let label = mentees
+        .iter()
+        .map(|&e| {
+            let c = p.mentees[e].profile.country.as_str();
+            match ids.iter().position(|&x| x == c) {
+                Some(k) => k as u32,
+                None => {
+                    ids.push(c);
+                    (ids.len() - 1) as u32
+                }
+            }
+        })
+        .collect();
+    Quota { label, max }
+}
+
+/// The baseline pairs still possible, as an arc per instance mentee: a warm
+/// start for the flow.
+fn warm_start(
+    p: &Problem,
+    cands: &Candidates,
+    baseline: &BTreeSet<(MentorIdx, MenteeIdx)>,
+) -> Vec<Option<u32>> {
+    let inst = &cands.instance;
+    let mut baseline_of = vec![None; p.mentees.len()];
+    for &(m, e) in baseline {
+        baseline_of[e] = Some(m as u32);
+    }
+    cands
+        .mentees
+        .iter()
+        .enumerate()
+        .map(|(k, &e)| {
+            let m = baseline_of[e]?;
+            inst.arcs(k)
+                .find(|&a| inst.mentor[a] == m)
+                .map(|a| a as u32)
+        })
+        .collect()
+}
+
+/// A cap of `max` changes: all but `max` of the baseline arcs still
+/// possible must be kept.
+fn keep_baseline(
+    cands: &Candidates,
+    baseline: &BTreeSet<(MentorIdx, MenteeIdx)>,
+    max: u32,
+) -> Keep {
+    let inst = &cands.instance;
+    let arcs: Vec<u32> = cands
+        .mentees
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &e)| {
+            inst.arcs(k)
+                .filter(move |&a| baseline.contains(&(inst.mentor[a] as usize, e)))
+                .map(|a| a as u32)
+        })
+        .collect();
+    let min_kept = (arcs.len() as u32).saturating_sub(max);
+    Keep { arcs, min_kept }
+}
+
+/// Fewest pairs for which scoring runs on several threads (spawning costs
+/// ~50 µs).
+const PARALLEL_SCORING_PAIRS: usize = 20_000;
+
+/// Scores every (mentor, mentee) pair for the given mentees, on `threads`
+/// threads over contiguous mentee chunks (the result does not depend on it).
+fn candidates(
+    scorer: &Scorer<'_>,
+    mentees: Vec<MenteeIdx>,
+    capacity: Vec<u32>,
+    minimum: Vec<u32>,
+    threads: usize,
+) -> Result<Candidates, Error> {
+    let n_m = scorer.problem().mentors.len();
+    let score_rows = |part: &[MenteeIdx]| {
+        let mut rows = Rows::default();
+        rows.counts.reserve_exact(part.len());
+        for &e in part {
+            let before = rows.mentor.len();
+            for m in 0..n_m {
+                if let Ok(s) = scorer.evaluate(m, e) {
+                    rows.mentor.push(m as u32);
+                    rows.score.push(s);
+                }
+            }
+            rows.counts.push((rows.mentor.len() - before) as u32);
+        }
+        rows
+    };
+    let threads = if mentees.len() * n_m < PARALLEL_SCORING_PAIRS {
+        1
+    } else {
+        threads
+    };
+    let parts = map_chunks(&mentees, threads, score_rows)?;
+    Ok(Candidates {
+        instance: Instance::from_rows(parts, capacity, minimum),
+        total: (mentees.len() * n_m) as u64,
+        mentees,
+    })
+}

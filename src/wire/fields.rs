@@ -1,0 +1,195 @@
+//! Field-level validation shared by the request and policy readers: the
+//! violation collector, text and id checks, numbers, dates, levels and
+//! working hours, and the fixed limits on field sizes.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::calendar::parse_hhmm;
+use crate::error::FieldViolation;
+use crate::model::{Hours, Level};
+use crate::wire::pb;
+
+/// Most violations reported for one request.
+const MAX_VIOLATIONS: usize = 100;
+/// Longest id, in characters.
+pub(super) const MAX_ID: usize = 128;
+/// Longest name, organisation, sector or topic, in characters.
+pub(super) const MAX_TEXT: usize = 256;
+/// Most entries in a profile list (sectors, topics, preferences).
+pub(super) const MAX_LIST: usize = 256;
+/// Largest capacity or group count of one mentor.
+pub(super) const MAX_CAPACITY: u32 = 100_000;
+/// Largest weight of a criterion, in points.
+pub(super) const MAX_WEIGHT: f64 = 1000.0;
+/// Largest affinity, in absolute value.
+pub(super) const MAX_AFFINITY: f64 = 1000.0;
+/// Largest group.
+pub(super) const MAX_GROUP_SIZE: u32 = 50;
+
+/// Default programme period: 52 full weeks from Monday 2026-01-05.
+pub(super) const DEFAULT_START: &str = "2026-01-05";
+/// Last day of the default programme period.
+pub(super) const DEFAULT_END: &str = "2027-01-03";
+
+/// Collects violations, each naming a field and the offending value.
+#[derive(Default)]
+pub(super) struct Checker {
+    /// Violations so far (at most [`MAX_VIOLATIONS`]).
+    pub(super) v: Vec<FieldViolation>,
+}
+
+impl Checker {
+    /// Records that `field` is wrong.
+    pub(super) fn bad(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        if self.v.len() < MAX_VIOLATIONS {
+            self.v.push(FieldViolation::new(field, description));
+        }
+    }
+}
+
+/// Interns strings in first-seen order.
+#[derive(Default)]
+pub(super) struct Interner {
+    map: HashMap<String, u32>,
+    /// The strings, by index.
+    pub(super) list: Vec<String>,
+}
+
+impl Interner {
+    /// The index of `s`, added if new.
+    pub(super) fn get(&mut self, s: String) -> u32 {
+        if let Some(&k) = self.map.get(&s) {
+            return k;
+        }
+        let k = self.list.len() as u32;
+        self.map.insert(s.clone(), k);
+        self.list.push(s);
+        k
+    }
+}
+
+/// Checks a text field's length and characters.
+pub(super) fn check_text(c: &mut Checker, field: &str, s: &str, max: usize) -> bool {
+    if s.chars().count() > max {
+        c.bad(
+            field,
+            format!("{} characters exceed the limit of {max}", s.chars().count()),
+        );
+        return false;
+    }
+    if s.chars().any(char::is_control) {
+        c.bad(field, format!("{s:?} contains control characters"));
+        return false;
+    }
+    true
+}
+
+/// Checks an id: not empty, valid text, not seen before (`seen` maps ids
+/// to the field that first used them).
+pub(super) fn check_id(
+    c: &mut Checker,
+    field: &str,
+    id: &str,
+    seen: &HashMap<&str, String>,
+) -> bool {
+    if id.trim().is_empty() {
+        c.bad(field, "empty id");
+        return false;
+    }
+    if !check_text(c, field, id, MAX_ID) {
+        return false;
+    }
+    if let Some(first) = seen.get(id) {
+        c.bad(
+            field,
+            format!("duplicate id {id:?} (first used at {first})"),
+        );
+        return false;
+    }
+    true
+}
+
+/// Trimmed and lower case (sectors, topics, organisations, language codes).
+pub(super) fn norm(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// A wire language level (1 = A1 … 7 = native).
+pub(super) fn level(v: i32) -> Option<Level> {
+    (1..=7).contains(&v).then_some(Level(v as u8))
+}
+
+/// Working hours (defaults 09:00–18:00, Monday to Friday).
+pub(super) fn working_hours(c: &mut Checker, path: &str, h: Option<&pb::WorkingHours>) -> Hours {
+    let mut out = Hours::default();
+    let Some(h) = h else { return out };
+    if !h.start.is_empty() {
+        match parse_hhmm(&h.start) {
+            Some(m) if m < 24 * 60 => out.start_min = m,
+            _ => c.bad(
+                format!("{path}.start"),
+                format!("{:?} is not a time \"HH:MM\" before 24:00", h.start),
+            ),
+        }
+    }
+    if !h.end.is_empty() {
+        match parse_hhmm(&h.end) {
+            Some(m) => out.end_min = m,
+            None => c.bad(
+                format!("{path}.end"),
+                format!("{:?} is not a time \"HH:MM\"", h.end),
+            ),
+        }
+    }
+    if out.end_min <= out.start_min {
+        c.bad(
+            format!("{path}.end"),
+            format!("end {:?} is not after start {:?}", h.end, h.start),
+        );
+        out.end_min = out.start_min + 1;
+    }
+    if !h.days.is_empty() {
+        out.days = 0;
+        for (k, &d) in h.days.iter().enumerate() {
+            if (1..=7).contains(&d) {
+                out.days |= 1 << (d - 1);
+            } else {
+                c.bad(
+                    format!("{path}.days[{k}]"),
+                    format!("{d} is not a weekday (1 = Monday … 7 = Sunday)"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// An optional number in `[lo, hi]`, else `default`.
+pub(super) fn opt_number(
+    c: &mut Checker,
+    field: &str,
+    v: Option<f64>,
+    default: f64,
+    lo: f64,
+    hi: f64,
+) -> f64 {
+    match v {
+        None => default,
+        Some(x) if x.is_finite() && x >= lo && x <= hi => x,
+        Some(x) => {
+            c.bad(field, format!("{x} is not a finite number in [{lo}, {hi}]"));
+            default
+        }
+    }
+}
+
+/// A date "YYYY-MM-DD" (`default` when empty).
+pub(super) fn date(c: &mut Checker, field: &str, s: &str, default: &str) -> NaiveDate {
+    let s = if s.is_empty() { default } else { s };
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| {
+        c.bad(field, format!("{s:?} is not a date \"YYYY-MM-DD\""));
+        NaiveDate::default()
+    })
+}

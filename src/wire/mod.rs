@@ -1,0 +1,21 @@
+//! The wire layer: the only code that knows the API's messages.
+//!
+//! - [`pb`]: types generated from `proto/mentormatch/v1/mentormatch.proto`
+//!   (prost messages, the tonic service, proto3 JSON through pbjson);
+//! - `fields`: field-level validation (paths, values, limits on sizes);
+//! - `request`, `policy`: a request → a validated [`Problem`](crate::model::Problem);
+//! - `response`: an outcome → `SolveResponse`;
+//! - `report`: a check's report → `ValidateResponse`.
+//!
+//! Wire types stop here: nothing below this layer imports [`pb`].
+//! Spreadsheet and report formats for coordinators belong beside it.
+
+mod fields;
+pub mod pb;
+mod policy;
+pub(crate) mod report;
+mod request;
+pub(crate) mod response;
+
+pub use request::problem_from_request;
+pub use response::response_from_outcome;

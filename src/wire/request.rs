@@ -1,0 +1,521 @@
+//! Request → [`Problem`]: every field validated (field path and offending
+//! value for each violation), ids resolved to indices, strings interned,
+//! defaults applied. The policy is read in [`super::policy`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono_tz::Tz;
+
+use crate::error::Error;
+use crate::model::{Mentee, Mentor, Problem, Profile, Schedule, Skill, Vocab};
+use crate::settings::Limits;
+use crate::wire::pb;
+
+use super::fields::{
+    check_id, check_text, level, norm, working_hours, Checker, Interner, MAX_AFFINITY,
+    MAX_CAPACITY, MAX_ID, MAX_LIST, MAX_TEXT,
+};
+use super::policy::{group_policy, policy};
+
+/// Interned strings and distinct schedules, built while reading profiles.
+#[derive(Default)]
+struct Builder {
+    languages: Interner,
+    sectors: Interner,
+    topics: Interner,
+    orgs: Interner,
+    schedules: Vec<Schedule>,
+    schedule_ix: HashMap<Schedule, u32>,
+}
+
+/// Every person's index by id, to resolve references.
+pub(super) struct Ids<'r> {
+    mentor_ix: HashMap<&'r str, usize>,
+    mentee_ix: HashMap<&'r str, usize>,
+}
+
+impl<'r> Ids<'r> {
+    /// Checks every id (not empty, valid, unique across both sides) and
+    /// indexes the valid ones.
+    fn new(c: &mut Checker, req: &'r pb::SolveRequest) -> Self {
+        let mut seen: HashMap<&str, String> = HashMap::new();
+        let mut ix = |c: &mut Checker, side: &str, k: usize, p: Option<&'r pb::Profile>| {
+            let field = format!("{side}[{k}].profile.id");
+            let id = p.map(|p| p.id.as_str())?;
+            check_id(c, &field, id, &seen).then(|| {
+                seen.insert(id, field);
+                id
+            })
+        };
+        let mut mentor_ix = HashMap::new();
+        for (k, m) in req.mentors.iter().enumerate() {
+            if let Some(id) = ix(c, "mentors", k, m.profile.as_ref()) {
+                mentor_ix.insert(id, k);
+            }
+        }
+        let mut mentee_ix = HashMap::new();
+        for (k, e) in req.mentees.iter().enumerate() {
+            if let Some(id) = ix(c, "mentees", k, e.profile.as_ref()) {
+                mentee_ix.insert(id, k);
+            }
+        }
+        Ids {
+            mentor_ix,
+            mentee_ix,
+        }
+    }
+
+    /// The mentor named `id` at `field`, or a violation.
+    pub(super) fn mentor(&self, c: &mut Checker, field: String, id: &str) -> Option<usize> {
+        match self.mentor_ix.get(id) {
+            Some(&k) => Some(k),
+            None if self.mentee_ix.contains_key(id) => {
+                c.bad(field, format!("{id:?} is a mentee, not a mentor"));
+                None
+            }
+            None => {
+                c.bad(field, format!("unknown mentor id {id:?}"));
+                None
+            }
+        }
+    }
+
+    /// The mentee named `id` at `field`, or a violation.
+    pub(super) fn mentee(&self, c: &mut Checker, field: String, id: &str) -> Option<usize> {
+        match self.mentee_ix.get(id) {
+            Some(&k) => Some(k),
+            None if self.mentor_ix.contains_key(id) => {
+                c.bad(field, format!("{id:?} is a mentor, not a mentee"));
+                None
+            }
+            None => {
+                c.bad(field, format!("unknown mentee id {id:?}"));
+                None
+            }
+        }
+    }
+
+    /// The (mentor, mentee) pairs of `policy.{name}`.
+    pub(super) fn pairs(
+        &self,
+        c: &mut Checker,
+        name: &str,
+        list: &[pb::PairRef],
+    ) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (k, pr) in list.iter().enumerate() {
+            let f = format!("policy.{name}[{k}]");
+            let m = self.mentor(c, format!("{f}.mentor_id"), &pr.mentor_id);
+            let e = self.mentee(c, format!("{f}.mentee_id"), &pr.mentee_id);
+            if let (Some(m), Some(e)) = (m, e) {
+                out.push((m, e));
+            }
+        }
+        out
+    }
+}
+
+/// Validates a request against `limits` and builds the problem.
+pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<Problem, Error> {
+    check_sizes(req, limits)?;
+    let mut c = Checker::default();
+    check_text(&mut c, "request_id", &req.request_id, MAX_ID);
+    // Ids first, so that references can be resolved.
+    let ids = Ids::new(&mut c, req);
+    let mut b = Builder::default();
+    let mentors = mentors(&mut c, &mut b, req);
+    let mentees = mentees(&mut c, &mut b, req, &ids);
+
+    let default_policy = pb::Policy::default();
+    let pp = req.policy.as_ref().unwrap_or(&default_policy);
+    let forbidden = ids.pairs(&mut c, "forbidden_pairs", &pp.forbidden_pairs);
+    let pinned = ids.pairs(&mut c, "pinned_pairs", &pp.pinned_pairs);
+    check_pins(&mut c, pp, &pinned, &forbidden);
+    let affinities = affinities(&mut c, req, &ids);
+    let has_affinities = !req.affinities.is_empty();
+    let mut policy = policy(&mut c, pp, forbidden, pinned, has_affinities, limits);
+    if let Some(g) = pp.groups.as_ref() {
+        policy.groups = Some(group_policy(
+            &mut c,
+            g,
+            &policy,
+            &mentees,
+            has_affinities,
+            &ids,
+        ));
+    }
+    if !c.v.is_empty() {
+        return Err(Error::InvalidArgument(c.v));
+    }
+    Ok(Problem {
+        request_id: req.request_id.clone(),
+        mentors,
+        mentees,
+        schedules: b.schedules,
+        policy,
+        affinities,
+        vocab: Vocab {
+            languages: b.languages.list,
+            sectors: b.sectors.list,
+            topics: b.topics.list,
+            organizations: b.orgs.list,
+        },
+        include_timings: req.include_timings,
+        stability: None,
+    })
+}
+
+/// The request's size against `limits`, checked before anything else.
+fn check_sizes(req: &pb::SolveRequest, limits: &Limits) -> Result<(), Error> {
+    let mut c = Checker::default();
+    let (n_m, n_e) = (req.mentors.len(), req.mentees.len());
+    if n_m == 0 {
+        c.bad("mentors", "no mentors: at least one is required");
+    }
+    if n_e == 0 {
+        c.bad("mentees", "no mentees: at least one is required");
+    }
+    if n_m > limits.max_mentors {
+        c.bad(
+            "mentors",
+            format!("{n_m} mentors exceed the limit of {}", limits.max_mentors),
+        );
+    }
+    if n_e > limits.max_mentees {
+        c.bad(
+            "mentees",
+            format!("{n_e} mentees exceed the limit of {}", limits.max_mentees),
+        );
+    }
+    let pairs = n_m as u64 * n_e as u64;
+    if pairs > limits.max_pairs {
+        c.bad(
+            "mentees",
+            format!(
+                "{n_m} mentors × {n_e} mentees = {pairs} pairs exceed the limit of {}",
+                limits.max_pairs
+            ),
+        );
+    }
+    if req.affinities.len() > limits.max_affinities {
+        c.bad(
+            "affinities",
+            format!(
+                "{} affinities exceed the limit of {}",
+                req.affinities.len(),
+                limits.max_affinities
+            ),
+        );
+    }
+    if c.v.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(c.v))
+    }
+}
+
+/// Every mentor: profile, capacity, minimum, group limit.
+fn mentors(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest) -> Vec<Mentor> {
+    let mut mentors = Vec::with_capacity(req.mentors.len());
+    for (k, m) in req.mentors.iter().enumerate() {
+        let path = format!("mentors[{k}]");
+        let profile = profile(c, b, &path, m.profile.as_ref());
+        let capacity = m.capacity.unwrap_or(1);
+        if capacity > MAX_CAPACITY {
+            c.bad(
+                format!("{path}.capacity"),
+                format!("capacity {capacity} exceeds the limit of {MAX_CAPACITY}"),
+            );
+        }
+        if m.min_mentees > capacity {
+            c.bad(
+                format!("{path}.min_mentees"),
+                format!("minimum {} is above the capacity {capacity}", m.min_mentees),
+            );
+        }
+        let max_groups = m.max_groups.unwrap_or(1);
+        if max_groups > MAX_CAPACITY {
+            c.bad(
+                format!("{path}.max_groups"),
+                format!("max_groups {max_groups} exceeds the limit of {MAX_CAPACITY}"),
+            );
+        }
+        mentors.push(Mentor {
+            profile,
+            capacity,
+            min_mentees: m.min_mentees,
+            max_groups,
+        });
+    }
+    mentors
+}
+
+/// Every mentee: profile, preferred and excluded mentors.
+fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'_>) -> Vec<Mentee> {
+    let mut mentees = Vec::with_capacity(req.mentees.len());
+    for (k, e) in req.mentees.iter().enumerate() {
+        let path = format!("mentees[{k}]");
+        let profile = profile(c, b, &path, e.profile.as_ref());
+        let list = |name: &str, list: &[String], c: &mut Checker| -> Vec<usize> {
+            if list.len() > MAX_LIST {
+                c.bad(
+                    format!("{path}.{name}"),
+                    format!("{} entries exceed the limit of {MAX_LIST}", list.len()),
+                );
+                return Vec::new();
+            }
+            let mut out: Vec<usize> = Vec::new();
+            for (i, id) in list.iter().enumerate() {
+                let field = format!("{path}.{name}[{i}]");
+                if let Some(m) = ids.mentor(c, field.clone(), id) {
+                    if out.contains(&m) {
+                        c.bad(field, format!("mentor {id:?} is listed twice"));
+                    } else {
+                        out.push(m);
+                    }
+                }
+            }
+            out
+        };
+        let preferred = list("preferred_mentors", &e.preferred_mentors, c);
+        let excluded = list("excluded_mentors", &e.excluded_mentors, c);
+        for (i, m) in excluded.iter().enumerate() {
+            if preferred.contains(m) {
+                c.bad(
+                    format!("{path}.excluded_mentors[{i}]"),
+                    format!(
+                        "mentor {:?} is both preferred and excluded",
+                        e.excluded_mentors[i]
+                    ),
+                );
+            }
+        }
+        mentees.push(Mentee {
+            profile,
+            preferred,
+            excluded,
+        });
+    }
+    mentees
+}
+
+/// A mentee is pinned once; a pinned pair is not also forbidden.
+fn check_pins(
+    c: &mut Checker,
+    pp: &pb::Policy,
+    pinned: &[(usize, usize)],
+    forbidden: &[(usize, usize)],
+) {
+    let mut pinned_mentee: HashMap<usize, usize> = HashMap::new();
+    for (k, &(m, e)) in pinned.iter().enumerate() {
+        if let Some(prev) = pinned_mentee.insert(e, k) {
+            c.bad(
+                format!("policy.pinned_pairs[{k}].mentee_id"),
+                format!(
+                    "mentee {:?} is already pinned by policy.pinned_pairs[{prev}]; a mentee has one bilateral mentor",
+                    pp.pinned_pairs[k].mentee_id
+                ),
+            );
+        }
+        if forbidden.contains(&(m, e)) {
+            c.bad(
+                format!("policy.pinned_pairs[{k}]"),
+                format!(
+                    "pair ({:?}, {:?}) is both pinned and forbidden",
+                    pp.pinned_pairs[k].mentor_id, pp.pinned_pairs[k].mentee_id
+                ),
+            );
+        }
+    }
+}
+
+/// The explicit affinities, by (mentor, mentee).
+fn affinities(
+    c: &mut Checker,
+    req: &pb::SolveRequest,
+    ids: &Ids<'_>,
+) -> BTreeMap<(usize, usize), f64> {
+    let mut affinities = BTreeMap::new();
+    for (k, a) in req.affinities.iter().enumerate() {
+        let f = format!("affinities[{k}]");
+        let m = ids.mentor(c, format!("{f}.mentor_id"), &a.mentor_id);
+        let e = ids.mentee(c, format!("{f}.mentee_id"), &a.mentee_id);
+        if !a.value.is_finite() || a.value.abs() > MAX_AFFINITY {
+            c.bad(
+                format!("{f}.value"),
+                format!(
+                    "affinity {} is not a finite number in [-{MAX_AFFINITY}, {MAX_AFFINITY}]",
+                    a.value
+                ),
+            );
+            continue;
+        }
+        if let (Some(m), Some(e)) = (m, e) {
+            if affinities.insert((m, e), a.value).is_some() {
+                c.bad(
+                    f,
+                    format!(
+                        "a second affinity for ({:?}, {:?})",
+                        a.mentor_id, a.mentee_id
+                    ),
+                );
+            }
+        }
+    }
+    affinities
+}
+
+/// A profile (`path` is the person's field path).
+fn profile(c: &mut Checker, b: &mut Builder, path: &str, p: Option<&pb::Profile>) -> Profile {
+    let Some(p) = p else {
+        c.bad(format!("{path}.profile"), "missing profile");
+        return empty_profile();
+    };
+    let path = format!("{path}.profile");
+    check_text(c, &format!("{path}.name"), &p.name, MAX_TEXT);
+    let country = p.country.trim().to_uppercase();
+    if isocountry::CountryCode::for_alpha2(&country).is_err() {
+        c.bad(
+            format!("{path}.country"),
+            format!("{:?} is not an ISO 3166-1 alpha-2 country code", p.country),
+        );
+    }
+    let organization = if check_text(
+        c,
+        &format!("{path}.organization"),
+        &p.organization,
+        MAX_TEXT,
+    ) && !p.organization.trim().is_empty()
+    {
+        Some(b.orgs.get(norm(&p.organization)))
+    } else {
+        None
+    };
+
+    let languages = languages(c, b, &path, p);
+    let schedule = schedule(c, b, &path, p);
+    let sectors = terms(c, &path, "sectors", &p.sectors, &mut b.sectors);
+    let topics = terms(c, &path, "topics", &p.topics, &mut b.topics);
+    Profile {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        country,
+        organization,
+        languages,
+        schedule,
+        sectors,
+        topics,
+    }
+}
+
+/// A profile's languages, sorted by language, one entry per language.
+fn languages(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> Vec<Skill> {
+    let mut languages: Vec<Skill> = Vec::new();
+    if p.languages.is_empty() {
+        c.bad(
+            format!("{path}.languages"),
+            "no languages: at least one is required",
+        );
+    }
+    for (k, l) in p.languages.iter().enumerate() {
+        let f = format!("{path}.languages[{k}]");
+        let code = norm(&l.code);
+        if isolang::Language::from_639_1(&code).is_none() {
+            c.bad(
+                format!("{f}.code"),
+                format!("{:?} is not an ISO 639-1 language code", l.code),
+            );
+            continue;
+        }
+        let Some(level) = level(l.level) else {
+            c.bad(
+                format!("{f}.level"),
+                format!("level {} is not a language level (A1..C2, NATIVE)", l.level),
+            );
+            continue;
+        };
+        let language = b.languages.get(code);
+        if languages.iter().any(|s| s.language == language) {
+            c.bad(
+                format!("{f}.code"),
+                format!("language {:?} is listed twice", l.code),
+            );
+            continue;
+        }
+        languages.push(Skill { language, level });
+    }
+    languages.sort_by_key(|s| s.language);
+
+    languages
+}
+
+/// A profile's time zone and working hours, as an index into the distinct
+/// schedules.
+fn schedule(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> u32 {
+    let tz = match p.time_zone.trim().parse::<Tz>() {
+        Ok(tz) => tz,
+        Err(_) => {
+            c.bad(
+                format!("{path}.time_zone"),
+                format!(
+                    "{:?} is not an IANA time-zone name (e.g. \"Africa/Casablanca\")",
+                    p.time_zone
+                ),
+            );
+            Tz::UTC
+        }
+    };
+    let hours = working_hours(
+        c,
+        &format!("{path}.working_hours"),
+        p.working_hours.as_ref(),
+    );
+    let schedule = Schedule { tz, hours };
+    *b.schedule_ix.entry(schedule).or_insert_with(|| {
+        b.schedules.push(schedule);
+        (b.schedules.len() - 1) as u32
+    })
+}
+
+/// Sectors or topics (`name`): interned, sorted, unique.
+fn terms(
+    c: &mut Checker,
+    path: &str,
+    name: &str,
+    list: &[String],
+    intern: &mut Interner,
+) -> Vec<u32> {
+    if list.len() > MAX_LIST {
+        c.bad(
+            format!("{path}.{name}"),
+            format!("{} entries exceed the limit of {MAX_LIST}", list.len()),
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<u32> = Vec::new();
+    for (k, s) in list.iter().enumerate() {
+        let f = format!("{path}.{name}[{k}]");
+        if s.trim().is_empty() {
+            c.bad(f, "empty string");
+        } else if check_text(c, &f, s, MAX_TEXT) {
+            out.push(intern.get(norm(s)));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The stand-in for a missing profile (the request is invalid anyway).
+fn empty_profile() -> Profile {
+    Profile {
+        id: String::new(),
+        name: String::new(),
+        country: String::new(),
+        organization: None,
+        languages: Vec::new(),
+        schedule: 0,
+        sectors: Vec::new(),
+        topics: Vec::new(),
+    }
+}
