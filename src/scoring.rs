@@ -249,7 +249,7 @@ impl<'p> Scorer<'p> {
     }
 
     /// Best level at which the pair shares a language, if any.
-    pub fn best_shared_level(&self, m: MentorIdx, e: MenteeIdx) -> Option<Level> {
+    pub(crate) fn best_shared_level(&self, m: MentorIdx, e: MenteeIdx) -> Option<Level> {
         let row = &self.mentor_levels[m * self.n_lang..(m + 1) * self.n_lang];
         self.problem.mentees[e]
             .profile

@@ -35,3 +35,27 @@ pub(crate) fn map_chunks<T: Sync, R: Send>(
         handles.into_iter().map(join).collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_come_back_in_order() {
+        let items: Vec<u32> = (0..10).collect();
+        for threads in [1, 2, 3, 16] {
+            let sums = map_chunks(&items, threads, |c| c.to_vec()).expect("no panic");
+            assert_eq!(sums.concat(), items, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_panicking_chunk_is_an_error_not_an_empty_result() {
+        let items: Vec<u32> = (0..10).collect();
+        let r = map_chunks(&items, 2, |c| {
+            assert!(!c.contains(&7), "chunk with 7");
+            c.len()
+        });
+        assert!(matches!(r, Err(Error::Solver(_))), "{r:?}");
+    }
+}

@@ -4,7 +4,7 @@
 //! Every candidate is pinned in a copy of the request and re-solved to
 //! optimality, so a loss is the difference of two proven optima, not an
 //! estimate. Groups are left out (alternatives concern bilateral pairs).
-//! Candidates are re-solved on threads.
+//! CandidateArcs are re-solved on threads.
 
 use crate::error::{Error, FieldViolation};
 use crate::model::{from_milli, Milli, Problem};

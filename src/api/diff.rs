@@ -16,7 +16,10 @@ pub(crate) fn baseline_memberships(groups: &[pb::GroupRef]) -> impl Iterator<Ite
 
 /// The exact difference between baseline memberships and a response's
 /// groups, a membership being (mentee, lead mentor).
-pub fn membership_diff(baseline: &[pb::GroupRef], resp: &pb::SolveResponse) -> pb::MembershipDiff {
+pub(crate) fn membership_diff(
+    baseline: &[pb::GroupRef],
+    resp: &pb::SolveResponse,
+) -> pb::MembershipDiff {
     let before: BTreeMap<&str, &str> = baseline_memberships(baseline)
         .map(|(m, e)| (e, m))
         .collect();
@@ -75,7 +78,7 @@ fn compare(
 }
 
 /// The exact difference between baseline pairs and a response's pairs.
-pub fn diff(
+pub(crate) fn diff(
     baseline: &[pb::PairRef],
     resp: &pb::SolveResponse,
     score_change_milli: i64,

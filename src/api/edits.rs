@@ -36,7 +36,7 @@ fn forget(req: &mut pb::SolveRequest, id: &str) {
 
 /// Applies a scenario's edits to a copy of the base request; `path` is the
 /// scenario's field path (e.g. `scenarios[0]`).
-pub fn apply(
+pub(crate) fn apply(
     base: &pb::SolveRequest,
     s: &pb::Scenario,
     path: &str,

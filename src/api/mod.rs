@@ -4,13 +4,13 @@
 //!
 //! - [`solve()`]: validate, solve, explain;
 //! - [`validate()`]: check a request without solving it;
-//! - [`what_if()`]: scenarios of edits ([`edits`]) re-solved and diffed
-//!   ([`diff`]) against a baseline;
+//! - [`what_if()`]: scenarios of edits (`edits`) re-solved and diffed
+//!   (`diff`) against a baseline;
 //! - [`alternatives()`]: "why not X?", exact losses of forced pairs.
 
 mod alternatives;
-pub mod diff;
-pub mod edits;
+mod diff;
+mod edits;
 mod solve;
 mod validate;
 mod whatif;

@@ -2,9 +2,9 @@
 //! solved (concurrently) with optional stability, and diffed exactly
 //! against the baseline pairs and group memberships.
 //!
-//! Edits are applied to the wire request ([`super::edits`]), then the
-//! request goes through validation and the pure core like any other; the
-//! diff ([`super::diff`]) is computed on ids.
+//! Edits are applied to the wire request (`api::edits`), then the request
+//! goes through validation and the pure core like any other; the diff
+//! (`api::diff`) is computed on ids.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -6,7 +6,7 @@
 use crate::model::{from_milli, HardRule, MenteeIdx, MentorIdx};
 use crate::outcome::{Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
-use crate::solvers::candidates::{Candidates, Pins};
+use crate::solvers::candidates::{CandidateArcs, Pins};
 use crate::solvers::Assignment;
 
 use super::bottlenecks::{Bottleneck, Bottlenecks};
@@ -17,7 +17,7 @@ use super::words::{hours, id_list, rule_text};
 /// included) and `loads` each mentor's mentees.
 pub(crate) fn unmatched(
     scorer: &Scorer<'_>,
-    cands: &Candidates,
+    cands: &CandidateArcs,
     assignment: &Assignment,
     pins: &Pins,
     mentor_of: &[Option<MentorIdx>],

@@ -13,11 +13,11 @@ use crate::explain::{findings as say, infeasible::broken_pins, unmatched::no_can
 use crate::model::{MenteeIdx, Problem, Profile};
 use crate::outcome::{Certificate, Finding, Report, Summary};
 use crate::scoring::Scorer;
-use crate::solvers::candidates::{Candidates, Pins};
+use crate::solvers::candidates::{CandidateArcs, Pins};
 use crate::solvers::max_flow::max_flow;
 use crate::solvers::Instance;
 
-use super::engine_for;
+use super::pairs::engine_for;
 
 /// Findings of one code listed one by one; the rest are counted in one more.
 pub(crate) const MAX_FINDINGS_PER_CODE: usize = 50;
@@ -40,7 +40,7 @@ pub(crate) fn check(problem: &Problem, threads: usize) -> Result<Report, Error> 
             findings.push(say::pin_capacity(p, m, pins.per_mentor[m]));
         }
     }
-    let cands = pins.candidates(&scorer, threads)?;
+    let cands = pins.arcs(&scorer, threads)?;
     let inst = &cands.instance;
     let without = candidate_findings(&scorer, &cands, &mut findings);
     findings.extend(overlap_findings(&scorer));
@@ -83,7 +83,11 @@ pub(crate) fn check(problem: &Problem, threads: usize) -> Result<Report, Error> 
 
 /// Mentees without candidates and mentors without mentees; returns how
 /// many unpinned mentees have no candidate.
-fn candidate_findings(scorer: &Scorer<'_>, cands: &Candidates, findings: &mut Vec<Finding>) -> u32 {
+fn candidate_findings(
+    scorer: &Scorer<'_>,
+    cands: &CandidateArcs,
+    findings: &mut Vec<Finding>,
+) -> u32 {
     let (p, inst) = (scorer.problem(), &cands.instance);
     let mut without = 0u32;
     for (k, &e) in cands.mentees.iter().enumerate() {
@@ -108,7 +112,7 @@ fn candidate_findings(scorer: &Scorer<'_>, cands: &Candidates, findings: &mut Ve
 /// bottleneck with its certificate, and idle places; returns the coverage.
 fn flows(
     scorer: &Scorer<'_>,
-    cands: &Candidates,
+    cands: &CandidateArcs,
     pins: &Pins,
     without: u32,
     findings: &mut Vec<Finding>,

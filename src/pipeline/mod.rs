@@ -14,8 +14,8 @@ pub(crate) mod pairs;
 use std::time::Instant;
 
 use crate::error::Error;
-use crate::model::{EngineChoice, Problem};
-use crate::outcome::{EngineUsed, Outcome};
+use crate::model::Problem;
+use crate::outcome::Outcome;
 use crate::settings::SolveOptions;
 use crate::solvers::Deadline;
 
@@ -38,22 +38,6 @@ pub(crate) fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, E
         outcome.timings.groups = t.elapsed();
     }
     Ok(outcome)
-}
-
-/// The engine a solve of `problem` uses: the flow unless the policy asks
-/// for the MILP or has side constraints (quotas, a cap on changes) that only
-/// the MILP expresses.
-pub(crate) fn engine_for(problem: &Problem) -> EngineUsed {
-    let side = problem.policy.max_mentees_per_country.is_some()
-        || problem
-            .stability
-            .as_ref()
-            .is_some_and(|s| s.max_changes.is_some());
-    match problem.policy.engine {
-        EngineChoice::Milp => EngineUsed::Milp,
-        EngineChoice::Auto | EngineChoice::Flow if side => EngineUsed::Milp,
-        EngineChoice::Auto | EngineChoice::Flow => EngineUsed::Flow,
-    }
 }
 
 /// The earliest of the request's time limit (capped by the server's), and

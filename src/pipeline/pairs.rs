@@ -5,16 +5,14 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::explain::{infeasible as why, unmatched::unmatched};
-use crate::model::{MentorIdx, Objective, Problem};
+use crate::model::{EngineChoice, MentorIdx, Objective, Problem};
 use crate::outcome::{EngineUsed, Infeasibility, MatchedPair, Outcome, Status, Timings};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
-use crate::solvers::candidates::{Candidates, Pins};
+use crate::solvers::candidates::{CandidateArcs, Pins};
 use crate::solvers::{
     flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, SolveError,
 };
-
-use super::engine_for;
 
 /// Solves the bilateral pairs of `problem` by `deadline` (`t0` is when the
 /// solve started).
@@ -41,7 +39,7 @@ pub(crate) fn solve_pairs(
         let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
         return Ok(infeasible(problem, engine_used, objective, reasons));
     }
-    let cands = pins.candidates(&scorer, opts.threads)?;
+    let cands = pins.arcs(&scorer, opts.threads)?;
     let t_scored = Instant::now();
 
     let result = match engine_used {
@@ -104,7 +102,7 @@ fn infeasible(
 /// details, mentor loads, and every unmatched mentee explained.
 fn outcome(
     scorer: &Scorer<'_>,
-    cands: &Candidates,
+    cands: &CandidateArcs,
     assignment: &Assignment,
     pins: &Pins,
     engine: EngineUsed,
@@ -146,5 +144,21 @@ fn outcome(
         candidate_pairs_feasible: inst.mentor.len() as u64,
         timings: Timings::default(),
         groups: None,
+    }
+}
+
+/// The engine a solve of `problem` uses: the flow unless the policy asks
+/// for the MILP or has side constraints (quotas, a cap on changes) that only
+/// the MILP expresses.
+pub(crate) fn engine_for(problem: &Problem) -> EngineUsed {
+    let side = problem.policy.max_mentees_per_country.is_some()
+        || problem
+            .stability
+            .as_ref()
+            .is_some_and(|s| s.max_changes.is_some());
+    match problem.policy.engine {
+        EngineChoice::Milp => EngineUsed::Milp,
+        EngineChoice::Auto | EngineChoice::Flow if side => EngineUsed::Milp,
+        EngineChoice::Auto | EngineChoice::Flow => EngineUsed::Flow,
     }
 }

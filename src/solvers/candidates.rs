@@ -14,7 +14,7 @@ use super::{Instance, Keep, Quota, Rows};
 
 /// Candidate arcs for the mentees left to match.
 #[derive(Debug, Clone)]
-pub(crate) struct Candidates {
+pub(crate) struct CandidateArcs {
     /// The engine instance (mentee `k` of the instance is `mentees[k]`).
     pub(crate) instance: Instance,
     /// Problem mentee index of each instance mentee.
@@ -50,11 +50,7 @@ impl Pins {
     /// Candidate arcs of the unpinned mentees, with capacities and minimums
     /// net of pins (capacities saturate at 0), and the side constraints and
     /// warm start the problem asks for.
-    pub(crate) fn candidates(
-        &self,
-        scorer: &Scorer<'_>,
-        threads: usize,
-    ) -> Result<Candidates, Error> {
+    pub(crate) fn arcs(&self, scorer: &Scorer<'_>, threads: usize) -> Result<CandidateArcs, Error> {
         let p = scorer.problem();
         let free: Vec<MenteeIdx> = (0..p.mentees.len())
             .filter(|&e| self.mentor_of[e].is_none())
@@ -65,7 +61,7 @@ impl Pins {
         let minimum = (0..p.mentors.len())
             .map(|m| p.mentors[m].min_mentees.saturating_sub(self.per_mentor[m]))
             .collect();
-        let mut cands = candidates(scorer, free, capacity, minimum, threads)?;
+        let mut cands = score_pairs(scorer, free, capacity, minimum, threads)?;
         if let Some(max) = p.policy.max_mentees_per_country {
             cands.instance.quota = Some(country_quota(p, &cands.mentees, max));
         }
@@ -85,7 +81,7 @@ impl Pins {
 /// of the unpinned mentees (scored on `threads` threads).
 pub fn instance(problem: &Problem, threads: usize) -> Result<Instance, Error> {
     let scorer = Scorer::new(problem);
-    Ok(Pins::new(problem).candidates(&scorer, threads)?.instance)
+    Ok(Pins::new(problem).arcs(&scorer, threads)?.instance)
 }
 
 /// At most `max` mentees of one country per mentor (countries labelled in
@@ -112,7 +108,7 @@ fn country_quota(p: &Problem, mentees: &[MenteeIdx], max: u32) -> Quota {
 /// start for the flow.
 fn warm_start(
     p: &Problem,
-    cands: &Candidates,
+    cands: &CandidateArcs,
     baseline: &BTreeSet<(MentorIdx, MenteeIdx)>,
 ) -> Vec<Option<u32>> {
     let inst = &cands.instance;
@@ -136,7 +132,7 @@ fn warm_start(
 /// A cap of `max` changes: all but `max` of the baseline arcs still
 /// possible must be kept.
 fn keep_baseline(
-    cands: &Candidates,
+    cands: &CandidateArcs,
     baseline: &BTreeSet<(MentorIdx, MenteeIdx)>,
     max: u32,
 ) -> Keep {
@@ -161,13 +157,13 @@ const PARALLEL_SCORING_PAIRS: usize = 20_000;
 
 /// Scores every (mentor, mentee) pair for the given mentees, on `threads`
 /// threads over contiguous mentee chunks (the result does not depend on it).
-fn candidates(
+fn score_pairs(
     scorer: &Scorer<'_>,
     mentees: Vec<MenteeIdx>,
     capacity: Vec<u32>,
     minimum: Vec<u32>,
     threads: usize,
-) -> Result<Candidates, Error> {
+) -> Result<CandidateArcs, Error> {
     let n_m = scorer.problem().mentors.len();
     let score_rows = |part: &[MenteeIdx]| {
         let mut rows = Rows::default();
@@ -190,7 +186,7 @@ fn candidates(
         threads
     };
     let parts = map_chunks(&mentees, threads, score_rows)?;
-    Ok(Candidates {
+    Ok(CandidateArcs {
         instance: Instance::from_rows(parts, capacity, minimum),
         total: (mentees.len() * n_m) as u64,
         mentees,

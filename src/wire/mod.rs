@@ -3,6 +3,7 @@
 //! - [`pb`]: types generated from `proto/mentormatch/v1/mentormatch.proto`
 //!   (prost messages, the tonic service, proto3 JSON through pbjson);
 //! - `fields`: field-level validation (paths, values, limits on sizes);
+//! - `ids`: ids checked once, references resolved to indices;
 //! - `request`, `policy`: a request → a validated [`Problem`](crate::model::Problem);
 //! - `response`: an outcome → `SolveResponse`;
 //! - `report`: a check's report → `ValidateResponse`.
@@ -11,6 +12,7 @@
 //! Spreadsheet and report formats for coordinators belong beside it.
 
 mod fields;
+mod ids;
 pub mod pb;
 mod policy;
 pub(crate) mod report;
@@ -18,4 +20,4 @@ mod request;
 pub(crate) mod response;
 
 pub use request::problem_from_request;
-pub use response::response_from_outcome;
+pub(crate) use response::response_from_outcome;

@@ -16,7 +16,7 @@ use crate::wire::pb;
 use super::fields::{
     date, level, opt_number, Checker, DEFAULT_END, DEFAULT_START, MAX_GROUP_SIZE, MAX_WEIGHT,
 };
-use super::request::Ids;
+use super::ids::Ids;
 
 /// The programme rules, with defaults applied (groups are read apart).
 pub(super) fn policy(

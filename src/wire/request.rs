@@ -12,9 +12,10 @@ use crate::settings::Limits;
 use crate::wire::pb;
 
 use super::fields::{
-    check_id, check_text, level, norm, working_hours, Checker, Interner, MAX_AFFINITY,
-    MAX_CAPACITY, MAX_ID, MAX_LIST, MAX_TEXT,
+    check_text, level, norm, working_hours, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY, MAX_ID,
+    MAX_LIST, MAX_TEXT,
 };
+use super::ids::Ids;
 use super::policy::{group_policy, policy};
 
 /// Interned strings and distinct schedules, built while reading profiles.
@@ -26,93 +27,6 @@ struct Builder {
     orgs: Interner,
     schedules: Vec<Schedule>,
     schedule_ix: HashMap<Schedule, u32>,
-}
-
-/// Every person's index by id, to resolve references.
-pub(super) struct Ids<'r> {
-    mentor_ix: HashMap<&'r str, usize>,
-    mentee_ix: HashMap<&'r str, usize>,
-}
-
-impl<'r> Ids<'r> {
-    /// Checks every id (not empty, valid, unique across both sides) and
-    /// indexes the valid ones.
-    fn new(c: &mut Checker, req: &'r pb::SolveRequest) -> Self {
-        let mut seen: HashMap<&str, String> = HashMap::new();
-        let mut ix = |c: &mut Checker, side: &str, k: usize, p: Option<&'r pb::Profile>| {
-            let field = format!("{side}[{k}].profile.id");
-            let id = p.map(|p| p.id.as_str())?;
-            check_id(c, &field, id, &seen).then(|| {
-                seen.insert(id, field);
-                id
-            })
-        };
-        let mut mentor_ix = HashMap::new();
-        for (k, m) in req.mentors.iter().enumerate() {
-            if let Some(id) = ix(c, "mentors", k, m.profile.as_ref()) {
-                mentor_ix.insert(id, k);
-            }
-        }
-        let mut mentee_ix = HashMap::new();
-        for (k, e) in req.mentees.iter().enumerate() {
-            if let Some(id) = ix(c, "mentees", k, e.profile.as_ref()) {
-                mentee_ix.insert(id, k);
-            }
-        }
-        Ids {
-            mentor_ix,
-            mentee_ix,
-        }
-    }
-
-    /// The mentor named `id` at `field`, or a violation.
-    pub(super) fn mentor(&self, c: &mut Checker, field: String, id: &str) -> Option<usize> {
-        match self.mentor_ix.get(id) {
-            Some(&k) => Some(k),
-            None if self.mentee_ix.contains_key(id) => {
-                c.bad(field, format!("{id:?} is a mentee, not a mentor"));
-                None
-            }
-            None => {
-                c.bad(field, format!("unknown mentor id {id:?}"));
-                None
-            }
-        }
-    }
-
-    /// The mentee named `id` at `field`, or a violation.
-    pub(super) fn mentee(&self, c: &mut Checker, field: String, id: &str) -> Option<usize> {
-        match self.mentee_ix.get(id) {
-            Some(&k) => Some(k),
-            None if self.mentor_ix.contains_key(id) => {
-                c.bad(field, format!("{id:?} is a mentor, not a mentee"));
-                None
-            }
-            None => {
-                c.bad(field, format!("unknown mentee id {id:?}"));
-                None
-            }
-        }
-    }
-
-    /// The (mentor, mentee) pairs of `policy.{name}`.
-    pub(super) fn pairs(
-        &self,
-        c: &mut Checker,
-        name: &str,
-        list: &[pb::PairRef],
-    ) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        for (k, pr) in list.iter().enumerate() {
-            let f = format!("policy.{name}[{k}]");
-            let m = self.mentor(c, format!("{f}.mentor_id"), &pr.mentor_id);
-            let e = self.mentee(c, format!("{f}.mentee_id"), &pr.mentee_id);
-            if let (Some(m), Some(e)) = (m, e) {
-                out.push((m, e));
-            }
-        }
-        out
-    }
 }
 
 /// Validates a request against `limits` and builds the problem.

@@ -7,6 +7,7 @@ mod determinism;
 mod diagnosis;
 mod e2e;
 mod groups;
+mod layout;
 mod optimality;
 mod rules;
 mod util;

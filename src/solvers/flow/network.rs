@@ -1,0 +1,429 @@
+//! The residual network and its successive shortest paths: arcs sorted
+//! by cost per mentee, Dijkstra on reduced costs with Johnson potentials,
+//! the sink relaxed as soon as a mentor with room is labelled.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::solvers::{Assignment, Deadline, Instance, SolveError};
+
+/// Cost models of the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Costs {
+    /// Coverage first, then total score.
+    CoverageThenScore,
+    /// Total score first, then coverage.
+    ScoreThenCoverage,
+    /// Coverage only (every pair costs 0).
+    Coverage,
+}
+
+/// No arc, node or mentee yet.
+pub(super) const NONE: u32 = u32::MAX;
+
+/// A mentee's unit sent to `U` (unmatched).
+pub(super) const TO_U: u32 = u32::MAX - 1;
+
+/// Arc costs of the network in the instance's arc order.
+pub(super) struct CostModel {
+    /// Cost of each arc.
+    pub(super) cost: Vec<i64>,
+    /// Cost of leaving a mentee unmatched.
+    pub(super) cost_u: i64,
+    /// Weight of a minimum place.
+    pub(super) h: i64,
+}
+
+/// Costs that do not fit exact integers.
+fn overflow() -> SolveError {
+    SolveError::Backend("scores too large for exact integer costs".into())
+}
+
+/// The arc costs, `c_U` and `H` of the network under `costs`.
+pub(super) fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, SolveError> {
+    let n = inst.mentees() as i64;
+    let s_max = inst.score.iter().copied().max().unwrap_or(0);
+    let s_min = inst.score.iter().copied().min().unwrap_or(0);
+    let (cost, cost_u): (Vec<i64>, i64) = match costs {
+        Costs::CoverageThenScore => {
+            let range = s_max.checked_sub(s_min).ok_or_else(overflow)?;
+            let cu = n.checked_mul(range).and_then(|x| x.checked_add(1));
+            (
+                inst.score.iter().map(|&s| s_max - s).collect(),
+                cu.ok_or_else(overflow)?,
+            )
+        }
+        Costs::ScoreThenCoverage => {
+            let top = s_max.max(0);
+            let cost = inst
+                .score
+                .iter()
+                .map(|&s| top.checked_sub(s).and_then(|d| d.checked_mul(n + 1)))
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(overflow)?;
+            let cu = top.checked_mul(n + 1).and_then(|x| x.checked_add(1));
+            (cost, cu.ok_or_else(overflow)?)
+        }
+        Costs::Coverage => (vec![0; inst.score.len()], 1),
+    };
+    let max_c = cost.iter().copied().max().unwrap_or(0).max(cost_u);
+    let h = if inst.minimum.iter().any(|&m| m > 0) {
+        n.checked_mul(max_c)
+            .and_then(|x| x.checked_add(1))
+            .filter(|&h| h <= i64::MAX / 8)
+            .ok_or_else(overflow)?
+    } else {
+        0
+    };
+    Ok(CostModel { cost, cost_u, h })
+}
+
+/// Fewest arcs for which the arc sort runs on several threads.
+const PARALLEL_SORT_ARCS: usize = 200_000;
+
+/// Arc indices sorted by (cost, mentor) within each mentee, in parallel
+/// over contiguous mentee chunks (the order does not depend on it). Keys are
+/// packed into one integer when they fit, for a cache-friendly sort.
+fn sorted_arcs(inst: &Instance, cost: &[i64]) -> Vec<u32> {
+    let n_e = inst.mentees();
+    let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
+    let packable = inst.mentors() < (1 << 24) && cost.iter().all(|&c| (0..1 << 39).contains(&c));
+    let sort = |e: usize, out: &mut [u32], buf: &mut Vec<(u64, u32)>| {
+        let arcs = inst.arcs(e);
+        if packable {
+            buf.clear();
+            buf.extend(arcs.map(|a| {
+                (
+                    ((cost[a] as u64) << 24) | u64::from(inst.mentor[a]),
+                    a as u32,
+                )
+            }));
+            buf.sort_unstable();
+            for (o, &(_, a)) in out.iter_mut().zip(buf.iter()) {
+                *o = a;
+            }
+        } else {
+            out.sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
+        }
+    };
+    // Threads only pay off on large instances (spawning costs ~50 µs).
+    let threads = if inst.mentor.len() < PARALLEL_SORT_ARCS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    // Sorts mentees first..last, whose arcs are `mine`.
+    let sort_chunk = |first: usize, last: usize, mine: &mut [u32]| {
+        let mut buf = Vec::new();
+        let base = inst.start[first] as usize;
+        for e in first..last {
+            let r = inst.arcs(e);
+            sort(e, &mut mine[r.start - base..r.end - base], &mut buf);
+        }
+    };
+    if threads == 1 {
+        sort_chunk(0, n_e, &mut order);
+        return order;
+    }
+    let chunk = n_e.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let mut rest: &mut [u32] = &mut order;
+        let mut first = 0usize;
+        while first < n_e {
+            let last = (first + chunk).min(n_e);
+            let len = inst.start[last] as usize - inst.start[first] as usize;
+            let (mine, tail) = rest.split_at_mut(len);
+            rest = tail;
+            let sort_chunk = &sort_chunk;
+            scope.spawn(move || sort_chunk(first, last, mine));
+            first = last;
+        }
+    });
+    order
+}
+
+/// Residual network state and Dijkstra scratch space.
+///
+/// Each mentee's arcs are stored sorted by cost, so that a scan can stop
+/// at the first arc that cannot lead to a path shorter than the best one
+/// known to `T`: mentor potentials never rise above 0, so an arc's reduced
+/// cost is at least `c + π(e)`.
+pub(super) struct Network<'a> {
+    pub(super) inst: &'a Instance,
+    /// Mentor of each arc, arcs sorted by cost within each mentee.
+    pub(super) mentor: Vec<u32>,
+    /// Cost of each arc, in the same order.
+    pub(super) cost: Vec<i64>,
+    /// Instance arc index of each arc.
+    pub(super) orig: Vec<u32>,
+    pub(super) cost_u: i64,
+    pub(super) h: i64,
+    pub(super) n_e: u32,
+    pub(super) node_u: u32,
+    pub(super) node_t: u32,
+    /// Potentials per node.
+    pub(super) pot: Vec<i64>,
+    /// Per mentee: (sorted) arc used, `TO_U`, or `NONE` (not yet sent).
+    pub(super) assign: Vec<u32>,
+    /// Per mentor, then `U` last: mentees assigned.
+    pub(super) members: Vec<Vec<u32>>,
+    pub(super) dist: Vec<i64>,
+    pub(super) seen: Vec<u32>,
+    pub(super) settled: Vec<u32>,
+    pub(super) epoch: u32,
+    pub(super) pred: Vec<u32>,
+    pub(super) pred_arc: Vec<u32>,
+    pub(super) heap: BinaryHeap<Reverse<(i64, u32)>>,
+    pub(super) settled_list: Vec<u32>,
+}
+
+/// Successive shortest paths from every mentee not placed by a warm start.
+pub(super) fn run(
+    inst: &Instance,
+    costs: Costs,
+    deadline: Deadline,
+) -> Result<Assignment, SolveError> {
+    let mut net = Network::new(inst, costs)?;
+    if let Some(w) = inst.warm.as_deref() {
+        net.warm_start(w);
+    }
+    for e in 0..net.n_e {
+        if e.is_multiple_of(256) && deadline.passed() {
+            return Err(SolveError::Deadline);
+        }
+        if net.assign[e as usize] == NONE {
+            net.send(e);
+        }
+    }
+    let short: Vec<(u32, u32)> = (0..inst.mentors())
+        .filter(|&j| (net.members[j].len() as u32) < inst.minimum[j])
+        .map(|j| (j as u32, net.members[j].len() as u32))
+        .collect();
+    if !short.is_empty() {
+        return Err(SolveError::MinimumsUnmet { short });
+    }
+    Ok(Assignment {
+        arc: net
+            .assign
+            .iter()
+            .map(|&a| (a != TO_U && a != NONE).then(|| net.orig[a as usize]))
+            .collect(),
+        optimal: true,
+    })
+}
+
+impl<'a> Network<'a> {
+    /// The residual network of `inst` under `costs`, with no unit sent.
+    pub(super) fn new(inst: &'a Instance, costs: Costs) -> Result<Self, SolveError> {
+        let CostModel { cost, cost_u, h } = cost_model(inst, costs)?;
+        let order = sorted_arcs(inst, &cost);
+        let n_e = inst.mentees() as u32;
+        let n_m = inst.mentors() as u32;
+        let nodes = (n_e + n_m + 2) as usize;
+        let mut pot = vec![0i64; nodes];
+        // Reduced costs start non-negative: j → T at −H is tight.
+        pot[nodes - 1] = -h;
+        Ok(Network {
+            inst,
+            mentor: order.iter().map(|&a| inst.mentor[a as usize]).collect(),
+            cost: order.iter().map(|&a| cost[a as usize]).collect(),
+            orig: order,
+            cost_u,
+            h,
+            n_e,
+            node_u: n_e + n_m,
+            node_t: n_e + n_m + 1,
+            pot,
+            assign: vec![NONE; n_e as usize],
+            members: vec![Vec::new(); n_m as usize + 1],
+            dist: vec![0; nodes],
+            seen: vec![0; nodes],
+            settled: vec![0; nodes],
+            epoch: 0,
+            pred: vec![NONE; nodes],
+            pred_arc: vec![NONE; nodes],
+            heap: BinaryHeap::new(),
+            settled_list: Vec::new(),
+        })
+    }
+
+    /// Index in `members` of a mentor node or `U`.
+    pub(super) fn slot(&self, node: u32) -> usize {
+        (node - self.n_e) as usize
+    }
+
+    /// Lowers `v`'s label to `d` if that is better; returns whether it did.
+    pub(super) fn relax(&mut self, v: u32, d: i64, from: u32, arc: u32) -> bool {
+        let vi = v as usize;
+        if self.settled[vi] == self.epoch {
+            return false;
+        }
+        if self.seen[vi] != self.epoch || d < self.dist[vi] {
+            self.seen[vi] = self.epoch;
+            self.dist[vi] = d;
+            self.pred[vi] = from;
+            self.pred_arc[vi] = arc;
+            self.heap.push(Reverse((d, v)));
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Cost of the residual arc from a mentor node or `U` to `T`, if any.
+    pub(super) fn sink_cost(&self, u: u32) -> Option<i64> {
+        if u == self.node_u {
+            return Some(0);
+        }
+        let slot = self.slot(u);
+        let load = self.members[slot].len() as u32;
+        if load < self.inst.minimum[slot] {
+            Some(-self.h)
+        } else if load < self.inst.capacity[slot] {
+            Some(0)
+        } else {
+            None
+        }
+    }
+
+    /// Best label of `T` so far in this search, if any.
+    pub(super) fn bound_t(&self) -> i64 {
+        let t = self.node_t as usize;
+        if self.seen[t] == self.epoch {
+            self.dist[t]
+        } else {
+            i64::MAX
+        }
+    }
+
+    /// After `v`'s label improved to `d`: `T` through `v`, if `v` has room.
+    pub(super) fn relax_t_through(&mut self, v: u32, d: i64) {
+        if let Some(c) = self.sink_cost(v) {
+            let rc = c + self.pot[v as usize] - self.pot[self.node_t as usize];
+            debug_assert!(rc >= 0);
+            self.relax(self.node_t, d + rc, v, NONE);
+        }
+    }
+
+    /// Sends mentee `s`'s unit along a shortest residual path to `T`.
+    pub(super) fn send(&mut self, s: u32) {
+        self.epoch += 1;
+        self.heap.clear();
+        self.settled_list.clear();
+        self.seen[s as usize] = self.epoch;
+        self.dist[s as usize] = 0;
+        self.pred[s as usize] = NONE;
+        self.heap.push(Reverse((0, s)));
+        let t = self.node_t;
+        let mut d_t = None;
+        while let Some(Reverse((d, u))) = self.heap.pop() {
+            let ui = u as usize;
+            if self.settled[ui] == self.epoch || d > self.dist[ui] {
+                continue;
+            }
+            self.settled[ui] = self.epoch;
+            self.settled_list.push(u);
+            if u == t {
+                d_t = Some(d);
+                break;
+            }
+            if u < self.n_e {
+                self.scan_mentee(u, d);
+            } else {
+                self.scan_mentor_or_u(u, d);
+            }
+            if self.bound_t() <= d {
+                // T is at distance d, the smallest label left: settled.
+                d_t = Some(d);
+                break;
+            }
+        }
+        // T is always reachable through s → U → T.
+        let Some(d_t) = d_t else { return };
+        for &v in &self.settled_list {
+            let vi = v as usize;
+            if self.dist[vi] < d_t {
+                self.pot[vi] += self.dist[vi] - d_t;
+            }
+        }
+        self.augment(s);
+    }
+
+    pub(super) fn scan_mentee(&mut self, e: u32, d: i64) {
+        let ei = e as usize;
+        let cur = self.assign[ei];
+        let pe = self.pot[ei];
+        if cur != TO_U {
+            let u = self.node_u;
+            let rc = self.cost_u + pe - self.pot[u as usize];
+            debug_assert!(rc >= 0);
+            if self.relax(u, d + rc, e, TO_U) {
+                self.relax_t_through(u, d + rc);
+            }
+        }
+        let arcs = self.inst.arcs(ei);
+        for a in arcs {
+            // Mentor potentials are at most 0, so rc ≥ cost + pe.
+            if d + self.cost[a] + pe >= self.bound_t() {
+                break;
+            }
+            if a as u32 == cur {
+                continue;
+            }
+            let j = self.n_e + self.mentor[a];
+            let rc = self.cost[a] + pe - self.pot[j as usize];
+            debug_assert!(rc >= 0, "negative reduced cost {rc}");
+            if self.relax(j, d + rc, e, a as u32) {
+                self.relax_t_through(j, d + rc);
+            }
+        }
+    }
+
+    /// Scans a mentor (or `U`): its arc to `T`, and back to its mentees.
+    pub(super) fn scan_mentor_or_u(&mut self, u: u32, d: i64) {
+        self.relax_t_through(u, d);
+        if self.bound_t() <= d {
+            return;
+        }
+        let slot = self.slot(u);
+        let pu = self.pot[u as usize];
+        for k in 0..self.members[slot].len() {
+            let e = self.members[slot][k];
+            let a = self.assign[e as usize];
+            let c = if a == TO_U {
+                self.cost_u
+            } else {
+                self.cost[a as usize]
+            };
+            let rc = -c + pu - self.pot[e as usize];
+            debug_assert!(rc >= 0);
+            self.relax(e, d + rc, u, NONE);
+        }
+    }
+
+    /// Flips the path found by the last search, ending at `T`.
+    pub(super) fn augment(&mut self, s: u32) {
+        let mut v = self.pred[self.node_t as usize];
+        loop {
+            let e = self.pred[v as usize];
+            let arc = self.pred_arc[v as usize];
+            let old = self.assign[e as usize];
+            self.assign[e as usize] = arc;
+            let slot = self.slot(v);
+            self.members[slot].push(e);
+            if e == s || old == NONE {
+                break;
+            }
+            let old_node = if old == TO_U {
+                self.node_u
+            } else {
+                self.n_e + self.mentor[old as usize]
+            };
+            let old_slot = self.slot(old_node);
+            if let Some(k) = self.members[old_slot].iter().position(|&x| x == e) {
+                self.members[old_slot].swap_remove(k);
+            }
+            v = old_node;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Ids: every person's id checked once (not empty, valid, unique across
+//! both sides), then references (pins, preferences, affinities, group
+//! rules) resolved to indices, each unknown or wrong-side id a violation.
+
+use std::collections::HashMap;
+
+use crate::wire::pb;
+
+use super::fields::{check_id, Checker};
+
+/// Every person's index by id, to resolve references.
+pub(super) struct Ids<'r> {
+    mentor_ix: HashMap<&'r str, usize>,
+    mentee_ix: HashMap<&'r str, usize>,
+}
+
+impl<'r> Ids<'r> {
+    /// Checks every id (not empty, valid, unique across both sides) and
+    /// indexes the valid ones.
+    pub(super) fn new(c: &mut Checker, req: &'r pb::SolveRequest) -> Self {
+        let mut seen: HashMap<&str, String> = HashMap::new();
+        let mut ix = |c: &mut Checker, side: &str, k: usize, p: Option<&'r pb::Profile>| {
+            let field = format!("{side}[{k}].profile.id");
+            let id = p.map(|p| p.id.as_str())?;
+            check_id(c, &field, id, &seen).then(|| {
+                seen.insert(id, field);
+                id
+            })
+        };
+        let mut mentor_ix = HashMap::new();
+        for (k, m) in req.mentors.iter().enumerate() {
+            if let Some(id) = ix(c, "mentors", k, m.profile.as_ref()) {
+                mentor_ix.insert(id, k);
+            }
+        }
+        let mut mentee_ix = HashMap::new();
+        for (k, e) in req.mentees.iter().enumerate() {
+            if let Some(id) = ix(c, "mentees", k, e.profile.as_ref()) {
+                mentee_ix.insert(id, k);
+            }
+        }
+        Ids {
+            mentor_ix,
+            mentee_ix,
+        }
+    }
+
+    /// The mentor named `id` at `field`, or a violation.
+    pub(super) fn mentor(&self, c: &mut Checker, field: String, id: &str) -> Option<usize> {
+        find(
+            c,
+            field,
+            id,
+            (&self.mentor_ix, "mentor"),
+            (&self.mentee_ix, "mentee"),
+        )
+    }
+
+    /// The mentee named `id` at `field`, or a violation.
+    pub(super) fn mentee(&self, c: &mut Checker, field: String, id: &str) -> Option<usize> {
+        find(
+            c,
+            field,
+            id,
+            (&self.mentee_ix, "mentee"),
+            (&self.mentor_ix, "mentor"),
+        )
+    }
+
+    /// The (mentor, mentee) pairs of `policy.{name}`.
+    pub(super) fn pairs(
+        &self,
+        c: &mut Checker,
+        name: &str,
+        list: &[pb::PairRef],
+    ) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (k, pr) in list.iter().enumerate() {
+            let f = format!("policy.{name}[{k}]");
+            let m = self.mentor(c, format!("{f}.mentor_id"), &pr.mentor_id);
+            let e = self.mentee(c, format!("{f}.mentee_id"), &pr.mentee_id);
+            if let (Some(m), Some(e)) = (m, e) {
+                out.push((m, e));
+            }
+        }
+        out
+    }
+}
+
+/// `id` among the people of one side (`wanted`, with its name), or a
+/// violation that says when it names someone of the other side.
+fn find(
+    c: &mut Checker,
+    field: String,
+    id: &str,
+    (wanted, side): (&HashMap<&str, usize>, &str),
+    (other, other_side): (&HashMap<&str, usize>, &str),
+) -> Option<usize> {
+    if let Some(&k) = wanted.get(id) {
+        return Some(k);
+    }
+    if other.contains_key(id) {
+        c.bad(field, format!("{id:?} is a {other_side}, not a {side}"));
+    } else {
+        c.bad(field, format!("unknown {side} id {id:?}"));
+    }
+    None
+}
