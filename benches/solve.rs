@@ -54,7 +54,7 @@ fn engines(c: &mut Criterion) {
     let inst = instance(&problem, 1).expect("scored");
     c.bench_function("example_flow_engine", |b| {
         b.iter(|| {
-            FlowEngine.solve(
+            FlowEngine::default().solve(
                 black_box(&inst),
                 Objective::CoverageThenScore,
                 Deadline::NONE,

@@ -14,19 +14,20 @@
 //!   service and the CLI. [`settings`] holds what callers configure.
 //! - [`wire`]: the API's messages ([`pb`]), request validation into a
 //!   [`model::Problem`], outcomes and reports back to messages.
-//! - The core pipeline (`pipeline`): pairs, groups, checks, from a
-//!   validated problem to an outcome (`outcome`, all result data).
-//! - Explanations (`explain`): every sentence and certificate in problem
-//!   terms.
-//! - [`scoring`]: hard rules and the single definition of a score, over
-//!   `calendar` (DST-aware working-hour overlaps and session slots).
-//! - [`solvers`]: instance building, the exact engines (min-cost flow,
-//!   MILP, group MILP), the alternating-path search, max-flow.
-//! - [`model`]: the validated problem every layer below `wire` reads.
+//! - The core, below `wire`:
+//!   - `pipeline`: pairs, groups and checks, from a validated problem to
+//!     an outcome;
+//!   - `explain`: every sentence and certificate in problem terms;
+//!   - [`solvers`]: instance building, the exact engines (min-cost flow,
+//!     MILP, group MILP), the alternating-path search, max-flow;
+//!   - [`scoring`]: hard rules and the single definition of a score;
+//!   - `outcome`: all result data;
+//!   - `calendar`: DST-aware working-hour overlaps and session slots;
+//!   - [`model`] (the validated problem), [`settings`], `error`, `threads`.
 //!
-//! The core (everything below `wire`) is pure: no IO, no global state, no
-//! wire types, and no panics on a validated problem.
-#![warn(missing_docs)]
+//! The core is pure: no IO, no global state, no wire types, and no panics
+//! on a validated problem. `tests/integration/layout.rs` checks the layers.
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
 mod calendar;

@@ -13,7 +13,7 @@ use crate::model::{Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Obje
 
 /// Status of a solve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// Proven optimal.
     Optimal,
     /// Valid but not proven optimal.
@@ -24,7 +24,7 @@ pub enum Status {
 
 /// Engine that produced a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineUsed {
+pub(crate) enum EngineUsed {
     /// Min-cost flow.
     Flow,
     /// MILP.
@@ -35,7 +35,7 @@ pub enum EngineUsed {
 
 /// One criterion's contribution to a pair's score.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Term {
+pub(crate) struct Term {
     /// Criterion.
     pub criterion: Criterion,
     /// Criterion value (in \[0, 1\], or the affinity).
@@ -48,12 +48,13 @@ pub struct Term {
 
 /// A feasible pair, fully explained.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PairDetail {
+pub(crate) struct PairDetail {
     /// Score, milli-points: the sum of `terms`.
     pub score: Milli,
     /// Terms for criteria with a non-zero weight, in criterion order.
     pub terms: Vec<Term>,
-    /// Languages both speak at the minimum level: (language, mentor level, mentee level), best first.
+    /// Languages both speak at the minimum level: (language, mentor level,
+    /// mentee level), best first.
     pub shared_languages: Vec<(u32, Level, Level)>,
     /// Working-hour overlap.
     pub overlap: Overlap,
@@ -67,7 +68,7 @@ pub struct PairDetail {
 
 /// A pair in the result.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MatchedPair {
+pub(crate) struct MatchedPair {
     /// Mentor.
     pub mentor: MentorIdx,
     /// Mentee.
@@ -80,7 +81,7 @@ pub struct MatchedPair {
 
 /// Why a mentee has no pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnmatchedReason {
+pub(crate) enum UnmatchedReason {
     /// No mentor passes every hard rule.
     NoCandidate,
     /// Every candidate mentor is full in the optimum.
@@ -91,7 +92,7 @@ pub enum UnmatchedReason {
 
 /// An unmatched mentee, explained.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unmatched {
+pub(crate) struct Unmatched {
     /// Mentee.
     pub mentee: MenteeIdx,
     /// Machine-readable reason.
@@ -115,7 +116,7 @@ pub struct Unmatched {
 
 /// A rule of the request that no matching can satisfy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Infeasibility {
+pub(crate) struct Infeasibility {
     /// `MENTOR_MINIMUM` or `PIN_CAPACITY`.
     pub kind: &'static str,
     /// Ids involved.
@@ -126,7 +127,7 @@ pub struct Infeasibility {
 
 /// Wall-clock phases of a solve.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Timings {
+pub(crate) struct Timings {
     /// Scoring all pairs.
     pub score: Duration,
     /// The engine.
@@ -139,7 +140,7 @@ pub struct Timings {
 
 /// The result of a solve.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Optimal, feasible or infeasible.
     pub status: Status,
     /// Engine used.
@@ -166,12 +167,12 @@ pub struct Outcome {
 
 impl Outcome {
     /// Sum of pair scores, milli-points.
-    pub fn total_score(&self) -> Milli {
+    pub(crate) fn total_score(&self) -> Milli {
         self.pairs.iter().map(|p| p.detail.score).sum()
     }
 
     /// Lowest pair score, milli-points.
-    pub fn min_score(&self) -> Option<Milli> {
+    pub(crate) fn min_score(&self) -> Option<Milli> {
         self.pairs.iter().map(|p| p.detail.score).min()
     }
 }
@@ -180,7 +181,7 @@ impl Outcome {
 
 /// A capacity certificate in problem terms.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Certificate {
+pub(crate) struct Certificate {
     /// Mentees that compete for too few places, in request order.
     pub mentees: Vec<MenteeIdx>,
     /// Their compatible mentors, in request order.
@@ -195,7 +196,7 @@ pub struct Certificate {
 
 /// A mentor of a certificate and its places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MentorPlaces {
+pub(crate) struct MentorPlaces {
     /// Mentor.
     pub mentor: MentorIdx,
     /// Places for the certificate's mentees: capacity net of pinned pairs.
@@ -206,7 +207,7 @@ pub struct MentorPlaces {
 
 /// A change to the request that places one more mentee of a certificate.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Relaxation {
+pub(crate) struct Relaxation {
     /// The hard rule relaxed; `None` for a capacity increase.
     pub rule: Option<HardRule>,
     /// Request field to change, e.g. `mentors[3].capacity`.
@@ -227,7 +228,7 @@ pub struct Relaxation {
 
 /// A group criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupCriterion {
+pub(crate) enum GroupCriterion {
     /// Members' sectors and topics covered by the lead.
     Theme,
     /// Members' level in the working language.
@@ -244,7 +245,7 @@ pub enum GroupCriterion {
 
 /// A formed group, explained.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GroupResult {
+pub(crate) struct GroupResult {
     /// Lead mentor.
     pub lead: MentorIdx,
     /// Co-mentor.
@@ -267,7 +268,7 @@ pub struct GroupResult {
 
 /// Why a mentee is in no group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UngroupedReason {
+pub(crate) enum UngroupedReason {
     /// No mentor shares a language and a session time (or rules exclude all).
     NoCompatibleMentor,
     /// Compatible mentors exist but the optimum leaves the mentee out.
@@ -276,7 +277,7 @@ pub enum UngroupedReason {
 
 /// An ungrouped mentee.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ungrouped {
+pub(crate) struct Ungrouped {
     /// Mentee.
     pub mentee: MenteeIdx,
     /// Reason.
@@ -287,7 +288,7 @@ pub struct Ungrouped {
 
 /// Result of group formation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GroupOutcome {
+pub(crate) struct GroupOutcome {
     /// Groups, by lead mentor.
     pub groups: Vec<GroupResult>,
     /// Ungrouped mentees in request order.
@@ -314,7 +315,7 @@ pub struct GroupOutcome {
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// The request cannot be solved as it is.
     Error,
     /// Likely a data problem, or people who will stay unmatched.
@@ -325,7 +326,7 @@ pub enum Severity {
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Code {
+pub(crate) enum Code {
     /// A request field is invalid (validation error).
     InvalidField,
     /// A time zone is not in the IANA database.
@@ -356,7 +357,7 @@ pub enum Code {
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// Severity.
     pub severity: Severity,
     /// Machine-readable code.
@@ -387,7 +388,7 @@ impl Finding {
 
 /// What a solve could achieve, found without solving.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Mentees.
     pub mentees: u32,
     /// Mentors.
@@ -415,7 +416,7 @@ pub struct Summary {
 
 /// Findings and summary.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Report {
+pub(crate) struct Report {
     /// Findings, errors first, then by code, then in request order.
     pub findings: Vec<Finding>,
     /// The summary.

@@ -152,7 +152,7 @@ impl<'p> Scorer<'p> {
     }
 
     /// The problem being scored.
-    pub fn problem(&self) -> &'p Problem {
+    pub(crate) fn problem(&self) -> &'p Problem {
         self.problem
     }
 

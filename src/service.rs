@@ -1,10 +1,10 @@
 //! The gRPC service: `mentormatch.v1.MatchingService`, plus the standard
 //! health service and server reflection (so `grpcurl` works untouched).
 //!
-//! The only file that knows tonic. Requests are solved on the blocking pool, at most `max_concurrent` at a
-//! time; the gRPC deadline (`grpc-timeout`) and the server's time limit
-//! both bound the solve. Logs carry request ids and counts, never names or
-//! profile text.
+//! The only hand-written file that knows tonic. Requests are solved on
+//! the blocking pool, at most `max_concurrent` at a time; the gRPC deadline
+//! (`grpc-timeout`) and the server's time limit both bound the solve. Logs
+//! carry request ids and counts, never names or profile text.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -23,14 +23,14 @@ use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceS
 
 /// The matching service.
 #[derive(Debug, Clone)]
-pub struct Matcher {
+pub(crate) struct Matcher {
     config: ServerConfig,
     permits: Arc<Semaphore>,
 }
 
 impl Matcher {
     /// A service with the given settings.
-    pub fn new(config: ServerConfig) -> Self {
+    pub(crate) fn new(config: ServerConfig) -> Self {
         Matcher {
             config,
             permits: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
@@ -40,7 +40,7 @@ impl Matcher {
 
 /// Maps a library error to a gRPC status; invalid input carries
 /// `google.rpc.BadRequest` field violations.
-pub fn status_from_error(e: &Error) -> Status {
+pub(crate) fn status_from_error(e: &Error) -> Status {
     match e {
         Error::InvalidArgument(v) => {
             let violations: Vec<tonic_types::FieldViolation> = v

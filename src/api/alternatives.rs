@@ -4,9 +4,10 @@
 //! Every candidate is pinned in a copy of the request and re-solved to
 //! optimality, so a loss is the difference of two proven optima, not an
 //! estimate. Groups are left out (alternatives concern bilateral pairs).
-//! CandidateArcs are re-solved on threads.
+//! Candidates are re-solved on threads.
 
 use crate::error::{Error, FieldViolation};
+use crate::explain::words::unknown_id;
 use crate::model::{from_milli, Milli, Problem};
 use crate::outcome::Status;
 use crate::pipeline;
@@ -57,7 +58,7 @@ pub fn alternatives(
     else {
         return Err(Error::InvalidArgument(vec![FieldViolation::new(
             "mentee_id",
-            format!("unknown mentee id {:?}", req.mentee_id),
+            unknown_id("mentee", &req.mentee_id),
         )]));
     };
     let limit = req.limit.unwrap_or(5) as usize;
@@ -76,7 +77,7 @@ pub fn alternatives(
     };
     let current = pairs.iter().find(|&&(_, x)| x == e).map(|&(m, _)| m);
 
-    let (excluded, mut candidates) = candidates(&problem, &scorer, e, current);
+    let (excluded, mut candidates) = split_mentors(&problem, &scorer, e, current);
     candidates.sort_by_key(|&(s, m)| (std::cmp::Reverse(s), m));
     let skipped = candidates.len().saturating_sub(max_candidates);
     candidates.truncate(max_candidates);
@@ -121,7 +122,7 @@ pub fn alternatives(
 
 /// The mentors that break a hard rule with mentee `e` (with the rules),
 /// and the others, apart from its `current` mentor, with their pair score.
-fn candidates(
+fn split_mentors(
     problem: &Problem,
     scorer: &Scorer<'_>,
     e: usize,

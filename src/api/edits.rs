@@ -2,6 +2,7 @@
 //! request on the wire, so an edited request is validated like any other.
 
 use crate::error::{Error, FieldViolation};
+use crate::explain::words::unknown_id;
 use crate::wire::pb;
 use pb::edit::Edit as E;
 
@@ -70,7 +71,7 @@ fn apply_one(req: &mut pb::SolveRequest, edit: &E, at: &str) -> Result<(), Field
             let found = req.mentors.len() < before;
             forget(req, id);
             if !found {
-                return bad("remove_mentor", format!("unknown mentor id {id:?}"));
+                return bad("remove_mentor", unknown_id("mentor", id));
             }
         }
         E::RemoveMentee(id) => {
@@ -79,7 +80,7 @@ fn apply_one(req: &mut pb::SolveRequest, edit: &E, at: &str) -> Result<(), Field
             let found = req.mentees.len() < before;
             forget(req, id);
             if !found {
-                return bad("remove_mentee", format!("unknown mentee id {id:?}"));
+                return bad("remove_mentee", unknown_id("mentee", id));
             }
         }
         E::AddMentor(m) => req.mentors.push(m.clone()),
@@ -92,7 +93,7 @@ fn apply_one(req: &mut pb::SolveRequest, edit: &E, at: &str) -> Result<(), Field
             match mentor {
                 Some(m) => m.capacity = Some(c.capacity),
                 None => {
-                    let msg = format!("unknown mentor id {:?}", c.mentor_id);
+                    let msg = unknown_id("mentor", &c.mentor_id);
                     return bad("set_capacity.mentor_id", msg);
                 }
             }
@@ -106,15 +107,11 @@ fn apply_one(req: &mut pb::SolveRequest, edit: &E, at: &str) -> Result<(), Field
         }
         E::Forbid(p) => policy(req).forbidden_pairs.push(p.clone()),
         E::Policy(p) => req.policy = Some(p.clone()),
-        E::PinMember(p) => {
-            return groups(req, at, "pin_member", |g| g.pinned_members.push(p.clone()))
-        }
+        E::PinMember(p) => groups(req, at, "pin_member")?
+            .pinned_members
+            .push(p.clone()),
         E::UnpinMember(p) => {
-            let mut found = true;
-            groups(req, at, "unpin_member", |g| {
-                found = remove(&mut g.pinned_members, p)
-            })?;
-            if !found {
+            if !remove(&mut groups(req, at, "unpin_member")?.pinned_members, p) {
                 let msg = format!(
                     "({:?}, {:?}) is not a pinned membership",
                     p.mentor_id, p.mentee_id
@@ -122,11 +119,9 @@ fn apply_one(req: &mut pb::SolveRequest, edit: &E, at: &str) -> Result<(), Field
                 return bad("unpin_member", msg);
             }
         }
-        E::ForbidMember(p) => {
-            return groups(req, at, "forbid_member", |g| {
-                g.forbidden_members.push(p.clone())
-            })
-        }
+        E::ForbidMember(p) => groups(req, at, "forbid_member")?
+            .forbidden_members
+            .push(p.clone()),
     }
     Ok(())
 }
@@ -143,22 +138,20 @@ fn policy(req: &mut pb::SolveRequest) -> &mut pb::Policy {
     req.policy.get_or_insert_with(Default::default)
 }
 
-/// Applies a membership edit (`at.name`) to the request's group policy; an
+/// The request's group policy, for a membership edit at `at.name`; an
 /// error when the request forms no groups.
-fn groups(
-    req: &mut pb::SolveRequest,
+fn groups<'r>(
+    req: &'r mut pb::SolveRequest,
     at: &str,
     name: &str,
-    edit: impl FnOnce(&mut pb::GroupPolicy),
-) -> Result<(), FieldViolation> {
-    match req.policy.as_mut().and_then(|x| x.groups.as_mut()) {
-        Some(g) => {
-            edit(g);
-            Ok(())
-        }
-        None => Err(FieldViolation::new(
-            format!("{at}.{name}"),
-            "the policy forms no groups (policy.groups is not set)",
-        )),
-    }
+) -> Result<&'r mut pb::GroupPolicy, FieldViolation> {
+    req.policy
+        .as_mut()
+        .and_then(|x| x.groups.as_mut())
+        .ok_or_else(|| {
+            FieldViolation::new(
+                format!("{at}.{name}"),
+                "the policy forms no groups (policy.groups is not set)",
+            )
+        })
 }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, FieldViolation};
+use crate::explain::words::unknown_id;
 use crate::model::{from_milli, Criterion, Problem, Stability};
 use crate::pipeline;
 use crate::scoring::Scorer;
@@ -124,13 +125,13 @@ fn baseline_score(
         if !mentor_ix.contains_key(p.mentor_id.as_str()) {
             bad.push(FieldViolation::new(
                 format!("baseline_pairs[{k}].mentor_id"),
-                format!("unknown mentor id {:?}", p.mentor_id),
+                unknown_id("mentor", &p.mentor_id),
             ));
         }
         if !mentee_ix.contains_key(p.mentee_id.as_str()) {
             bad.push(FieldViolation::new(
                 format!("baseline_pairs[{k}].mentee_id"),
-                format!("unknown mentee id {:?}", p.mentee_id),
+                unknown_id("mentee", &p.mentee_id),
             ));
         }
         if !seen.insert(p.mentee_id.as_str()) {
@@ -152,17 +153,14 @@ fn baseline_score(
             if !mentor_ix.contains_key(m.as_str()) {
                 bad.push(FieldViolation::new(
                     format!("baseline_groups[{k}].mentor_ids[{i}]"),
-                    format!("unknown mentor id {m:?}"),
+                    unknown_id("mentor", m),
                 ));
             }
         }
         for (i, e) in g.member_ids.iter().enumerate() {
             let field = format!("baseline_groups[{k}].member_ids[{i}]");
             if !mentee_ix.contains_key(e.as_str()) {
-                bad.push(FieldViolation::new(
-                    field,
-                    format!("unknown mentee id {e:?}"),
-                ));
+                bad.push(FieldViolation::new(field, unknown_id("mentee", e)));
             } else if !grouped.insert(e.as_str()) {
                 bad.push(FieldViolation::new(
                     field,

@@ -12,5 +12,5 @@
 pub(crate) mod overlap;
 pub(crate) mod slots;
 
-pub(crate) use overlap::{format_hhmm, hours_of, parse_hhmm, Overlap, OverlapTable, Period};
+pub(crate) use overlap::{format_hhmm, parse_hhmm, round_hours, Overlap, OverlapTable, Period};
 pub(crate) use slots::{Slot, SlotClass};

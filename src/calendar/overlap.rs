@@ -18,7 +18,7 @@ const WEEK_S: i64 = 7 * DAY_S;
 
 /// Overlap of two schedules over the programme.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Overlap {
+pub(crate) struct Overlap {
     /// Overlapping minutes in the worst full week (or the whole period
     /// scaled to a week when it is shorter than a week).
     pub min_week_min: u32,
@@ -28,7 +28,7 @@ pub struct Overlap {
 
 /// The programme period as UTC seconds, split in weeks.
 #[derive(Debug, Clone, Copy)]
-pub struct Period {
+pub(crate) struct Period {
     start: NaiveDate,
     end: NaiveDate,
     t0: i64,
@@ -37,7 +37,7 @@ pub struct Period {
 
 impl Period {
     /// From the first to the last day, inclusive (`end >= start`).
-    pub fn new(start: NaiveDate, end: NaiveDate) -> Self {
+    pub(crate) fn new(start: NaiveDate, end: NaiveDate) -> Self {
         let t0 = start
             .and_hms_opt(0, 0, 0)
             .map_or(0, |d| d.and_utc().timestamp());
@@ -64,7 +64,7 @@ impl Period {
 }
 
 /// UTC working intervals `[a, b)` of a schedule over a period, sorted.
-pub fn intervals(s: &Schedule, period: &Period) -> Vec<(i64, i64)> {
+pub(crate) fn intervals(s: &Schedule, period: &Period) -> Vec<(i64, i64)> {
     let mut out = Vec::new();
     // One day either side: a local day can fall partly inside the UTC window.
     let mut day = period.start.pred_opt().unwrap_or(period.start);
@@ -107,7 +107,7 @@ fn local_to_utc(s: &Schedule, day: NaiveDate, minutes: u16) -> Option<i64> {
 }
 
 /// Overlap of two interval lists over a period.
-pub fn overlap(a: &[(i64, i64)], b: &[(i64, i64)], period: &Period) -> Overlap {
+pub(crate) fn overlap(a: &[(i64, i64)], b: &[(i64, i64)], period: &Period) -> Overlap {
     let mut weeks = vec![0i64; period.buckets().max(1)];
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
@@ -149,7 +149,7 @@ pub fn overlap(a: &[(i64, i64)], b: &[(i64, i64)], period: &Period) -> Overlap {
 /// mentees; cost is one interval merge (linear in the programme's days) per
 /// cell, so it grows with the number of distinct schedules, not of people.
 #[derive(Debug, Clone)]
-pub struct OverlapTable {
+pub(crate) struct OverlapTable {
     /// Row of each schedule (`u32::MAX`: not used by a mentor).
     row: Vec<u32>,
     /// Column of each schedule (`u32::MAX`: not used by a mentee).
@@ -161,7 +161,7 @@ pub struct OverlapTable {
 impl OverlapTable {
     /// Builds the table over `period` for the schedules flagged as used by a
     /// mentor (`mentor_used`) and by a mentee (`mentee_used`).
-    pub fn new(
+    pub(crate) fn new(
         schedules: &[Schedule],
         mentor_used: &[bool],
         mentee_used: &[bool],
@@ -209,7 +209,7 @@ impl OverlapTable {
 
     /// Overlap between a mentor's schedule and a mentee's schedule; both
     /// must have been flagged as used when the table was built.
-    pub fn get(&self, mentor_schedule: u32, mentee_schedule: u32) -> Overlap {
+    pub(crate) fn get(&self, mentor_schedule: u32, mentee_schedule: u32) -> Overlap {
         let r = self.row[mentor_schedule as usize] as usize;
         let c = self.col[mentee_schedule as usize] as usize;
         self.cells[r * self.width + c]
@@ -217,7 +217,7 @@ impl OverlapTable {
 }
 
 /// Parses "HH:MM" (00:00–24:00) to minutes after midnight.
-pub fn parse_hhmm(s: &str) -> Option<u16> {
+pub(crate) fn parse_hhmm(s: &str) -> Option<u16> {
     let (h, m) = s.trim().split_once(':')?;
     if h.len() != 2 || m.len() != 2 {
         return None;
@@ -231,12 +231,12 @@ pub fn parse_hhmm(s: &str) -> Option<u16> {
 }
 
 /// Minutes as hours, rounded to 0.01 h (as responses report overlaps).
-pub(crate) fn hours_of(min: f64) -> f64 {
+pub(crate) fn round_hours(min: f64) -> f64 {
     (min / 60.0 * 100.0).round() / 100.0
 }
 
 /// Formats minutes after midnight as "HH:MM".
-pub fn format_hhmm(min: u16) -> String {
+pub(crate) fn format_hhmm(min: u16) -> String {
     format!("{:02}:{:02}", min / 60, min % 60)
 }
 

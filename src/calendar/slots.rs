@@ -18,7 +18,7 @@ use crate::model::Schedule;
 
 /// A weekly slot in the slot zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Slot {
+pub(crate) struct Slot {
     /// 0 = Monday … 6 = Sunday.
     pub weekday: u8,
     /// Minutes after local midnight in the slot zone.
@@ -27,7 +27,7 @@ pub struct Slot {
 
 /// Slots that suit the same set of schedules.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlotClass {
+pub(crate) struct SlotClass {
     /// Earliest slot of the class (weekday, then time).
     pub slot: Slot,
     /// Whether the class suits each schedule, by schedule index.
@@ -35,7 +35,7 @@ pub struct SlotClass {
 }
 
 /// UTC instants (seconds) of every occurrence of `slot` in the period.
-pub fn occurrences(slot: Slot, tz: Tz, start: NaiveDate, end: NaiveDate) -> Vec<i64> {
+pub(crate) fn occurrences(slot: Slot, tz: Tz, start: NaiveDate, end: NaiveDate) -> Vec<i64> {
     let mut out = Vec::new();
     let target = slot.weekday as u32;
     let mut d = start;
@@ -71,7 +71,7 @@ fn local_instant(tz: Tz, day: NaiveDate, minutes: u16) -> Option<i64> {
 }
 
 /// Whether every session `[t, t + len)` lies inside one of the sorted intervals.
-pub fn inside(sessions: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool {
+pub(crate) fn inside(sessions: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool {
     sessions.iter().all(|&t| {
         let k = work.partition_point(|&(a, _)| a <= t);
         k > 0 && work[k - 1].1 >= t + len_s
@@ -80,7 +80,7 @@ pub fn inside(sessions: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool {
 
 /// Classes of slots over the schedules flagged in `used`; a class that suits
 /// no schedule in `used` is dropped. Classes are ordered by their slot.
-pub fn classes(
+pub(crate) fn classes(
     schedules: &[Schedule],
     used: &[bool],
     tz: Tz,
@@ -125,13 +125,13 @@ pub fn classes(
 }
 
 /// Weekday name, "Mon" … "Sun".
-pub fn weekday_name(w: u8) -> &'static str {
+pub(crate) fn weekday_name(w: u8) -> &'static str {
     ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(w % 7) as usize]
 }
 
 /// The distinct local times of the occurrences in zone `tz`, e.g.
 /// `"Tue 10:00–11:30 (from 2021-01-26)"`.
-pub fn local_times(occurrences: &[i64], len_s: i64, tz: Tz) -> Vec<String> {
+pub(crate) fn local_times(occurrences: &[i64], len_s: i64, tz: Tz) -> Vec<String> {
     let mut out: Vec<(String, String)> = Vec::new();
     for &t in occurrences {
         let (Some(a), Some(b)) = (

@@ -14,9 +14,9 @@ use crate::solvers::Instance;
 
 use super::certificate::certificate;
 
-/// Distinct bottlenecks per solve or check that get a full certificate (in
-/// request order); further unmatched mentees of a known bottleneck refer to
-/// it.
+/// Distinct bottlenecks per solve that get a full certificate (in request
+/// order); further unmatched mentees of a known bottleneck refer to it. A
+/// check asks for no more than its findings list shows.
 pub(crate) const MAX_CERTIFICATES: usize = 100;
 
 /// What the search from one unmatched mentee found.
@@ -25,12 +25,14 @@ pub(crate) enum Bottleneck {
     /// A new bottleneck and its certificate; bottlenecks are numbered in
     /// the order they are first found.
     New(Box<Certificate>),
-    /// The bottleneck numbered `index`, found from an earlier mentee; its
-    /// Hall violator with this mentee in place of that one has `mentees`
-    /// mentees for `places` places.
+    /// The bottleneck numbered `index`, found first from the unmatched
+    /// problem mentee `first`; its Hall violator with this mentee in place
+    /// of that one has `mentees` mentees for `places` places.
     Known {
         /// Number of the bottleneck.
         index: usize,
+        /// The mentee whose certificate it is.
+        first: MenteeIdx,
         /// Mentees of the violator.
         mentees: usize,
         /// Places at its mentors.
@@ -39,7 +41,7 @@ pub(crate) enum Bottleneck {
     /// A chain of moves would place the mentee.
     Placeable,
     /// Not known: the search limits were reached, or a new bottleneck came
-    /// after [`MAX_CERTIFICATES`].
+    /// after the cap on certificates.
     Unknown,
 }
 
@@ -56,14 +58,17 @@ pub(crate) struct Bottlenecks<'a> {
     /// Built at the first search.
     searcher: Option<Searcher<'a>>,
     searches: usize,
-    /// Key of each bottleneck found, in order.
-    keys: Vec<Vec<u64>>,
+    /// Most bottlenecks certified.
+    max_certificates: usize,
+    /// Key and first problem mentee of each bottleneck found, in order.
+    found: Vec<(Vec<u64>, MenteeIdx)>,
 }
 
 impl<'a> Bottlenecks<'a> {
     /// A finder for the assignment `arc` of `inst`, whose instance mentee
     /// `k` is problem mentee `mentees[k]`; `loads` are the problem mentors'
-    /// loads in the result (pins included), `pinned` their pinned mentees.
+    /// loads in the result (pins included), `pinned` their pinned mentees;
+    /// at most `max_certificates` bottlenecks are certified.
     pub(crate) fn new(
         scorer: &'a Scorer<'a>,
         inst: &'a Instance,
@@ -71,6 +76,7 @@ impl<'a> Bottlenecks<'a> {
         mentees: &'a [MenteeIdx],
         loads: &'a [u32],
         pinned: &'a [u32],
+        max_certificates: usize,
     ) -> Self {
         Bottlenecks {
             scorer,
@@ -81,7 +87,8 @@ impl<'a> Bottlenecks<'a> {
             pinned,
             searcher: None,
             searches: 0,
-            keys: Vec::new(),
+            max_certificates,
+            found: Vec::new(),
         }
     }
 
@@ -100,13 +107,14 @@ impl<'a> Bottlenecks<'a> {
                 key,
                 mentees,
                 places,
-            } => match self.keys.iter().position(|x| *x == key) {
+            } => match self.found.iter().position(|x| x.0 == key) {
                 Some(index) => Bottleneck::Known {
                     index,
+                    first: self.found[index].1,
                     mentees,
                     places,
                 },
-                None if self.keys.len() < MAX_CERTIFICATES => match searcher.search(k) {
+                None if self.found.len() < self.max_certificates => match searcher.search(k) {
                     Search::Violator(v) => {
                         let c = certificate(
                             self.scorer,
@@ -116,7 +124,7 @@ impl<'a> Bottlenecks<'a> {
                             self.loads,
                             self.pinned,
                         );
-                        self.keys.push(key);
+                        self.found.push((key, self.mentees[k as usize]));
                         Bottleneck::New(Box::new(c))
                     }
                     _ => Bottleneck::Unknown,

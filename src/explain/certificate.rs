@@ -9,7 +9,7 @@ use crate::scoring::Scorer;
 use crate::solvers::hall::Violator;
 use crate::solvers::Instance;
 
-use super::words::{hours, id_list, language_name, rule_text};
+use super::words::{hours_text, id_list, language_name, rule_text};
 
 /// Mentor–mentee pairs examined for rule relaxations per certificate.
 pub(crate) const RELAXATION_BUDGET: usize = 200_000;
@@ -238,8 +238,8 @@ fn rule_relaxation(
         ),
         HardRule::Overlap => (
             "policy.min_weekly_overlap_hours".to_string(),
-            hours(pol.min_weekly_overlap_min),
-            hours(key as u32),
+            hours_text(pol.min_weekly_overlap_min),
+            hours_text(key as u32),
         ),
         HardRule::MinScore => (
             "policy.min_pair_score".to_string(),

@@ -199,8 +199,9 @@ pub(crate) fn zero_overlap(
 }
 
 /// `pairs` pairs overlap on average but not in some week; `zones` are
-/// examples (mentor zone / mentee zone).
-pub(crate) fn weeks_without_overlap(pairs: u64, zones: &[String]) -> Finding {
+/// examples (mentor zone, mentee zone).
+pub(crate) fn weeks_without_overlap(pairs: u64, zones: &[(&str, &str)]) -> Finding {
+    let zones: Vec<String> = zones.iter().map(|(m, e)| format!("{m} / {e}")).collect();
     Finding::new(
         Severity::Info,
         Code::WeeksWithoutOverlap,

@@ -9,13 +9,15 @@ use crate::model::{GroupPolicy, Level, MenteeIdx, MentorIdx, Milli, Problem};
 use crate::outcome::{GroupCriterion, GroupOutcome, GroupResult, Ungrouped, UngroupedReason};
 use crate::solvers::group_milp::{FormedGroup, GroupInstance, GroupSolution};
 
+use super::words::id_list;
+
 /// A member's points per lead mentor: lead → (theme, affinity, stability).
 pub(crate) type Parts = BTreeMap<u32, (Milli, Milli, Milli)>;
 
-/// Explains a grouping `sol` of the group model (`inst`, its slot
+/// Describes a grouping `sol` of the group model (`inst`, its slot
 /// `classes`, and each member's points per lead in `parts`): every group's
 /// terms, theme, slot and sessions, and every ungrouped mentee.
-pub(crate) fn outcome(
+pub(crate) fn describe(
     p: &Problem,
     g: &GroupPolicy,
     inst: &GroupInstance,
@@ -192,16 +194,14 @@ pub(crate) fn ungrouped(
                     ),
                 }
             } else {
-                let ids: Vec<&str> = leads.iter().take(8).map(|&(j, _)| p.mentors[j as usize].profile.id.as_str()).collect();
+                let ids = id_list(leads.iter().map(|&(j, _)| p.mentors[j as usize].profile.id.as_str()));
                 Ungrouped {
                     mentee: e,
                     reason: UngroupedReason::NotPlaced,
                     message: format!(
-                        "{} compatible group mentor(s) ({}{}), but the optimum leaves this mentee out under the size, \
+                        "{} compatible group mentor(s) ({ids}), but the optimum leaves this mentee out under the size, \
                          count, mentor-limit and composition rules",
                         leads.len(),
-                        ids.join(", "),
-                        if leads.len() > 8 { ", …" } else { "" }
                     ),
                 }
             }

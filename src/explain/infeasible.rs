@@ -3,7 +3,7 @@
 //! be met, side constraints that admit no matching.
 
 use crate::error::FieldViolation;
-use crate::model::{MentorIdx, Problem};
+use crate::model::{MenteeIdx, MentorIdx, Problem};
 use crate::outcome::Infeasibility;
 use crate::scoring::Scorer;
 
@@ -105,4 +105,29 @@ pub(crate) fn minimums_unmet(
             }
         })
         .collect()
+}
+
+/// Group pin `k` (mentee `e` in a group led by `m`) names a lead the mentee
+/// may not join.
+pub(crate) fn group_pin_unreachable(
+    p: &Problem,
+    k: usize,
+    m: MentorIdx,
+    e: MenteeIdx,
+) -> FieldViolation {
+    let level = p
+        .policy
+        .groups
+        .as_ref()
+        .map_or(p.policy.min_level, |g| g.min_level);
+    FieldViolation::new(
+        format!("policy.groups.pinned_members[{k}]"),
+        format!(
+            "mentee {:?} cannot join a group led by {:?}: no shared working language at {} and session time, \
+             or a pair rule (forbidden, organisation, country, bilateral mentor) excludes it",
+            p.mentees[e].profile.id,
+            p.mentors[m].profile.id,
+            level.name()
+        ),
+    )
 }

@@ -14,9 +14,11 @@
 //!   group.
 //! - [`findings`]: the sentences of a check.
 //!
-//! Data (what was found) is computed by the pipeline and the solvers; this
-//! layer only turns it into words. It reads `model`, `outcome`, `scoring`
-//! and `solvers`, and nothing above them.
+//! The searches behind the words run in `solvers` (alternating paths,
+//! closures) and the pipeline; this layer decides what to say about them:
+//! which mentees get a certificate and which refer to one, the relaxations
+//! a certificate lists, the sentences. It reads `model`, `outcome`,
+//! `scoring`, `calendar` and `solvers`, and nothing above them.
 
 pub(crate) mod bottlenecks;
 pub(crate) mod certificate;

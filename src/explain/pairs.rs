@@ -1,6 +1,6 @@
 //! Each score term of a pair, in words.
 
-use crate::calendar::hours_of;
+use crate::calendar::round_hours;
 use crate::model::{Criterion, Problem};
 use crate::outcome::MatchedPair;
 
@@ -41,8 +41,8 @@ pub(crate) fn term_detail(problem: &Problem, p: &MatchedPair, c: Criterion) -> S
         },
         Criterion::TimeZone => format!(
             "{} h overlap in the worst week (target {} h)",
-            hours_of(f64::from(d.overlap.min_week_min)),
-            hours_of(f64::from(problem.policy.overlap_target_min))
+            round_hours(f64::from(d.overlap.min_week_min)),
+            round_hours(f64::from(problem.policy.overlap_target_min))
         ),
         Criterion::Preference => match d.preference_rank {
             Some(r) => format!("rank {} of {}", r + 1, mentee.preferred.len()),

@@ -9,8 +9,8 @@ use crate::scoring::Scorer;
 use crate::solvers::candidates::{CandidateArcs, Pins};
 use crate::solvers::Assignment;
 
-use super::bottlenecks::{Bottleneck, Bottlenecks};
-use super::words::{hours, id_list, rule_text};
+use super::bottlenecks::{Bottleneck, Bottlenecks, MAX_CERTIFICATES};
+use super::words::{hours_text, id_list, rule_text};
 
 /// Every unmatched mentee of an assignment, in request order, explained.
 /// `mentor_of` is each problem mentee's mentor in the result (pins
@@ -36,9 +36,8 @@ pub(crate) fn unmatched(
         &cands.mentees,
         loads,
         &pins.per_mentor,
+        MAX_CERTIFICATES,
     );
-    // The mentee holding each bottleneck's certificate.
-    let mut holders: Vec<MenteeIdx> = Vec::new();
     let mut out = Vec::new();
     for (e, m) in mentor_of.iter().enumerate() {
         if m.is_some() {
@@ -88,18 +87,9 @@ pub(crate) fn unmatched(
                     String::new()
                 }
             );
+            let side = inst.quota.is_some() || inst.keep.is_some();
             let found = finder.classify(k as u32);
-            if let Bottleneck::New(..) = found {
-                holders.push(e);
-            }
-            short_of_places(
-                &mut u,
-                found,
-                &holders,
-                scorer,
-                assignment.optimal,
-                inst.quota.is_some() || inst.keep.is_some(),
-            );
+            short_of_places(&mut u, found, scorer, assignment.optimal, side);
         }
         out.push(u);
     }
@@ -107,14 +97,12 @@ pub(crate) fn unmatched(
 }
 
 /// Completes the explanation of a mentee whose compatible mentors are all
-/// full, from what its bottleneck search `found`. `holders[i]` holds the
-/// certificate of bottleneck `i`; `optimal` tells whether the solve proved
-/// its optimum; `side` whether side constraints (a quota, a cap on changes)
-/// apply.
+/// full, from what its bottleneck search `found`; `optimal` tells whether
+/// the solve proved its optimum, `side` whether side constraints (a quota,
+/// a cap on changes) apply.
 fn short_of_places(
     u: &mut Unmatched,
     found: Bottleneck,
-    holders: &[MenteeIdx],
     scorer: &Scorer<'_>,
     optimal: bool,
     side: bool,
@@ -122,11 +110,11 @@ fn short_of_places(
     let p = scorer.problem();
     match found {
         Bottleneck::Known {
-            index,
+            first,
             mentees,
             places,
+            ..
         } => {
-            let first = holders[index];
             u.message = format!(
                 "every compatible mentor is full: with {} in place of {}, the \
                  certificate of {} applies ({mentees} mentees for {places} places)",
@@ -248,7 +236,7 @@ fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]
                     .unwrap_or(0);
                 format!(
                     "lowering min_weekly_overlap_hours to {} would make a candidate of {}",
-                    hours(best),
+                    hours_text(best),
                     id_list(
                         ms.iter()
                             .filter(|&&m| scorer.overlap(m, e).min_week_min == best)

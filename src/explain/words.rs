@@ -24,8 +24,13 @@ pub(crate) fn id_list<S: AsRef<str>>(ids: impl IntoIterator<Item = S>) -> String
     s
 }
 
+/// "unknown mentor id \"x\"": an id that names no one on that side.
+pub(crate) fn unknown_id(side: &str, id: &str) -> String {
+    format!("unknown {side} id {id:?}")
+}
+
 /// Minutes as hours for a sentence: "2" or "1.50".
-pub(crate) fn hours(min: u32) -> String {
+pub(crate) fn hours_text(min: u32) -> String {
     let h = f64::from(min) / 60.0;
     if min.is_multiple_of(60) {
         format!("{h:.0}")
@@ -46,7 +51,7 @@ pub(crate) fn rule_text(rule: HardRule, p: &Problem) -> String {
         ),
         HardRule::Overlap => format!(
             "under {} h of working-hour overlap in some week",
-            hours(p.policy.min_weekly_overlap_min)
+            hours_text(p.policy.min_weekly_overlap_min)
         ),
         HardRule::MinScore => format!(
             "score below the minimum of {}",
@@ -78,7 +83,7 @@ mod tests {
 
     #[test]
     fn hours_read_naturally() {
-        assert_eq!(hours(120), "2");
-        assert_eq!(hours(90), "1.50");
+        assert_eq!(hours_text(120), "2");
+        assert_eq!(hours_text(90), "1.50");
     }
 }

@@ -13,7 +13,7 @@ use crate::explain::{findings as say, infeasible::broken_pins, unmatched::no_can
 use crate::model::{MenteeIdx, Problem, Profile};
 use crate::outcome::{Certificate, Finding, Report, Summary};
 use crate::scoring::Scorer;
-use crate::solvers::candidates::{CandidateArcs, Pins};
+use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
 use crate::solvers::max_flow::max_flow;
 use crate::solvers::Instance;
 
@@ -40,7 +40,7 @@ pub(crate) fn check(problem: &Problem, threads: usize) -> Result<Report, Error> 
             findings.push(say::pin_capacity(p, m, pins.per_mentor[m]));
         }
     }
-    let cands = pins.arcs(&scorer, threads)?;
+    let cands = candidate_arcs(&scorer, &pins, threads)?;
     let inst = &cands.instance;
     let without = candidate_findings(&scorer, &cands, &mut findings);
     findings.extend(overlap_findings(&scorer));
@@ -126,8 +126,18 @@ fn flows(
     let mut bottlenecks: Vec<(Certificate, Vec<MenteeIdx>, u32)> = Vec::new();
     if flow < with_candidates {
         let loads = loads(inst, &arc, pins);
-        let mut finder =
-            Bottlenecks::new(scorer, inst, &arc, &cands.mentees, &loads, &pins.per_mentor);
+        // No more certificates than the findings list shows (the summary
+        // takes one place).
+        let certificates = MAX_FINDINGS_PER_CODE - 1;
+        let mut finder = Bottlenecks::new(
+            scorer,
+            inst,
+            &arc,
+            &cands.mentees,
+            &loads,
+            &pins.per_mentor,
+            certificates,
+        );
         for (k, a) in arc.iter().enumerate() {
             if a.is_some() || inst.arcs(k).is_empty() {
                 continue;
@@ -161,9 +171,9 @@ fn flows(
 
 /// Mentor loads (pins included) under an instance assignment.
 fn loads(inst: &Instance, arc: &[Option<u32>], pins: &Pins) -> Vec<u32> {
-    let mut loads = pins.per_mentor.clone();
-    for a in arc.iter().flatten() {
-        loads[inst.mentor[*a as usize] as usize] += 1;
+    let mut loads = inst.loads(arc);
+    for (l, p) in loads.iter_mut().zip(&pins.per_mentor) {
+        *l += p;
     }
     loads
 }
@@ -179,10 +189,7 @@ fn minimums(p: &Problem, inst: &Instance, findings: &mut Vec<Finding>) -> bool {
     if u64::from(got) == need {
         return true;
     }
-    let mut load = vec![0u32; inst.mentors()];
-    for a in arc.iter().flatten() {
-        load[inst.mentor[*a as usize] as usize] += 1;
-    }
+    let load = inst.loads(&arc);
     let short: Vec<(usize, u32, u32)> = (0..inst.mentors())
         .filter(|&j| load[j] < inst.minimum[j])
         .map(|j| (j, load[j], inst.minimum[j]))
@@ -252,10 +259,9 @@ fn overlap_findings(scorer: &Scorer<'_>) -> Vec<Finding> {
             let (mean, worst) = cell(mr, er);
             if mean > 0.0 && worst == 0 {
                 pairs += u64::from(count[mr.0 as usize]) * u64::from(mentee_count[er.0 as usize]);
-                let z = format!(
-                    "{} / {}",
+                let z = (
                     p.schedules[mr.0 as usize].tz.name(),
-                    p.schedules[er.0 as usize].tz.name()
+                    p.schedules[er.0 as usize].tz.name(),
                 );
                 if !zones.contains(&z) {
                     zones.push(z);

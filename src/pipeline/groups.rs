@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use crate::calendar::{slots, SlotClass};
 use crate::error::{Error, FieldViolation};
-use crate::explain::groups::{self as words, Parts};
+use crate::explain::groups::{describe, ungrouped, Parts};
+use crate::explain::infeasible::group_pin_unreachable;
 use crate::model::{
     to_milli, BilateralRelation, GroupPolicy, Level, Mentee, MentorIdx, Problem, Profile,
 };
@@ -135,7 +136,7 @@ fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Resul
         mentees.push(gm);
     }
     let co_value = co_values(p, g, &mentors);
-    check_pins(p, g, &mentees)?;
+    check_group_pins(p, g, &mentees)?;
     let inst = GroupInstance {
         mentors,
         mentees,
@@ -266,22 +267,14 @@ fn co_values(p: &Problem, g: &GroupPolicy, mentors: &[GroupMentor]) -> BTreeMap<
 }
 
 /// Pins must name a lead the mentee may join.
-fn check_pins(p: &Problem, g: &GroupPolicy, mentees: &[GroupMentee]) -> Result<(), Error> {
-    let mut violations = Vec::new();
-    for (k, &(m, e)) in g.pinned.iter().enumerate() {
-        if !mentees[e].leads.iter().any(|&(l, _)| l as usize == m) {
-            violations.push(FieldViolation::new(
-                format!("policy.groups.pinned_members[{k}]"),
-                format!(
-                    "mentee {:?} cannot join a group led by {:?}: no shared working language at {} and session time, \
-                     or a pair rule (forbidden, organisation, country, bilateral mentor) excludes it",
-                    p.mentees[e].profile.id,
-                    p.mentors[m].profile.id,
-                    g.min_level.name()
-                ),
-            ));
-        }
-    }
+fn check_group_pins(p: &Problem, g: &GroupPolicy, mentees: &[GroupMentee]) -> Result<(), Error> {
+    let violations: Vec<FieldViolation> = g
+        .pinned
+        .iter()
+        .enumerate()
+        .filter(|&(_, &(m, e))| !mentees[e].leads.iter().any(|&(l, _)| l as usize == m))
+        .map(|(k, &(m, e))| group_pin_unreachable(p, k, m, e))
+        .collect();
     if violations.is_empty() {
         Ok(())
     } else {
@@ -306,7 +299,7 @@ pub(crate) fn form_groups(
         Err(GroupError::Infeasible) => {
             return Ok(Some(GroupOutcome {
                 groups: Vec::new(),
-                ungrouped: words::ungrouped(p, &built.inst, &[]),
+                ungrouped: ungrouped(p, &built.inst, &[]),
                 optimal: true,
                 infeasible: true,
                 objective: 0.0,
@@ -320,7 +313,7 @@ pub(crate) fn form_groups(
         Err(GroupError::Deadline) => return Err(Error::TimeLimit(limit)),
         Err(GroupError::Backend(m)) => return Err(Error::Solver(m)),
     };
-    Ok(Some(words::outcome(
+    Ok(Some(describe(
         p,
         g,
         &built.inst,

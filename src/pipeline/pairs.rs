@@ -9,7 +9,7 @@ use crate::model::{EngineChoice, MentorIdx, Objective, Problem};
 use crate::outcome::{EngineUsed, Infeasibility, MatchedPair, Outcome, Status, Timings};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
-use crate::solvers::candidates::{CandidateArcs, Pins};
+use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
 use crate::solvers::{
     flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, SolveError,
 };
@@ -39,11 +39,14 @@ pub(crate) fn solve_pairs(
         let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
         return Ok(infeasible(problem, engine_used, objective, reasons));
     }
-    let cands = pins.arcs(&scorer, opts.threads)?;
+    let cands = candidate_arcs(&scorer, &pins, opts.threads)?;
     let t_scored = Instant::now();
 
     let result = match engine_used {
-        EngineUsed::Flow => FlowEngine.solve(&cands.instance, objective, deadline),
+        EngineUsed::Flow => FlowEngine {
+            threads: opts.threads,
+        }
+        .solve(&cands.instance, objective, deadline),
         EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline),
     };
     let t_solved = Instant::now();
@@ -66,7 +69,7 @@ pub(crate) fn solve_pairs(
         }
     };
 
-    let mut outcome = outcome(&scorer, &cands, &assignment, &pins, engine_used);
+    let mut outcome = assemble(&scorer, &cands, &assignment, &pins, engine_used);
     outcome.timings = Timings {
         score: t_scored - t0,
         solve: t_solved - t_scored,
@@ -100,7 +103,7 @@ fn infeasible(
 
 /// The outcome of an assignment: pins and engine pairs with their score
 /// details, mentor loads, and every unmatched mentee explained.
-fn outcome(
+fn assemble(
     scorer: &Scorer<'_>,
     cands: &CandidateArcs,
     assignment: &Assignment,

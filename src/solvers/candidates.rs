@@ -46,42 +46,46 @@ impl Pins {
             per_mentor,
         }
     }
+}
 
-    /// Candidate arcs of the unpinned mentees, with capacities and minimums
-    /// net of pins (capacities saturate at 0), and the side constraints and
-    /// warm start the problem asks for.
-    pub(crate) fn arcs(&self, scorer: &Scorer<'_>, threads: usize) -> Result<CandidateArcs, Error> {
-        let p = scorer.problem();
-        let free: Vec<MenteeIdx> = (0..p.mentees.len())
-            .filter(|&e| self.mentor_of[e].is_none())
-            .collect();
-        let capacity = (0..p.mentors.len())
-            .map(|m| p.mentors[m].capacity.saturating_sub(self.per_mentor[m]))
-            .collect();
-        let minimum = (0..p.mentors.len())
-            .map(|m| p.mentors[m].min_mentees.saturating_sub(self.per_mentor[m]))
-            .collect();
-        let mut cands = score_pairs(scorer, free, capacity, minimum, threads)?;
-        if let Some(max) = p.policy.max_mentees_per_country {
-            cands.instance.quota = Some(country_quota(p, &cands.mentees, max));
-        }
-        if let Some(st) = p.stability.as_ref() {
-            if !st.baseline.is_empty() {
-                cands.instance.warm = Some(warm_start(p, &cands, &st.baseline));
-            }
-            if let Some(max) = st.max_changes {
-                cands.instance.keep = Some(keep_baseline(&cands, &st.baseline, max));
-            }
-        }
-        Ok(cands)
+/// Candidate arcs of the unpinned mentees, with capacities and minimums
+/// net of pins (capacities saturate at 0), and the side constraints and
+/// warm start the problem asks for.
+pub(crate) fn candidate_arcs(
+    scorer: &Scorer<'_>,
+    pins: &Pins,
+    threads: usize,
+) -> Result<CandidateArcs, Error> {
+    let p = scorer.problem();
+    let free: Vec<MenteeIdx> = (0..p.mentees.len())
+        .filter(|&e| pins.mentor_of[e].is_none())
+        .collect();
+    let capacity = (0..p.mentors.len())
+        .map(|m| p.mentors[m].capacity.saturating_sub(pins.per_mentor[m]))
+        .collect();
+    let minimum = (0..p.mentors.len())
+        .map(|m| p.mentors[m].min_mentees.saturating_sub(pins.per_mentor[m]))
+        .collect();
+    let mut cands = score_pairs(scorer, free, capacity, minimum, threads)?;
+    if let Some(max) = p.policy.max_mentees_per_country {
+        cands.instance.quota = Some(country_quota(p, &cands.mentees, max));
     }
+    if let Some(st) = p.stability.as_ref() {
+        if !st.baseline.is_empty() {
+            cands.instance.warm = Some(warm_start(p, &cands, &st.baseline));
+        }
+        if let Some(max) = st.max_changes {
+            cands.instance.keep = Some(keep_baseline(&cands, &st.baseline, max));
+        }
+    }
+    Ok(cands)
 }
 
 /// The instance a solve of `problem` gives its engine: the candidate arcs
 /// of the unpinned mentees (scored on `threads` threads).
 pub fn instance(problem: &Problem, threads: usize) -> Result<Instance, Error> {
     let scorer = Scorer::new(problem);
-    Ok(Pins::new(problem).arcs(&scorer, threads)?.instance)
+    Ok(candidate_arcs(&scorer, &Pins::new(problem), threads)?.instance)
 }
 
 /// At most `max` mentees of one country per mentor (countries labelled in

@@ -29,10 +29,10 @@ use super::Instance;
 
 /// Searches per solve when [`Searcher`] searches arc by arc (above
 /// [`MAX_CLOSURE_MENTORS`]).
-pub const MAX_PLAIN_SEARCHES: usize = 100;
+pub(crate) const MAX_PLAIN_SEARCHES: usize = 100;
 
 /// Unmatched mentees per solve searched for a certificate.
-pub const MAX_SEARCHES: usize = 10_000;
+pub(crate) const MAX_SEARCHES: usize = 10_000;
 
 /// Arcs visited by one plain [`search`] at most.
 pub const WORK_BUDGET: u64 = 20_000_000;
@@ -155,11 +155,11 @@ pub struct Searcher<'a> {
 }
 
 /// Most mentors for which [`Searcher`] precomputes closures (8 MiB of bits).
-pub const MAX_CLOSURE_MENTORS: usize = 8192;
+pub(crate) const MAX_CLOSURE_MENTORS: usize = 8192;
 
 /// Where a search from an unmatched mentee ends, without listing the set.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
+pub(crate) enum Reach {
     /// A Hall violator: `key` identifies its mentors (equal keys, equal
     /// mentors), with its size and places.
     Violator {
@@ -278,7 +278,7 @@ impl<'a> Searcher<'a> {
 
     /// How many searches a solve or check should run with this searcher:
     /// [`MAX_SEARCHES`] with closures, [`MAX_PLAIN_SEARCHES`] arc by arc.
-    pub fn search_limit(&self) -> usize {
+    pub(crate) fn search_limit(&self) -> usize {
         if self.plain {
             MAX_PLAIN_SEARCHES
         } else {
@@ -287,7 +287,7 @@ impl<'a> Searcher<'a> {
     }
 
     /// Where the search from the unmatched mentee `root` ends.
-    pub fn reach(&self, root: u32) -> Reach {
+    pub(crate) fn reach(&self, root: u32) -> Reach {
         let inst = self.inst;
         if self.plain {
             return match self.plain_search(root) {

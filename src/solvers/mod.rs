@@ -49,7 +49,7 @@ pub struct Instance {
 /// The arcs of a run of consecutive mentees: each mentee's arc count, and
 /// the arcs' mentors and scores, mentee after mentee.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Rows {
+pub(crate) struct Rows {
     /// Arcs per mentee.
     pub counts: Vec<u32>,
     /// Mentor of each arc.
@@ -87,6 +87,15 @@ impl Instance {
         self.capacity.len()
     }
 
+    /// Mentees per mentor under an assignment (arc per mentee).
+    pub fn loads(&self, arc: &[Option<u32>]) -> Vec<u32> {
+        let mut loads = vec![0u32; self.mentors()];
+        for &a in arc.iter().flatten() {
+            loads[self.mentor[a as usize] as usize] += 1;
+        }
+        loads
+    }
+
     /// Arc indices of mentee `e`.
     pub fn arcs(&self, e: usize) -> std::ops::Range<usize> {
         self.start[e] as usize..self.start[e + 1] as usize
@@ -107,7 +116,7 @@ impl Instance {
 
     /// Builds an instance from the rows of consecutive runs of mentees, in
     /// order (e.g. one run per scoring thread).
-    pub fn from_rows(parts: Vec<Rows>, capacity: Vec<u32>, minimum: Vec<u32>) -> Self {
+    pub(crate) fn from_rows(parts: Vec<Rows>, capacity: Vec<u32>, minimum: Vec<u32>) -> Self {
         let mentees: usize = parts.iter().map(|p| p.counts.len()).sum();
         let arcs: usize = parts.iter().map(|p| p.mentor.len()).sum();
         let mut inst = Instance {
@@ -133,7 +142,7 @@ impl Instance {
 
     /// The instance restricted to arcs with a score of at least `t`, and
     /// the original index of each kept arc.
-    pub fn with_threshold(&self, t: Milli) -> (Instance, Vec<u32>) {
+    pub(crate) fn with_threshold(&self, t: Milli) -> (Instance, Vec<u32>) {
         let mut out = Instance {
             start: Vec::with_capacity(self.start.len()),
             capacity: self.capacity.clone(),

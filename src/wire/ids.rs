@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use crate::wire::pb;
 
+use crate::explain::words::unknown_id;
+
 use super::fields::{check_id, Checker};
 
 /// Every person's index by id, to resolve references.
@@ -22,10 +24,11 @@ impl<'r> Ids<'r> {
         let mut ix = |c: &mut Checker, side: &str, k: usize, p: Option<&'r pb::Profile>| {
             let field = format!("{side}[{k}].profile.id");
             let id = p.map(|p| p.id.as_str())?;
-            check_id(c, &field, id, &seen).then(|| {
-                seen.insert(id, field);
-                id
-            })
+            if !check_id(c, &field, id, &seen) {
+                return None;
+            }
+            seen.insert(id, field);
+            Some(id)
         };
         let mut mentor_ix = HashMap::new();
         for (k, m) in req.mentors.iter().enumerate() {
@@ -67,6 +70,18 @@ impl<'r> Ids<'r> {
         )
     }
 
+    /// The (mentor, mentee) pair `pr` at field `f`, if both ids resolve.
+    pub(super) fn pair(
+        &self,
+        c: &mut Checker,
+        f: &str,
+        pr: &pb::PairRef,
+    ) -> Option<(usize, usize)> {
+        let m = self.mentor(c, format!("{f}.mentor_id"), &pr.mentor_id);
+        let e = self.mentee(c, format!("{f}.mentee_id"), &pr.mentee_id);
+        m.zip(e)
+    }
+
     /// The (mentor, mentee) pairs of `policy.{name}`.
     pub(super) fn pairs(
         &self,
@@ -74,16 +89,10 @@ impl<'r> Ids<'r> {
         name: &str,
         list: &[pb::PairRef],
     ) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        for (k, pr) in list.iter().enumerate() {
-            let f = format!("policy.{name}[{k}]");
-            let m = self.mentor(c, format!("{f}.mentor_id"), &pr.mentor_id);
-            let e = self.mentee(c, format!("{f}.mentee_id"), &pr.mentee_id);
-            if let (Some(m), Some(e)) = (m, e) {
-                out.push((m, e));
-            }
-        }
-        out
+        list.iter()
+            .enumerate()
+            .filter_map(|(k, pr)| self.pair(c, &format!("policy.{name}[{k}]"), pr))
+            .collect()
     }
 }
 
@@ -102,7 +111,7 @@ fn find(
     if other.contains_key(id) {
         c.bad(field, format!("{id:?} is a {other_side}, not a {side}"));
     } else {
-        c.bad(field, format!("unknown {side} id {id:?}"));
+        c.bad(field, unknown_id(side, id));
     }
     None
 }

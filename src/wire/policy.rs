@@ -381,9 +381,7 @@ fn memberships(
     let mut pinned: Vec<(usize, usize)> = Vec::new();
     for (k, pr) in g.pinned_members.iter().enumerate() {
         let fm = format!("policy.groups.pinned_members[{k}]");
-        let m = ids.mentor(c, format!("{fm}.mentor_id"), &pr.mentor_id);
-        let e = ids.mentee(c, format!("{fm}.mentee_id"), &pr.mentee_id);
-        if let (Some(m), Some(e)) = (m, e) {
+        if let Some((m, e)) = ids.pair(c, &fm, pr) {
             if pinned.iter().any(|&(_, x)| x == e) {
                 c.bad(
                     format!("{fm}.mentee_id"),
@@ -396,9 +394,7 @@ fn memberships(
     let mut forbidden = Vec::new();
     for (k, pr) in g.forbidden_members.iter().enumerate() {
         let ff = format!("policy.groups.forbidden_members[{k}]");
-        let m = ids.mentor(c, format!("{ff}.mentor_id"), &pr.mentor_id);
-        let e = ids.mentee(c, format!("{ff}.mentee_id"), &pr.mentee_id);
-        if let (Some(m), Some(e)) = (m, e) {
+        if let Some((m, e)) = ids.pair(c, &ff, pr) {
             if pinned.contains(&(m, e)) {
                 c.bad(
                     ff,

@@ -44,7 +44,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
     let pp = req.policy.as_ref().unwrap_or(&default_policy);
     let forbidden = ids.pairs(&mut c, "forbidden_pairs", &pp.forbidden_pairs);
     let pinned = ids.pairs(&mut c, "pinned_pairs", &pp.pinned_pairs);
-    check_pins(&mut c, pp, &pinned, &forbidden);
+    check_pinned_pairs(&mut c, pp, &pinned, &forbidden);
     let affinities = affinities(&mut c, req, &ids);
     let has_affinities = !req.affinities.is_empty();
     let mut policy = policy(&mut c, pp, forbidden, pinned, has_affinities, limits);
@@ -214,7 +214,7 @@ fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'
 }
 
 /// A mentee is pinned once; a pinned pair is not also forbidden.
-fn check_pins(
+fn check_pinned_pairs(
     c: &mut Checker,
     pp: &pb::Policy,
     pinned: &[(usize, usize)],

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::calendar::{format_hhmm, hours_of, slots};
+use crate::calendar::{format_hhmm, round_hours, slots};
 use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
 use crate::outcome::{
@@ -108,7 +108,7 @@ pub(crate) fn certificate_wire(problem: &Problem, c: &Certificate) -> pb::Capaci
 }
 
 /// Builds the response for an outcome of `problem`.
-pub fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveResponse {
+pub(crate) fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveResponse {
     let (groups, ungrouped, group_stats) = match &o.groups {
         Some(g) => (
             g.groups
@@ -195,8 +195,8 @@ fn pair_wire(problem: &Problem, p: &MatchedPair) -> pb::Pair {
                 mentee_level: level_pb(b),
             })
             .collect(),
-        weekly_overlap_hours: hours_of(f64::from(d.overlap.min_week_min)),
-        mean_weekly_overlap_hours: hours_of(d.overlap.mean_week_min),
+        weekly_overlap_hours: round_hours(f64::from(d.overlap.min_week_min)),
+        mean_weekly_overlap_hours: round_hours(d.overlap.mean_week_min),
         pinned: p.pinned,
     }
 }

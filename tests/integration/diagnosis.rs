@@ -75,7 +75,7 @@ proptest! {
     /// every set with one mentee fewer can (inclusion-minimal).
     #[test]
     fn certificates_are_minimal_hall_violators(inst in instance(14, 6)) {
-        let a = FlowEngine
+        let a = FlowEngine::default()
             .solve(&inst, Objective::CoverageThenScore, Deadline::NONE)
             .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         for root in 0..inst.mentees() as u32 {
@@ -111,7 +111,7 @@ proptest! {
     /// the max-flow agrees.
     #[test]
     fn search_tells_placeable_from_violator(inst in instance(12, 5)) {
-        let a = FlowEngine
+        let a = FlowEngine::default()
             .solve(&inst, Objective::Score, Deadline::NONE)
             .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         let matched: Vec<u32> = (0..inst.mentees() as u32)

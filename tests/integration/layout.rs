@@ -33,9 +33,9 @@ const MAX_FN_LINES: usize = 120;
 
 type Module = Vec<String>;
 
-/// Every library source file (the binary's `main.rs` and `cli/` excluded)
-/// with its module path.
-fn library_files() -> Vec<(PathBuf, Module)> {
+/// Every source file of `src/` with its module path; `library` leaves out
+/// the binary's `main.rs` and `cli/`.
+fn source_files(library: bool) -> Vec<(PathBuf, Module)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .expect("src readable")
@@ -61,7 +61,7 @@ fn library_files() -> Vec<(PathBuf, Module)> {
                 .iter()
                 .map(|s| s.to_string_lossy().into_owned())
                 .collect();
-            if parts[0] == "main.rs" || parts[0] == "cli" {
+            if library && (parts[0] == "main.rs" || parts[0] == "cli") {
                 return None;
             }
             let mut module: Module = parts.clone();
@@ -130,14 +130,16 @@ fn strip(src: &str) -> String {
     out
 }
 
-/// Expands a use tree (`crate::a::{b, c::{d, e}}`) into its paths.
+/// Expands a use tree (`crate::a::{b, c::{d as e}}`) into its paths,
+/// aliases dropped.
 fn expand(tree: &str) -> Vec<String> {
-    let tree: String = tree.split_whitespace().collect();
+    let tree = tree.trim();
     let Some(open) = tree.find('{') else {
-        return vec![tree];
+        let path = tree.split(" as ").next().unwrap_or(tree);
+        return vec![path.split_whitespace().collect()];
     };
-    let prefix = &tree[..open];
-    let inner = &tree[open + 1..tree.len() - 1];
+    let prefix: String = tree[..open].split_whitespace().collect();
+    let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0, 0);
     for (k, c) in inner.char_indices() {
@@ -154,13 +156,54 @@ fn expand(tree: &str) -> Vec<String> {
     parts.push(&inner[start..]);
     parts
         .into_iter()
+        .map(str::trim)
         .filter(|p| !p.is_empty())
         .flat_map(|p| expand(&format!("{prefix}{p}")))
         .collect()
 }
 
-/// Every path the stripped source names from `crate`, `super` or `self`.
-fn paths(src: &str) -> Vec<String> {
+/// The source without its inline test modules (`#[cfg(test)] mod x { … }`),
+/// which may import anything of the module they test.
+fn without_test_modules(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut rest = src;
+    while let Some(k) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..k]);
+        let after = rest[k + "#[cfg(test)]".len()..].trim_start();
+        if !after.starts_with("mod ") {
+            out.push_str("#[cfg(test)]");
+            rest = &rest[k + "#[cfg(test)]".len()..];
+            continue;
+        }
+        let Some(open) = after.find('{') else {
+            rest = after;
+            continue;
+        };
+        let mut depth = 0;
+        let mut end = after.len();
+        for (i, c) in after[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every path of the stripped source: all `use` trees, and the inline
+/// paths that start with `crate`, `super`, `self` or a name followed by
+/// `::` (a child module, resolved later).
+fn paths(src: &str) -> Vec<(bool, String)> {
     let mut out = Vec::new();
     let mut rest = src;
     while let Some(k) = rest.find("use ") {
@@ -170,81 +213,143 @@ fn paths(src: &str) -> Vec<String> {
             continue;
         }
         if let Some(end) = rest.find(';') {
-            out.extend(expand(&rest[..end]));
+            out.extend(expand(&rest[..end]).into_iter().map(|p| (true, p)));
         }
     }
-    let words: Vec<&str> = src
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-        .collect();
+    let words = src.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'));
     for w in words {
-        if w.starts_with("crate::") || w.starts_with("super::") {
-            out.push(w.trim_end_matches(':').to_string());
+        let w = w.trim_matches(':');
+        if w.contains("::") && !w.starts_with(char::is_uppercase) {
+            out.push((false, w.to_string()));
         }
     }
     out
 }
 
-/// The module a path names, given the module it is written in.
-fn resolve(
-    path: &str,
-    here: &Module,
-    is_mod_file: bool,
-    modules: &BTreeSet<Module>,
-) -> Option<Module> {
-    let mut segs = path.split("::").filter(|s| !s.is_empty());
-    let mut base: Module = match segs.next()? {
-        "crate" => Vec::new(),
-        "self" => here.clone(),
-        "super" => {
-            // `super` of `a/b.rs` is `a`; of `a/b/mod.rs` is `a` as well.
-            let mut b = here.clone();
-            b.pop();
-            let _ = is_mod_file;
-            b
-        }
-        _ => return None,
-    };
-    for s in segs {
-        if s == "super" {
-            base.pop();
-            continue;
-        }
-        let mut next = base.clone();
-        next.push(s.to_string());
-        if modules.contains(&next) {
-            base = next;
-        } else {
-            break;
-        }
-    }
-    Some(base)
+/// The library's modules, their sources (stripped, test modules out) and
+/// the items each module re-exports (`pub use` and `pub(crate) use`):
+/// (module, item) → the re-exported path.
+struct Tree {
+    sources: Vec<(Module, String)>,
+    modules: BTreeSet<Module>,
+    reexports: BTreeMap<(Module, String), String>,
 }
 
-/// The library's module graph: module → modules it imports.
-fn graph() -> BTreeMap<Module, BTreeSet<Module>> {
-    let files = library_files();
-    let modules: BTreeSet<Module> = files.iter().map(|(_, m)| m.clone()).collect();
-    let mut g: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
-    for (path, here) in &files {
-        let src = strip(&std::fs::read_to_string(path).expect("readable"));
-        let is_mod = path.ends_with("mod.rs");
-        let deps = g.entry(here.clone()).or_default();
-        for p in paths(&src) {
-            if let Some(t) = resolve(&p, here, is_mod, &modules) {
-                if !t.is_empty() && t != *here {
-                    deps.insert(t);
+impl Tree {
+    fn new(sources: Vec<(Module, String)>) -> Self {
+        let sources: Vec<(Module, String)> = sources
+            .into_iter()
+            .map(|(m, s)| (m, without_test_modules(&strip(&s))))
+            .collect();
+        let modules = sources.iter().map(|(m, _)| m.clone()).collect();
+        let mut reexports = BTreeMap::new();
+        for (m, src) in &sources {
+            for line in src.split(';') {
+                let t = line.trim();
+                let Some(tree) = t
+                    .strip_prefix("pub use ")
+                    .or_else(|| t.strip_prefix("pub(crate) use "))
+                else {
+                    continue;
+                };
+                for p in expand(tree) {
+                    let item = p.rsplit("::").next().unwrap_or(&p).to_string();
+                    reexports.insert((m.clone(), item), p);
                 }
             }
         }
+        Tree {
+            sources,
+            modules,
+            reexports,
+        }
     }
-    g
+
+    fn read() -> Self {
+        Tree::new(
+            source_files(true)
+                .into_iter()
+                .map(|(p, m)| (m, std::fs::read_to_string(p).expect("readable")))
+                .collect(),
+        )
+    }
+
+    /// The module a path names, written in module `here`; `None` for paths
+    /// outside the crate. `is_use` says whether it is a `use` path (where a
+    /// first segment may also be an extern crate).
+    fn resolve(&self, path: &str, here: &Module, depth: usize) -> Option<Module> {
+        let segs: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+        let (mut base, rest): (Module, &[&str]) = match segs.first().copied()? {
+            "crate" => (Vec::new(), &segs[1..]),
+            "self" => (here.clone(), &segs[1..]),
+            "super" => {
+                let mut b = here.clone();
+                b.pop();
+                (b, &segs[1..])
+            }
+            first => {
+                let mut child = here.clone();
+                child.push(first.to_string());
+                if !self.modules.contains(&child) {
+                    return None; // an extern crate, a type or a local item
+                }
+                (here.clone(), &segs[..])
+            }
+        };
+        for (i, s) in rest.iter().enumerate() {
+            if *s == "super" {
+                base.pop();
+                continue;
+            }
+            let mut next = base.clone();
+            next.push(s.to_string());
+            if self.modules.contains(&next) {
+                base = next;
+                continue;
+            }
+            // An item: follow a re-export to where it is defined.
+            if depth < 8 {
+                if let Some(target) = self.reexports.get(&(base.clone(), s.to_string())) {
+                    let mut full = target.clone();
+                    for r in &rest[i + 1..] {
+                        full.push_str("::");
+                        full.push_str(r);
+                    }
+                    return self.resolve(&full, &base, depth + 1).or(Some(base));
+                }
+            }
+            break;
+        }
+        Some(base)
+    }
+
+    /// The module graph: module → modules it imports.
+    fn graph(&self) -> BTreeMap<Module, BTreeSet<Module>> {
+        let mut g: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+        for (here, src) in &self.sources {
+            let deps = g.entry(here.clone()).or_default();
+            for (_, p) in paths(src) {
+                if let Some(t) = self.resolve(&p, here, 0) {
+                    if !t.is_empty() && t != *here {
+                        deps.insert(t);
+                    }
+                }
+            }
+        }
+        g
+    }
 }
 
-#[test]
-fn layers_import_only_downwards() {
+/// The library's module graph.
+fn graph() -> BTreeMap<Module, BTreeSet<Module>> {
+    Tree::read().graph()
+}
+
+/// Imports against [`LAYERS`] in a graph.
+fn layer_violations(g: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<String> {
     let rank: BTreeMap<&str, u32> = LAYERS.iter().copied().collect();
     let mut bad = Vec::new();
-    for (from, deps) in graph() {
+    for (from, deps) in g {
         if from.is_empty() {
             continue;
         }
@@ -262,17 +367,11 @@ fn layers_import_only_downwards() {
             }
         }
     }
-    assert!(
-        bad.is_empty(),
-        "imports against the layers:\n{}",
-        bad.join("\n")
-    );
+    bad
 }
 
-#[test]
-fn no_import_circle() {
-    let g = graph();
-    // Depth-first search for a back edge; report the circle it closes.
+/// Every import circle of a graph (one per back edge).
+fn circles(g: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<String> {
     fn visit(
         m: &Module,
         g: &BTreeMap<Module, BTreeSet<Module>>,
@@ -296,17 +395,29 @@ fn no_import_circle() {
         stack.pop();
         state.insert(m.clone(), 2);
     }
-    let (mut state, mut circles) = (BTreeMap::new(), Vec::new());
+    let (mut state, mut out) = (BTreeMap::new(), Vec::new());
     for m in g.keys() {
         if !state.contains_key(m) {
-            visit(m, &g, &mut state, &mut Vec::new(), &mut circles);
+            visit(m, g, &mut state, &mut Vec::new(), &mut out);
         }
     }
+    out
+}
+
+#[test]
+fn layers_import_only_downwards() {
+    let bad = layer_violations(&graph());
     assert!(
-        circles.is_empty(),
-        "import circles:\n{}",
-        circles.join("\n")
+        bad.is_empty(),
+        "imports against the layers:\n{}",
+        bad.join("\n")
     );
+}
+
+#[test]
+fn no_import_circle() {
+    let found = circles(&graph());
+    assert!(found.is_empty(), "import circles:\n{}", found.join("\n"));
 }
 
 /// Names and lengths of the functions in a stripped source.
@@ -354,7 +465,7 @@ fn functions(src: &str) -> Vec<(String, usize)> {
 #[test]
 fn files_and_functions_stay_small() {
     let mut bad = Vec::new();
-    for (path, _) in library_files() {
+    for (path, _) in source_files(false) {
         if path.ends_with("wire/pb.rs") {
             continue; // generated code is included here
         }
@@ -373,18 +484,71 @@ fn files_and_functions_stay_small() {
     assert!(bad.is_empty(), "too long:\n{}", bad.join("\n"));
 }
 
+/// A tree of fixture modules from (path, source) pairs.
+fn fixture(files: &[(&str, &str)]) -> Tree {
+    Tree::new(
+        files
+            .iter()
+            .map(|(m, src)| {
+                let module = m
+                    .split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
+                (module, src.to_string())
+            })
+            .collect(),
+    )
+}
+
+fn m(path: &str) -> Module {
+    path.split("::").map(String::from).collect()
+}
+
 #[test]
 fn the_checker_sees_imports_and_functions() {
-    // The rules above would pass on nothing: make sure the parser reads.
+    // The real tree: an edge that must be there.
     let g = graph();
-    let api = g
-        .get(&vec!["api".to_string(), "solve".to_string()])
-        .expect("api::solve");
-    assert!(api.contains(&vec!["pipeline".to_string()]), "{api:?}");
+    let api = g.get(&m("api::solve")).expect("api::solve");
+    assert!(api.contains(&m("pipeline")), "{api:?}");
+    // A root re-export is followed to its module: a core module naming
+    // `crate::pb` breaks the layers.
+    let t = fixture(&[
+        ("", "pub mod wire; pub mod solvers; pub use wire::pb;"),
+        ("wire", "pub mod pb;"),
+        ("wire::pb", ""),
+        ("solvers", "use crate::pb;"),
+    ]);
+    assert_eq!(t.graph()[&m("solvers")], BTreeSet::from([m("wire::pb")]));
+    assert_eq!(
+        layer_violations(&t.graph()),
+        vec!["solvers imports wire::pb"]
+    );
+    // A circle through a re-export in a mod.rs, with an alias and a child
+    // path; `super::*` in a test module is no edge.
+    let t = fixture(&[
+        ("explain", "pub(crate) mod bottlenecks; pub(crate) mod certificate; pub(crate) use bottlenecks::MAX;"),
+        ("explain::bottlenecks", "use super::certificate::{certificate as cert}; pub const MAX: usize = 1;"),
+        ("explain::certificate", "use super::MAX; #[cfg(test)] mod tests { use super::super::*; }"),
+    ]);
+    let g = t.graph();
+    assert!(
+        g[&m("explain::bottlenecks")].contains(&m("explain::certificate")),
+        "{g:?}"
+    );
+    assert!(
+        g[&m("explain::certificate")].contains(&m("explain::bottlenecks")),
+        "{g:?}"
+    );
+    assert!(
+        !g[&m("explain::certificate")].contains(&m("explain")),
+        "{g:?}"
+    );
+    assert!(!circles(&g).is_empty());
     let src = strip("pub(crate) fn a() {\n let s = \"}\";\n}\nfn b();\n");
     assert_eq!(functions(&src), vec![("a".to_string(), 3)]);
     assert_eq!(
-        expand("crate::a::{b, c::{d, e}}"),
+        expand("crate::a::{b, c::{d, e as f}}"),
         vec!["crate::a::b", "crate::a::c::d", "crate::a::c::e"]
     );
 }

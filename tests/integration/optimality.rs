@@ -196,7 +196,7 @@ proptest! {
     #[test]
     fn flow_equals_brute_force(inst in instance(6, 4)) {
         for objective in OBJECTIVES {
-            agrees(&FlowEngine, &inst, objective)?;
+            agrees(&FlowEngine::default(), &inst, objective)?;
         }
     }
 }
@@ -221,7 +221,7 @@ proptest! {
         let mut inst = inst;
         inst.quota = Some(Quota { label: labels[..inst.mentees()].to_vec(), max });
         prop_assert!(matches!(
-            FlowEngine.solve(&inst, Objective::CoverageThenScore, Deadline::NONE),
+            FlowEngine::default().solve(&inst, Objective::CoverageThenScore, Deadline::NONE),
             Err(SolveError::Unsupported(_))
         ));
         for objective in OBJECTIVES {
@@ -237,7 +237,7 @@ proptest! {
     #[test]
     fn flow_equals_milp_on_larger_instances(inst in instance(14, 6)) {
         for objective in OBJECTIVES {
-            let f = FlowEngine.solve(&inst, objective, Deadline::NONE);
+            let f = FlowEngine::default().solve(&inst, objective, Deadline::NONE);
             let m = MilpEngine.solve(&inst, objective, Deadline::NONE);
             match (f, m) {
                 (Ok(f), Ok(m)) => {
@@ -271,7 +271,7 @@ proptest! {
             g.add_edge(n, t, inst.capacity[j]);
         }
         let (max_flow, _) = dinics(&g, s, t);
-        let a = FlowEngine
+        let a = FlowEngine::default()
             .solve(&inst, Objective::CoverageThenScore, Deadline::NONE)
             .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         check(&inst, Objective::CoverageThenScore, &a).map_err(TestCaseError::fail)?;
@@ -326,13 +326,13 @@ proptest! {
     fn warm_start_from_an_optimum_without_a_mentor(inst in instance(9, 5), r in 0u32..5, score_first in any::<bool>()) {
         let objective = if score_first { Objective::Score } else { Objective::CoverageThenScore };
         let r = r % inst.mentors() as u32;
-        let Ok(base) = FlowEngine.solve(&inst, objective, Deadline::NONE) else { return Ok(()) };
+        let Ok(base) = FlowEngine::default().solve(&inst, objective, Deadline::NONE) else { return Ok(()) };
         let (mut sub, new_index) = without_mentor(&inst, r);
         let hint: Vec<Option<u32>> = base.arc.iter().map(|a| a.and_then(|a| new_index[a as usize])).collect();
-        let cold = FlowEngine.solve(&sub, objective, Deadline::NONE);
+        let cold = FlowEngine::default().solve(&sub, objective, Deadline::NONE);
         sub.warm = Some(hint);
         prop_assert!(mentormatch::solvers::flow::accepts_warm(&sub, objective), "hint refused: {:?}", sub);
-        let warm = FlowEngine.solve(&sub, objective, Deadline::NONE);
+        let warm = FlowEngine::default().solve(&sub, objective, Deadline::NONE);
         match (cold, warm) {
             (Ok(c), Ok(w)) => {
                 let kc = check(&sub, objective, &c).map_err(TestCaseError::fail)?;
@@ -363,10 +363,10 @@ proptest! {
                 })
             })
             .collect();
-        let cold = FlowEngine.solve(&inst, objective, Deadline::NONE);
+        let cold = FlowEngine::default().solve(&inst, objective, Deadline::NONE);
         let mut warm_inst = inst.clone();
         warm_inst.warm = Some(hint);
-        let warm = FlowEngine.solve(&warm_inst, objective, Deadline::NONE);
+        let warm = FlowEngine::default().solve(&warm_inst, objective, Deadline::NONE);
         match (cold, warm) {
             (Ok(c), Ok(w)) => prop_assert_eq!(
                 check(&inst, objective, &c).map_err(TestCaseError::fail)?,

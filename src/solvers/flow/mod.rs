@@ -38,8 +38,18 @@ use crate::solvers::{Assignment, Deadline, Engine, Instance, SolveError};
 use network::{cost_model, run, Costs, Network};
 
 /// The min-cost flow engine.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FlowEngine;
+#[derive(Debug, Clone, Copy)]
+pub struct FlowEngine {
+    /// Threads that sort the arcs of large instances (1 or more).
+    pub threads: usize,
+}
+
+impl Default for FlowEngine {
+    /// One thread.
+    fn default() -> Self {
+        FlowEngine { threads: 1 }
+    }
+}
 
 impl Engine for FlowEngine {
     fn solve(
@@ -48,40 +58,41 @@ impl Engine for FlowEngine {
         objective: Objective,
         deadline: Deadline,
     ) -> Result<Assignment, SolveError> {
+        let t = self.threads;
         if inst.quota.is_some() {
             return Err(SolveError::Unsupported(
                 "a min-cost flow cannot express per-label quotas",
             ));
         }
         match objective {
-            Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, deadline),
-            Objective::Score => run(inst, Costs::ScoreThenCoverage, deadline),
-            Objective::Fair => fair(inst, deadline),
+            Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, deadline, t),
+            Objective::Score => run(inst, Costs::ScoreThenCoverage, deadline, t),
+            Objective::Fair => fair(inst, deadline, t),
         }
     }
 }
 
-fn fair(inst: &Instance, deadline: Deadline) -> Result<Assignment, SolveError> {
-    let k = matched(&run(inst, Costs::Coverage, deadline)?);
+fn fair(inst: &Instance, deadline: Deadline, t: usize) -> Result<Assignment, SolveError> {
+    let k = matched(&run(inst, Costs::Coverage, deadline, t)?);
     let mut levels: Vec<Milli> = inst.score.clone();
     levels.sort_unstable();
     levels.dedup();
     if k == 0 || levels.is_empty() {
-        return run(inst, Costs::CoverageThenScore, deadline);
+        return run(inst, Costs::CoverageThenScore, deadline, t);
     }
     // Invariant: threshold levels[lo] reaches coverage k; levels[hi + 1..] do not.
     let (mut lo, mut hi) = (0usize, levels.len() - 1);
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
         let (sub, _) = inst.with_threshold(levels[mid]);
-        match run(&sub, Costs::Coverage, deadline) {
+        match run(&sub, Costs::Coverage, deadline, t) {
             Ok(a) if matched(&a) == k => lo = mid,
             Ok(_) | Err(SolveError::MinimumsUnmet { .. }) => hi = mid - 1,
             Err(e) => return Err(e),
         }
     }
     let (sub, kept) = inst.with_threshold(levels[lo]);
-    let a = run(&sub, Costs::CoverageThenScore, deadline)?;
+    let a = run(&sub, Costs::CoverageThenScore, deadline, t)?;
     Ok(Assignment {
         arc: a.arc.iter().map(|x| x.map(|a| kept[a as usize])).collect(),
         optimal: true,
@@ -95,7 +106,7 @@ fn matched(a: &Assignment) -> usize {
 /// The network solved for an objective, spelled out: node ids are mentees
 /// `0..n`, mentors `n..n+m`, then `U`, then `T`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NetworkDescription {
+pub(crate) struct NetworkDescription {
     /// Number of nodes.
     pub nodes: u32,
     /// (node, supply); `T` has the negative total.
@@ -113,7 +124,7 @@ fn costs_for(objective: Objective) -> Costs {
 
 /// The network of `inst` under `objective` (fair: its coverage-then-score
 /// network over all arcs). Empty if costs would overflow.
-pub fn network(inst: &Instance, objective: Objective) -> NetworkDescription {
+pub(crate) fn network(inst: &Instance, objective: Objective) -> NetworkDescription {
     let Ok(net) = cost_model(inst, costs_for(objective)) else {
         return NetworkDescription::default();
     };
@@ -156,7 +167,7 @@ pub fn accepts_warm(inst: &Instance, objective: Objective) -> bool {
     match (
         objective,
         inst.warm.as_deref(),
-        Network::new(inst, costs_for(objective)),
+        Network::new(inst, costs_for(objective), 1),
     ) {
         (Objective::Fair, ..) | (_, None, _) | (.., Err(_)) => false,
         (_, Some(w), Ok(mut net)) => net.warm_start(w),
@@ -165,9 +176,9 @@ pub fn accepts_warm(inst: &Instance, objective: Objective) -> bool {
 
 /// The optimal cost of [`network`]`(inst, objective)` found by this engine,
 /// `None` if it cannot be solved (deadline, overflow).
-pub fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Option<i64> {
+pub(crate) fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Option<i64> {
     let net = cost_model(inst, costs_for(objective)).ok()?;
-    let a = run(inst, costs_for(objective), deadline).ok()?;
+    let a = run(inst, costs_for(objective), deadline, 1).ok()?;
     let mut cost = 0i64;
     for arc in &a.arc {
         cost += arc.map_or(net.cost_u, |x| net.cost[x as usize]);
@@ -194,7 +205,7 @@ mod tests {
     }
 
     fn solve(i: &Instance, o: Objective) -> Result<Assignment, SolveError> {
-        FlowEngine.solve(i, o, Deadline::NONE)
+        FlowEngine::default().solve(i, o, Deadline::NONE)
     }
 
     #[test]

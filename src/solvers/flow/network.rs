@@ -6,6 +6,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::solvers::{Assignment, Deadline, Instance, SolveError};
+use crate::threads::join;
 
 /// Cost models of the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +85,7 @@ const PARALLEL_SORT_ARCS: usize = 200_000;
 /// Arc indices sorted by (cost, mentor) within each mentee, in parallel
 /// over contiguous mentee chunks (the order does not depend on it). Keys are
 /// packed into one integer when they fit, for a cache-friendly sort.
-fn sorted_arcs(inst: &Instance, cost: &[i64]) -> Vec<u32> {
+fn sorted_arcs(inst: &Instance, cost: &[i64], threads: usize) -> Result<Vec<u32>, SolveError> {
     let n_e = inst.mentees();
     let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
     let packable = inst.mentors() < (1 << 24) && cost.iter().all(|&c| (0..1 << 39).contains(&c));
@@ -110,7 +111,7 @@ fn sorted_arcs(inst: &Instance, cost: &[i64]) -> Vec<u32> {
     let threads = if inst.mentor.len() < PARALLEL_SORT_ARCS {
         1
     } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        threads.max(1)
     };
     // Sorts mentees first..last, whose arcs are `mine`.
     let sort_chunk = |first: usize, last: usize, mine: &mut [u32]| {
@@ -123,23 +124,28 @@ fn sorted_arcs(inst: &Instance, cost: &[i64]) -> Vec<u32> {
     };
     if threads == 1 {
         sort_chunk(0, n_e, &mut order);
-        return order;
+        return Ok(order);
     }
     let chunk = n_e.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
+    let joined = std::thread::scope(|scope| {
         let mut rest: &mut [u32] = &mut order;
         let mut first = 0usize;
+        let mut handles = Vec::with_capacity(threads);
         while first < n_e {
             let last = (first + chunk).min(n_e);
             let len = inst.start[last] as usize - inst.start[first] as usize;
             let (mine, tail) = rest.split_at_mut(len);
             rest = tail;
             let sort_chunk = &sort_chunk;
-            scope.spawn(move || sort_chunk(first, last, mine));
+            handles.push(scope.spawn(move || sort_chunk(first, last, mine)));
             first = last;
         }
+        handles.into_iter().map(join).collect::<Vec<_>>()
     });
-    order
+    for r in joined {
+        r.map_err(|e| SolveError::Backend(e.to_string()))?;
+    }
+    Ok(order)
 }
 
 /// Residual network state and Dijkstra scratch space.
@@ -182,8 +188,9 @@ pub(super) fn run(
     inst: &Instance,
     costs: Costs,
     deadline: Deadline,
+    threads: usize,
 ) -> Result<Assignment, SolveError> {
-    let mut net = Network::new(inst, costs)?;
+    let mut net = Network::new(inst, costs, threads)?;
     if let Some(w) = inst.warm.as_deref() {
         net.warm_start(w);
     }
@@ -214,9 +221,13 @@ pub(super) fn run(
 
 impl<'a> Network<'a> {
     /// The residual network of `inst` under `costs`, with no unit sent.
-    pub(super) fn new(inst: &'a Instance, costs: Costs) -> Result<Self, SolveError> {
+    pub(super) fn new(
+        inst: &'a Instance,
+        costs: Costs,
+        threads: usize,
+    ) -> Result<Self, SolveError> {
         let CostModel { cost, cost_u, h } = cost_model(inst, costs)?;
-        let order = sorted_arcs(inst, &cost);
+        let order = sorted_arcs(inst, &cost, threads)?;
         let n_e = inst.mentees() as u32;
         let n_m = inst.mentors() as u32;
         let nodes = (n_e + n_m + 2) as usize;

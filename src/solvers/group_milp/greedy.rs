@@ -7,7 +7,7 @@ use crate::model::Milli;
 impl GroupInstance {
     /// A feasible grouping built greedily (best-valued members first), or
     /// `None` when the greedy pass cannot satisfy every hard rule.
-    pub fn greedy(&self) -> Option<Vec<FormedGroup>> {
+    pub(crate) fn greedy(&self) -> Option<Vec<FormedGroup>> {
         let n = self.mentees.len();
         let mut taken = vec![false; n];
         let mut uses = vec![0u32; self.mentors.len()];

@@ -124,7 +124,7 @@ pub(super) fn intersects(a: &[u32], b: &[u32]) -> bool {
 
 /// Whether mentee `e` could join a group led by `j` at all (a shared class
 /// and language); the caller filters `leads` with it.
-pub fn compatible(m: &GroupMentor, e: &GroupMentee) -> bool {
+pub(crate) fn compatible(m: &GroupMentor, e: &GroupMentee) -> bool {
     intersects(&m.classes, &e.classes)
         && e.languages
             .iter()

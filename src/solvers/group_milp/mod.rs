@@ -31,9 +31,9 @@
 //! `Σ value(e, lead)·x + Σ s + diversity·(Σ d − Σ y) + Σ co(lead, j)·v`,
 //! in integer milli-points.
 
+mod formulation;
 mod greedy;
 mod instance;
-mod model;
 
 use good_lp::{
     constraint, microlp, Expression, ProblemVariables, ResolutionError, Solution, SolverModel,
@@ -43,8 +43,9 @@ use good_lp::{
 use crate::model::{CountGoal, Milli};
 use crate::solvers::Deadline;
 
+pub(crate) use instance::compatible;
 pub use instance::{
-    compatible, FormedGroup, GroupError, GroupInstance, GroupMentee, GroupMentor, GroupSolution,
+    FormedGroup, GroupError, GroupInstance, GroupMentee, GroupMentor, GroupSolution,
 };
 
 impl GroupInstance {
@@ -102,7 +103,7 @@ impl GroupInstance {
     }
 
     /// Score (milli) of a grouping, as the final stage counts it.
-    pub fn evaluate(&self, groups: &[FormedGroup]) -> Milli {
+    pub(crate) fn evaluate(&self, groups: &[FormedGroup]) -> Milli {
         let mut total = 0;
         for g in groups {
             let mut countries = Vec::new();

@@ -196,7 +196,8 @@ impl GroupInstance {
         }
     }
 
-    /// One co-mentor for open `g`, sharing its class and language, never a member's bilateral mentor.
+    /// One co-mentor for open `g`, sharing its class and language, never a
+    /// member's bilateral mentor.
     fn co_mentor_constraints(&self, v: &Vars, g: usize, c: &mut Vec<good_lp::Constraint>) {
         let y = v.y[g];
         let vs: Expression = v.v[g].iter().map(|&(_, x)| x).sum();
