@@ -38,6 +38,10 @@ pub enum Error {
     /// The time limit ran out before any valid matching was found.
     #[error("time limit of {} ms reached before a solution was found", .0.as_millis())]
     TimeLimit(Duration),
+    /// The call was cancelled (the caller went away, or the server is
+    /// shutting down) before it finished.
+    #[error("cancelled before the solve finished")]
+    Cancelled,
     /// The solver failed for a reason other than the input (a bug or a
     /// numerical failure of the MILP backend).
     #[error("solver failure: {0}")]

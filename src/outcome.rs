@@ -88,6 +88,8 @@ pub(crate) enum UnmatchedReason {
     Capacity,
     /// Score objective: a pair would not raise the total.
     NotWorthwhile,
+    /// The request is infeasible: no mentee is matched.
+    Infeasible,
 }
 
 /// An unmatched mentee, explained.

@@ -7,17 +7,18 @@
 //! carry request ids and counts, never names or profile text.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::error::Error;
-use crate::settings::{Limits, ServerConfig, SolveOptions};
+use crate::settings::{Cancel, Limits, ServerConfig, SolveOptions};
 use crate::wire::pb;
 use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceServer};
 
@@ -26,14 +27,53 @@ use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceS
 pub(crate) struct Matcher {
     config: ServerConfig,
     permits: Arc<Semaphore>,
+    calls: Arc<Calls>,
+}
+
+/// The calls a server has in flight, and its drain state.
+#[derive(Debug, Default)]
+struct Calls {
+    /// Calls admitted and not yet answered.
+    in_flight: AtomicUsize,
+    /// Woken when `in_flight` drops to 0.
+    idle: tokio::sync::Notify,
+    /// Set on a shutdown signal: new calls are refused.
+    draining: AtomicBool,
+    /// Set when the drain timeout runs out: every call in flight stops.
+    stop: Cancel,
+}
+
+impl Calls {
+    /// Waits until no call is in flight.
+    async fn drained(&self) {
+        loop {
+            let idle = self.idle.notified();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
+
+/// One admitted call; leaving it ends the call.
+struct InFlight(Arc<Calls>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Matcher {
     /// A service with the given settings.
-    pub(crate) fn new(config: ServerConfig) -> Self {
+    fn new(config: ServerConfig, calls: Arc<Calls>) -> Self {
         Matcher {
             config,
             permits: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
+            calls,
         }
     }
 }
@@ -54,6 +94,7 @@ pub(crate) fn status_from_error(e: &Error) -> Status {
             )
         }
         Error::TimeLimit(_) => Status::deadline_exceeded(e.to_string()),
+        Error::Cancelled => Status::cancelled(e.to_string()),
         Error::Solver(_) => Status::internal(e.to_string()),
     }
 }
@@ -133,35 +174,70 @@ impl MatchingService for Matcher {
 }
 
 impl Matcher {
-    /// Runs a blocking job on the pool under the concurrency limit.
+    /// Runs a blocking job on the pool under the concurrency limit. The job
+    /// owns its permit until it returns; the call's cancel flag is set when
+    /// the caller goes away (this future is dropped) or the server stops.
     async fn blocking<T: Send + 'static>(
         &self,
         span: tracing::Span,
         job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
         deadline: Option<Instant>,
     ) -> Result<T, Status> {
-        let _permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("server shutting down"))?;
+        if self.calls.draining.load(Ordering::SeqCst) {
+            return Err(Status::unavailable("server shutting down"));
+        }
+        self.calls.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _call = InFlight(self.calls.clone());
+        let cancel = self.calls.stop.child();
+        let guard = CancelOnDrop(Some(cancel.clone()));
+        let acquire = self.permits.clone().acquire_owned();
+        let permit = match deadline {
+            Some(d) => tokio::time::timeout_at(d.into(), acquire)
+                .await
+                .map_err(|_| {
+                    Status::deadline_exceeded("the deadline passed while waiting for a free solver")
+                })?,
+            None => acquire.await,
+        }
+        .map_err(|_| Status::unavailable("server shutting down"))?;
         let limits = self.config.limits;
         let opts = SolveOptions {
             max_time: self.config.max_time,
             deadline,
             threads: self.config.threads_per_solve.max(1),
+            cancel,
         };
         let result = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let _g = span.enter();
             job(&limits, &opts)
         })
         .await
-        .map_err(|e| Status::internal(format!("task failed: {e}")))?;
-        result.map_err(|e| {
+        .map_err(|e| Status::internal(format!("task failed: {e}")));
+        guard.disarm();
+        result?.map_err(|e| {
             tracing::warn!(error_kind = error_kind(&e), "request rejected");
             status_from_error(&e)
         })
+    }
+}
+
+/// Sets a call's cancel flag when dropped before `disarm`: the caller went
+/// away while the job was queued or running.
+struct CancelOnDrop(Option<Cancel>);
+
+impl CancelOnDrop {
+    /// The call finished: nothing to cancel.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.cancel();
+        }
     }
 }
 
@@ -170,26 +246,33 @@ fn request_id(req: Option<&pb::SolveRequest>) -> String {
     req.map_or(String::new(), |r| r.request_id.clone())
 }
 
+/// The call's gRPC deadline, a little before the transport's own (5 %, at
+/// most 50 ms), so that a solve stops and answers DEADLINE_EXCEEDED — or a
+/// group solve its best grouping — before the transport cancels the call.
 fn deadline_of<T>(request: &Request<T>) -> Option<Instant> {
     let start = Instant::now();
-    request
+    let d = request
         .metadata()
         .get("grpc-timeout")
         .and_then(|v| v.to_str().ok())
-        .and_then(grpc_timeout)
-        .and_then(|d| start.checked_add(d))
+        .and_then(grpc_timeout)?;
+    let margin = (d / 20).min(Duration::from_millis(50));
+    start.checked_add(d - margin)
 }
 
 fn error_kind(e: &Error) -> &'static str {
     match e {
         Error::InvalidArgument(_) => "invalid_argument",
         Error::TimeLimit(_) => "time_limit",
+        Error::Cancelled => "cancelled",
         Error::Solver(_) => "solver",
     }
 }
 
 /// Serves the matching, health and reflection services on `listener` until
-/// `shutdown` completes.
+/// `shutdown` completes, then drains: health turns NOT_SERVING, no new
+/// connection is accepted, calls in flight get `drain_timeout` to finish
+/// and are cancelled after it.
 pub async fn serve(
     listener: TcpListener,
     config: ServerConfig,
@@ -201,17 +284,59 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
-    let matcher = MatchingServiceServer::new(Matcher::new(config))
+    let calls = Arc::new(Calls::default());
+    let matcher = MatchingServiceServer::new(Matcher::new(config, calls.clone()))
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
-    tonic::transport::Server::builder()
+    // Draining happens before the transport's own graceful shutdown, so that
+    // connections are closed only once every answer has been sent.
+    let signal = async move {
+        shutdown.await;
+        health
+            .set_not_serving::<MatchingServiceServer<Matcher>>()
+            .await;
+        calls.draining.store(true, Ordering::SeqCst);
+        tracing::info!(
+            in_flight = calls.in_flight.load(Ordering::SeqCst),
+            drain_timeout_ms = config.drain_timeout.as_millis() as u64,
+            "shutting down: draining calls in flight"
+        );
+        if tokio::time::timeout(config.drain_timeout, calls.drained())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                in_flight = calls.in_flight.load(Ordering::SeqCst),
+                "drain timeout reached: cancelling the calls still in flight"
+            );
+            calls.stop.cancel();
+            let _ = tokio::time::timeout(CANCEL_GRACE, calls.drained()).await;
+        }
+        // Answers handed to the transport still have to reach their callers.
+        tokio::time::sleep(FLUSH_GRACE).await;
+        tracing::info!("drained");
+    };
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let mut builder = tonic::transport::Server::builder()
+        .http2_keepalive_interval(config.http2_keepalive)
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)));
+    if let Some(age) = config.max_connection_age {
+        builder = builder.max_connection_age(age);
+    }
+    let server = builder
         .add_service(health_service)
         .add_service(reflection)
         .add_service(matcher)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await?;
+        .serve_with_incoming_shutdown(incoming, signal);
+    server.await?;
     Ok(())
 }
+
+/// After cancelling the calls still in flight, how long they get to stop.
+const CANCEL_GRACE: Duration = Duration::from_secs(5);
+
+/// After the last answer, how long before connections are closed.
+const FLUSH_GRACE: Duration = Duration::from_millis(300);
 
 #[cfg(test)]
 mod tests {

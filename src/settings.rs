@@ -2,6 +2,8 @@
 //! limits ([`Limits`]), per-solve options ([`SolveOptions`]) and the
 //! server's settings ([`ServerConfig`]). Plain data; no behaviour.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Size limits on a request. All configurable by the operator.
@@ -31,8 +33,47 @@ impl Default for Limits {
     }
 }
 
+/// A flag that stops a solve early: set when the caller goes away or the
+/// server shuts down. Clones share the flag; a child is also set by its
+/// parent (a call's flag under the server's).
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    own: Arc<AtomicBool>,
+    parent: Option<Arc<AtomicBool>>,
+}
+
+impl Cancel {
+    /// A flag not yet set.
+    pub fn new() -> Self {
+        Cancel::default()
+    }
+
+    /// A new flag that this one's `cancel` sets too.
+    pub fn child(&self) -> Cancel {
+        Cancel {
+            own: Arc::new(AtomicBool::new(false)),
+            parent: Some(self.own.clone()),
+        }
+    }
+
+    /// Sets the flag: every solve holding a clone (or a child) stops at its
+    /// next check.
+    pub fn cancel(&self) {
+        self.own.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the flag (or its parent) is set.
+    pub fn is_cancelled(&self) -> bool {
+        self.own.load(Ordering::Relaxed)
+            || self
+                .parent
+                .as_ref()
+                .is_some_and(|p| p.load(Ordering::Relaxed))
+    }
+}
+
 /// Options the caller (service, CLI) sets around a solve.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SolveOptions {
     /// Upper bound on the solve time (the request may ask for less).
     pub max_time: Duration,
@@ -40,6 +81,8 @@ pub struct SolveOptions {
     pub deadline: Option<Instant>,
     /// Threads used to score candidate pairs (at least 1).
     pub threads: usize,
+    /// Stops the solve when set (a cancelled call, a shutdown).
+    pub cancel: Cancel,
 }
 
 impl Default for SolveOptions {
@@ -48,6 +91,7 @@ impl Default for SolveOptions {
             max_time: Duration::from_secs(30),
             deadline: None,
             threads: cores(),
+            cancel: Cancel::new(),
         }
     }
 }
@@ -65,6 +109,14 @@ pub struct ServerConfig {
     pub max_concurrent: usize,
     /// Threads used by one solve to score pairs.
     pub threads_per_solve: usize,
+    /// After a shutdown signal, how long calls in flight may run before
+    /// they are cancelled.
+    pub drain_timeout: Duration,
+    /// HTTP/2 keepalive ping interval (dead connections are closed).
+    pub http2_keepalive: Option<Duration>,
+    /// Connections older than this are closed gracefully (spreads clients
+    /// over replicas).
+    pub max_connection_age: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +127,9 @@ impl Default for ServerConfig {
             max_message_bytes: 256 * 1024 * 1024,
             max_concurrent: cores(),
             threads_per_solve: cores(),
+            drain_timeout: Duration::from_secs(30),
+            http2_keepalive: Some(Duration::from_secs(60)),
+            max_connection_age: None,
         }
     }
 }

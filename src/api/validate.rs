@@ -30,7 +30,7 @@ pub fn validate(
         }
         Err(e) => return Err(e),
     };
-    let report = check::check(&problem, opts.threads)?;
+    let report = check::check(&problem, opts)?;
     tracing::info!(
         request_id = %problem.request_id,
         findings = report.findings.len(),

@@ -10,7 +10,7 @@
 mod table;
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -90,19 +90,7 @@ enum Command {
         limits: LimitArgs,
     },
     /// Run the gRPC service.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:50051")]
-        addr: SocketAddr,
-        /// Largest request or response, in bytes.
-        #[arg(long, default_value_t = 256 * 1024 * 1024)]
-        max_message_bytes: usize,
-        /// Solves running at once (default: number of cores).
-        #[arg(long)]
-        max_concurrent: Option<usize>,
-        #[command(flatten)]
-        limits: LimitArgs,
-    },
+    Serve(ServeArgs),
     /// Write a seeded synthetic request (proto3 JSON).
     Generate {
         /// Number of mentees.
@@ -146,6 +134,30 @@ enum Format {
     Json,
     /// A readable table.
     Table,
+}
+
+/// Settings of `serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    addr: SocketAddr,
+    /// Largest request or response, in bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    max_message_bytes: usize,
+    /// Solves running at once (default: number of cores).
+    #[arg(long)]
+    max_concurrent: Option<usize>,
+    /// On SIGTERM or SIGINT, how long calls in flight may run before they
+    /// are cancelled, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    drain_timeout_ms: u64,
+    /// Close connections older than this many seconds (gracefully), so that
+    /// clients spread over replicas.
+    #[arg(long)]
+    max_connection_age_s: Option<u64>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// Limits shared by `solve` and `serve`.
@@ -212,6 +224,7 @@ fn init_tracing(default: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -243,12 +256,7 @@ fn run(cli: Cli) -> Result<()> {
             limit,
             limits,
         } => alternatives(&file, mentee, limit, &limits),
-        Command::Serve {
-            addr,
-            max_message_bytes,
-            max_concurrent,
-            limits,
-        } => serve(addr, max_message_bytes, max_concurrent, &limits),
+        Command::Serve(args) => serve(&args),
         Command::Generate {
             mentees,
             mentors,
@@ -360,30 +368,35 @@ fn alternatives(file: &Path, mentee: String, limit: u32, limits: &LimitArgs) -> 
 }
 
 /// `serve`: runs the gRPC service on `addr` until Ctrl-C.
-fn serve(
-    addr: SocketAddr,
-    max_message_bytes: usize,
-    max_concurrent: Option<usize>,
-    limits: &LimitArgs,
-) -> Result<()> {
+fn serve(args: &ServeArgs) -> Result<()> {
     init_tracing("info");
-    let mut config = ServerConfig {
-        limits: limits.limits(),
-        max_time: Duration::from_millis(limits.max_time_ms),
-        max_message_bytes,
-        ..ServerConfig::default()
+    let defaults = ServerConfig::default();
+    let config = ServerConfig {
+        limits: args.limits.limits(),
+        max_time: Duration::from_millis(args.limits.max_time_ms),
+        max_message_bytes: args.max_message_bytes,
+        max_concurrent: args
+            .max_concurrent
+            .unwrap_or(defaults.max_concurrent)
+            .max(1),
+        drain_timeout: Duration::from_millis(args.drain_timeout_ms),
+        max_connection_age: args.max_connection_age_s.map(Duration::from_secs),
+        ..defaults
     };
-    if let Some(n) = max_concurrent {
-        config.max_concurrent = n.max(1);
-    }
+    let addr = args.addr;
     let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
         tracing::info!(addr = %listener.local_addr()?, "serving mentormatch.v1.MatchingService");
-        service::serve(listener, config, async {
-            let _ = tokio::signal::ctrl_c().await;
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("installing the SIGTERM handler")?;
+        service::serve(listener, config, async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
         })
         .await
         .map_err(|e| anyhow::anyhow!("server error: {e}"))

@@ -4,7 +4,7 @@
 
 use crate::error::FieldViolation;
 use crate::model::{MenteeIdx, MentorIdx, Problem};
-use crate::outcome::Infeasibility;
+use crate::outcome::{Infeasibility, Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
 
 use super::words::rule_text;
@@ -130,4 +130,31 @@ pub(crate) fn group_pin_unreachable(
             level.name()
         ),
     )
+}
+
+/// Every mentee of an infeasible request, unmatched for that reason.
+pub(crate) fn everyone_unmatched(p: &Problem, reasons: &[Infeasibility]) -> Vec<Unmatched> {
+    let mut kinds: Vec<&str> = Vec::new();
+    for r in reasons {
+        if !kinds.contains(&r.kind) {
+            kinds.push(r.kind);
+        }
+    }
+    let message = format!(
+        "no matching satisfies the request's rules ({}: see infeasibilities), so no mentee \
+         is matched",
+        kinds.join(", ")
+    );
+    (0..p.mentees.len())
+        .map(|e| Unmatched {
+            mentee: e,
+            reason: UnmatchedReason::Infeasible,
+            message: message.clone(),
+            candidates: Vec::new(),
+            excluded_by: Vec::new(),
+            suggestions: Vec::new(),
+            certificate: None,
+            same_bottleneck_as: None,
+        })
+        .collect()
 }

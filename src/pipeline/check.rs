@@ -7,17 +7,21 @@
 //! can be met, and a capacity certificate for each distinct bottleneck.
 //! The sentences are in `explain::findings`. Pure: no IO.
 
+use std::time::Instant;
+
 use crate::error::Error;
 use crate::explain::bottlenecks::{Bottleneck, Bottlenecks};
 use crate::explain::{findings as say, infeasible::broken_pins, unmatched::no_candidate};
 use crate::model::{MenteeIdx, Problem, Profile};
 use crate::outcome::{Certificate, Finding, Report, Summary};
 use crate::scoring::Scorer;
+use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
 use crate::solvers::max_flow::max_flow;
 use crate::solvers::Instance;
 
-use super::pairs::engine_for;
+use super::deadline;
+use super::pairs::{engine_for, stopped};
 
 /// Findings of one code listed one by one; the rest are counted in one more.
 pub(crate) const MAX_FINDINGS_PER_CODE: usize = 50;
@@ -26,9 +30,12 @@ pub(crate) const MAX_FINDINGS_PER_CODE: usize = 50;
 /// Dinic augments one unit at a time, each in time linear in the nodes).
 pub const MAX_FLOW_MENTEES: usize = 20_000;
 
-/// Diagnoses a validated problem.
-pub(crate) fn check(problem: &Problem, threads: usize) -> Result<Report, Error> {
+/// Diagnoses a validated problem; scoring stops at the options' deadline
+/// or cancel flag.
+pub(crate) fn check(problem: &Problem, opts: &SolveOptions) -> Result<Report, Error> {
     let p = problem;
+    let t0 = Instant::now();
+    let deadline = deadline(p, opts, t0);
     let scorer = Scorer::new(p);
     let mut findings: Vec<Finding> = broken_pins(&scorer)
         .into_iter()
@@ -40,7 +47,8 @@ pub(crate) fn check(problem: &Problem, threads: usize) -> Result<Report, Error> 
             findings.push(say::pin_capacity(p, m, pins.per_mentor[m]));
         }
     }
-    let cands = candidate_arcs(&scorer, &pins, threads)?;
+    let cands = candidate_arcs(&scorer, &pins, opts.threads, &deadline)
+        .map_err(|e| stopped(e, &deadline, opts, t0))?;
     let inst = &cands.instance;
     let without = candidate_findings(&scorer, &cands, &mut findings);
     findings.extend(overlap_findings(&scorer));

@@ -287,14 +287,14 @@ fn check_group_pins(p: &Problem, g: &GroupPolicy, mentees: &[GroupMentee]) -> Re
 pub(crate) fn form_groups(
     p: &Problem,
     bilateral: &[Option<MentorIdx>],
-    deadline: Deadline,
+    deadline: &Deadline,
     limit: Duration,
 ) -> Result<Option<GroupOutcome>, Error> {
     let Some(g) = p.policy.groups.as_ref() else {
         return Ok(None);
     };
     let built = build(p, g, bilateral)?;
-    let sol = match built.inst.solve(deadline) {
+    let sol = match built.inst.solve(deadline.clone()) {
         Ok(s) => s,
         Err(GroupError::Infeasible) => {
             return Ok(Some(GroupOutcome {
@@ -310,6 +310,7 @@ pub(crate) fn form_groups(
                 constraints: 0,
             }))
         }
+        Err(GroupError::Deadline) if deadline.cancelled() => return Err(Error::Cancelled),
         Err(GroupError::Deadline) => return Err(Error::TimeLimit(limit)),
         Err(GroupError::Backend(m)) => return Err(Error::Solver(m)),
     };

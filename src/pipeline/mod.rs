@@ -24,7 +24,7 @@ use crate::solvers::Deadline;
 pub(crate) fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, Error> {
     let t0 = Instant::now();
     let deadline = deadline(problem, opts, t0);
-    let mut outcome = pairs::solve_pairs(problem, opts, deadline, t0)?;
+    let mut outcome = pairs::solve_pairs(problem, opts, &deadline, t0)?;
     if problem.policy.groups.is_some() {
         let t = Instant::now();
         let mut bilateral = vec![None; problem.mentees.len()];
@@ -32,24 +32,29 @@ pub(crate) fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, E
             bilateral[p.mentee] = Some(p.mentor);
         }
         let limit = deadline
-            .0
+            .at()
             .map_or(opts.max_time, |d| d.saturating_duration_since(t0));
-        outcome.groups = groups::form_groups(problem, &bilateral, deadline, limit)?;
+        outcome.groups = groups::form_groups(problem, &bilateral, &deadline, limit)?;
         outcome.timings.groups = t.elapsed();
+    }
+    if deadline.cancelled() {
+        return Err(Error::Cancelled);
     }
     Ok(outcome)
 }
 
 /// The earliest of the request's time limit (capped by the server's), and
-/// the transport's deadline, counted from `t0`.
-fn deadline(problem: &Problem, opts: &SolveOptions, t0: Instant) -> Deadline {
+/// the transport's deadline, counted from `t0`; the caller's cancel flag
+/// ends it too.
+pub(crate) fn deadline(problem: &Problem, opts: &SolveOptions, t0: Instant) -> Deadline {
     let limit = problem
         .policy
         .time_limit
         .map_or(opts.max_time, |t| t.min(opts.max_time));
     let own = t0.checked_add(limit);
-    Deadline(match (own, opts.deadline) {
+    let at = match (own, opts.deadline) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    })
+    };
+    Deadline::new(at, Some(opts.cancel.clone()))
 }

@@ -19,7 +19,7 @@ use crate::solvers::{
 pub(crate) fn solve_pairs(
     problem: &Problem,
     opts: &SolveOptions,
-    deadline: Deadline,
+    deadline: &Deadline,
     t0: Instant,
 ) -> Result<Outcome, Error> {
     let scorer = Scorer::new(problem);
@@ -39,23 +39,22 @@ pub(crate) fn solve_pairs(
         let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
         return Ok(infeasible(problem, engine_used, objective, reasons));
     }
-    let cands = candidate_arcs(&scorer, &pins, opts.threads)?;
+    let cands = candidate_arcs(&scorer, &pins, opts.threads, deadline)
+        .map_err(|e| stopped(e, deadline, opts, t0))?;
     let t_scored = Instant::now();
 
     let result = match engine_used {
         EngineUsed::Flow => FlowEngine {
             threads: opts.threads,
         }
-        .solve(&cands.instance, objective, deadline),
-        EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline),
+        .solve(&cands.instance, objective, deadline.clone()),
+        EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline.clone()),
     };
     let t_solved = Instant::now();
     let assignment = match result {
         Ok(a) => a,
         Err(SolveError::Deadline) => {
-            return Err(Error::TimeLimit(
-                deadline.0.map_or(opts.max_time, |d| d - t0),
-            ))
+            return Err(stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0))
         }
         Err(SolveError::Backend(msg)) => return Err(Error::Solver(msg)),
         Err(SolveError::Unsupported(msg)) => return Err(Error::Solver(msg.into())),
@@ -79,7 +78,18 @@ pub(crate) fn solve_pairs(
     Ok(outcome)
 }
 
-/// The outcome of an infeasible request: no pairs, the reasons.
+/// The error of a solve stopped by its deadline: cancelled, or out of time
+/// (the limit it had, counted from `t0`); other errors pass through.
+pub(crate) fn stopped(e: Error, deadline: &Deadline, opts: &SolveOptions, t0: Instant) -> Error {
+    match e {
+        Error::TimeLimit(_) if deadline.cancelled() => Error::Cancelled,
+        Error::TimeLimit(_) => Error::TimeLimit(deadline.at().map_or(opts.max_time, |d| d - t0)),
+        other => other,
+    }
+}
+
+/// The outcome of an infeasible request: no pairs, every mentee unmatched
+/// for that reason, the reasons.
 fn infeasible(
     problem: &Problem,
     engine: EngineUsed,
@@ -91,7 +101,7 @@ fn infeasible(
         engine,
         objective,
         pairs: Vec::new(),
-        unmatched: Vec::new(),
+        unmatched: why::everyone_unmatched(problem, &infeasibilities),
         loads: vec![0; problem.mentors.len()],
         infeasibilities,
         candidate_pairs_total: 0,

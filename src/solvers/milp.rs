@@ -34,7 +34,7 @@ impl Engine for MilpEngine {
         deadline: Deadline,
     ) -> Result<Assignment, SolveError> {
         if inst.minimum.iter().any(|&m| m > 0) {
-            check_minimums(inst, deadline)?;
+            check_minimums(inst, &deadline)?;
         }
         let n = inst.mentees() as f64;
         match objective {
@@ -44,21 +44,21 @@ impl Engine for MilpEngine {
                     .iter()
                     .map(|&s| (n + 1.0) * s as f64 + 1.0)
                     .collect();
-                stage(inst, &w, None, None, deadline)
+                stage(inst, &w, None, None, &deadline)
             }
             Objective::CoverageThenScore => {
-                let k = coverage(inst, deadline)?;
+                let k = coverage(inst, &deadline)?;
                 let w: Vec<f64> = inst.score.iter().map(|&s| s as f64).collect();
-                stage(inst, &w, Some(k), None, deadline)
+                stage(inst, &w, Some(k), None, &deadline)
             }
             Objective::Fair => {
-                let k = coverage(inst, deadline)?;
+                let k = coverage(inst, &deadline)?;
                 if k == 0 {
-                    return stage(inst, &vec![0.0; inst.score.len()], Some(0), None, deadline);
+                    return stage(inst, &vec![0.0; inst.score.len()], Some(0), None, &deadline);
                 }
-                let z = max_min(inst, k, deadline)?;
+                let z = max_min(inst, k, &deadline)?;
                 let w: Vec<f64> = inst.score.iter().map(|&s| s as f64).collect();
-                stage(inst, &w, Some(k), Some(z), deadline)
+                stage(inst, &w, Some(k), Some(z), &deadline)
             }
         }
     }
@@ -138,7 +138,7 @@ fn map_err(e: ResolutionError) -> SolveError {
     }
 }
 
-fn time_limit_s(deadline: Deadline) -> Result<Option<f64>, SolveError> {
+fn time_limit_s(deadline: &Deadline) -> Result<Option<f64>, SolveError> {
     match deadline.remaining() {
         Some(d) if d.is_zero() => Err(SolveError::Deadline),
         Some(d) => Ok(Some(d.as_secs_f64())),
@@ -146,7 +146,7 @@ fn time_limit_s(deadline: Deadline) -> Result<Option<f64>, SolveError> {
     }
 }
 
-fn check_minimums(inst: &Instance, deadline: Deadline) -> Result<(), SolveError> {
+fn check_minimums(inst: &Instance, deadline: &Deadline) -> Result<(), SolveError> {
     let Model { mut vars, x } = Model::new(inst);
     let short: Vec<Variable> = inst
         .minimum
@@ -178,14 +178,14 @@ fn check_minimums(inst: &Instance, deadline: Deadline) -> Result<(), SolveError>
     Ok(())
 }
 
-fn coverage(inst: &Instance, deadline: Deadline) -> Result<usize, SolveError> {
+fn coverage(inst: &Instance, deadline: &Deadline) -> Result<usize, SolveError> {
     let w = vec![1.0; inst.score.len()];
     let a = stage(inst, &w, None, None, deadline)?;
     Ok(a.arc.iter().flatten().count())
 }
 
 /// Largest `z` such that coverage `k` is reachable with every pair `≥ z`.
-fn max_min(inst: &Instance, k: usize, deadline: Deadline) -> Result<i64, SolveError> {
+fn max_min(inst: &Instance, k: usize, deadline: &Deadline) -> Result<i64, SolveError> {
     let s_max = inst.score.iter().copied().max().unwrap_or(0) as f64;
     let s_min = inst.score.iter().copied().min().unwrap_or(0) as f64;
     let big = s_max - s_min;
@@ -214,7 +214,7 @@ fn stage(
     w: &[f64],
     k: Option<usize>,
     floor: Option<i64>,
-    deadline: Deadline,
+    deadline: &Deadline,
 ) -> Result<Assignment, SolveError> {
     let Model { vars, x } = Model::new(inst);
     let objective: Expression = x.iter().zip(w).map(|(&xa, &wa)| wa * xa).sum();

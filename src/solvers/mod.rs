@@ -20,6 +20,7 @@ pub mod milp;
 use std::time::{Duration, Instant};
 
 use crate::model::{Milli, Objective};
+use crate::settings::Cancel;
 
 /// A bipartite assignment instance: mentees on the left, mentors on the
 /// right, arcs for feasible pairs in compressed rows per mentee.
@@ -235,27 +236,52 @@ pub enum SolveError {
     Unsupported(&'static str),
 }
 
-/// A point in time after which an engine gives up.
-#[derive(Debug, Clone, Copy)]
-pub struct Deadline(pub Option<Instant>);
+/// When an engine gives up: a point in time, or a cancel flag being set,
+/// whichever comes first.
+#[derive(Debug, Clone)]
+pub struct Deadline {
+    at: Option<Instant>,
+    cancel: Option<Cancel>,
+}
 
 impl Deadline {
     /// No deadline.
-    pub const NONE: Deadline = Deadline(None);
+    pub const NONE: Deadline = Deadline {
+        at: None,
+        cancel: None,
+    };
 
     /// A deadline `d` from now.
     pub fn after(d: Duration) -> Self {
-        Deadline(Instant::now().checked_add(d))
+        Deadline::new(Instant::now().checked_add(d), None)
     }
 
-    /// Whether the deadline has passed.
+    /// A deadline at `at` (if any) that a set `cancel` also ends.
+    pub fn new(at: Option<Instant>, cancel: Option<Cancel>) -> Self {
+        Deadline { at, cancel }
+    }
+
+    /// The point in time, if bounded.
+    pub fn at(&self) -> Option<Instant> {
+        self.at
+    }
+
+    /// Whether the cancel flag is set.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(Cancel::is_cancelled)
+    }
+
+    /// Whether the deadline has passed or the solve was cancelled.
     pub fn passed(&self) -> bool {
-        self.0.is_some_and(|t| Instant::now() >= t)
+        self.cancelled() || self.at.is_some_and(|t| Instant::now() >= t)
     }
 
-    /// Time left, if bounded.
+    /// Time left, if bounded (none once cancelled).
     pub fn remaining(&self) -> Option<Duration> {
-        self.0.map(|t| t.saturating_duration_since(Instant::now()))
+        if self.cancelled() {
+            return Some(Duration::ZERO);
+        }
+        self.at.map(|t| t.saturating_duration_since(Instant::now()))
     }
 }
 

@@ -209,6 +209,7 @@ fn unmatched_wire(problem: &Problem, u: &Unmatched) -> pb::UnmatchedMentee {
             UnmatchedReason::NoCandidate => pb::UnmatchedReason::NoCandidate,
             UnmatchedReason::Capacity => pb::UnmatchedReason::Capacity,
             UnmatchedReason::NotWorthwhile => pb::UnmatchedReason::NotWorthwhile,
+            UnmatchedReason::Infeasible => pb::UnmatchedReason::Infeasible,
         } as i32,
         message: u.message.clone(),
         candidate_mentor_ids: u

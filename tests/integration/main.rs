@@ -10,6 +10,7 @@ mod groups;
 mod layout;
 mod optimality;
 mod rules;
+mod service;
 mod util;
 mod validation;
 mod whatif;

@@ -65,14 +65,14 @@ impl Engine for FlowEngine {
             ));
         }
         match objective {
-            Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, deadline, t),
-            Objective::Score => run(inst, Costs::ScoreThenCoverage, deadline, t),
-            Objective::Fair => fair(inst, deadline, t),
+            Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, &deadline, t),
+            Objective::Score => run(inst, Costs::ScoreThenCoverage, &deadline, t),
+            Objective::Fair => fair(inst, &deadline, t),
         }
     }
 }
 
-fn fair(inst: &Instance, deadline: Deadline, t: usize) -> Result<Assignment, SolveError> {
+fn fair(inst: &Instance, deadline: &Deadline, t: usize) -> Result<Assignment, SolveError> {
     let k = matched(&run(inst, Costs::Coverage, deadline, t)?);
     let mut levels: Vec<Milli> = inst.score.clone();
     levels.sort_unstable();
@@ -178,7 +178,7 @@ pub fn accepts_warm(inst: &Instance, objective: Objective) -> bool {
 /// `None` if it cannot be solved (deadline, overflow).
 pub(crate) fn min_cost(inst: &Instance, objective: Objective, deadline: Deadline) -> Option<i64> {
     let net = cost_model(inst, costs_for(objective)).ok()?;
-    let a = run(inst, costs_for(objective), deadline, 1).ok()?;
+    let a = run(inst, costs_for(objective), &deadline, 1).ok()?;
     let mut cost = 0i64;
     for arc in &a.arc {
         cost += arc.map_or(net.cost_u, |x| net.cost[x as usize]);

@@ -187,7 +187,7 @@ pub(super) struct Network<'a> {
 pub(super) fn run(
     inst: &Instance,
     costs: Costs,
-    deadline: Deadline,
+    deadline: &Deadline,
     threads: usize,
 ) -> Result<Assignment, SolveError> {
     let mut net = Network::new(inst, costs, threads)?;

@@ -70,7 +70,7 @@ impl GroupInstance {
         }
         stages.push(Stage::Score);
         for stage in stages {
-            match self.stage(stage, &fixed, deadline, greedy.as_deref()) {
+            match self.stage(stage, &fixed, &deadline, greedy.as_deref()) {
                 Ok(mut sol) if stage == Stage::Score => {
                     sol.optimal &= optimal;
                     return Ok(sol);
@@ -137,7 +137,7 @@ impl GroupInstance {
         &self,
         stage: Stage,
         fixed: &[(Stage, f64)],
-        deadline: Deadline,
+        deadline: &Deadline,
         hint: Option<&[FormedGroup]>,
     ) -> Result<GroupSolution, GroupError> {
         match self.stage_once(stage, fixed, deadline, hint) {
@@ -152,7 +152,7 @@ impl GroupInstance {
         &self,
         stage: Stage,
         fixed: &[(Stage, f64)],
-        deadline: Deadline,
+        deadline: &Deadline,
         hint: Option<&[FormedGroup]>,
     ) -> Result<GroupSolution, GroupError> {
         let mut vars = ProblemVariables::new();

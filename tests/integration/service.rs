@@ -1,0 +1,223 @@
+//! The service in production conditions: callers that leave, time limits
+//! on large requests, and a SIGTERM with calls in flight — through a real
+//! server (in-process on port 0, or the `mentormatch serve` binary).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mentormatch::pb;
+use mentormatch::tools::synth::{generate, SynthConfig};
+use mentormatch::{Limits, ServerConfig};
+use tonic::Code;
+
+use crate::util::*;
+
+/// A programme whose full solve takes many seconds (40 M pairs to score).
+fn large_request() -> pb::SolveRequest {
+    generate(&SynthConfig {
+        mentees: 20_000,
+        mentors: 2_000,
+        seed: 7,
+        max_capacity: 12,
+    })
+}
+
+fn one_solver() -> ServerConfig {
+    ServerConfig {
+        max_concurrent: 1,
+        limits: Limits {
+            max_pairs: 100_000_000,
+            ..Limits::default()
+        },
+        ..ServerConfig::default()
+    }
+}
+
+/// The `mentormatch serve` binary on a free port, with `args`; its address.
+fn spawn_server(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    // The log names the address it bound.
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).expect("log") > 0,
+            "no address logged"
+        );
+        if let Some(k) = line.find("addr=") {
+            break line[k + 5..]
+                .split_whitespace()
+                .next()
+                .expect("addr")
+                .to_string();
+        }
+    };
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    (child, format!("http://{addr}"))
+}
+
+/// CPU time (user + system) a process has used, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    // Fields after the command name (which may hold spaces) start at ')'.
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f[11].parse::<u64>().expect("utime") + f[12].parse::<u64>().expect("stime")
+}
+
+async fn client(
+    url: &str,
+) -> pb::matching_service_client::MatchingServiceClient<tonic::transport::Channel> {
+    pb::matching_service_client::MatchingServiceClient::connect(url.to_string())
+        .await
+        .expect("connects")
+        .max_decoding_message_size(usize::MAX)
+}
+
+/// A caller that leaves cancels its solve: the server's CPU use stops
+/// (measured on the server process), and with one solver the next call is
+/// served at once.
+#[test]
+fn a_caller_that_leaves_stops_its_solve() {
+    let (mut child, url) = spawn_server(&["--max-concurrent", "1", "--max-pairs", "100000000"]);
+    let pid = child.id();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut c = client(&url).await;
+        let abandoned = tokio::spawn(async move { c.solve(large_request()).await });
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        abandoned.abort(); // the caller goes away: the stream is reset
+        let _ = abandoned.await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let before = cpu_ticks(pid);
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let used = cpu_ticks(pid) - before;
+        // A solve still running would use ~2 cores × 1 s = ~200 ticks.
+        assert!(
+            used <= 10,
+            "the server used {used} ticks in the second after the cancel"
+        );
+        let t = Instant::now();
+        let resp = client(&url)
+            .await
+            .solve(small_request())
+            .await
+            .expect("the next call is served")
+            .into_inner();
+        assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "waited {:?}",
+            t.elapsed()
+        );
+    });
+    child.kill().expect("stopped");
+    let _ = child.wait();
+}
+
+/// A short time limit on a large request stops the scoring, not only the
+/// engine: the answer comes long before a full solve could.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_time_limit_stops_scoring_early() {
+    let server = start_server(one_solver()).await;
+    let mut req = large_request();
+    req.policy.as_mut().expect("policy").time_limit_ms = Some(50);
+    let mut client = server.client().await;
+    let t = Instant::now();
+    let status = client.solve(req).await.expect_err("50 ms was enough?");
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    // Scoring the 40 M pairs alone takes several seconds in this build.
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "answered after {:?}",
+        t.elapsed()
+    );
+    server.stop().await;
+}
+
+/// A call waiting for a solver past its gRPC deadline is answered with
+/// DEADLINE_EXCEEDED, and does not run later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_call_past_its_deadline_is_refused() {
+    let server = start_server(one_solver()).await;
+    let mut busy = server.client().await;
+    let running = tokio::spawn(async move { busy.solve(large_request()).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut client = server.client().await;
+    let mut req = tonic::Request::new(small_request());
+    req.set_timeout(Duration::from_millis(300));
+    let status = client.solve(req).await.expect_err("no solver was free");
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    running.abort();
+    server.stop().await;
+}
+
+/// Every mentee is in the pairs or among the unmatched, also when the
+/// request is infeasible.
+#[test]
+fn an_infeasible_answer_keeps_every_mentee() {
+    let mut req = example_request();
+    let policy = req.policy.as_mut().expect("policy");
+    policy.groups = None;
+    policy.pinned_pairs.push(pb::PairRef {
+        mentor_id: "m-es-acc-energy".into(),
+        mentee_id: "e-tn-meca".into(),
+    });
+    let resp = solve_ok(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Infeasible as i32);
+    assert!(resp.pairs.is_empty());
+    assert_eq!(resp.unmatched.len(), req.mentees.len());
+    assert!(resp
+        .unmatched
+        .iter()
+        .all(|u| u.reason == pb::UnmatchedReason::Infeasible as i32
+            && u.message.contains("PIN_CAPACITY")));
+}
+
+/// SIGTERM with four solves in flight: all four complete, then the server
+/// exits with 0.
+#[test]
+fn sigterm_drains_the_calls_in_flight() {
+    let (mut child, url) = spawn_server(&["--max-concurrent", "4"]);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let results = rt.block_on(async {
+        let req = generate(&SynthConfig {
+            mentees: 4000,
+            mentors: 400,
+            seed: 5,
+            max_capacity: 12,
+        });
+        let mut calls = Vec::new();
+        for _ in 0..4 {
+            let (mut c, req) = (client(&url).await, req.clone());
+            calls.push(tokio::spawn(async move { c.solve(req).await }));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let kill = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        let mut out = Vec::new();
+        for c in calls {
+            out.push(c.await.expect("joined").map(|r| r.into_inner().status));
+        }
+        out
+    });
+    for r in &results {
+        match r {
+            Ok(status) => assert_eq!(*status, pb::SolveStatus::Optimal as i32),
+            Err(e) => panic!("a call in flight was cut: {e}"),
+        }
+    }
+    let status = child.wait().expect("server exits");
+    assert!(status.success(), "exit status {status:?}");
+}
