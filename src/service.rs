@@ -82,20 +82,60 @@ impl Matcher {
 /// `google.rpc.BadRequest` field violations.
 pub(crate) fn status_from_error(e: &Error) -> Status {
     match e {
-        Error::InvalidArgument(v) => {
-            let violations: Vec<tonic_types::FieldViolation> = v
-                .iter()
-                .map(|f| tonic_types::FieldViolation::new(f.field.clone(), f.description.clone()))
-                .collect();
-            Status::with_error_details(
-                Code::InvalidArgument,
-                e.to_string(),
-                ErrorDetails::with_bad_request(violations),
-            )
-        }
+        Error::InvalidArgument(v) => Status::with_error_details(
+            Code::InvalidArgument,
+            clip(&e.to_string(), MAX_MESSAGE_CHARS),
+            ErrorDetails::with_bad_request(bad_request(v)),
+        ),
         Error::TimeLimit(_) => Status::deadline_exceeded(e.to_string()),
         Error::Cancelled => Status::cancelled(e.to_string()),
         Error::Solver(_) => Status::internal(e.to_string()),
+    }
+}
+
+/// Longest status message, in characters.
+const MAX_MESSAGE_CHARS: usize = 512;
+
+/// Longest violation description in the details, in characters.
+const MAX_DESCRIPTION_CHARS: usize = 400;
+
+/// Bytes of field paths and descriptions in one reply's `BadRequest`: the
+/// details travel base64-encoded in a header, and gRPC clients built on
+/// grpc-core refuse headers over 16 KiB; this keeps them under 8 KiB.
+const MAX_DETAIL_BYTES: usize = 5 * 1024;
+
+/// The violations that fit in [`MAX_DETAIL_BYTES`], each description
+/// clipped; when some do not fit, a last one says how many were left out.
+fn bad_request(v: &[crate::FieldViolation]) -> Vec<tonic_types::FieldViolation> {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for (k, f) in v.iter().enumerate() {
+        let description = clip(&f.description, MAX_DESCRIPTION_CHARS);
+        let cost = f.field.len() + description.len() + 8;
+        if used + cost > MAX_DETAIL_BYTES {
+            out.push(tonic_types::FieldViolation::new(
+                "request",
+                format!(
+                    "{} more violations left out to keep this reply small; fix these first",
+                    v.len() - k
+                ),
+            ));
+            break;
+        }
+        used += cost;
+        out.push(tonic_types::FieldViolation::new(
+            f.field.clone(),
+            description,
+        ));
+    }
+    out
+}
+
+/// `s` cut to `max` characters, with "…" when cut.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((k, _)) => format!("{}…", &s[..k]),
+        None => s.to_string(),
     }
 }
 
@@ -174,10 +214,32 @@ impl MatchingService for Matcher {
 }
 
 impl Matcher {
+    /// Runs a call's job (see [`Matcher::run`]) and writes its access-log
+    /// line: the call's span (method, request id), status code, time.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        span: tracing::Span,
+        job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
+        deadline: Option<Instant>,
+    ) -> Result<T, Status> {
+        let t0 = Instant::now();
+        let result = self.run(span.clone(), job, deadline).await;
+        let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        span.in_scope(|| {
+            if code == Code::Internal {
+                tracing::warn!(code = ?code, ms, "call");
+            } else {
+                tracing::info!(code = ?code, ms, "call");
+            }
+        });
+        result
+    }
+
     /// Runs a blocking job on the pool under the concurrency limit. The job
     /// owns its permit until it returns; the call's cancel flag is set when
     /// the caller goes away (this future is dropped) or the server stops.
-    async fn blocking<T: Send + 'static>(
+    async fn run<T: Send + 'static>(
         &self,
         span: tracing::Span,
         job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
@@ -215,10 +277,7 @@ impl Matcher {
         .await
         .map_err(|e| Status::internal(format!("task failed: {e}")));
         guard.disarm();
-        result?.map_err(|e| {
-            tracing::warn!(error_kind = error_kind(&e), "request rejected");
-            status_from_error(&e)
-        })
+        result?.map_err(|e| status_from_error(&e))
     }
 }
 
@@ -260,15 +319,6 @@ fn deadline_of<T>(request: &Request<T>) -> Option<Instant> {
     start.checked_add(d - margin)
 }
 
-fn error_kind(e: &Error) -> &'static str {
-    match e {
-        Error::InvalidArgument(_) => "invalid_argument",
-        Error::TimeLimit(_) => "time_limit",
-        Error::Cancelled => "cancelled",
-        Error::Solver(_) => "solver",
-    }
-}
-
 /// Serves the matching, health and reflection services on `listener` until
 /// `shutdown` completes, then drains: health turns NOT_SERVING, no new
 /// connection is accepted, calls in flight get `drain_timeout` to finish
@@ -284,6 +334,12 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
+    // Older tools (grpcurl before 1.8.8, grpcui, Evans, grpcio-reflection)
+    // speak only v1alpha.
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
     let calls = Arc::new(Calls::default());
     let matcher = MatchingServiceServer::new(Matcher::new(config, calls.clone()))
         .max_decoding_message_size(config.max_message_bytes)
@@ -326,6 +382,7 @@ pub async fn serve(
     let server = builder
         .add_service(health_service)
         .add_service(reflection)
+        .add_service(reflection_alpha)
         .add_service(matcher)
         .serve_with_incoming_shutdown(incoming, signal);
     server.await?;

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Size limits on a request. All configurable by the operator.
+/// Size limits on a request. All configurable by the operator (`serve`
+/// and the CLI take each as a flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum mentors.
@@ -19,6 +20,16 @@ pub struct Limits {
     pub max_affinities: usize,
     /// Maximum programme length in days.
     pub max_programme_days: i64,
+    /// Most entries in one list of a profile or policy: sectors, topics,
+    /// languages, preferred and excluded mentors, pinned and forbidden
+    /// pairs, group rules.
+    pub max_list: usize,
+    /// Longest id, in characters.
+    pub max_id_chars: usize,
+    /// Longest name, organisation, sector or topic, in characters.
+    pub max_text_chars: usize,
+    /// Most violations listed for one invalid request (the rest are counted).
+    pub max_violations: usize,
 }
 
 impl Default for Limits {
@@ -29,6 +40,10 @@ impl Default for Limits {
             max_pairs: 50_000_000,
             max_affinities: 5_000_000,
             max_programme_days: 3 * 366,
+            max_list: 50_000,
+            max_id_chars: 128,
+            max_text_chars: 256,
+            max_violations: 100,
         }
     }
 }

@@ -156,6 +156,9 @@ struct ServeArgs {
     /// clients spread over replicas.
     #[arg(long)]
     max_connection_age_s: Option<u64>,
+    /// Log format: text, or one JSON object a line.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -175,6 +178,26 @@ struct LimitArgs {
     /// Most mentor × mentee pairs in a request.
     #[arg(long, default_value_t = Limits::default().max_pairs)]
     max_pairs: u64,
+    /// Most affinities in a request.
+    #[arg(long, default_value_t = Limits::default().max_affinities)]
+    max_affinities: usize,
+    /// Longest programme, in days.
+    #[arg(long, default_value_t = Limits::default().max_programme_days)]
+    max_programme_days: i64,
+    /// Most entries in one list (sectors, topics, languages, preferred and
+    /// excluded mentors, pinned and forbidden pairs, group rules).
+    #[arg(long, default_value_t = Limits::default().max_list)]
+    max_list: usize,
+    /// Longest id, in characters.
+    #[arg(long, default_value_t = Limits::default().max_id_chars)]
+    max_id_chars: usize,
+    /// Longest name, organisation, sector or topic, in characters.
+    #[arg(long, default_value_t = Limits::default().max_text_chars)]
+    max_text_chars: usize,
+    /// Most violations listed for an invalid request (the rest are counted;
+    /// gRPC replies also keep their error details under 8 KiB).
+    #[arg(long, default_value_t = Limits::default().max_violations)]
+    max_violations: usize,
 }
 
 impl LimitArgs {
@@ -184,7 +207,12 @@ impl LimitArgs {
             max_mentors: self.max_mentors,
             max_mentees: self.max_mentees,
             max_pairs: self.max_pairs,
-            ..Limits::default()
+            max_affinities: self.max_affinities,
+            max_programme_days: self.max_programme_days,
+            max_list: self.max_list,
+            max_id_chars: self.max_id_chars,
+            max_text_chars: self.max_text_chars,
+            max_violations: self.max_violations,
         }
     }
 
@@ -220,13 +248,30 @@ pub fn main() -> ExitCode {
 
 /// Logs to standard error, filtered by `RUST_LOG` or else by `default`.
 fn init_tracing(default: &str) {
+    init_logs(default, LogFormat::Text);
+}
+
+/// Logs to standard error at `default` level (or `RUST_LOG`), as text (no
+/// colour unless a terminal) or as one JSON object a line.
+fn init_logs(default: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => logs.json().with_current_span(true).try_init(),
+    };
+}
+
+/// How `serve` writes its logs.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line (for log collectors).
+    Json,
 }
 
 /// Runs one subcommand.
@@ -369,7 +414,7 @@ fn alternatives(file: &Path, mentee: String, limit: u32, limits: &LimitArgs) -> 
 
 /// `serve`: runs the gRPC service on `addr` until Ctrl-C.
 fn serve(args: &ServeArgs) -> Result<()> {
-    init_tracing("info");
+    init_logs("info", args.log_format);
     let defaults = ServerConfig::default();
     let config = ServerConfig {
         limits: args.limits.limits(),

@@ -7,18 +7,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::calendar::parse_hhmm;
-use crate::error::FieldViolation;
+use crate::error::{Error, FieldViolation};
 use crate::model::{Hours, Level};
+use crate::settings::Limits;
 use crate::wire::pb;
 
-/// Most violations reported for one request.
-const MAX_VIOLATIONS: usize = 100;
-/// Longest id, in characters.
-pub(super) const MAX_ID: usize = 128;
-/// Longest name, organisation, sector or topic, in characters.
-pub(super) const MAX_TEXT: usize = 256;
-/// Most entries in a profile list (sectors, topics, preferences).
-pub(super) const MAX_LIST: usize = 256;
 /// Largest capacity or group count of one mentor.
 pub(super) const MAX_CAPACITY: u32 = 100_000;
 /// Largest weight of a criterion, in points.
@@ -33,19 +26,65 @@ pub(super) const DEFAULT_START: &str = "2026-01-05";
 /// Last day of the default programme period.
 pub(super) const DEFAULT_END: &str = "2027-01-03";
 
-/// Collects violations, each naming a field and the offending value.
-#[derive(Default)]
+/// Collects violations, each naming a field and the offending value, up
+/// to the limit; the rest are counted.
 pub(super) struct Checker {
-    /// Violations so far (at most [`MAX_VIOLATIONS`]).
-    pub(super) v: Vec<FieldViolation>,
+    /// The request's limits.
+    pub(super) limits: Limits,
+    /// Violations so far (at most `limits.max_violations`).
+    v: Vec<FieldViolation>,
+    /// Violations beyond the limit.
+    more: usize,
 }
 
 impl Checker {
+    /// A checker under `limits`.
+    pub(super) fn new(limits: &Limits) -> Self {
+        Checker {
+            limits: *limits,
+            v: Vec::new(),
+            more: 0,
+        }
+    }
+
     /// Records that `field` is wrong.
     pub(super) fn bad(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        if self.v.len() < MAX_VIOLATIONS {
+        if self.v.len() < self.limits.max_violations.max(1) {
             self.v.push(FieldViolation::new(field, description));
+        } else {
+            self.more += 1;
         }
+    }
+
+    /// The violations as an error (the last one counting those left out),
+    /// or `Ok` when there are none.
+    pub(super) fn finish(self) -> Result<(), Error> {
+        if self.v.is_empty() {
+            return Ok(());
+        }
+        let mut v = self.v;
+        if self.more > 0 {
+            v.push(FieldViolation::new(
+                "request",
+                format!(
+                    "{} more violations not listed (limit {} a reply)",
+                    self.more, self.limits.max_violations
+                ),
+            ));
+        }
+        Err(Error::InvalidArgument(v))
+    }
+
+    /// Whether a list at `field` is longer than the limit (a violation).
+    pub(super) fn list_too_long(&mut self, field: String, len: usize) -> bool {
+        if len > self.limits.max_list {
+            self.bad(
+                field,
+                format!("{len} entries exceed the limit of {}", self.limits.max_list),
+            );
+            return true;
+        }
+        false
     }
 }
 
@@ -98,7 +137,14 @@ pub(super) fn check_id(
         c.bad(field, "empty id");
         return false;
     }
-    if !check_text(c, field, id, MAX_ID) {
+    if id.chars().any(invisible) {
+        c.bad(
+            field,
+            format!("{id:?} contains invisible or direction-changing characters"),
+        );
+        return false;
+    }
+    if !check_text(c, field, id, c.limits.max_id_chars) {
         return false;
     }
     if let Some(first) = seen.get(id) {
@@ -109,6 +155,24 @@ pub(super) fn check_id(
         return false;
     }
     true
+}
+
+/// Characters that change how text around them looks without showing
+/// themselves: zero-width and joiners, bidirectional marks, embeddings,
+/// overrides and isolates, the BOM and the soft hyphen. In an id they make
+/// one id look like another.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Trimmed and lower case (sectors, topics, organisations, language codes).
@@ -150,7 +214,12 @@ pub(super) fn working_hours(c: &mut Checker, path: &str, h: Option<&pb::WorkingH
         );
         out.end_min = out.start_min + 1;
     }
-    if !h.days.is_empty() {
+    if h.days.len() > 7 {
+        c.bad(
+            format!("{path}.days"),
+            format!("{} entries: a week has 7 days", h.days.len()),
+        );
+    } else if !h.days.is_empty() {
         out.days = 0;
         for (k, &d) in h.days.iter().enumerate() {
             if (1..=7).contains(&d) {
@@ -185,11 +254,12 @@ pub(super) fn opt_number(
     }
 }
 
-/// A date "YYYY-MM-DD" (`default` when empty).
-pub(super) fn date(c: &mut Checker, field: &str, s: &str, default: &str) -> NaiveDate {
+/// A date "YYYY-MM-DD" (`default` when empty); `None` after a violation.
+pub(super) fn date(c: &mut Checker, field: &str, s: &str, default: &str) -> Option<NaiveDate> {
     let s = if s.is_empty() { default } else { s };
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if d.is_none() {
         c.bad(field, format!("{s:?} is not a date \"YYYY-MM-DD\""));
-        NaiveDate::default()
-    })
+    }
+    d
 }

@@ -89,6 +89,9 @@ impl<'r> Ids<'r> {
         name: &str,
         list: &[pb::PairRef],
     ) -> Vec<(usize, usize)> {
+        if c.list_too_long(format!("policy.{name}"), list.len()) {
+            return Vec::new();
+        }
         list.iter()
             .enumerate()
             .filter_map(|(k, pr)| self.pair(c, &format!("policy.{name}[{k}]"), pr))

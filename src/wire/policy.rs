@@ -104,6 +104,10 @@ fn period(c: &mut Checker, p: &pb::Policy, limits: &Limits) -> (NaiveDate, Naive
         DEFAULT_START,
     );
     let end = date(c, "policy.programme_end", &p.programme_end, DEFAULT_END);
+    let (Some(start), Some(end)) = (start, end) else {
+        // A date is wrong: its violation says so, the length means nothing.
+        return (NaiveDate::default(), NaiveDate::default());
+    };
     let days = (end - start).num_days() + 1;
     if days < 1 {
         c.bad(
@@ -378,6 +382,13 @@ fn memberships(
     g: &pb::GroupPolicy,
     ids: &Ids<'_>,
 ) -> (Memberships, Memberships, Vec<(usize, usize)>) {
+    let f = |name: &str| format!("policy.groups.{name}");
+    if c.list_too_long(f("pinned_members"), g.pinned_members.len())
+        | c.list_too_long(f("forbidden_members"), g.forbidden_members.len())
+        | c.list_too_long(f("apart"), g.apart.len())
+    {
+        return (Vec::new(), Vec::new(), Vec::new());
+    }
     let mut pinned: Vec<(usize, usize)> = Vec::new();
     for (k, pr) in g.pinned_members.iter().enumerate() {
         let fm = format!("policy.groups.pinned_members[{k}]");

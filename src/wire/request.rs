@@ -12,8 +12,7 @@ use crate::settings::Limits;
 use crate::wire::pb;
 
 use super::fields::{
-    check_text, level, norm, working_hours, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY, MAX_ID,
-    MAX_LIST, MAX_TEXT,
+    check_text, level, norm, working_hours, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
 };
 use super::ids::Ids;
 use super::policy::{group_policy, policy};
@@ -32,8 +31,8 @@ struct Builder {
 /// Validates a request against `limits` and builds the problem.
 pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<Problem, Error> {
     check_sizes(req, limits)?;
-    let mut c = Checker::default();
-    check_text(&mut c, "request_id", &req.request_id, MAX_ID);
+    let mut c = Checker::new(limits);
+    check_text(&mut c, "request_id", &req.request_id, limits.max_id_chars);
     // Ids first, so that references can be resolved.
     let ids = Ids::new(&mut c, req);
     let mut b = Builder::default();
@@ -58,9 +57,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
             &ids,
         ));
     }
-    if !c.v.is_empty() {
-        return Err(Error::InvalidArgument(c.v));
-    }
+    c.finish()?;
     Ok(Problem {
         request_id: req.request_id.clone(),
         mentors,
@@ -81,7 +78,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
 
 /// The request's size against `limits`, checked before anything else.
 fn check_sizes(req: &pb::SolveRequest, limits: &Limits) -> Result<(), Error> {
-    let mut c = Checker::default();
+    let mut c = Checker::new(limits);
     let (n_m, n_e) = (req.mentors.len(), req.mentees.len());
     if n_m == 0 {
         c.bad("mentors", "no mentors: at least one is required");
@@ -121,11 +118,7 @@ fn check_sizes(req: &pb::SolveRequest, limits: &Limits) -> Result<(), Error> {
             ),
         );
     }
-    if c.v.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(c.v))
-    }
+    c.finish()
 }
 
 /// Every mentor: profile, capacity, minimum, group limit.
@@ -171,11 +164,7 @@ fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'
         let path = format!("mentees[{k}]");
         let profile = profile(c, b, &path, e.profile.as_ref());
         let list = |name: &str, list: &[String], c: &mut Checker| -> Vec<usize> {
-            if list.len() > MAX_LIST {
-                c.bad(
-                    format!("{path}.{name}"),
-                    format!("{} entries exceed the limit of {MAX_LIST}", list.len()),
-                );
+            if c.list_too_long(format!("{path}.{name}"), list.len()) {
                 return Vec::new();
             }
             let mut out: Vec<usize> = Vec::new();
@@ -286,7 +275,8 @@ fn profile(c: &mut Checker, b: &mut Builder, path: &str, p: Option<&pb::Profile>
         return empty_profile();
     };
     let path = format!("{path}.profile");
-    check_text(c, &format!("{path}.name"), &p.name, MAX_TEXT);
+    let max_text = c.limits.max_text_chars;
+    check_text(c, &format!("{path}.name"), &p.name, max_text);
     let country = p.country.trim().to_uppercase();
     if isocountry::CountryCode::for_alpha2(&country).is_err() {
         c.bad(
@@ -298,7 +288,7 @@ fn profile(c: &mut Checker, b: &mut Builder, path: &str, p: Option<&pb::Profile>
         c,
         &format!("{path}.organization"),
         &p.organization,
-        MAX_TEXT,
+        max_text,
     ) && !p.organization.trim().is_empty()
     {
         Some(b.orgs.get(norm(&p.organization)))
@@ -325,6 +315,9 @@ fn profile(c: &mut Checker, b: &mut Builder, path: &str, p: Option<&pb::Profile>
 /// A profile's languages, sorted by language, one entry per language.
 fn languages(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> Vec<Skill> {
     let mut languages: Vec<Skill> = Vec::new();
+    if c.list_too_long(format!("{path}.languages"), p.languages.len()) {
+        return languages;
+    }
     if p.languages.is_empty() {
         c.bad(
             format!("{path}.languages"),
@@ -399,11 +392,7 @@ fn terms(
     list: &[String],
     intern: &mut Interner,
 ) -> Vec<u32> {
-    if list.len() > MAX_LIST {
-        c.bad(
-            format!("{path}.{name}"),
-            format!("{} entries exceed the limit of {MAX_LIST}", list.len()),
-        );
+    if c.list_too_long(format!("{path}.{name}"), list.len()) {
         return Vec::new();
     }
     let mut out: Vec<u32> = Vec::new();
@@ -411,7 +400,7 @@ fn terms(
         let f = format!("{path}.{name}[{k}]");
         if s.trim().is_empty() {
             c.bad(f, "empty string");
-        } else if check_text(c, &f, s, MAX_TEXT) {
+        } else if check_text(c, &f, s, c.limits.max_text_chars) {
             out.push(intern.get(norm(s)));
         }
     }

@@ -221,3 +221,36 @@ fn sigterm_drains_the_calls_in_flight() {
     let status = child.wait().expect("server exits");
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// Many violations with long values: the reply's error details stay under
+/// 8 KiB (grpc-core clients refuse headers over 16 KiB), the last one
+/// saying how many were left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_details_stay_small() {
+    let server = start_server(ServerConfig::default()).await;
+    let mut req = generate(&SynthConfig {
+        mentees: 150,
+        mentors: 10,
+        seed: 1,
+        max_capacity: 3,
+    });
+    for e in &mut req.mentees {
+        e.profile.as_mut().expect("profile").time_zone = "Z".repeat(250);
+    }
+    let status = server
+        .client()
+        .await
+        .solve(req)
+        .await
+        .expect_err("invalid time zones");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.details().len() <= 8 * 1024,
+        "{} bytes of details",
+        status.details().len()
+    );
+    let bad = tonic_types::StatusExt::get_details_bad_request(&status).expect("BadRequest");
+    let last = bad.field_violations.last().expect("violations");
+    assert!(last.description.contains("left out"), "{last:?}");
+    server.stop().await;
+}

@@ -196,3 +196,74 @@ fn unknown_enum_values() {
     assert_violation(&v, "policy.objective", "42");
     assert_violation(&v, "policy.engine", "7");
 }
+
+#[test]
+fn invisible_characters_in_ids() {
+    for bad in ["m\u{202E}1x", "e\u{200B}1"] {
+        let v = with(|r| r.mentees[0].profile.as_mut().unwrap().id = bad.into());
+        assert_violation(
+            &v,
+            "mentees[0].profile.id",
+            "invisible or direction-changing",
+        );
+    }
+}
+
+#[test]
+fn an_unparsable_date_is_the_only_date_violation() {
+    let v = with(|r| {
+        r.policy
+            .get_or_insert_with(Default::default)
+            .programme_start = "2021-13-40".into()
+    });
+    assert_violation(&v, "policy.programme_start", "\"2021-13-40\"");
+    assert!(
+        !v.iter().any(|f| f.field == "policy.programme_end"),
+        "a misleading length violation: {v:#?}"
+    );
+}
+
+#[test]
+fn working_days_are_at_most_a_week() {
+    let v = with(|r| {
+        let p = r.mentors[0].profile.as_mut().unwrap();
+        p.working_hours.get_or_insert_with(Default::default).days = vec![1; 8];
+    });
+    assert_violation(&v, "mentors[0].profile.working_hours.days", "8 entries");
+}
+
+#[test]
+fn list_and_violation_limits_are_the_operators() {
+    // A mentee may exclude almost every mentor by default…
+    let mut req = small_request();
+    req.mentees[0].excluded_mentors = vec!["m1".into()];
+    assert!(solve(&req).is_ok());
+    // …and an operator may set a smaller limit, which is then named.
+    let small = Limits {
+        max_list: 0,
+        ..Limits::default()
+    };
+    let err = mentormatch::api::solve(&req, &small, &SolveOptions::default()).expect_err("limited");
+    let mentormatch::Error::InvalidArgument(v) = err else {
+        panic!("{err}")
+    };
+    assert_violation(&v, "mentees[0].excluded_mentors", "exceed the limit of 0");
+    // Violations beyond the limit are counted in one more.
+    let mut req = small_request();
+    for m in &mut req.mentors {
+        m.profile.as_mut().unwrap().time_zone = "Nowhere/None".into();
+    }
+    for e in &mut req.mentees {
+        e.profile.as_mut().unwrap().time_zone = "Nowhere/None".into();
+    }
+    let one = Limits {
+        max_violations: 1,
+        ..Limits::default()
+    };
+    let err = mentormatch::api::solve(&req, &one, &SolveOptions::default()).expect_err("invalid");
+    let mentormatch::Error::InvalidArgument(v) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(v.len(), 2, "{v:#?}");
+    assert_violation(&v, "request", "more violations not listed");
+}
