@@ -7,6 +7,7 @@
 //! This module parses and runs; every human-readable rendering is in
 //! [`table`].
 
+mod call;
 mod table;
 
 use std::fs;
@@ -114,6 +115,21 @@ enum Command {
         /// Output file (default: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+    /// Call a running service (a gRPC client; no grpcurl needed): prints
+    /// the response as proto3 JSON.
+    Call {
+        /// The RPC.
+        #[arg(value_enum)]
+        method: call::Method,
+        /// Request file (proto3 JSON), or "-"; none for `health`.
+        file: Option<PathBuf>,
+        /// The service's address.
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        addr: String,
+        /// The call's deadline, in milliseconds (sent as grpc-timeout).
+        #[arg(long, default_value_t = 60_000)]
+        timeout_ms: u64,
     },
     /// Write the min-cost flow network that the flow engine solves for a
     /// request, as text (for the OR-Tools cross-check in `bench/`).
@@ -320,6 +336,17 @@ fn run(cli: Cli) -> Result<()> {
             group_sizes,
             time_limit_ms,
             output.as_deref(),
+        ),
+        Command::Call {
+            method,
+            file,
+            addr,
+            timeout_ms,
+        } => call::call(
+            &addr,
+            method,
+            file.as_deref(),
+            Duration::from_millis(timeout_ms),
         ),
         Command::ExportNetwork {
             file,

@@ -254,3 +254,53 @@ async fn error_details_stay_small() {
     assert!(last.description.contains("left out"), "{last:?}");
     server.stop().await;
 }
+
+/// `mentormatch call` reaches a running service: its answer is the very
+/// JSON the offline `solve` writes, health says SERVING, and invalid input
+/// exits with 2 and the field violations.
+#[test]
+fn the_cli_calls_a_running_service() {
+    let (mut child, url) = spawn_server(&[]);
+    let bin = env!("CARGO_BIN_EXE_mentormatch");
+    let example = repo_path("examples/cmr-2021/request.json");
+    let called = Command::new(bin)
+        .args(["call", "solve", "--addr", &url])
+        .arg(&example)
+        .output()
+        .expect("call runs");
+    assert!(
+        called.status.success(),
+        "{}",
+        String::from_utf8_lossy(&called.stderr)
+    );
+    let offline = Command::new(bin)
+        .arg("solve")
+        .arg(&example)
+        .output()
+        .expect("solve runs");
+    assert_eq!(
+        called.stdout, offline.stdout,
+        "the service and the CLI answer differently"
+    );
+    let health = Command::new(bin)
+        .args(["call", "health", "--addr", &url])
+        .output()
+        .expect("call runs");
+    assert_eq!(String::from_utf8_lossy(&health.stdout), "SERVING\n");
+    let bad = std::env::temp_dir().join(format!("mm-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, r#"{"mentors": [], "mentees": []}"#).expect("written");
+    let invalid = Command::new(bin)
+        .args(["call", "solve", "--addr", &url])
+        .arg(&bad)
+        .output()
+        .expect("call runs");
+    let _ = std::fs::remove_file(&bad);
+    assert_eq!(invalid.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&invalid.stderr);
+    assert!(
+        err.contains("InvalidArgument") && err.contains("mentors:"),
+        "{err}"
+    );
+    child.kill().expect("stopped");
+    let _ = child.wait();
+}
