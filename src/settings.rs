@@ -122,6 +122,12 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// Solves running at once; further requests wait.
     pub max_concurrent: usize,
+    /// Calls waiting for a solver at most; more are refused with
+    /// RESOURCE_EXHAUSTED.
+    pub max_queue: usize,
+    /// Encoded request bytes of all calls in flight at most (a call alone
+    /// is always admitted, up to `max_message_bytes`).
+    pub max_inflight_bytes: usize,
     /// Threads used by one solve to score pairs.
     pub threads_per_solve: usize,
     /// After a shutdown signal, how long calls in flight may run before
@@ -141,6 +147,8 @@ impl Default for ServerConfig {
             max_time: Duration::from_secs(30),
             max_message_bytes: 256 * 1024 * 1024,
             max_concurrent: cores(),
+            max_queue: 16 * cores(),
+            max_inflight_bytes: 1 << 30,
             threads_per_solve: cores(),
             drain_timeout: Duration::from_secs(30),
             http2_keepalive: Some(Duration::from_secs(60)),

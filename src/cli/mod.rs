@@ -164,6 +164,13 @@ struct ServeArgs {
     /// Solves running at once (default: number of cores).
     #[arg(long)]
     max_concurrent: Option<usize>,
+    /// Calls waiting for a solver at most (default: 16 per core); more are
+    /// refused with RESOURCE_EXHAUSTED and a retry hint.
+    #[arg(long)]
+    max_queue: Option<usize>,
+    /// Encoded request bytes of all calls in flight at most.
+    #[arg(long, default_value_t = 1 << 30)]
+    max_inflight_bytes: usize,
     /// On SIGTERM or SIGINT, how long calls in flight may run before they
     /// are cancelled, in milliseconds.
     #[arg(long, default_value_t = 30_000)]
@@ -451,6 +458,8 @@ fn serve(args: &ServeArgs) -> Result<()> {
             .max_concurrent
             .unwrap_or(defaults.max_concurrent)
             .max(1),
+        max_queue: args.max_queue.unwrap_or(defaults.max_queue),
+        max_inflight_bytes: args.max_inflight_bytes,
         drain_timeout: Duration::from_millis(args.drain_timeout_ms),
         max_connection_age: args.max_connection_age_s.map(Duration::from_secs),
         ..defaults

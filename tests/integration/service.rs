@@ -304,3 +304,49 @@ fn the_cli_calls_a_running_service() {
     child.kill().expect("stopped");
     let _ = child.wait();
 }
+
+/// A full queue refuses at once with RESOURCE_EXHAUSTED and a retry hint;
+/// so does a request that would pass the budget on bytes in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_refuses_at_once() {
+    use prost::Message;
+    let (big, small) = (large_request().encoded_len(), small_request().encoded_len());
+    let server = start_server(ServerConfig {
+        max_queue: 1,
+        // Room for one large request and two small ones.
+        max_inflight_bytes: big + 2 * small,
+        ..one_solver()
+    })
+    .await;
+    let (mut running, mut queued) = (server.client().await, server.client().await);
+    let a = tokio::spawn(async move { running.solve(large_request()).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let b = tokio::spawn(async move { queued.solve(small_request()).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = Instant::now();
+    let status = server
+        .client()
+        .await
+        .solve(small_request())
+        .await
+        .expect_err("the queue is full");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "refused after {:?}",
+        t.elapsed()
+    );
+    let retry = tonic_types::StatusExt::get_details_retry_info(&status).expect("RetryInfo");
+    assert!(retry.retry_delay.is_some());
+    // Two large requests at once pass the byte budget: the second is refused.
+    let mut big = server.client().await;
+    let status = big
+        .solve(large_request())
+        .await
+        .expect_err("over the byte budget");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(status.message().contains("budget"), "{}", status.message());
+    a.abort();
+    b.abort();
+    server.stop().await;
+}

@@ -1,0 +1,266 @@
+//! The gRPC service: `mentormatch.v1.MatchingService`, plus the standard
+//! health service and server reflection (so `grpcurl` works untouched).
+//!
+//! The only hand-written file that knows tonic. Requests are solved on
+//! the blocking pool, at most `max_concurrent` at a time; the gRPC deadline
+//! (`grpc-timeout`) and the server's time limit both bound the solve. Logs
+//! carry request ids and counts, never names or profile text.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Code, Request, Response, Status};
+
+mod calls;
+mod status;
+
+use crate::error::Error;
+use crate::settings::{Limits, ServerConfig, SolveOptions};
+use crate::wire::pb;
+use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceServer};
+
+use calls::Calls;
+use status::deadline_of;
+pub(crate) use status::status_from_error;
+
+/// The matching service.
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
+    config: ServerConfig,
+    calls: Arc<Calls>,
+}
+
+/// A call's deadline and encoded size.
+fn meta<T: prost::Message>(request: &Request<T>) -> (Option<Instant>, usize) {
+    (deadline_of(request), request.get_ref().encoded_len())
+}
+
+#[tonic::async_trait]
+impl MatchingService for Matcher {
+    async fn solve(
+        &self,
+        request: Request<pb::SolveRequest>,
+    ) -> Result<Response<pb::SolveResponse>, Status> {
+        let (deadline, bytes) = meta(&request);
+        let req = request.into_inner();
+        let span = tracing::info_span!("solve", request_id = %req.request_id);
+        self.blocking(
+            span,
+            move |l, o| crate::api::solve(&req, l, o),
+            deadline,
+            bytes,
+        )
+        .await
+        .map(Response::new)
+    }
+
+    async fn what_if(
+        &self,
+        request: Request<pb::WhatIfRequest>,
+    ) -> Result<Response<pb::WhatIfResponse>, Status> {
+        let (deadline, bytes) = meta(&request);
+        let req = request.into_inner();
+        let id = request_id(req.base.as_ref());
+        let span =
+            tracing::info_span!("what_if", request_id = %id, scenarios = req.scenarios.len());
+        self.blocking(
+            span,
+            move |l, o| crate::api::what_if(&req, l, o),
+            deadline,
+            bytes,
+        )
+        .await
+        .map(Response::new)
+    }
+
+    async fn validate(
+        &self,
+        request: Request<pb::ValidateRequest>,
+    ) -> Result<Response<pb::ValidateResponse>, Status> {
+        let (deadline, bytes) = meta(&request);
+        let req = request.into_inner();
+        let id = request_id(req.request.as_ref());
+        let span = tracing::info_span!("validate", request_id = %id);
+        self.blocking(
+            span,
+            move |l, o| crate::api::validate(&req, l, o),
+            deadline,
+            bytes,
+        )
+        .await
+        .map(Response::new)
+    }
+
+    async fn alternatives(
+        &self,
+        request: Request<pb::AlternativesRequest>,
+    ) -> Result<Response<pb::AlternativesResponse>, Status> {
+        let (deadline, bytes) = meta(&request);
+        let req = request.into_inner();
+        let id = request_id(req.request.as_ref());
+        let span = tracing::info_span!("alternatives", request_id = %id, mentee = %req.mentee_id);
+        self.blocking(
+            span,
+            move |l, o| crate::api::alternatives(&req, l, o),
+            deadline,
+            bytes,
+        )
+        .await
+        .map(Response::new)
+    }
+}
+
+impl Matcher {
+    /// Runs a call's job (see [`Matcher::run`]) and writes its access-log
+    /// line: the call's span (method, request id), status code, time.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        span: tracing::Span,
+        job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
+        deadline: Option<Instant>,
+        bytes: usize,
+    ) -> Result<T, Status> {
+        let t0 = Instant::now();
+        let result = self.run(span.clone(), job, deadline, bytes).await;
+        let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        span.in_scope(|| {
+            if code == Code::Internal {
+                tracing::warn!(code = ?code, ms, "call");
+            } else {
+                tracing::info!(code = ?code, ms, "call");
+            }
+        });
+        result
+    }
+
+    /// Runs a blocking job on the pool once it is admitted and has a solver
+    /// slot. The job owns its slot until it returns; the call's cancel flag
+    /// is set when the caller goes away (this future is dropped) or the
+    /// server stops.
+    async fn run<T: Send + 'static>(
+        &self,
+        span: tracing::Span,
+        job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
+        deadline: Option<Instant>,
+        bytes: usize,
+    ) -> Result<T, Status> {
+        let call = self.calls.admit(bytes, deadline)?;
+        let slot = self.calls.slot();
+        let permit = match deadline {
+            Some(d) => tokio::time::timeout_at(d.into(), slot)
+                .await
+                .map_err(|_| {
+                    Status::deadline_exceeded("the deadline passed while waiting for a free solver")
+                })??,
+            None => slot.await?,
+        };
+        let limits = self.config.limits;
+        let opts = SolveOptions {
+            max_time: self.config.max_time,
+            deadline,
+            threads: self.config.threads_per_solve.max(1),
+            cancel: call.cancel.clone(),
+        };
+        let calls = self.calls.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let t = Instant::now();
+            let _permit = permit;
+            let _g = span.enter();
+            let r = job(&limits, &opts);
+            calls.held(t.elapsed());
+            r
+        })
+        .await
+        .map_err(|e| Status::internal(format!("task failed: {e}")));
+        call.answered();
+        result?.map_err(|e| status_from_error(&e))
+    }
+}
+
+/// The request id of an embedded request, for log spans.
+fn request_id(req: Option<&pb::SolveRequest>) -> String {
+    req.map_or(String::new(), |r| r.request_id.clone())
+}
+
+/// Serves the matching, health and reflection services on `listener` until
+/// `shutdown` completes, then drains: health turns NOT_SERVING, no new
+/// connection is accepted, calls in flight get `drain_timeout` to finish
+/// and are cancelled after it.
+pub async fn serve(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<MatchingServiceServer<Matcher>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    // Older tools (grpcurl before 1.8.8, grpcui, Evans, grpcio-reflection)
+    // speak only v1alpha.
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let calls = Calls::new(&config);
+    let matcher = MatchingServiceServer::new(Matcher {
+        config,
+        calls: calls.clone(),
+    })
+    .max_decoding_message_size(config.max_message_bytes)
+    .max_encoding_message_size(config.max_message_bytes);
+    // Draining happens before the transport's own graceful shutdown, so that
+    // connections are closed only once every answer has been sent.
+    let signal = async move {
+        shutdown.await;
+        health
+            .set_not_serving::<MatchingServiceServer<Matcher>>()
+            .await;
+        calls.start_draining();
+        tracing::info!(
+            in_flight = calls.in_flight(),
+            drain_timeout_ms = config.drain_timeout.as_millis() as u64,
+            "shutting down: draining calls in flight"
+        );
+        if tokio::time::timeout(config.drain_timeout, calls.drained())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                in_flight = calls.in_flight(),
+                "drain timeout reached: cancelling the calls still in flight"
+            );
+            calls.cancel_all();
+            let _ = tokio::time::timeout(CANCEL_GRACE, calls.drained()).await;
+        }
+        // Answers handed to the transport still have to reach their callers.
+        tokio::time::sleep(FLUSH_GRACE).await;
+        tracing::info!("drained");
+    };
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let mut builder = tonic::transport::Server::builder()
+        .http2_keepalive_interval(config.http2_keepalive)
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)));
+    if let Some(age) = config.max_connection_age {
+        builder = builder.max_connection_age(age);
+    }
+    let server = builder
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(reflection_alpha)
+        .add_service(matcher)
+        .serve_with_incoming_shutdown(incoming, signal);
+    server.await?;
+    Ok(())
+}
+
+/// After cancelling the calls still in flight, how long they get to stop.
+const CANCEL_GRACE: Duration = Duration::from_secs(5);
+
+/// After the last answer, how long before connections are closed.
+const FLUSH_GRACE: Duration = Duration::from_millis(300);
