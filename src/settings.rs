@@ -87,6 +87,27 @@ impl Cancel {
     }
 }
 
+/// The phases of one solve and the pairs it scored, for an observer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// Scoring all pairs.
+    pub score: Duration,
+    /// The engine.
+    pub solve: Duration,
+    /// Explanations.
+    pub explain: Duration,
+    /// Group formation.
+    pub groups: Duration,
+    /// Mentor × mentee pairs scored.
+    pub pairs: u64,
+}
+
+/// Told about every solve (e.g. the service's metrics).
+pub trait Observe: Send + Sync + std::fmt::Debug {
+    /// A solve finished with these phases.
+    fn solved(&self, phases: &Phases);
+}
+
 /// Options the caller (service, CLI) sets around a solve.
 #[derive(Debug, Clone)]
 pub struct SolveOptions {
@@ -98,6 +119,8 @@ pub struct SolveOptions {
     pub threads: usize,
     /// Stops the solve when set (a cancelled call, a shutdown).
     pub cancel: Cancel,
+    /// Told the phases of each solve, if any.
+    pub observer: Option<Arc<dyn Observe>>,
 }
 
 impl Default for SolveOptions {
@@ -107,6 +130,7 @@ impl Default for SolveOptions {
             deadline: None,
             threads: cores(),
             cancel: Cancel::new(),
+            observer: None,
         }
     }
 }

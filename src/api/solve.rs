@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use crate::error::Error;
 use crate::pipeline;
-use crate::settings::{Limits, SolveOptions};
+use crate::settings::{Limits, Phases, SolveOptions};
 use crate::wire::{pb, problem_from_request, response_from_outcome};
 
 /// Validates, solves and explains one request.
@@ -21,6 +21,16 @@ pub fn solve(
     if let Some(t) = resp.stats.as_mut().and_then(|s| s.timings.as_mut()) {
         t.validate_ms = validated.as_secs_f64() * 1000.0;
         t.total_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    }
+    if let Some(o) = &opts.observer {
+        let t = &outcome.timings;
+        o.solved(&Phases {
+            score: t.score,
+            solve: t.solve,
+            explain: t.explain,
+            groups: t.groups,
+            pairs: outcome.candidate_pairs_total,
+        });
     }
     tracing::info!(
         request_id = %problem.request_id,

@@ -179,6 +179,10 @@ struct ServeArgs {
     /// clients spread over replicas.
     #[arg(long)]
     max_connection_age_s: Option<u64>,
+    /// Address of the admin HTTP endpoint (`GET /metrics`, Prometheus
+    /// text format), e.g. 127.0.0.1:9090; none by default.
+    #[arg(long)]
+    admin_addr: Option<SocketAddr>,
     /// Log format: text, or one JSON object a line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -464,16 +468,26 @@ fn serve(args: &ServeArgs) -> Result<()> {
         max_connection_age: args.max_connection_age_s.map(Duration::from_secs),
         ..defaults
     };
-    let addr = args.addr;
+    let (addr, admin_addr) = (args.addr, args.admin_addr);
     let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
         tracing::info!(addr = %listener.local_addr()?, "serving mentormatch.v1.MatchingService");
+        let admin = match admin_addr {
+            Some(a) => {
+                let l = tokio::net::TcpListener::bind(a)
+                    .await
+                    .with_context(|| format!("binding the admin address {a}"))?;
+                tracing::info!(admin_addr = %l.local_addr()?, "serving GET /metrics");
+                Some(l)
+            }
+            None => None,
+        };
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("installing the SIGTERM handler")?;
-        service::serve(listener, config, async move {
+        service::serve_with_admin(listener, admin, config, async move {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

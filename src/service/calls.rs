@@ -161,6 +161,11 @@ impl Calls {
         self.in_flight.load(Ordering::SeqCst)
     }
 
+    /// Calls waiting for a solver slot.
+    pub(super) fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     /// Cancels every call in flight.
     pub(super) fn cancel_all(&self) {
         self.stop.cancel();

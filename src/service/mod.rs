@@ -14,7 +14,9 @@ use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Request, Response, Status};
 
+mod admin;
 mod calls;
+mod metrics;
 mod status;
 
 use crate::error::Error;
@@ -23,6 +25,7 @@ use crate::wire::pb;
 use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceServer};
 
 use calls::Calls;
+use metrics::Metrics;
 use status::deadline_of;
 pub(crate) use status::status_from_error;
 
@@ -31,6 +34,7 @@ pub(crate) use status::status_from_error;
 pub(crate) struct Matcher {
     config: ServerConfig,
     calls: Arc<Calls>,
+    metrics: Arc<Metrics>,
 }
 
 /// A call's deadline and encoded size.
@@ -126,7 +130,10 @@ impl Matcher {
         let t0 = Instant::now();
         let result = self.run(span.clone(), job, deadline, bytes).await;
         let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
-        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let seconds = t0.elapsed().as_secs_f64();
+        let method = span.metadata().map_or("unknown", |m| m.name());
+        self.metrics.call(method, code, seconds);
+        let ms = seconds * 1000.0;
         span.in_scope(|| {
             if code == Code::Internal {
                 tracing::warn!(code = ?code, ms, "call");
@@ -164,6 +171,7 @@ impl Matcher {
             deadline,
             threads: self.config.threads_per_solve.max(1),
             cancel: call.cancel.clone(),
+            observer: Some(self.metrics.clone()),
         };
         let calls = self.calls.clone();
         let result = tokio::task::spawn_blocking(move || {
@@ -195,6 +203,16 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_with_admin(listener, None, config, shutdown).await
+}
+
+/// [`serve`], with the admin HTTP endpoint (`GET /metrics`) on `admin`.
+pub async fn serve_with_admin(
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<MatchingServiceServer<Matcher>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -208,9 +226,14 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     let calls = Calls::new(&config);
+    let metrics = Arc::new(Metrics::new());
+    if let Some(listener) = admin {
+        tokio::spawn(admin::serve(listener, metrics.clone(), calls.clone()));
+    }
     let matcher = MatchingServiceServer::new(Matcher {
         config,
         calls: calls.clone(),
+        metrics,
     })
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);

@@ -36,6 +36,13 @@ fn one_solver() -> ServerConfig {
 
 /// The `mentormatch serve` binary on a free port, with `args`; its address.
 fn spawn_server(args: &[&str]) -> (std::process::Child, String) {
+    let (child, url, _) = spawn_server_with(args, false);
+    (child, url)
+}
+
+/// [`spawn_server`], and the admin address when `admin` (it is logged
+/// after the gRPC address).
+fn spawn_server_with(args: &[&str], admin: bool) -> (std::process::Child, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mentormatch"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args)
@@ -46,22 +53,25 @@ fn spawn_server(args: &[&str]) -> (std::process::Child, String) {
     // The log names the address it bound.
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut line = String::new();
-    let addr = loop {
+    let mut logged = |key: &str| loop {
         line.clear();
         assert!(
             stderr.read_line(&mut line).expect("log") > 0,
-            "no address logged"
+            "no {key} logged"
         );
-        if let Some(k) = line.find("addr=") {
-            break line[k + 5..]
-                .split_whitespace()
-                .next()
-                .expect("addr")
-                .to_string();
+        if let Some(k) = line.find(key) {
+            let rest = &line[k + key.len()..];
+            break rest.split_whitespace().next().expect("addr").to_string();
         }
     };
+    let addr = logged(" addr=");
+    let admin_addr = if admin {
+        logged("admin_addr=")
+    } else {
+        String::new()
+    };
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (child, format!("http://{addr}"))
+    (child, format!("http://{addr}"), admin_addr)
 }
 
 /// CPU time (user + system) a process has used, in clock ticks.
@@ -349,4 +359,37 @@ async fn a_full_queue_refuses_at_once() {
     a.abort();
     b.abort();
     server.stop().await;
+}
+
+/// The admin endpoint serves Prometheus metrics of the calls answered.
+#[test]
+fn metrics_count_the_calls() {
+    use std::io::{Read, Write};
+    let (mut child, url, admin) = spawn_server_with(&["--admin-addr", "127.0.0.1:0"], true);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut c = client(&url).await;
+        c.solve(small_request()).await.expect("solved");
+        let mut bad = small_request();
+        bad.mentors.clear();
+        c.solve(bad).await.expect_err("invalid");
+    });
+    let mut http = std::net::TcpStream::connect(&admin).expect("admin endpoint");
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .expect("request sent");
+    let mut page = String::new();
+    http.read_to_string(&mut page).expect("metrics read");
+    child.kill().expect("stopped");
+    let _ = child.wait();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    for line in [
+        "mentormatch_calls_total{method=\"solve\",code=\"Ok\"} 1",
+        "mentormatch_calls_total{method=\"solve\",code=\"InvalidArgument\"} 1",
+        "mentormatch_pairs_scored_total 6",
+        "mentormatch_solve_phase_seconds_count{phase=\"score\"} 1",
+        "mentormatch_call_seconds_count{method=\"solve\"} 2",
+        "mentormatch_calls_in_flight 0",
+    ] {
+        assert!(page.contains(line), "no {line:?} in\n{page}");
+    }
 }
