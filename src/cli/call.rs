@@ -2,17 +2,72 @@
 //! machine can call it without grpcurl. Requests and responses are the
 //! same proto3 JSON files as the offline commands.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use mentormatch::pb;
 use mentormatch::pb::matching_service_client::MatchingServiceClient;
+use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 use tonic::Code;
 use tonic_types::StatusExt;
 
 use super::{read_json, to_json, write_output, InputError};
+
+/// How the client proves who it is and whom it talks to.
+#[derive(Debug, clap::Args)]
+pub(super) struct Auth {
+    /// TLS: the CA (PEM) that signed the server's certificate; an https://
+    /// address uses TLS.
+    #[arg(long)]
+    tls_ca: Option<PathBuf>,
+    /// Mutual TLS: the client's certificate chain (PEM); with --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Mutual TLS: the client's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// TLS: the server name to verify (default: the address's host).
+    #[arg(long)]
+    tls_domain: Option<String>,
+    /// A file holding the bearer token to present (or set
+    /// MENTORMATCH_TOKEN; a token never goes on the command line).
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+}
+
+impl Auth {
+    /// The bearer token to present, if any.
+    fn token(&self) -> Result<Option<String>> {
+        if let Some(p) = &self.token_file {
+            let t = std::fs::read_to_string(p)
+                .map_err(|e| InputError(format!("cannot read {}: {e}", p.display())))?;
+            return Ok(Some(t.trim().to_string()));
+        }
+        Ok(std::env::var("MENTORMATCH_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()))
+    }
+
+    /// The TLS settings of the channel, if any.
+    fn tls(&self) -> Result<Option<ClientTlsConfig>> {
+        let read = |p: &PathBuf| {
+            std::fs::read(p).map_err(|e| InputError(format!("cannot read {}: {e}", p.display())))
+        };
+        let Some(ca) = &self.tls_ca else {
+            return Ok(None);
+        };
+        let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca)?));
+        if let (Some(c), Some(k)) = (&self.tls_cert, &self.tls_key) {
+            tls = tls.identity(Identity::from_pem(read(c)?, read(k)?));
+        }
+        if let Some(d) = &self.tls_domain {
+            tls = tls.domain_name(d.clone());
+        }
+        Ok(Some(tls))
+    }
+}
 
 /// The RPC to call.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -36,17 +91,38 @@ pub(super) fn call(
     method: Method,
     file: Option<&Path>,
     timeout: Duration,
+    auth: &Auth,
 ) -> Result<()> {
+    let token = auth.token()?;
+    let tls = auth.tls()?;
     let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
     rt.block_on(async move {
-        let channel = tonic::transport::Endpoint::from_shared(addr.to_string())
+        let mut endpoint = tonic::transport::Endpoint::from_shared(addr.to_string())
             .with_context(|| format!("{addr:?} is not a URL such as http://127.0.0.1:50051"))?
-            .timeout(timeout)
+            .timeout(timeout);
+        if let Some(tls) = tls {
+            endpoint = endpoint.tls_config(tls).context("TLS settings")?;
+        }
+        let channel = endpoint
             .connect()
             .await
             .with_context(|| format!("connecting to {addr}"))?;
+        let bearer: Option<tonic::metadata::MetadataValue<_>> = match &token {
+            Some(t) => Some(
+                format!("Bearer {t}")
+                    .parse()
+                    .map_err(|_| InputError("the token is not a valid header value".into()))?,
+            ),
+            None => None,
+        };
+        let with_token = move |mut req: tonic::Request<()>| {
+            if let Some(b) = &bearer {
+                req.metadata_mut().insert("authorization", b.clone());
+            }
+            Ok(req)
+        };
         let file = || file.ok_or_else(|| InputError(format!("{method:?} needs a request file")));
-        let mut client = MatchingServiceClient::new(channel.clone())
+        let mut client = MatchingServiceClient::with_interceptor(channel.clone(), with_token)
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX);
         let text = match method {

@@ -130,6 +130,8 @@ enum Command {
         /// The call's deadline, in milliseconds (sent as grpc-timeout).
         #[arg(long, default_value_t = 60_000)]
         timeout_ms: u64,
+        #[command(flatten)]
+        auth: call::Auth,
     },
     /// Write the min-cost flow network that the flow engine solves for a
     /// request, as text (for the OR-Tools cross-check in `bench/`).
@@ -179,6 +181,21 @@ struct ServeArgs {
     /// clients spread over replicas.
     #[arg(long)]
     max_connection_age_s: Option<u64>,
+    /// TLS: the server's certificate chain (PEM); with --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS: the server's private key (PEM); with --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Mutual TLS: only clients with a certificate signed by this CA (PEM)
+    /// may connect.
+    #[arg(long, requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// Bearer tokens, one "NAME TOKEN" a line: calls must present one
+    /// (`authorization: Bearer TOKEN`); the name goes into the logs. Health
+    /// and reflection stay open.
+    #[arg(long)]
+    tokens_file: Option<PathBuf>,
     /// Address of the admin HTTP endpoint (`GET /metrics`, Prometheus
     /// text format), e.g. 127.0.0.1:9090; none by default.
     #[arg(long)]
@@ -353,11 +370,13 @@ fn run(cli: Cli) -> Result<()> {
             file,
             addr,
             timeout_ms,
+            auth,
         } => call::call(
             &addr,
             method,
             file.as_deref(),
             Duration::from_millis(timeout_ms),
+            &auth,
         ),
         Command::ExportNetwork {
             file,
@@ -469,6 +488,27 @@ fn serve(args: &ServeArgs) -> Result<()> {
         ..defaults
     };
     let (addr, admin_addr) = (args.addr, args.admin_addr);
+    let read =
+        |p: &Path| fs::read(p).map_err(|e| InputError(format!("cannot read {}: {e}", p.display())));
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => Some(service::Tls {
+            cert_pem: read(c)?,
+            key_pem: read(k)?,
+            client_ca_pem: args.tls_client_ca.as_deref().map(read).transpose()?,
+        }),
+        _ => None,
+    };
+    let tokens = match &args.tokens_file {
+        Some(p) => {
+            let text = String::from_utf8(read(p)?)
+                .map_err(|_| InputError(format!("{} is not UTF-8 text", p.display())))?;
+            Some(
+                service::Tokens::parse(&text)
+                    .map_err(|e| InputError(format!("{}: {e}", p.display())))?,
+            )
+        }
+        None => None,
+    };
     let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -487,7 +527,8 @@ fn serve(args: &ServeArgs) -> Result<()> {
         };
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("installing the SIGTERM handler")?;
-        service::serve_with_admin(listener, admin, config, async move {
+        let extras = service::Extras { admin, tls, tokens };
+        service::serve_with(listener, extras, config, async move {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

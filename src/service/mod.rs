@@ -11,12 +11,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic::{Code, Request, Response, Status};
 
 mod admin;
 mod calls;
 mod metrics;
+mod security;
 mod status;
 
 use crate::error::Error;
@@ -26,6 +29,8 @@ use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceS
 
 use calls::Calls;
 use metrics::Metrics;
+use security::{authenticate, Caller};
+pub use security::{Tls, Tokens};
 use status::deadline_of;
 pub(crate) use status::status_from_error;
 
@@ -37,9 +42,17 @@ pub(crate) struct Matcher {
     metrics: Arc<Metrics>,
 }
 
-/// A call's deadline and encoded size.
-fn meta<T: prost::Message>(request: &Request<T>) -> (Option<Instant>, usize) {
-    (deadline_of(request), request.get_ref().encoded_len())
+/// A call's deadline, encoded size and caller (the name of its token).
+fn meta<T: prost::Message>(request: &Request<T>) -> (Option<Instant>, usize, String) {
+    let caller = request
+        .extensions()
+        .get::<Caller>()
+        .map_or_else(|| "anonymous".to_string(), |c| c.0.clone());
+    (
+        deadline_of(request),
+        request.get_ref().encoded_len(),
+        caller,
+    )
 }
 
 #[tonic::async_trait]
@@ -48,9 +61,9 @@ impl MatchingService for Matcher {
         &self,
         request: Request<pb::SolveRequest>,
     ) -> Result<Response<pb::SolveResponse>, Status> {
-        let (deadline, bytes) = meta(&request);
+        let (deadline, bytes, caller) = meta(&request);
         let req = request.into_inner();
-        let span = tracing::info_span!("solve", request_id = %req.request_id);
+        let span = tracing::info_span!("solve", caller = %caller, request_id = %req.request_id);
         self.blocking(
             span,
             move |l, o| crate::api::solve(&req, l, o),
@@ -65,11 +78,10 @@ impl MatchingService for Matcher {
         &self,
         request: Request<pb::WhatIfRequest>,
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
-        let (deadline, bytes) = meta(&request);
+        let (deadline, bytes, caller) = meta(&request);
         let req = request.into_inner();
         let id = request_id(req.base.as_ref());
-        let span =
-            tracing::info_span!("what_if", request_id = %id, scenarios = req.scenarios.len());
+        let span = tracing::info_span!("what_if", caller = %caller, request_id = %id, scenarios = req.scenarios.len());
         self.blocking(
             span,
             move |l, o| crate::api::what_if(&req, l, o),
@@ -84,10 +96,10 @@ impl MatchingService for Matcher {
         &self,
         request: Request<pb::ValidateRequest>,
     ) -> Result<Response<pb::ValidateResponse>, Status> {
-        let (deadline, bytes) = meta(&request);
+        let (deadline, bytes, caller) = meta(&request);
         let req = request.into_inner();
         let id = request_id(req.request.as_ref());
-        let span = tracing::info_span!("validate", request_id = %id);
+        let span = tracing::info_span!("validate", caller = %caller, request_id = %id);
         self.blocking(
             span,
             move |l, o| crate::api::validate(&req, l, o),
@@ -102,10 +114,10 @@ impl MatchingService for Matcher {
         &self,
         request: Request<pb::AlternativesRequest>,
     ) -> Result<Response<pb::AlternativesResponse>, Status> {
-        let (deadline, bytes) = meta(&request);
+        let (deadline, bytes, caller) = meta(&request);
         let req = request.into_inner();
         let id = request_id(req.request.as_ref());
-        let span = tracing::info_span!("alternatives", request_id = %id, mentee = %req.mentee_id);
+        let span = tracing::info_span!("alternatives", caller = %caller, request_id = %id, mentee = %req.mentee_id);
         self.blocking(
             span,
             move |l, o| crate::api::alternatives(&req, l, o),
@@ -203,16 +215,28 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    serve_with_admin(listener, None, config, shutdown).await
+    serve_with(listener, Extras::default(), config, shutdown).await
 }
 
-/// [`serve`], with the admin HTTP endpoint (`GET /metrics`) on `admin`.
-pub async fn serve_with_admin(
+/// What a server may have beyond its gRPC port.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// The admin HTTP endpoint (`GET /metrics`).
+    pub admin: Option<TcpListener>,
+    /// TLS (and mutual TLS with a client CA).
+    pub tls: Option<Tls>,
+    /// Bearer tokens: without them, calls are anonymous.
+    pub tokens: Option<Tokens>,
+}
+
+/// [`serve`], with an admin endpoint, TLS and tokens.
+pub async fn serve_with(
     listener: TcpListener,
-    admin: Option<TcpListener>,
+    extras: Extras,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let Extras { admin, tls, tokens } = extras;
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<MatchingServiceServer<Matcher>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -237,6 +261,7 @@ pub async fn serve_with_admin(
     })
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);
+    let matcher = InterceptedService::new(matcher, authenticate(tokens));
     // Draining happens before the transport's own graceful shutdown, so that
     // connections are closed only once every answer has been sent.
     let signal = async move {
@@ -271,6 +296,13 @@ pub async fn serve_with_admin(
         .http2_keepalive_timeout(Some(Duration::from_secs(20)));
     if let Some(age) = config.max_connection_age {
         builder = builder.max_connection_age(age);
+    }
+    if let Some(tls) = tls {
+        let mut t = ServerTlsConfig::new().identity(Identity::from_pem(tls.cert_pem, tls.key_pem));
+        if let Some(ca) = tls.client_ca_pem {
+            t = t.client_ca_root(Certificate::from_pem(ca));
+        }
+        builder = builder.tls_config(t)?;
     }
     let server = builder
         .add_service(health_service)

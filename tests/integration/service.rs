@@ -393,3 +393,118 @@ fn metrics_count_the_calls() {
         assert!(page.contains(line), "no {line:?} in\n{page}");
     }
 }
+
+/// TLS with client certificates and bearer tokens: the right certificate
+/// and token get an answer; a wrong token gets UNAUTHENTICATED; no client
+/// certificate, or plain text, gets no connection; health needs no token.
+#[test]
+fn tls_mutual_tls_and_tokens() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("written");
+        p.display().to_string()
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("ca");
+    let leaf = |names: &[&str]| {
+        let key = KeyPair::generate().expect("key");
+        let params =
+            CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .expect("params");
+        (
+            params.signed_by(&key, &ca).expect("signed").pem(),
+            key.serialize_pem(),
+        )
+    };
+    let (server_cert, server_key) = leaf(&["localhost"]);
+    let (client_cert, client_key) = leaf(&["coordination-backend"]);
+    let ca_pem = write("ca.pem", &ca.pem());
+    let (sc, sk) = (
+        write("server.pem", &server_cert),
+        write("server.key", &server_key),
+    );
+    let (cc, ck) = (
+        write("client.pem", &client_cert),
+        write("client.key", &client_key),
+    );
+    let tokens = write("tokens", "# name token\nbackend s3cret-token-0123456789\n");
+    let good = write("good", "s3cret-token-0123456789\n");
+    let wrong = write("wrong", "not-the-token-0123456789\n");
+    let (mut child, url) = spawn_server(&[
+        "--tls-cert",
+        &sc,
+        "--tls-key",
+        &sk,
+        "--tls-client-ca",
+        &ca_pem,
+        "--tokens-file",
+        &tokens,
+    ]);
+    let https = url.replace("http://", "https://");
+    let bin = env!("CARGO_BIN_EXE_mentormatch");
+    let example = repo_path("examples/cmr-2021/request.json");
+    let call = |extra: &[&str], method: &str, url: &str| {
+        let mut c = Command::new(bin);
+        c.args(["call", method, "--addr", url]).args(extra);
+        if method != "health" {
+            c.arg(&example);
+        }
+        c.env_remove("MENTORMATCH_TOKEN")
+            .output()
+            .expect("call runs")
+    };
+    let tls = [
+        "--tls-ca",
+        &ca_pem,
+        "--tls-domain",
+        "localhost",
+        "--tls-cert",
+        &cc,
+        "--tls-key",
+        &ck,
+    ];
+    let health = call(&tls, "health", &https);
+    assert_eq!(
+        String::from_utf8_lossy(&health.stdout),
+        "SERVING\n",
+        "{health:?}"
+    );
+    let ok = call(
+        &[&tls[..], &["--token-file", &good]].concat(),
+        "solve",
+        &https,
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let denied = call(
+        &[&tls[..], &["--token-file", &wrong]].concat(),
+        "solve",
+        &https,
+    );
+    assert!(!denied.status.success());
+    assert!(
+        String::from_utf8_lossy(&denied.stderr).contains("Unauthenticated"),
+        "{denied:?}"
+    );
+    let no_token = call(&tls, "solve", &https);
+    assert!(
+        String::from_utf8_lossy(&no_token.stderr).contains("Unauthenticated"),
+        "{no_token:?}"
+    );
+    let no_client_cert = call(&tls[..4], "solve", &https);
+    assert!(
+        !no_client_cert.status.success(),
+        "connected without a client certificate"
+    );
+    let plain = call(&["--token-file", &good], "solve", &url);
+    assert!(!plain.status.success(), "answered in plain text");
+    child.kill().expect("stopped");
+    let _ = child.wait();
+}
