@@ -171,7 +171,7 @@ impl Default for ServerConfig {
             max_time: Duration::from_secs(30),
             max_message_bytes: 256 * 1024 * 1024,
             max_concurrent: cores(),
-            max_queue: 16 * cores(),
+            max_queue: 1024,
             max_inflight_bytes: 1 << 30,
             threads_per_solve: cores(),
             drain_timeout: Duration::from_secs(30),

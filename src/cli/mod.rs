@@ -8,6 +8,7 @@
 //! [`table`].
 
 mod call;
+mod load;
 mod table;
 
 use std::fs;
@@ -133,6 +134,10 @@ enum Command {
         #[command(flatten)]
         auth: call::Auth,
     },
+    /// Offer a running service a fixed rate of `Solve` calls for a fixed
+    /// time (open loop) and report the achieved rate, latency percentiles
+    /// and errors by code.
+    Load(load::LoadArgs),
     /// Write the min-cost flow network that the flow engine solves for a
     /// request, as text (for the OR-Tools cross-check in `bench/`).
     ExportNetwork {
@@ -166,7 +171,7 @@ struct ServeArgs {
     /// Solves running at once (default: number of cores).
     #[arg(long)]
     max_concurrent: Option<usize>,
-    /// Calls waiting for a solver at most (default: 16 per core); more are
+    /// Calls waiting for a solver at most (default 1 024); more are
     /// refused with RESOURCE_EXHAUSTED and a retry hint.
     #[arg(long)]
     max_queue: Option<usize>,
@@ -378,6 +383,7 @@ fn run(cli: Cli) -> Result<()> {
             Duration::from_millis(timeout_ms),
             &auth,
         ),
+        Command::Load(args) => load::load(&args),
         Command::ExportNetwork {
             file,
             output,

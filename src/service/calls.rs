@@ -102,10 +102,13 @@ impl Calls {
             )));
         }
         if let Some(d) = deadline {
+            // Its wait for a slot, then its own solve, with a quarter more
+            // for the estimate being low under load.
             let wait = self.expected_wait(waiting);
-            if Instant::now() + wait > d {
+            let own = Duration::from_micros(self.mean_hold_us.load(Ordering::Relaxed));
+            if Instant::now() + (wait + own).mul_f64(1.25) > d {
                 return Err(self.busy(format!(
-                    "the call would wait about {} ms for a solver, past its deadline",
+                    "the call would wait about {} ms for a solver and not finish by its deadline",
                     wait.as_millis()
                 )));
             }
