@@ -42,17 +42,12 @@ pub(crate) struct Matcher {
     metrics: Arc<Metrics>,
 }
 
-/// A call's deadline, encoded size and caller (the name of its token).
-fn meta<T: prost::Message>(request: &Request<T>) -> (Option<Instant>, usize, String) {
-    let caller = request
+/// The caller of a request: the name of its token, or "anonymous".
+fn caller_of<T>(request: &Request<T>) -> String {
+    request
         .extensions()
         .get::<Caller>()
-        .map_or_else(|| "anonymous".to_string(), |c| c.0.clone());
-    (
-        deadline_of(request),
-        request.get_ref().encoded_len(),
-        caller,
-    )
+        .map_or_else(|| "anonymous".to_string(), |c| c.0.clone())
 }
 
 #[tonic::async_trait]
@@ -61,79 +56,78 @@ impl MatchingService for Matcher {
         &self,
         request: Request<pb::SolveRequest>,
     ) -> Result<Response<pb::SolveResponse>, Status> {
-        let (deadline, bytes, caller) = meta(&request);
-        let req = request.into_inner();
-        let span = tracing::info_span!("solve", caller = %caller, request_id = %req.request_id);
-        self.blocking(
-            span,
-            move |l, o| crate::api::solve(&req, l, o),
-            deadline,
-            bytes,
+        self.unary(
+            "solve",
+            request,
+            |r| r.request_id.clone(),
+            crate::api::solve,
         )
         .await
-        .map(Response::new)
     }
 
     async fn what_if(
         &self,
         request: Request<pb::WhatIfRequest>,
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
-        let (deadline, bytes, caller) = meta(&request);
-        let req = request.into_inner();
-        let id = request_id(req.base.as_ref());
-        let span = tracing::info_span!("what_if", caller = %caller, request_id = %id, scenarios = req.scenarios.len());
-        self.blocking(
-            span,
-            move |l, o| crate::api::what_if(&req, l, o),
-            deadline,
-            bytes,
-        )
-        .await
-        .map(Response::new)
+        let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
+        self.unary("what_if", request, id, crate::api::what_if)
+            .await
     }
 
     async fn validate(
         &self,
         request: Request<pb::ValidateRequest>,
     ) -> Result<Response<pb::ValidateResponse>, Status> {
-        let (deadline, bytes, caller) = meta(&request);
-        let req = request.into_inner();
-        let id = request_id(req.request.as_ref());
-        let span = tracing::info_span!("validate", caller = %caller, request_id = %id);
-        self.blocking(
-            span,
-            move |l, o| crate::api::validate(&req, l, o),
-            deadline,
-            bytes,
-        )
-        .await
-        .map(Response::new)
+        let id = |r: &pb::ValidateRequest| request_id(r.request.as_ref());
+        self.unary("validate", request, id, crate::api::validate)
+            .await
     }
 
     async fn alternatives(
         &self,
         request: Request<pb::AlternativesRequest>,
     ) -> Result<Response<pb::AlternativesResponse>, Status> {
-        let (deadline, bytes, caller) = meta(&request);
+        let id = |r: &pb::AlternativesRequest| request_id(r.request.as_ref());
+        self.unary("alternatives", request, id, crate::api::alternatives)
+            .await
+    }
+}
+
+/// An API function: a wire request in, a wire response out.
+type Api<Q, R> = fn(&Q, &Limits, &SolveOptions) -> Result<R, Error>;
+
+impl Matcher {
+    /// One unary call: its deadline, size and caller read from the
+    /// request, a span with the method, caller and request id (`id`), and
+    /// `api` run as a blocking job.
+    async fn unary<Q, R>(
+        &self,
+        method: &'static str,
+        request: Request<Q>,
+        id: impl Fn(&Q) -> String,
+        api: Api<Q, R>,
+    ) -> Result<Response<R>, Status>
+    where
+        Q: prost::Message + Send + 'static,
+        R: Send + 'static,
+    {
+        let (deadline, bytes) = (deadline_of(&request), request.get_ref().encoded_len());
+        let caller = caller_of(&request);
         let req = request.into_inner();
-        let id = request_id(req.request.as_ref());
-        let span = tracing::info_span!("alternatives", caller = %caller, request_id = %id, mentee = %req.mentee_id);
-        self.blocking(
-            span,
-            move |l, o| crate::api::alternatives(&req, l, o),
-            deadline,
-            bytes,
-        )
-        .await
-        .map(Response::new)
+        let span = tracing::info_span!("call", method, caller = %caller, request_id = %id(&req));
+        self.blocking(method, span, move |l, o| api(&req, l, o), deadline, bytes)
+            .await
+            .map(Response::new)
     }
 }
 
 impl Matcher {
     /// Runs a call's job (see [`Matcher::run`]) and writes its access-log
-    /// line: the call's span (method, request id), status code, time.
+    /// line (in the call's span: method, caller, request id): status code
+    /// and time; and records the call in the metrics.
     async fn blocking<T: Send + 'static>(
         &self,
+        method: &'static str,
         span: tracing::Span,
         job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
         deadline: Option<Instant>,
@@ -143,7 +137,6 @@ impl Matcher {
         let result = self.run(span.clone(), job, deadline, bytes).await;
         let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
         let seconds = t0.elapsed().as_secs_f64();
-        let method = span.metadata().map_or("unknown", |m| m.name());
         self.metrics.call(method, code, seconds);
         let ms = seconds * 1000.0;
         span.in_scope(|| {
