@@ -13,7 +13,7 @@ use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use super::{read_json, to_json, write_output, InputError};
+use super::{read_file, read_json, to_json, write_output, InputError};
 
 /// How the client proves who it is and whom it talks to.
 #[derive(Debug, clap::Args)]
@@ -41,9 +41,8 @@ impl Auth {
     /// The bearer token to present, if any.
     fn token(&self) -> Result<Option<String>> {
         if let Some(p) = &self.token_file {
-            let t = std::fs::read_to_string(p)
-                .map_err(|e| InputError(format!("cannot read {}: {e}", p.display())))?;
-            return Ok(Some(t.trim().to_string()));
+            let t = read_file(p)?;
+            return Ok(Some(String::from_utf8_lossy(&t).trim().to_string()));
         }
         Ok(std::env::var("MENTORMATCH_TOKEN")
             .ok()
@@ -52,15 +51,12 @@ impl Auth {
 
     /// The TLS settings of the channel, if any.
     fn tls(&self) -> Result<Option<ClientTlsConfig>> {
-        let read = |p: &PathBuf| {
-            std::fs::read(p).map_err(|e| InputError(format!("cannot read {}: {e}", p.display())))
-        };
         let Some(ca) = &self.tls_ca else {
             return Ok(None);
         };
-        let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca)?));
+        let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read_file(ca)?));
         if let (Some(c), Some(k)) = (&self.tls_cert, &self.tls_key) {
-            tls = tls.identity(Identity::from_pem(read(c)?, read(k)?));
+            tls = tls.identity(Identity::from_pem(read_file(c)?, read_file(k)?));
         }
         if let Some(d) = &self.tls_domain {
             tls = tls.domain_name(d.clone());

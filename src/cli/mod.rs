@@ -494,19 +494,17 @@ fn serve(args: &ServeArgs) -> Result<()> {
         ..defaults
     };
     let (addr, admin_addr) = (args.addr, args.admin_addr);
-    let read =
-        |p: &Path| fs::read(p).map_err(|e| InputError(format!("cannot read {}: {e}", p.display())));
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some(service::Tls {
-            cert_pem: read(c)?,
-            key_pem: read(k)?,
-            client_ca_pem: args.tls_client_ca.as_deref().map(read).transpose()?,
+            cert_pem: read_file(c)?,
+            key_pem: read_file(k)?,
+            client_ca_pem: args.tls_client_ca.as_deref().map(read_file).transpose()?,
         }),
         _ => None,
     };
     let tokens = match &args.tokens_file {
         Some(p) => {
-            let text = String::from_utf8(read(p)?)
+            let text = String::from_utf8(read_file(p)?)
                 .map_err(|_| InputError(format!("{} is not UTF-8 text", p.display())))?;
             Some(
                 service::Tokens::parse(&text)
@@ -619,6 +617,11 @@ fn peak_rss_mib() -> Option<f64> {
 /// Reads a `SolveRequest` from a file or, for "-", standard input.
 fn read_request(file: &Path) -> Result<pb::SolveRequest> {
     read_json(file)
+}
+
+/// A file's bytes; an unreadable file is an input error naming it.
+fn read_file(p: &Path) -> Result<Vec<u8>> {
+    Ok(fs::read(p).map_err(|e| InputError(format!("cannot read {}: {e}", p.display())))?)
 }
 
 /// Reads proto3 JSON from a file or, for "-", standard input; an unreadable

@@ -45,7 +45,7 @@ impl Network<'_> {
     }
 
     /// Sorted position of each hinted arc (`NONE` if unplaced) and mentor loads; `None` if invalid.
-    pub(super) fn hint_positions(&self, hint: &[Option<u32>]) -> Option<(Vec<u32>, Vec<u32>)> {
+    fn hint_positions(&self, hint: &[Option<u32>]) -> Option<(Vec<u32>, Vec<u32>)> {
         let inst = self.inst;
         let (n_e, n_m) = (self.n_e as usize, inst.mentors());
         let mut pos = vec![NONE; n_e];
@@ -63,7 +63,7 @@ impl Network<'_> {
     }
 
     /// Difference constraints π(v) − π(u) ≤ w over mentors, `U`, `T`, as adjacency lists.
-    pub(super) fn difference_constraints(&self, pos: &[u32], load: &[u32]) -> Vec<Vec<(u32, i64)>> {
+    fn difference_constraints(&self, pos: &[u32], load: &[u32]) -> Vec<Vec<(u32, i64)>> {
         let inst = self.inst;
         let n_m = inst.mentors();
         let v_n = n_m + 2;
@@ -117,7 +117,7 @@ impl Network<'_> {
     /// most 0, as the scans' pruning requires. Mentee potentials: a
     /// placed mentee's arc is tight; an unplaced one's is high enough for
     /// every arc out of it.
-    pub(super) fn warm_mentee_potentials(&self, pos: &[u32], dist: &[i64]) -> Option<Vec<i64>> {
+    fn warm_mentee_potentials(&self, pos: &[u32], dist: &[i64]) -> Option<Vec<i64>> {
         let inst = self.inst;
         let u_i = inst.mentors();
         let pot_m = |j: usize| dist[j];
@@ -139,7 +139,7 @@ impl Network<'_> {
     }
 
     /// Stores the warm potentials and the hinted arcs as the partial flow.
-    pub(super) fn load_warm_state(&mut self, pos: &[u32], pot_e: &[i64], dist: &[i64]) {
+    fn load_warm_state(&mut self, pos: &[u32], pot_e: &[i64], dist: &[i64]) {
         let (n_e, n_m) = (self.n_e as usize, self.inst.mentors());
         let (u_i, t_i) = (n_m, n_m + 1);
         self.pot[..n_e].copy_from_slice(pot_e);
