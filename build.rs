@@ -18,6 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // prost, with undecodable bodies reported as INVALID_ARGUMENT.
+        .codec_path("crate::wire::codec::StrictCodec")
         .compile_fds(fds)?;
 
     pbjson_build::Builder::new()

@@ -39,11 +39,18 @@ pub(super) struct Calls {
     stop: Cancel,
 }
 
+/// Request bytes held against the server's budget until dropped.
+#[derive(Debug)]
+pub(super) struct Reservation {
+    calls: Arc<Calls>,
+    bytes: usize,
+}
+
 /// An admitted call: its cancel flag, set if the call is dropped before it
 /// is answered (the caller went away). Leaving it ends the call.
 pub(super) struct Admitted {
     calls: Arc<Calls>,
-    bytes: usize,
+    _bytes: Reservation,
     /// The call's cancel flag (a child of the server's).
     pub(super) cancel: Cancel,
     answered: bool,
@@ -67,26 +74,16 @@ impl Calls {
         })
     }
 
-    /// Admits a call of `bytes` encoded request bytes, or refuses it at
-    /// once: UNAVAILABLE while draining, RESOURCE_EXHAUSTED (with a retry
-    /// hint) when the byte budget or the queue is full, or when the call
-    /// would wait for a slot past its `deadline`.
-    pub(super) fn admit(
-        self: &Arc<Self>,
-        bytes: usize,
-        deadline: Option<Instant>,
-    ) -> Result<Admitted, Status> {
-        if self.draining.load(Ordering::SeqCst) {
-            return Err(Status::unavailable("server shutting down"));
-        }
+    /// Reserves `bytes` of request against the budget, or refuses them
+    /// with RESOURCE_EXHAUSTED (and a retry hint). A request alone may
+    /// exceed the budget (the message size limit bounds it); one that would
+    /// push others past it waits for them.
+    pub(super) fn reserve(self: &Arc<Self>, bytes: usize) -> Result<Reservation, Status> {
         let held = self.bytes.fetch_add(bytes, Ordering::SeqCst);
-        let admitted = Admitted {
+        let reservation = Reservation {
             calls: self.clone(),
             bytes,
-            cancel: self.stop.child(),
-            answered: false,
         };
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
         if held > 0 && held + bytes > self.max_bytes {
             return Err(self.busy(format!(
                 "requests in flight hold {held} bytes; this one's {bytes} would pass the \
@@ -94,6 +91,28 @@ impl Calls {
                 self.max_bytes
             )));
         }
+        Ok(reservation)
+    }
+
+    /// Admits a call whose request bytes are `bytes`, or refuses it at
+    /// once: UNAVAILABLE while draining, RESOURCE_EXHAUSTED (with a retry
+    /// hint) when the queue is full or the call would wait for a slot past
+    /// its `deadline`.
+    pub(super) fn admit(
+        self: &Arc<Self>,
+        bytes: Reservation,
+        deadline: Option<Instant>,
+    ) -> Result<Admitted, Status> {
+        if self.draining.load(Ordering::SeqCst) {
+            return Err(Status::unavailable("server shutting down"));
+        }
+        let admitted = Admitted {
+            calls: self.clone(),
+            _bytes: bytes,
+            cancel: self.stop.child(),
+            answered: false,
+        };
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
         let waiting = self.waiting.load(Ordering::SeqCst);
         if self.slots.available_permits() == 0 && waiting >= self.max_queue {
             return Err(self.busy(format!(
@@ -199,9 +218,21 @@ impl Drop for Admitted {
             self.cancel.cancel();
         }
         let calls = &self.calls;
-        calls.bytes.fetch_sub(self.bytes, Ordering::SeqCst);
         if calls.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
             calls.idle.notify_waiters();
         }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.calls.bytes.fetch_sub(self.bytes, Ordering::SeqCst);
+    }
+}
+
+impl Reservation {
+    /// Adds `other`'s bytes to this reservation.
+    pub(super) fn absorb(&mut self, mut other: Reservation) {
+        self.bytes += std::mem::take(&mut other.bytes);
     }
 }

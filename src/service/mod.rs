@@ -18,6 +18,7 @@ use tonic::{Code, Request, Response, Status};
 
 mod admin;
 mod calls;
+mod intake;
 mod metrics;
 mod security;
 mod status;
@@ -27,12 +28,13 @@ use crate::settings::{Limits, ServerConfig, SolveOptions};
 use crate::wire::pb;
 use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceServer};
 
-use calls::Calls;
+use calls::{Calls, Reservation};
+use intake::{Arrived, Intake, Reserved};
 use metrics::Metrics;
 use security::{authenticate, Caller};
 pub use security::{Tls, Tokens};
-use status::deadline_of;
 pub(crate) use status::status_from_error;
+use status::{deadline_of, CallDeadline};
 
 /// The matching service.
 #[derive(Debug, Clone)]
@@ -111,7 +113,21 @@ impl Matcher {
         Q: prost::Message + Send + 'static,
         R: Send + 'static,
     {
-        let (deadline, bytes) = (deadline_of(&request), request.get_ref().encoded_len());
+        let arrived = request
+            .extensions()
+            .get::<Arrived>()
+            .map_or_else(Instant::now, |a| a.0);
+        let deadline = deadline_of(&request, arrived);
+        let reserved = request
+            .extensions()
+            .get::<Reserved>()
+            .and_then(Reserved::take);
+        // The intake reserved the message's bytes before it was buffered;
+        // without it (a message tonic did not frame), reserve them now.
+        let bytes = match reserved {
+            Some(r) => r,
+            None => self.calls.reserve(request.get_ref().encoded_len())?,
+        };
         let caller = caller_of(&request);
         let req = request.into_inner();
         let span = tracing::info_span!("call", method, caller = %caller, request_id = %id(&req));
@@ -130,8 +146,8 @@ impl Matcher {
         method: &'static str,
         span: tracing::Span,
         job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
-        deadline: Option<Instant>,
-        bytes: usize,
+        deadline: Option<CallDeadline>,
+        bytes: Reservation,
     ) -> Result<T, Status> {
         let t0 = Instant::now();
         let result = self.run(span.clone(), job, deadline, bytes).await;
@@ -151,18 +167,20 @@ impl Matcher {
 
     /// Runs a blocking job on the pool once it is admitted and has a solver
     /// slot. The job owns its slot until it returns; the call's cancel flag
-    /// is set when the caller goes away (this future is dropped) or the
-    /// server stops.
+    /// is set when the caller goes away (this future is dropped), the server
+    /// stops, or the call answers DEADLINE_EXCEEDED because the job was not
+    /// done by the call's `answer_by`.
     async fn run<T: Send + 'static>(
         &self,
         span: tracing::Span,
         job: impl FnOnce(&Limits, &SolveOptions) -> Result<T, Error> + Send + 'static,
-        deadline: Option<Instant>,
-        bytes: usize,
+        deadline: Option<CallDeadline>,
+        bytes: Reservation,
     ) -> Result<T, Status> {
-        let call = self.calls.admit(bytes, deadline)?;
+        let solve_by = deadline.map(|d| d.solve_by);
+        let call = self.calls.admit(bytes, solve_by)?;
         let slot = self.calls.slot();
-        let permit = match deadline {
+        let permit = match solve_by {
             Some(d) => tokio::time::timeout_at(d.into(), slot)
                 .await
                 .map_err(|_| {
@@ -173,22 +191,34 @@ impl Matcher {
         let limits = self.config.limits;
         let opts = SolveOptions {
             max_time: self.config.max_time,
-            deadline,
+            deadline: solve_by,
             threads: self.config.threads_per_solve.max(1),
             cancel: call.cancel.clone(),
             observer: Some(self.metrics.clone()),
         };
         let calls = self.calls.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let task = tokio::task::spawn_blocking(move || {
             let t = Instant::now();
             let _permit = permit;
             let _g = span.enter();
             let r = job(&limits, &opts);
             calls.held(t.elapsed());
             r
-        })
-        .await
-        .map_err(|e| Status::internal(format!("task failed: {e}")));
+        });
+        let joined = match deadline {
+            Some(d) => match tokio::time::timeout_at(d.answer_by.into(), task).await {
+                Ok(joined) => joined,
+                // Dropping `call` unanswered cancels the job, which keeps
+                // its slot until it returns.
+                Err(_) => {
+                    return Err(Status::deadline_exceeded(
+                        "the call's deadline passed before its answer was ready",
+                    ))
+                }
+            },
+            None => task.await,
+        };
+        let result = joined.map_err(|e| Status::internal(format!("task failed: {e}")));
         call.answered();
         result?.map_err(|e| status_from_error(&e))
     }
@@ -255,6 +285,7 @@ pub async fn serve_with(
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);
     let matcher = InterceptedService::new(matcher, authenticate(tokens));
+    let matcher = Intake::new(matcher, calls.clone(), config.max_message_bytes);
     // Draining happens before the transport's own graceful shutdown, so that
     // connections are closed only once every answer has been sent.
     let signal = async move {

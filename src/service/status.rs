@@ -84,24 +84,58 @@ pub(super) fn grpc_timeout(v: &str) -> Option<Duration> {
     })
 }
 
-/// The call's gRPC deadline, a little before the transport's own (5 %, at
-/// most 50 ms), so that a solve stops and answers DEADLINE_EXCEEDED — or a
-/// group solve its best grouping — before the transport cancels the call.
-pub(super) fn deadline_of<T>(request: &Request<T>) -> Option<Instant> {
-    let start = Instant::now();
+/// A call's deadlines, from its `grpc-timeout` counted from its arrival.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CallDeadline {
+    /// When the solve stops (10 % before the transport's deadline, at most
+    /// 200 ms): a group solve answers its best grouping by then, with room
+    /// to explain and send it.
+    pub(super) solve_by: Instant,
+    /// When the call answers DEADLINE_EXCEEDED itself if the job has not
+    /// returned (2 % before, at most 20 ms), rather than let the transport
+    /// cut it with CANCELLED.
+    pub(super) answer_by: Instant,
+}
+
+/// The call's deadlines, if it has a `grpc-timeout`; `arrived` is when the
+/// request reached the server.
+pub(super) fn deadline_of<T>(request: &Request<T>, arrived: Instant) -> Option<CallDeadline> {
     let d = request
         .metadata()
         .get("grpc-timeout")
         .and_then(|v| v.to_str().ok())
         .and_then(grpc_timeout)?;
-    let margin = (d / 20).min(Duration::from_millis(50));
-    start.checked_add(d - margin)
+    let before = |share: u32, cap: u64| {
+        let margin = (d / share).min(Duration::from_millis(cap));
+        arrived.checked_add(d - margin)
+    };
+    Some(CallDeadline {
+        solve_by: before(10, 200)?,
+        answer_by: before(50, 20)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::grpc_timeout;
-    use std::time::Duration;
+    use super::{deadline_of, grpc_timeout};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_solve_stops_before_the_answer_which_comes_before_the_transport() {
+        let at = Instant::now();
+        let mut r = tonic::Request::new(());
+        r.metadata_mut()
+            .insert("grpc-timeout", "2S".parse().unwrap());
+        let d = deadline_of(&r, at).unwrap();
+        assert_eq!(d.solve_by - at, Duration::from_millis(1800));
+        assert_eq!(d.answer_by - at, Duration::from_millis(1980));
+        r.metadata_mut()
+            .insert("grpc-timeout", "100m".parse().unwrap());
+        let d = deadline_of(&r, at).unwrap();
+        assert_eq!(d.solve_by - at, Duration::from_millis(90));
+        assert_eq!(d.answer_by - at, Duration::from_millis(98));
+        assert!(deadline_of(&tonic::Request::new(()), at).is_none());
+    }
 
     #[test]
     fn parses_grpc_timeouts() {

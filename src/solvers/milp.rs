@@ -14,11 +14,9 @@
 //!
 //! Scores are integers, so stage optima are rounded before being fixed.
 
-use good_lp::{
-    constraint, microlp, variable, Expression, ProblemVariables, ResolutionError, Solution,
-    SolutionStatus, SolverModel, Variable, WithTimeLimit,
-};
+use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, SolverModel, Variable};
 
+use super::microlp_run::{self, Solved, Stopped, VarIndex};
 use super::{Assignment, Deadline, Engine, Instance, SolveError};
 use crate::model::Objective;
 
@@ -130,20 +128,37 @@ fn base_constraints(
     out
 }
 
-fn map_err(e: ResolutionError) -> SolveError {
-    match e {
-        ResolutionError::Infeasible => SolveError::SideConstraintsInfeasible,
-        ResolutionError::Other(msg) if msg.contains("Time limit") => SolveError::Deadline,
-        other => SolveError::Backend(format!("MILP backend: {other}")),
-    }
+/// Whether a stage maximises or minimises.
+#[derive(Clone, Copy)]
+enum Sense {
+    Max,
+    Min,
 }
 
-fn time_limit_s(deadline: &Deadline) -> Result<Option<f64>, SolveError> {
-    match deadline.remaining() {
-        Some(d) if d.is_zero() => Err(SolveError::Deadline),
-        Some(d) => Ok(Some(d.as_secs_f64())),
-        None => Ok(None),
+/// Solves one model under the deadline (a cancel stops it at once).
+fn run(
+    vars: ProblemVariables,
+    sense: Sense,
+    objective: Expression,
+    constraints: Vec<good_lp::Constraint>,
+    deadline: &Deadline,
+) -> Result<(Solved, VarIndex), SolveError> {
+    let index = VarIndex::of(&vars);
+    let problem = match sense {
+        Sense::Max => vars.maximise(objective),
+        Sense::Min => vars.minimise(objective),
+    };
+    let mut model = problem.using(microlp);
+    for c in constraints {
+        model = model.with(c);
     }
+    let sol =
+        microlp_run::solve(&model, &index, None, 0.0, deadline).map_err(|stop| match stop {
+            Stopped::Infeasible => SolveError::SideConstraintsInfeasible,
+            Stopped::Deadline | Stopped::Cancelled => SolveError::Deadline,
+            Stopped::Backend(m) => SolveError::Backend(m),
+        })?;
+    Ok((sol, index))
 }
 
 fn check_minimums(inst: &Instance, deadline: &Deadline) -> Result<(), SolveError> {
@@ -154,21 +169,16 @@ fn check_minimums(inst: &Instance, deadline: &Deadline) -> Result<(), SolveError
         .map(|&m| vars.add(variable().min(0.0).max(f64::from(m))))
         .collect();
     let total: Expression = short.iter().copied().sum();
-    let mut model = vars.minimise(total).using(microlp);
-    if let Some(s) = time_limit_s(deadline)? {
-        model = model.with_time_limit(s);
-    }
-    for c in base_constraints(inst, &x, Some(&short)) {
-        model = model.with(c);
-    }
-    let sol = model.solve().map_err(map_err)?;
-    let shortfall: f64 = short.iter().map(|&v| sol.value(v)).sum();
+    let cons = base_constraints(inst, &x, Some(&short));
+    let (sol, index) = run(vars, Sense::Min, total, cons, deadline)?;
+    let value = |v: Variable| sol.value(&index, v);
+    let shortfall: f64 = short.iter().map(|&v| value(v)).sum();
     if shortfall > 0.5 {
         let short = (0..inst.mentors())
-            .filter(|&j| sol.value(short[j]) > 0.5)
+            .filter(|&j| value(short[j]) > 0.5)
             .map(|j| {
                 let load = (0..inst.score.len())
-                    .filter(|&a| inst.mentor[a] as usize == j && sol.value(x[a]) > 0.5)
+                    .filter(|&a| inst.mentor[a] as usize == j && value(x[a]) > 0.5)
                     .count();
                 (j as u32, load as u32)
             })
@@ -191,21 +201,15 @@ fn max_min(inst: &Instance, k: usize, deadline: &Deadline) -> Result<i64, SolveE
     let big = s_max - s_min;
     let Model { mut vars, x } = Model::new(inst);
     let z = vars.add(variable().min(s_min).max(s_max));
-    let mut model = vars.maximise(z).using(microlp);
-    if let Some(s) = time_limit_s(deadline)? {
-        model = model.with_time_limit(s);
-    }
-    for c in base_constraints(inst, &x, None) {
-        model = model.with(c);
-    }
+    let mut cons = base_constraints(inst, &x, None);
     let all: Expression = x.iter().copied().sum();
-    model = model.with(constraint!(all == k as f64));
+    cons.push(constraint!(all == k as f64));
     for (a, &xa) in x.iter().enumerate() {
         let s = inst.score[a] as f64;
-        model = model.with(constraint!(z <= s + big - big * xa));
+        cons.push(constraint!(z <= s + big - big * xa));
     }
-    let sol = model.solve().map_err(map_err)?;
-    Ok(sol.value(z).round() as i64)
+    let (sol, index) = run(vars, Sense::Max, z.into(), cons, deadline)?;
+    Ok(sol.value(&index, z).round() as i64)
 }
 
 /// Maximises `Σ w_a x_a`, optionally with `Σ x_a = k` and only arcs scoring `≥ floor`.
@@ -218,31 +222,25 @@ fn stage(
 ) -> Result<Assignment, SolveError> {
     let Model { vars, x } = Model::new(inst);
     let objective: Expression = x.iter().zip(w).map(|(&xa, &wa)| wa * xa).sum();
-    let mut model = vars.maximise(objective).using(microlp);
-    if let Some(s) = time_limit_s(deadline)? {
-        model = model.with_time_limit(s);
-    }
-    for c in base_constraints(inst, &x, None) {
-        model = model.with(c);
-    }
+    let mut cons = base_constraints(inst, &x, None);
     if let Some(k) = k {
         let all: Expression = x.iter().copied().sum();
-        model = model.with(constraint!(all == k as f64));
+        cons.push(constraint!(all == k as f64));
     }
     if let Some(f) = floor {
         for (a, &xa) in x.iter().enumerate() {
             if inst.score[a] < f {
-                model = model.with(constraint!(xa == 0));
+                cons.push(constraint!(xa == 0));
             }
         }
     }
-    let sol = model.solve().map_err(map_err)?;
-    let optimal = matches!(sol.status(), SolutionStatus::Optimal);
+    let (sol, index) = run(vars, Sense::Max, objective, cons, deadline)?;
+    let optimal = sol.proven;
     let mut arc = vec![None; inst.mentees()];
     for (e, slot) in arc.iter_mut().enumerate() {
         *slot = inst
             .arcs(e)
-            .find(|&a| sol.value(x[a]) > 0.5)
+            .find(|&a| sol.value(&index, x[a]) > 0.5)
             .map(|a| a as u32);
     }
     Ok(Assignment { arc, optimal })

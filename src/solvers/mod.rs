@@ -15,6 +15,7 @@ pub mod flow;
 pub mod group_milp;
 pub mod hall;
 pub(crate) mod max_flow;
+pub(crate) mod microlp_run;
 pub mod milp;
 
 use std::time::{Duration, Instant};

@@ -2,6 +2,7 @@
 //!
 //! - [`pb`]: types generated from `proto/mentormatch/v1/mentormatch.proto`
 //!   (prost messages, the tonic service, proto3 JSON through pbjson);
+//! - [`codec`]: the gRPC codec (prost; undecodable bodies are `INVALID_ARGUMENT`);
 //! - `fields`: field-level validation (paths, values, limits on sizes);
 //! - `ids`: ids checked once, references resolved to indices;
 //! - `request`, `policy`: a request → a validated [`Problem`](crate::model::Problem);
@@ -11,6 +12,7 @@
 //! Wire types stop here: nothing below this layer imports [`pb`].
 //! Spreadsheet and report formats for coordinators belong beside it.
 
+pub mod codec;
 mod fields;
 mod ids;
 pub mod pb;

@@ -15,3 +15,4 @@ mod service;
 mod util;
 mod validation;
 mod whatif;
+mod wire_status;

@@ -23,6 +23,24 @@ fn large_request() -> pb::SolveRequest {
     })
 }
 
+/// A programme with groups of 3–6 whose group MILP runs for many seconds.
+fn group_request() -> pb::SolveRequest {
+    let mut req = generate(&SynthConfig {
+        mentees: 100,
+        mentors: 20,
+        seed: 1,
+        max_capacity: 20,
+    });
+    let policy = req.policy.as_mut().expect("policy");
+    policy.groups = Some(pb::GroupPolicy {
+        min_size: Some(3),
+        max_size: Some(6),
+        slot_time_zone: "Europe/Paris".into(),
+        ..Default::default()
+    });
+    req
+}
+
 fn one_solver() -> ServerConfig {
     ServerConfig {
         max_concurrent: 1,
@@ -34,15 +52,39 @@ fn one_solver() -> ServerConfig {
     }
 }
 
+/// A server process, killed when dropped (so that a failing test leaves
+/// none behind).
+struct Spawned(std::process::Child);
+
+impl std::ops::Deref for Spawned {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Spawned {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The `mentormatch serve` binary on a free port, with `args`; its address.
-fn spawn_server(args: &[&str]) -> (std::process::Child, String) {
+fn spawn_server(args: &[&str]) -> (Spawned, String) {
     let (child, url, _) = spawn_server_with(args, false);
     (child, url)
 }
 
 /// [`spawn_server`], and the admin address when `admin` (it is logged
 /// after the gRPC address).
-fn spawn_server_with(args: &[&str], admin: bool) -> (std::process::Child, String, String) {
+fn spawn_server_with(args: &[&str], admin: bool) -> (Spawned, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mentormatch"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args)
@@ -71,7 +113,7 @@ fn spawn_server_with(args: &[&str], admin: bool) -> (std::process::Child, String
         String::new()
     };
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (child, format!("http://{addr}"), admin_addr)
+    (Spawned(child), format!("http://{addr}"), admin_addr)
 }
 
 /// CPU time (user + system) a process has used, in clock ticks.
@@ -83,6 +125,20 @@ fn cpu_ticks(pid: u32) -> u64 {
     f[11].parse::<u64>().expect("utime") + f[12].parse::<u64>().expect("stime")
 }
 
+/// Waits (up to 20 s) until the process uses at least `ticks` of CPU in
+/// 100 ms: its solve is past decoding and validation, which no flag stops
+/// (~50 ms at 20 k × 2 k in a release build).
+async fn busy(pid: u32, ticks: u64) {
+    for _ in 0..200 {
+        let before = cpu_ticks(pid);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if cpu_ticks(pid) - before >= ticks {
+            return;
+        }
+    }
+    panic!("the server never used {ticks} ticks in 100 ms");
+}
+
 async fn client(
     url: &str,
 ) -> pb::matching_service_client::MatchingServiceClient<tonic::transport::Channel> {
@@ -92,45 +148,76 @@ async fn client(
         .max_decoding_message_size(usize::MAX)
 }
 
-/// A caller that leaves cancels its solve: the server's CPU use stops
-/// (measured on the server process), and with one solver the next call is
-/// served at once.
+/// A caller that leaves cancels its solve: within 100 ms the server's CPU
+/// use stops (measured on the server process), for a pair solve (scoring
+/// and the flow) and a group solve (the MILP) alike, and with one solver
+/// the next call is served at once.
 #[test]
 fn a_caller_that_leaves_stops_its_solve() {
     let (mut child, url) = spawn_server(&["--max-concurrent", "1", "--max-pairs", "100000000"]);
     let pid = child.id();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let mut c = client(&url).await;
-        let abandoned = tokio::spawn(async move { c.solve(large_request()).await });
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        abandoned.abort(); // the caller goes away: the stream is reset
-        let _ = abandoned.await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let before = cpu_ticks(pid);
-        tokio::time::sleep(Duration::from_millis(1000)).await;
-        let used = cpu_ticks(pid) - before;
-        // A solve still running would use ~2 cores × 1 s = ~200 ticks.
-        assert!(
-            used <= 10,
-            "the server used {used} ticks in the second after the cancel"
-        );
-        let t = Instant::now();
-        let resp = client(&url)
-            .await
-            .solve(small_request())
-            .await
-            .expect("the next call is served")
-            .into_inner();
-        assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
-        assert!(
-            t.elapsed() < Duration::from_secs(2),
-            "waited {:?}",
-            t.elapsed()
-        );
-    });
+    let mut groups = group_request();
+    groups.policy.as_mut().expect("policy").time_limit_ms = Some(60_000);
+    // Scoring keeps both cores busy; the group MILP one.
+    for (what, req, ticks) in [("pairs", large_request(), 15), ("groups", groups, 8)] {
+        rt.block_on(async {
+            let mut c = client(&url).await;
+            let abandoned = tokio::spawn(async move { c.solve(req).await });
+            busy(pid, ticks).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            abandoned.abort(); // the caller goes away: the stream is reset
+            let _ = abandoned.await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let before = cpu_ticks(pid);
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            let used = cpu_ticks(pid) - before;
+            // A solve still running would use 100 (groups) to 200 (pairs)
+            // ticks in that second.
+            assert!(
+                used <= 10,
+                "{what}: the server used {used} ticks in the second after the cancel"
+            );
+            let t = Instant::now();
+            let resp = client(&url)
+                .await
+                .solve(small_request())
+                .await
+                .expect("the next call is served")
+                .into_inner();
+            assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+            assert!(
+                t.elapsed() < Duration::from_secs(2),
+                "{what}: waited {:?}",
+                t.elapsed()
+            );
+        });
+    }
     child.kill().expect("stopped");
     let _ = child.wait();
+}
+
+/// With only a gRPC deadline, a group solve that cannot finish answers its
+/// best grouping before the deadline instead of DEADLINE_EXCEEDED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grpc_deadline_alone_gets_the_best_grouping_in_time() {
+    let server = start_server(ServerConfig::default()).await;
+    let mut request = tonic::Request::new(group_request());
+    request.set_timeout(Duration::from_secs(2));
+    let mut client = server.client().await;
+    let t = Instant::now();
+    let resp = client
+        .solve(request)
+        .await
+        .expect("the best grouping, not an error")
+        .into_inner();
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    let stats = resp.group_stats.expect("group stats");
+    assert_eq!(stats.status, pb::SolveStatus::Feasible as i32, "{stats:?}");
+    assert_eq!(stats.grouped_mentees, 100, "{stats:?}");
+    assert_eq!(resp.status, pb::SolveStatus::Optimal as i32, "the pairs");
+    server.stop().await;
 }
 
 /// A short time limit on a large request stops the scoring, not only the

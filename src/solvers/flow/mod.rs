@@ -167,7 +167,7 @@ pub fn accepts_warm(inst: &Instance, objective: Objective) -> bool {
     match (
         objective,
         inst.warm.as_deref(),
-        Network::new(inst, costs_for(objective), 1),
+        Network::new(inst, costs_for(objective), 1, &Deadline::NONE),
     ) {
         (Objective::Fair, ..) | (_, None, _) | (.., Err(_)) => false,
         (_, Some(w), Ok(mut net)) => net.warm_start(w),

@@ -79,13 +79,21 @@ pub(super) fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, Sol
     Ok(CostModel { cost, cost_u, h })
 }
 
+/// Mentees whose arcs are sorted between two looks at the deadline.
+const SORT_CHECK_MENTEES: usize = 64;
+
 /// Fewest arcs for which the arc sort runs on several threads.
 const PARALLEL_SORT_ARCS: usize = 200_000;
 
 /// Arc indices sorted by (cost, mentor) within each mentee, in parallel
 /// over contiguous mentee chunks (the order does not depend on it). Keys are
 /// packed into one integer when they fit, for a cache-friendly sort.
-fn sorted_arcs(inst: &Instance, cost: &[i64], threads: usize) -> Result<Vec<u32>, SolveError> {
+fn sorted_arcs(
+    inst: &Instance,
+    cost: &[i64],
+    threads: usize,
+    deadline: &Deadline,
+) -> Result<Vec<u32>, SolveError> {
     let n_e = inst.mentees();
     let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
     let packable = inst.mentors() < (1 << 24) && cost.iter().all(|&c| (0..1 << 39).contains(&c));
@@ -113,18 +121,25 @@ fn sorted_arcs(inst: &Instance, cost: &[i64], threads: usize) -> Result<Vec<u32>
     } else {
         threads.max(1)
     };
-    // Sorts mentees first..last, whose arcs are `mine`.
+    // Sorts mentees first..last, whose arcs are `mine`; false if the
+    // deadline passed first.
     let sort_chunk = |first: usize, last: usize, mine: &mut [u32]| {
         let mut buf = Vec::new();
         let base = inst.start[first] as usize;
         for e in first..last {
+            if (e - first).is_multiple_of(SORT_CHECK_MENTEES) && deadline.passed() {
+                return false;
+            }
             let r = inst.arcs(e);
             sort(e, &mut mine[r.start - base..r.end - base], &mut buf);
         }
+        true
     };
     if threads == 1 {
-        sort_chunk(0, n_e, &mut order);
-        return Ok(order);
+        return match sort_chunk(0, n_e, &mut order) {
+            true => Ok(order),
+            false => Err(SolveError::Deadline),
+        };
     }
     let chunk = n_e.div_ceil(threads).max(1);
     let joined = std::thread::scope(|scope| {
@@ -143,7 +158,9 @@ fn sorted_arcs(inst: &Instance, cost: &[i64], threads: usize) -> Result<Vec<u32>
         handles.into_iter().map(join).collect::<Vec<_>>()
     });
     for r in joined {
-        r.map_err(|e| SolveError::Backend(e.to_string()))?;
+        if !r.map_err(|e| SolveError::Backend(e.to_string()))? {
+            return Err(SolveError::Deadline);
+        }
     }
     Ok(order)
 }
@@ -190,12 +207,12 @@ pub(super) fn run(
     deadline: &Deadline,
     threads: usize,
 ) -> Result<Assignment, SolveError> {
-    let mut net = Network::new(inst, costs, threads)?;
+    let mut net = Network::new(inst, costs, threads, deadline)?;
     if let Some(w) = inst.warm.as_deref() {
         net.warm_start(w);
     }
     for e in 0..net.n_e {
-        if e.is_multiple_of(256) && deadline.passed() {
+        if deadline.passed() {
             return Err(SolveError::Deadline);
         }
         if net.assign[e as usize] == NONE {
@@ -220,14 +237,16 @@ pub(super) fn run(
 }
 
 impl<'a> Network<'a> {
-    /// The residual network of `inst` under `costs`, with no unit sent.
+    /// The residual network of `inst` under `costs`, with no unit sent
+    /// (or [`SolveError::Deadline`] if `deadline` passes first).
     pub(super) fn new(
         inst: &'a Instance,
         costs: Costs,
         threads: usize,
+        deadline: &Deadline,
     ) -> Result<Self, SolveError> {
         let CostModel { cost, cost_u, h } = cost_model(inst, costs)?;
-        let order = sorted_arcs(inst, &cost, threads)?;
+        let order = sorted_arcs(inst, &cost, threads, deadline)?;
         let n_e = inst.mentees() as u32;
         let n_m = inst.mentors() as u32;
         let nodes = (n_e + n_m + 2) as usize;

@@ -35,12 +35,10 @@ mod formulation;
 mod greedy;
 mod instance;
 
-use good_lp::{
-    constraint, microlp, Expression, ProblemVariables, ResolutionError, Solution, SolverModel,
-    Variable, WithInitialSolution, WithMipGap, WithTimeLimit,
-};
+use good_lp::{constraint, microlp, Expression, ProblemVariables, SolverModel, Variable};
 
 use crate::model::{CountGoal, Milli};
+use crate::solvers::microlp_run::{self, Stopped, VarIndex};
 use crate::solvers::Deadline;
 
 pub(crate) use instance::compatible;
@@ -81,6 +79,9 @@ impl GroupInstance {
                     // The stage maximised −groups for Fewest: fix the count itself.
                     fixed.push((stage, if stage == Stage::Fewest { -val } else { val }));
                     fallback = Some(sol.groups);
+                }
+                Err(GroupError::Deadline) if deadline.cancelled() => {
+                    return Err(GroupError::Deadline)
                 }
                 Err(GroupError::Deadline) => {
                     return match fallback {
@@ -174,32 +175,18 @@ impl GroupInstance {
             Stage::Score => self.score(&v),
         };
         let n_cons = cons.len();
+        let index = VarIndex::of(&vars);
         let mut model = vars.maximise(objective).using(microlp);
-        if let Some(rem) = deadline.remaining() {
-            if rem.is_zero() {
-                return Err(GroupError::Deadline);
-            }
-            // microlp reads its clock between iterations and can overrun:
-            // give it 80 % of what is left so that the deadline holds.
-            model = model.with_time_limit(rem.as_secs_f64() * 0.8);
-        }
-        if self.mip_gap > 0.0 {
-            model = model
-                .with_mip_gap(self.mip_gap as f32)
-                .map_err(|e| GroupError::Backend(format!("{e:?}")))?;
-        }
-        if let Some(h) = hint {
-            model = model.with_initial_solution(h);
-        }
         for c in cons {
             model = model.with(c);
         }
-        let sol = model.solve().map_err(|e| match e {
-            ResolutionError::Infeasible => GroupError::Infeasible,
-            ResolutionError::Other(m) if m.contains("Time limit") => GroupError::Deadline,
-            other => GroupError::Backend(format!("MILP backend: {other}")),
-        })?;
-        let value = |x: Variable| sol.value(x) > 0.5;
+        let sol = microlp_run::solve(&model, &index, hint.as_deref(), self.mip_gap, deadline)
+            .map_err(|stop| match stop {
+                Stopped::Infeasible => GroupError::Infeasible,
+                Stopped::Deadline | Stopped::Cancelled => GroupError::Deadline,
+                Stopped::Backend(m) => GroupError::Backend(m),
+            })?;
+        let value = |x: Variable| sol.value(&index, x) > 0.5;
         let mut groups = Vec::new();
         for g in 0..v.y.len() {
             if !value(v.y[g]) {
@@ -227,14 +214,10 @@ impl GroupInstance {
                 language,
             });
         }
-        let inner = sol.into_inner();
-        let objective = inner.objective();
-        let gap = inner.gap().unwrap_or(0.0);
-        let bound = inner.stats().best_bound.unwrap_or(objective);
-        let optimal = matches!(
-            inner.termination_reason(),
-            microlp::TerminationReason::ProvenOptimal
-        ) || (self.mip_gap > 0.0 && gap <= self.mip_gap);
+        let gap = sol.gap.unwrap_or(0.0);
+        let bound = sol.bound.unwrap_or(sol.objective);
+        let optimal = sol.proven || (self.mip_gap > 0.0 && gap <= self.mip_gap);
+        let objective = sol.objective;
         Ok(GroupSolution {
             groups,
             optimal,
