@@ -5,10 +5,11 @@
 #
 #   bash bench/load.sh REQUEST.json RATE SECONDS [serve flags…]
 #   bash bench/load.sh bench/out/example-no-groups.json 1000 60
+#   BIN=/tmp/mm-prev bash bench/load.sh bench/out/example-no-groups.json 1000 60
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=target/release/mentormatch
+bin=${BIN:-target/release/mentormatch}   # BIN=… measures another build
+[ -n "${BIN:-}" ] || cargo build --release --quiet
 req=$1; rate=$2; secs=$3; shift 3
 mkdir -p bench/out
 if [ "$req" = bench/out/example-no-groups.json ] && [ ! -f "$req" ]; then
