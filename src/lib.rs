@@ -40,6 +40,7 @@ pub mod scoring;
 pub mod service;
 pub mod settings;
 pub mod solvers;
+pub mod store;
 mod threads;
 pub mod tools;
 pub mod wire;

@@ -9,6 +9,7 @@
 
 mod call;
 mod load;
+mod runs;
 mod table;
 
 use std::fs;
@@ -138,6 +139,10 @@ enum Command {
     /// time (open loop) and report the achieved rate, latency percentiles
     /// and errors by code.
     Load(load::LoadArgs),
+    /// Read the run store: list runs, show one, export its request or
+    /// response.
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
     /// Write the min-cost flow network that the flow engine solves for a
     /// request, as text (for the OR-Tools cross-check in `bench/`).
     ExportNetwork {
@@ -201,6 +206,8 @@ struct ServeArgs {
     /// and reflection stay open.
     #[arg(long)]
     tokens_file: Option<PathBuf>,
+    #[command(flatten)]
+    store: runs::StoreArgs,
     /// Address of the admin HTTP endpoint (`GET /metrics`, Prometheus
     /// text format), e.g. 127.0.0.1:9090; none by default.
     #[arg(long)]
@@ -384,6 +391,7 @@ fn run(cli: Cli) -> Result<()> {
             &auth,
         ),
         Command::Load(args) => load::load(&args),
+        Command::Runs(cmd) => runs::runs(&cmd),
         Command::ExportNetwork {
             file,
             output,
@@ -531,7 +539,13 @@ fn serve(args: &ServeArgs) -> Result<()> {
         };
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("installing the SIGTERM handler")?;
-        let extras = service::Extras { admin, tls, tokens };
+        let store = args.store.open().await?;
+        let extras = service::Extras {
+            admin,
+            tls,
+            tokens,
+            store,
+        };
         service::serve_with(listener, extras, config, async move {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}

@@ -20,17 +20,21 @@ mod admin;
 mod calls;
 mod intake;
 mod metrics;
+mod runs;
 mod security;
 mod status;
 
 use crate::error::Error;
 use crate::settings::{Limits, ServerConfig, SolveOptions};
+use crate::store::{Method, Store};
 use crate::wire::pb;
 use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceServer};
 
 use calls::{Calls, Reservation};
 use intake::{Arrived, Intake, Reserved};
 use metrics::Metrics;
+pub use runs::RUN_ID_HEADER;
+use runs::{Pending, Programme};
 use security::{authenticate, Caller};
 pub use security::{Tls, Tokens};
 pub(crate) use status::status_from_error;
@@ -42,6 +46,7 @@ pub(crate) struct Matcher {
     config: ServerConfig,
     calls: Arc<Calls>,
     metrics: Arc<Metrics>,
+    store: Option<Arc<dyn Store>>,
 }
 
 /// The caller of a request: the name of its token, or "anonymous".
@@ -58,13 +63,9 @@ impl MatchingService for Matcher {
         &self,
         request: Request<pb::SolveRequest>,
     ) -> Result<Response<pb::SolveResponse>, Status> {
-        self.unary(
-            "solve",
-            request,
-            |r| r.request_id.clone(),
-            crate::api::solve,
-        )
-        .await
+        let id = |r: &pb::SolveRequest| r.request_id.clone();
+        self.unary("solve", Some(Method::Solve), request, id, crate::api::solve)
+            .await
     }
 
     async fn what_if(
@@ -72,8 +73,14 @@ impl MatchingService for Matcher {
         request: Request<pb::WhatIfRequest>,
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
         let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
-        self.unary("what_if", request, id, crate::api::what_if)
-            .await
+        self.unary(
+            "what_if",
+            Some(Method::WhatIf),
+            request,
+            id,
+            crate::api::what_if,
+        )
+        .await
     }
 
     async fn validate(
@@ -81,8 +88,14 @@ impl MatchingService for Matcher {
         request: Request<pb::ValidateRequest>,
     ) -> Result<Response<pb::ValidateResponse>, Status> {
         let id = |r: &pb::ValidateRequest| request_id(r.request.as_ref());
-        self.unary("validate", request, id, crate::api::validate)
-            .await
+        self.unary(
+            "validate",
+            Some(Method::Validate),
+            request,
+            id,
+            crate::api::validate,
+        )
+        .await
     }
 
     async fn alternatives(
@@ -90,8 +103,26 @@ impl MatchingService for Matcher {
         request: Request<pb::AlternativesRequest>,
     ) -> Result<Response<pb::AlternativesResponse>, Status> {
         let id = |r: &pb::AlternativesRequest| request_id(r.request.as_ref());
-        self.unary("alternatives", request, id, crate::api::alternatives)
+        self.unary("alternatives", None, request, id, crate::api::alternatives)
             .await
+    }
+
+    async fn get_run(
+        &self,
+        request: Request<pb::GetRunRequest>,
+    ) -> Result<Response<pb::Run>, Status> {
+        let t0 = Instant::now();
+        let result = runs::get_run(self.store.as_ref(), request).await;
+        self.logged("get_run", t0, result)
+    }
+
+    async fn list_runs(
+        &self,
+        request: Request<pb::ListRunsRequest>,
+    ) -> Result<Response<pb::ListRunsResponse>, Status> {
+        let t0 = Instant::now();
+        let result = runs::list_runs(self.store.as_ref(), request).await;
+        self.logged("list_runs", t0, result)
     }
 }
 
@@ -101,18 +132,21 @@ type Api<Q, R> = fn(&Q, &Limits, &SolveOptions) -> Result<R, Error>;
 impl Matcher {
     /// One unary call: its deadline, size and caller read from the
     /// request, a span with the method, caller and request id (`id`), and
-    /// `api` run as a blocking job.
+    /// `api` run as a blocking job; recorded as a run of `record` when the
+    /// server keeps a store.
     async fn unary<Q, R>(
         &self,
         method: &'static str,
+        record: Option<Method>,
         request: Request<Q>,
         id: impl Fn(&Q) -> String,
         api: Api<Q, R>,
     ) -> Result<Response<R>, Status>
     where
-        Q: prost::Message + Send + 'static,
-        R: Send + 'static,
+        Q: prost::Message + Programme + Send + 'static,
+        R: prost::Message + Send + 'static,
     {
+        let t0 = Instant::now();
         let arrived = request
             .extensions()
             .get::<Arrived>()
@@ -130,10 +164,36 @@ impl Matcher {
         };
         let caller = caller_of(&request);
         let req = request.into_inner();
+        let pending = match (&self.store, record) {
+            (Some(_), Some(m)) => Some(Pending::new(m, &req, &caller)),
+            _ => None,
+        };
         let span = tracing::info_span!("call", method, caller = %caller, request_id = %id(&req));
-        self.blocking(method, span, move |l, o| api(&req, l, o), deadline, bytes)
+        let result = self
+            .blocking(method, span, move |l, o| api(&req, l, o), deadline, bytes)
             .await
-            .map(Response::new)
+            .map(Response::new);
+        match (pending, &self.store) {
+            (Some(p), Some(store)) => {
+                let ms = t0.elapsed().as_secs_f64() * 1000.0;
+                p.record(store, result, ms).await
+            }
+            _ => result,
+        }
+    }
+
+    /// The access-log line and metrics of a call answered without a job.
+    fn logged<T>(
+        &self,
+        method: &'static str,
+        t0: Instant,
+        result: Result<T, Status>,
+    ) -> Result<T, Status> {
+        let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
+        let seconds = t0.elapsed().as_secs_f64();
+        self.metrics.call(method, code, seconds);
+        tracing::info!(method, code = ?code, ms = seconds * 1000.0, "call");
+        result
     }
 }
 
@@ -250,6 +310,8 @@ pub struct Extras {
     pub tls: Option<Tls>,
     /// Bearer tokens: without them, calls are anonymous.
     pub tokens: Option<Tokens>,
+    /// The run store: without it, nothing is recorded (`--no-store`).
+    pub store: Option<Arc<dyn Store>>,
 }
 
 /// [`serve`], with an admin endpoint, TLS and tokens.
@@ -259,7 +321,12 @@ pub async fn serve_with(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let Extras { admin, tls, tokens } = extras;
+    let Extras {
+        admin,
+        tls,
+        tokens,
+        store,
+    } = extras;
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<MatchingServiceServer<Matcher>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -281,6 +348,7 @@ pub async fn serve_with(
         config,
         calls: calls.clone(),
         metrics,
+        store,
     })
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);

@@ -289,6 +289,7 @@ pub fn generate(cfg: &SynthConfig) -> pb::SolveRequest {
         }),
         affinities: Vec::new(),
         include_timings: false,
+        ..Default::default()
     }
 }
 

@@ -33,6 +33,13 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
     check_sizes(req, limits)?;
     let mut c = Checker::new(limits);
     check_text(&mut c, "request_id", &req.request_id, limits.max_id_chars);
+    check_text(
+        &mut c,
+        "programme_id",
+        &req.programme_id,
+        limits.max_id_chars,
+    );
+    check_text(&mut c, "cohort", &req.cohort, limits.max_id_chars);
     // Ids first, so that references can be resolved.
     let ids = Ids::new(&mut c, req);
     let mut b = Builder::default();

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("pipeline", 6),
     ("wire", 7),
     ("api", 8),
+    ("store", 8),
     ("tools", 9),
     ("service", 9),
 ];

@@ -12,6 +12,7 @@ mod layout;
 mod optimality;
 mod rules;
 mod service;
+mod store;
 mod util;
 mod validation;
 mod whatif;

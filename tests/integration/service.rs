@@ -88,6 +88,12 @@ fn spawn_server_with(args: &[&str], admin: bool) -> (Spawned, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mentormatch"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args)
+        // Hermetic: no runs in the user's default store.
+        .args(if args.contains(&"--db") {
+            &[][..]
+        } else {
+            &["--no-store"][..]
+        })
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()

@@ -124,6 +124,7 @@ pub fn small_request() -> pb::SolveRequest {
         }),
         affinities: Vec::new(),
         include_timings: false,
+        ..Default::default()
     }
 }
 
@@ -203,13 +204,18 @@ impl TestServer {
 
 /// Starts the service on 127.0.0.1:0 (mini-redis style).
 pub async fn start_server(config: ServerConfig) -> TestServer {
+    start_server_with(config, service::Extras::default()).await
+}
+
+/// [`start_server`] with extras (a run store, tokens, …).
+pub async fn start_server_with(config: ServerConfig, extras: service::Extras) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binding an ephemeral port");
     let addr = listener.local_addr().expect("local address");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        service::serve(listener, config, async {
+        service::serve_with(listener, extras, config, async {
             let _ = rx.await;
         })
         .await

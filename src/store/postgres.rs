@@ -1,0 +1,129 @@
+//! The shared backend: a PostgreSQL database that several replicas use at
+//! once. Migrations take PostgreSQL's advisory lock, so replicas starting
+//! together apply each migration once.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::{PgPool, Row};
+
+use super::run::{method_of, RunFilter, RunRecord, Store, StoreError};
+
+/// Runs in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` and applies the migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+}
+
+fn from_row(row: &PgRow, bodies: bool) -> Result<RunRecord, StoreError> {
+    let run_id: String = row.try_get("run_id")?;
+    let method: String = row.try_get("method")?;
+    let created_at: DateTime<Utc> = row.try_get("created_at")?;
+    Ok(RunRecord {
+        method: method_of(&run_id, &method)?,
+        programme_id: row.try_get("programme_id")?,
+        cohort: row.try_get("cohort")?,
+        created_at,
+        caller: row.try_get("caller")?,
+        request_sha256: row.try_get("request_sha256")?,
+        status: row.try_get("status")?,
+        error: row.try_get("error")?,
+        engine_version: row.try_get("engine_version")?,
+        elapsed_ms: row.try_get("elapsed_ms")?,
+        request: if bodies {
+            row.try_get("request")?
+        } else {
+            Vec::new()
+        },
+        response: if bodies {
+            row.try_get::<Option<Vec<u8>>, _>("response")?
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        run_id,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    async fn record(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO runs (run_id, method, programme_id, cohort, created_at, caller, \
+             request_sha256, status, error, engine_version, elapsed_ms, request, response) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&run.run_id)
+        .bind(run.method.name())
+        .bind(&run.programme_id)
+        .bind(&run.cohort)
+        .bind(run.created_at)
+        .bind(&run.caller)
+        .bind(&run.request_sha256)
+        .bind(&run.status)
+        .bind(&run.error)
+        .bind(&run.engine_version)
+        .bind(run.elapsed_ms)
+        .bind(&run.request)
+        .bind((!run.response.is_empty()).then_some(&run.response))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO events (programme_id, at, kind, run_id, caller, detail) \
+             VALUES ($1, $2, 'run', $3, $4, $5)",
+        )
+        .bind(&run.programme_id)
+        .bind(run.created_at)
+        .bind(&run.run_id)
+        .bind(&run.caller)
+        .bind(format!("{} {}", run.method.name(), run.status))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM runs WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| from_row(&r, true)).transpose()
+    }
+
+    async fn list(
+        &self,
+        filter: &RunFilter,
+        limit: u32,
+        before: Option<&str>,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT run_id, method, programme_id, cohort, created_at, caller, request_sha256, \
+             status, error, engine_version, elapsed_ms FROM runs \
+             WHERE ($1 = '' OR programme_id = $1) AND ($2 = '' OR cohort = $2) \
+             AND ($3::text IS NULL OR run_id < $3) ORDER BY run_id DESC LIMIT $4",
+        )
+        .bind(&filter.programme_id)
+        .bind(&filter.cohort)
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| from_row(r, false)).collect()
+    }
+}

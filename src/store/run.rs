@@ -1,0 +1,219 @@
+//! A run as stored, its listing filter, the [`Store`] trait and its errors.
+
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use crate::wire::pb;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration could not be applied.
+    #[error("migrating the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored row could not be read back (a bug or a foreign writer).
+    #[error("stored run {run_id}: {why}")]
+    Corrupt {
+        /// The run.
+        run_id: String,
+        /// What is wrong with it.
+        why: String,
+    },
+}
+
+/// Which RPC a run answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `Solve`.
+    Solve,
+    /// `WhatIf`.
+    WhatIf,
+    /// `Validate`.
+    Validate,
+}
+
+impl Method {
+    /// The RPC's name, as stored.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Solve => "Solve",
+            Method::WhatIf => "WhatIf",
+            Method::Validate => "Validate",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Method> {
+        [Method::Solve, Method::WhatIf, Method::Validate]
+            .into_iter()
+            .find(|m| m.name() == s)
+    }
+}
+
+/// One recorded run. `request` and `response` are protobuf; `response` is
+/// empty unless `status` is "OK" (and both are empty in listings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// Time-ordered id (UUID v7).
+    pub run_id: String,
+    /// The RPC.
+    pub method: Method,
+    /// From the request; may be empty.
+    pub programme_id: String,
+    /// From the request; may be empty.
+    pub cohort: String,
+    /// When the call was answered.
+    pub created_at: DateTime<Utc>,
+    /// The caller's token name, or "anonymous".
+    pub caller: String,
+    /// Hex SHA-256 of `request`.
+    pub request_sha256: String,
+    /// gRPC code name of the answer ("OK", "INVALID_ARGUMENT", …).
+    pub status: String,
+    /// The status message when not OK.
+    pub error: String,
+    /// The version of mentormatch that answered.
+    pub engine_version: String,
+    /// Admission to answer, milliseconds.
+    pub elapsed_ms: f64,
+    /// The request's protobuf encoding.
+    pub request: Vec<u8>,
+    /// The response's protobuf encoding (empty unless OK).
+    pub response: Vec<u8>,
+}
+
+impl RunRecord {
+    /// A new run (a fresh id, now) of `method` answering `request`.
+    pub fn new(method: Method, request: Vec<u8>, caller: &str) -> Self {
+        RunRecord {
+            run_id: uuid::Uuid::now_v7().to_string(),
+            method,
+            programme_id: String::new(),
+            cohort: String::new(),
+            created_at: now(),
+            caller: caller.to_string(),
+            request_sha256: hex_sha256(&request),
+            status: String::new(),
+            error: String::new(),
+            engine_version: env!("CARGO_PKG_VERSION").to_string(),
+            elapsed_ms: 0.0,
+            request,
+            response: Vec::new(),
+        }
+    }
+
+    /// The run as the API shows it; with its request and response decoded
+    /// when `bodies`.
+    pub fn to_pb(&self, bodies: bool) -> Result<pb::Run, StoreError> {
+        let mut run = pb::Run {
+            run_id: self.run_id.clone(),
+            method: self.method.name().to_string(),
+            programme_id: self.programme_id.clone(),
+            cohort: self.cohort.clone(),
+            create_time: self.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            caller: self.caller.clone(),
+            request_sha256: self.request_sha256.clone(),
+            status: self.status.clone(),
+            error: self.error.clone(),
+            engine_version: self.engine_version.clone(),
+            elapsed_ms: self.elapsed_ms,
+            request: None,
+            response: None,
+        };
+        if bodies {
+            self.decode_bodies(&mut run)?;
+        }
+        Ok(run)
+    }
+
+    fn decode_bodies(&self, run: &mut pb::Run) -> Result<(), StoreError> {
+        use pb::run::{Request as Q, Response as R};
+        let corrupt = |e: prost::DecodeError| StoreError::Corrupt {
+            run_id: self.run_id.clone(),
+            why: e.to_string(),
+        };
+        let (req, resp) = (&self.request[..], &self.response[..]);
+        let answered = !resp.is_empty();
+        match self.method {
+            Method::Solve => {
+                run.request = Some(Q::SolveRequest(Message::decode(req).map_err(corrupt)?));
+                if answered {
+                    run.response = Some(R::SolveResponse(Message::decode(resp).map_err(corrupt)?));
+                }
+            }
+            Method::WhatIf => {
+                run.request = Some(Q::WhatIfRequest(Message::decode(req).map_err(corrupt)?));
+                if answered {
+                    run.response = Some(R::WhatIfResponse(Message::decode(resp).map_err(corrupt)?));
+                }
+            }
+            Method::Validate => {
+                run.request = Some(Q::ValidateRequest(Message::decode(req).map_err(corrupt)?));
+                if answered {
+                    run.response =
+                        Some(R::ValidateResponse(Message::decode(resp).map_err(corrupt)?));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Now, to the microsecond that both backends keep.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Which runs a listing returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    /// Only this programme's (empty: all).
+    pub programme_id: String,
+    /// Only this cohort's (empty: all).
+    pub cohort: String,
+}
+
+/// Most runs in one page.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Runs in a page when the caller does not say.
+pub const DEFAULT_PAGE: u32 = 50;
+
+/// A store of runs. Writes are transactions: a run and its event are
+/// written together or not at all.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Records `run` (and its event in the programme's log).
+    async fn record(&self, run: &RunRecord) -> Result<(), StoreError>;
+
+    /// The run with this id, with its request and response.
+    async fn get(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// Up to `limit` runs matching `filter`, newest first, older than the
+    /// run `before` when given; without requests and responses.
+    async fn list(
+        &self,
+        filter: &RunFilter,
+        limit: u32,
+        before: Option<&str>,
+    ) -> Result<Vec<RunRecord>, StoreError>;
+}
+
+/// Reads one row's method.
+pub(super) fn method_of(run_id: &str, s: &str) -> Result<Method, StoreError> {
+    Method::parse(s).ok_or_else(|| StoreError::Corrupt {
+        run_id: run_id.to_string(),
+        why: format!("unknown method {s:?}"),
+    })
+}

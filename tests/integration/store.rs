@@ -1,0 +1,293 @@
+//! The run store: the same contract on SQLite and on a real PostgreSQL
+//! server (`MENTORMATCH_TEST_PG`, which `.ci/run` starts), runs that
+//! survive a server restart, and two replicas sharing one database.
+
+use std::sync::Arc;
+
+use mentormatch::service::{Extras, RUN_ID_HEADER};
+use mentormatch::store::{self, Method, RunFilter, RunRecord, Store};
+use mentormatch::{pb, ServerConfig};
+use prost::Message;
+use tonic::Code;
+
+use crate::util::*;
+
+/// The PostgreSQL URL of the test server; `.ci/run` starts one.
+fn pg_url() -> String {
+    std::env::var("MENTORMATCH_TEST_PG").unwrap_or_else(|_| {
+        panic!(
+            "MENTORMATCH_TEST_PG is not set: the store tests need a PostgreSQL server \
+             (`bash .ci/postgres.sh start` prints one; `.ci/run` starts it itself)"
+        )
+    })
+}
+
+/// A programme id no other test run uses.
+fn fresh_programme() -> String {
+    format!("test-{}", uuid::Uuid::now_v7())
+}
+
+fn record(programme: &str, k: usize) -> RunRecord {
+    let mut run = RunRecord::new(Method::Solve, vec![k as u8; k + 1], "alice");
+    run.programme_id = programme.to_string();
+    run.cohort = if k.is_multiple_of(2) { "even" } else { "odd" }.to_string();
+    run.status = "OK".into();
+    run.elapsed_ms = k as f64 + 0.5;
+    run.response = vec![7; k];
+    run
+}
+
+/// What every backend must do: concurrent writers lose nothing, a run
+/// reads back whole, listings are newest first, filtered and paged.
+async fn contract(store: Arc<dyn Store>) {
+    let programme = fresh_programme();
+    let writers: Vec<_> = (0..20)
+        .map(|k| {
+            let (store, run) = (store.clone(), record(&programme, k));
+            tokio::spawn(async move {
+                store.record(&run).await.expect("recorded");
+                run
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for w in writers {
+        written.push(w.await.expect("writer"));
+    }
+    for run in &written {
+        let back = store.get(&run.run_id).await.expect("read").expect("found");
+        assert_eq!(&back, run, "a run reads back whole");
+    }
+    let all = RunFilter {
+        programme_id: programme.clone(),
+        cohort: String::new(),
+    };
+    let mut paged = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let page = store
+            .list(&all, 7, before.as_deref())
+            .await
+            .expect("listed");
+        assert!(page
+            .iter()
+            .all(|r| r.request.is_empty() && r.response.is_empty()));
+        before = page.last().map(|r| r.run_id.clone());
+        let n = page.len();
+        paged.extend(page.into_iter().map(|r| r.run_id));
+        if n < 7 {
+            break;
+        }
+    }
+    let mut ids: Vec<String> = written.iter().map(|r| r.run_id.clone()).collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(paged, ids, "every run once, newest first");
+    let odd = RunFilter {
+        programme_id: programme.clone(),
+        cohort: "odd".into(),
+    };
+    assert_eq!(store.list(&odd, 100, None).await.expect("listed").len(), 10);
+    assert!(store.get("no-such-run").await.expect("read").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_store_keeps_its_contract() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nested/runs.sqlite");
+    contract(
+        store::open(path.to_str().expect("utf-8"))
+            .await
+            .expect("opened"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_store_keeps_its_contract() {
+    contract(store::open(&pg_url()).await.expect("opened")).await;
+}
+
+/// A solve of the example named as programme `programme`, cohort 2021.
+fn named_request(programme: &str) -> pb::SolveRequest {
+    let mut req = example_request();
+    req.programme_id = programme.to_string();
+    req.cohort = "2021".into();
+    req
+}
+
+/// Solves `req` on `server`: the response and its run id.
+async fn solve_recorded(server: &TestServer, req: pb::SolveRequest) -> (pb::SolveResponse, String) {
+    let resp = server.client().await.solve(req).await.expect("solved");
+    let id = resp
+        .metadata()
+        .get(RUN_ID_HEADER)
+        .expect("a run id header")
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    (resp.into_inner(), id)
+}
+
+/// The run `id` through `server`'s GetRun is the request sent and the
+/// response received, byte for byte.
+async fn assert_run_is(
+    server: &TestServer,
+    id: &str,
+    req: &pb::SolveRequest,
+    resp: &pb::SolveResponse,
+) {
+    let run = server
+        .client()
+        .await
+        .get_run(pb::GetRunRequest { run_id: id.into() })
+        .await
+        .expect("found")
+        .into_inner();
+    assert_eq!(run.status, "OK");
+    assert_eq!(run.method, "Solve");
+    assert_eq!(run.programme_id, req.programme_id);
+    match (run.request, run.response) {
+        (Some(pb::run::Request::SolveRequest(q)), Some(pb::run::Response::SolveResponse(r))) => {
+            assert_eq!(q.encode_to_vec(), req.encode_to_vec());
+            assert_eq!(r.encode_to_vec(), resp.encode_to_vec());
+        }
+        other => panic!("a solve run with its bodies, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_survive_a_server_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("runs.sqlite");
+    let path = path.to_str().expect("utf-8");
+    let programme = fresh_programme();
+    let req = named_request(&programme);
+    let with_store = |store| Extras {
+        store: Some(store),
+        ..Extras::default()
+    };
+    let first = start_server_with(
+        ServerConfig::default(),
+        with_store(store::open(path).await.expect("opened")),
+    )
+    .await;
+    let (resp, id) = solve_recorded(&first, req.clone()).await;
+    // A stored answer is the answer: the run id travels in a header only.
+    assert_eq!(resp.encode_to_vec(), solve_ok(&req).encode_to_vec());
+    let mut invalid = req.clone();
+    invalid.mentors.clear();
+    let status = first
+        .client()
+        .await
+        .solve(invalid)
+        .await
+        .expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    first.stop().await;
+
+    let second = start_server_with(
+        ServerConfig::default(),
+        with_store(store::open(path).await.expect("reopened")),
+    )
+    .await;
+    assert_run_is(&second, &id, &req, &resp).await;
+    let listed = second
+        .client()
+        .await
+        .list_runs(pb::ListRunsRequest {
+            programme_id: programme.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("listed")
+        .into_inner();
+    let statuses: Vec<&str> = listed.runs.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(statuses, ["INVALID_ARGUMENT", "OK"], "newest first");
+    assert!(listed.runs.iter().all(|r| r.request.is_none()));
+    assert!(listed.next_page_token.is_empty());
+    second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_one_postgres() {
+    let url = pg_url();
+    let replica = |store| Extras {
+        store: Some(store),
+        ..Extras::default()
+    };
+    let a = start_server_with(
+        ServerConfig::default(),
+        replica(store::open(&url).await.expect("a")),
+    )
+    .await;
+    let b = start_server_with(
+        ServerConfig::default(),
+        replica(store::open(&url).await.expect("b")),
+    )
+    .await;
+    let programme = fresh_programme();
+    let req = named_request(&programme);
+    let (resp, id) = solve_recorded(&a, req.clone()).await;
+    assert_run_is(&b, &id, &req, &resp).await;
+    let listed = b
+        .client()
+        .await
+        .list_runs(pb::ListRunsRequest {
+            programme_id: programme,
+            cohort: "2021".into(),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("listed")
+        .into_inner();
+    assert_eq!(listed.runs.len(), 1);
+    assert_eq!(listed.runs[0].run_id, id);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_rpcs_name_what_is_wrong() {
+    let stateless = start_server(ServerConfig::default()).await;
+    let status = stateless
+        .client()
+        .await
+        .get_run(pb::GetRunRequest { run_id: "x".into() })
+        .await
+        .expect_err("no store");
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    stateless.stop().await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("runs.sqlite");
+    let store = store::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("opened");
+    let server = start_server_with(
+        ServerConfig::default(),
+        Extras {
+            store: Some(store),
+            ..Extras::default()
+        },
+    )
+    .await;
+    let mut c = server.client().await;
+    let missing = c
+        .get_run(pb::GetRunRequest {
+            run_id: "0190-none".into(),
+        })
+        .await
+        .expect_err("unknown");
+    assert_eq!(missing.code(), Code::NotFound);
+    let bad = c
+        .list_runs(pb::ListRunsRequest {
+            page_token: "not a token".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("bad token");
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert!(bad.message().contains("page_token"), "{}", bad.message());
+    server.stop().await;
+}
