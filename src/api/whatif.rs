@@ -43,6 +43,16 @@ pub fn what_if(
 ) -> Result<pb::WhatIfResponse, Error> {
     let base = req.base.clone().unwrap_or_default();
     let mut bad = Vec::new();
+    if !req.base_run_id.is_empty() {
+        bad.push(FieldViolation::new(
+            "base_run_id",
+            format!(
+                "{:?}: a stored run is read by a server with a run store; here send base and \
+                 baseline_pairs instead",
+                req.base_run_id
+            ),
+        ));
+    }
     if req.scenarios.is_empty() {
         bad.push(FieldViolation::new(
             "scenarios",

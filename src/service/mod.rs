@@ -70,8 +70,9 @@ impl MatchingService for Matcher {
 
     async fn what_if(
         &self,
-        request: Request<pb::WhatIfRequest>,
+        mut request: Request<pb::WhatIfRequest>,
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
+        runs::expand_what_if(self.store.as_ref(), request.get_mut()).await?;
         let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
         self.unary(
             "what_if",

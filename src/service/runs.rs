@@ -112,6 +112,70 @@ impl Pending {
     }
 }
 
+/// Fills a what-if's base and baseline from its `base_run_id`: the stored
+/// Solve's request, pairs and groups (see the proto). Nothing to do without
+/// a `base_run_id`.
+pub(super) async fn expand_what_if(
+    store: Option<&Arc<dyn Store>>,
+    req: &mut pb::WhatIfRequest,
+) -> Result<(), Status> {
+    if req.base_run_id.is_empty() {
+        return Ok(());
+    }
+    let store = need(store)?;
+    for (field, set) in [
+        ("base", req.base.is_some()),
+        ("baseline_pairs", !req.baseline_pairs.is_empty()),
+        ("baseline_groups", !req.baseline_groups.is_empty()),
+    ] {
+        if set {
+            return Err(invalid(
+                field,
+                "must be empty with base_run_id (the run gives it)".into(),
+            ));
+        }
+    }
+    let id = req.base_run_id.clone();
+    let run = store.get(&id).await.map_err(store_status)?;
+    let run = run.ok_or_else(|| Status::not_found(format!("base_run_id: no run {id:?}")))?;
+    if run.method != Method::Solve || run.status != "OK" {
+        return Err(Status::failed_precondition(format!(
+            "base_run_id: run {id} is a {} answered {}, not a Solve answered OK",
+            run.method.name(),
+            run.status
+        )));
+    }
+    let run = run.to_pb(true).map_err(store_status)?;
+    let (Some(pb::run::Request::SolveRequest(base)), Some(pb::run::Response::SolveResponse(resp))) =
+        (run.request, run.response)
+    else {
+        return Err(store_status(crate::store::StoreError::Corrupt {
+            run_id: id,
+            why: "a Solve run without its request or response".into(),
+        }));
+    };
+    // The request becomes self-contained (and is recorded so).
+    req.base_run_id.clear();
+    req.base = Some(base);
+    req.baseline_pairs = resp
+        .pairs
+        .iter()
+        .map(|p| pb::PairRef {
+            mentor_id: p.mentor_id.clone(),
+            mentee_id: p.mentee_id.clone(),
+        })
+        .collect();
+    req.baseline_groups = resp
+        .groups
+        .iter()
+        .map(|g| pb::GroupRef {
+            mentor_ids: g.mentor_ids.clone(),
+            member_ids: g.member_ids.clone(),
+        })
+        .collect();
+    Ok(())
+}
+
 fn invalid(field: &str, why: String) -> Status {
     Status::with_error_details(
         Code::InvalidArgument,

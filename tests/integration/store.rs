@@ -291,3 +291,99 @@ async fn run_rpcs_name_what_is_wrong() {
     assert!(bad.message().contains("page_token"), "{}", bad.message());
     server.stop().await;
 }
+
+/// A what-if from a stored run answers byte for byte as the same what-if
+/// sent with its base and baseline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_if_from_a_stored_run_equals_what_if_from_its_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("runs.sqlite");
+    let store = store::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("opened");
+    let server = start_server_with(
+        ServerConfig::default(),
+        Extras {
+            store: Some(store),
+            ..Extras::default()
+        },
+    )
+    .await;
+    let req = named_request(&fresh_programme());
+    let (resp, id) = solve_recorded(&server, req.clone()).await;
+    let example: pb::WhatIfRequest = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read"),
+    )
+    .expect("a what-if");
+    let sent = pb::WhatIfRequest {
+        base: Some(req),
+        baseline_pairs: resp
+            .pairs
+            .iter()
+            .map(|p| pb::PairRef {
+                mentor_id: p.mentor_id.clone(),
+                mentee_id: p.mentee_id.clone(),
+            })
+            .collect(),
+        baseline_groups: resp
+            .groups
+            .iter()
+            .map(|g| pb::GroupRef {
+                mentor_ids: g.mentor_ids.clone(),
+                member_ids: g.member_ids.clone(),
+            })
+            .collect(),
+        ..example.clone()
+    };
+    let stored = pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: id.clone(),
+        ..example.clone()
+    };
+    let mut c = server.client().await;
+    let a = c
+        .what_if(sent)
+        .await
+        .expect("what-if from data")
+        .into_inner();
+    let b = c
+        .what_if(stored.clone())
+        .await
+        .expect("what-if from the run")
+        .into_inner();
+    assert!(!a.results.is_empty());
+    assert_eq!(a.encode_to_vec(), b.encode_to_vec(), "byte for byte");
+    // Both forms at once, or a run that is not an answered Solve, are refused.
+    let both = pb::WhatIfRequest {
+        base: Some(example_request()),
+        ..stored.clone()
+    };
+    let status = c.what_if(both).await.expect_err("both");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().starts_with("base:"),
+        "{}",
+        status.message()
+    );
+    let mut bad = example_request();
+    bad.mentors.clear();
+    let refused = c.solve(bad).await.expect_err("invalid");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    let listed = c
+        .list_runs(pb::ListRunsRequest::default())
+        .await
+        .expect("listed")
+        .into_inner();
+    let invalid_run = listed.runs[0].run_id.clone();
+    let status = c
+        .what_if(pb::WhatIfRequest {
+            base_run_id: invalid_run,
+            ..stored
+        })
+        .await
+        .expect_err("not an answered Solve");
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    server.stop().await;
+}

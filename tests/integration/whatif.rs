@@ -87,6 +87,7 @@ proptest! {
             stability_weight: 0.0,
             max_changes: None,
             baseline_groups: Vec::new(),
+            base_run_id: String::new(),
         };
         let r = &run(&req).results[0];
         let d = r.diff.clone().unwrap();
@@ -128,6 +129,7 @@ proptest! {
             stability_weight: 1000.0,
             max_changes: None,
             baseline_groups: Vec::new(),
+            base_run_id: String::new(),
         };
         let d = run(&req).results[0].diff.clone().unwrap();
         for m in &d.moved {
@@ -164,6 +166,7 @@ fn cap_on_changes_holds_and_uses_the_milp() {
             stability_weight: 0.0,
             max_changes: Some(cap),
             baseline_groups: Vec::new(),
+            base_run_id: String::new(),
         };
         let r = &run(&req).results[0];
         let resp = r.response.as_ref().unwrap();
@@ -203,6 +206,7 @@ fn scenarios_come_back_in_order_and_errors_name_the_edit() {
         stability_weight: 10.0,
         max_changes: None,
         baseline_groups: Vec::new(),
+        base_run_id: String::new(),
     };
     let resp = run(&req);
     let got: Vec<&str> = resp.results.iter().map(|r| r.name.as_str()).collect();
@@ -301,6 +305,7 @@ fn example_what_if(
         base: Some(base),
         baseline_pairs: baseline_of(&first),
         baseline_groups: groups_of(&first),
+        base_run_id: String::new(),
         scenarios,
         stability_weight: weight,
         max_changes: None,
@@ -462,6 +467,7 @@ fn baseline_groups_and_member_edits_are_validated() {
         scenarios: vec![remove(&base.mentors[0].profile.as_ref().unwrap().id)],
         stability_weight: 1.0,
         max_changes: None,
+        base_run_id: String::new(),
     };
     let Err(mentormatch::Error::InvalidArgument(v)) = what_if(&req) else {
         panic!("accepted unknown ids")
