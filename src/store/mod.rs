@@ -9,7 +9,7 @@
 //! Migrations live in `migrations/{sqlite,postgres}/`, are compiled into
 //! the binary and applied when a store is opened. Requests and responses
 //! are stored as their protobuf encoding; this module turns records into
-//! the API's [`pb::Run`] (an edge type: nothing below `api` sees the store).
+//! the API's [`Run`](crate::wire::pb::Run) (an edge type: nothing below `api` sees the store).
 
 pub mod postgres;
 mod run;
