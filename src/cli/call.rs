@@ -76,8 +76,24 @@ pub(super) enum Method {
     Validate,
     /// `Alternatives` with an `AlternativesRequest`.
     Alternatives,
+    /// `GetRun` with a `GetRunRequest` (`{"runId": "…"}`).
+    GetRun,
+    /// `ListRuns` with a `ListRunsRequest` (no file: the newest 50).
+    ListRuns,
     /// `grpc.health.v1.Health/Check` of the matching service (no file).
     Health,
+}
+
+/// Writes the run id of a recorded call to standard error.
+fn run_id<T>(resp: tonic::Response<T>) -> T {
+    if let Some(id) = resp
+        .metadata()
+        .get(mentormatch::service::RUN_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        eprintln!("run {id}");
+    }
+    resp.into_inner()
 }
 
 /// Calls `method` at `addr` with the request in `file` and prints the
@@ -117,6 +133,7 @@ pub(super) fn call(
             }
             Ok(req)
         };
+        let given = file;
         let file = || file.ok_or_else(|| InputError(format!("{method:?} needs a request file")));
         let mut client = MatchingServiceClient::with_interceptor(channel.clone(), with_token)
             .max_decoding_message_size(usize::MAX)
@@ -124,21 +141,32 @@ pub(super) fn call(
         let text = match method {
             Method::Solve => {
                 let req: pb::SolveRequest = read_json(file()?)?;
-                to_json(&client.solve(req).await.map_err(status)?.into_inner())?
+                to_json(&run_id(client.solve(req).await.map_err(status)?))?
             }
             Method::Whatif => {
                 let req: pb::WhatIfRequest = read_json(file()?)?;
-                to_json(&client.what_if(req).await.map_err(status)?.into_inner())?
+                to_json(&run_id(client.what_if(req).await.map_err(status)?))?
             }
             Method::Validate => {
                 let req = pb::ValidateRequest {
                     request: Some(read_json(file()?)?),
                 };
-                to_json(&client.validate(req).await.map_err(status)?.into_inner())?
+                to_json(&run_id(client.validate(req).await.map_err(status)?))?
             }
             Method::Alternatives => {
                 let req: pb::AlternativesRequest = read_json(file()?)?;
                 to_json(&client.alternatives(req).await.map_err(status)?.into_inner())?
+            }
+            Method::GetRun => {
+                let req: pb::GetRunRequest = read_json(file()?)?;
+                to_json(&client.get_run(req).await.map_err(status)?.into_inner())?
+            }
+            Method::ListRuns => {
+                let req: pb::ListRunsRequest = match given {
+                    Some(f) => read_json(f)?,
+                    None => pb::ListRunsRequest::default(),
+                };
+                to_json(&client.list_runs(req).await.map_err(status)?.into_inner())?
             }
             Method::Health => {
                 let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
