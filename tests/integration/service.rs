@@ -363,7 +363,9 @@ async fn error_details_stay_small() {
 /// exits with 2 and the field violations.
 #[test]
 fn the_cli_calls_a_running_service() {
-    let (mut child, url) = spawn_server(&[]);
+    let db = tempfile::tempdir().expect("temp dir");
+    let db_file = db.path().join("runs.sqlite");
+    let (mut child, url) = spawn_server(&["--db", db_file.to_str().expect("utf-8")]);
     let bin = env!("CARGO_BIN_EXE_mentormatch");
     let example = repo_path("examples/cmr-2021/request.json");
     let called = Command::new(bin)
@@ -384,6 +386,35 @@ fn the_cli_calls_a_running_service() {
     assert_eq!(
         called.stdout, offline.stdout,
         "the service and the CLI answer differently"
+    );
+    // The call was recorded: its run id on stderr, the run in the store,
+    // through the service and offline.
+    let stderr = String::from_utf8_lossy(&called.stderr);
+    let id = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("run "))
+        .expect("a run id on stderr")
+        .to_string();
+    let get = db.path().join("get.json");
+    std::fs::write(&get, format!(r#"{{"runId": "{id}"}}"#)).expect("written");
+    let run = Command::new(bin)
+        .args(["call", "get-run", "--addr", &url])
+        .arg(&get)
+        .output()
+        .expect("call runs");
+    let run: pb::Run = serde_json::from_slice(&run.stdout).expect("a run");
+    assert_eq!(
+        (run.run_id.as_str(), run.status.as_str()),
+        (id.as_str(), "OK")
+    );
+    let exported = Command::new(bin)
+        .args(["runs", "export", &id, "--part", "response", "--db"])
+        .arg(&db_file)
+        .output()
+        .expect("runs export runs");
+    assert_eq!(
+        exported.stdout, offline.stdout,
+        "the stored answer is the answer"
     );
     let health = Command::new(bin)
         .args(["call", "health", "--addr", &url])
