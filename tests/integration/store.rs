@@ -243,6 +243,46 @@ async fn two_replicas_share_one_postgres() {
         .into_inner();
     assert_eq!(listed.runs.len(), 1);
     assert_eq!(listed.runs[0].run_id, id);
+    // A what-if through B from the run written through A, recorded by B and
+    // read back through A.
+    let example: pb::WhatIfRequest = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read"),
+    )
+    .expect("a what-if");
+    let from_run = pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: id,
+        ..example
+    };
+    let answered = b
+        .client()
+        .await
+        .what_if(from_run)
+        .await
+        .expect("what-if through b");
+    let what_if_id = answered
+        .metadata()
+        .get(RUN_ID_HEADER)
+        .expect("a run id")
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    let run = a
+        .client()
+        .await
+        .get_run(pb::GetRunRequest { run_id: what_if_id })
+        .await
+        .expect("read through a")
+        .into_inner();
+    assert_eq!((run.method.as_str(), run.status.as_str()), ("WhatIf", "OK"));
+    match run.response {
+        Some(pb::run::Response::WhatIfResponse(r)) => {
+            assert_eq!(r.encode_to_vec(), answered.into_inner().encode_to_vec())
+        }
+        other => panic!("a what-if response, got {other:?}"),
+    }
     a.stop().await;
     b.stop().await;
 }
