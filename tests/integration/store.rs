@@ -107,6 +107,24 @@ async fn the_postgres_store_keeps_its_contract() {
     contract(store::open(&pg_url()).await.expect("opened")).await;
 }
 
+/// A server keeping its runs in the SQLite file at `path`.
+async fn sqlite_server(path: &std::path::Path) -> TestServer {
+    let store = store::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("opened");
+    let extras = Extras {
+        store: Some(store),
+        ..Extras::default()
+    };
+    start_server_with(ServerConfig::default(), extras).await
+}
+
+/// The bundled example what-if.
+fn example_what_if() -> pb::WhatIfRequest {
+    let text = std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read");
+    serde_json::from_str(&text).expect("a what-if")
+}
+
 /// A solve of the example named as programme `programme`, cohort 2021.
 fn named_request(programme: &str) -> pb::SolveRequest {
     let mut req = example_request();
@@ -159,18 +177,9 @@ async fn assert_run_is(
 async fn runs_survive_a_server_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("runs.sqlite");
-    let path = path.to_str().expect("utf-8");
     let programme = fresh_programme();
     let req = named_request(&programme);
-    let with_store = |store| Extras {
-        store: Some(store),
-        ..Extras::default()
-    };
-    let first = start_server_with(
-        ServerConfig::default(),
-        with_store(store::open(path).await.expect("opened")),
-    )
-    .await;
+    let first = sqlite_server(&path).await;
     let (resp, id) = solve_recorded(&first, req.clone()).await;
     // A stored answer is the answer: the run id travels in a header only.
     assert_eq!(resp.encode_to_vec(), solve_ok(&req).encode_to_vec());
@@ -185,11 +194,8 @@ async fn runs_survive_a_server_restart() {
     assert_eq!(status.code(), Code::InvalidArgument);
     first.stop().await;
 
-    let second = start_server_with(
-        ServerConfig::default(),
-        with_store(store::open(path).await.expect("reopened")),
-    )
-    .await;
+    // A new server on the same file: a restart.
+    let second = sqlite_server(&path).await;
     assert_run_is(&second, &id, &req, &resp).await;
     let listed = second
         .client()
@@ -245,10 +251,7 @@ async fn two_replicas_share_one_postgres() {
     assert_eq!(listed.runs[0].run_id, id);
     // A what-if through B from the run written through A, recorded by B and
     // read back through A.
-    let example: pb::WhatIfRequest = serde_json::from_str(
-        &std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read"),
-    )
-    .expect("a what-if");
+    let example = example_what_if();
     let from_run = pb::WhatIfRequest {
         base: None,
         baseline_pairs: Vec::new(),
@@ -300,18 +303,7 @@ async fn run_rpcs_name_what_is_wrong() {
     stateless.stop().await;
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("runs.sqlite");
-    let store = store::open(path.to_str().expect("utf-8"))
-        .await
-        .expect("opened");
-    let server = start_server_with(
-        ServerConfig::default(),
-        Extras {
-            store: Some(store),
-            ..Extras::default()
-        },
-    )
-    .await;
+    let server = sqlite_server(&dir.path().join("runs.sqlite")).await;
     let mut c = server.client().await;
     let missing = c
         .get_run(pb::GetRunRequest {
@@ -337,24 +329,10 @@ async fn run_rpcs_name_what_is_wrong() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_if_from_a_stored_run_equals_what_if_from_its_data() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("runs.sqlite");
-    let store = store::open(path.to_str().expect("utf-8"))
-        .await
-        .expect("opened");
-    let server = start_server_with(
-        ServerConfig::default(),
-        Extras {
-            store: Some(store),
-            ..Extras::default()
-        },
-    )
-    .await;
+    let server = sqlite_server(&dir.path().join("runs.sqlite")).await;
     let req = named_request(&fresh_programme());
     let (resp, id) = solve_recorded(&server, req.clone()).await;
-    let example: pb::WhatIfRequest = serde_json::from_str(
-        &std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read"),
-    )
-    .expect("a what-if");
+    let example = example_what_if();
     let sent = pb::WhatIfRequest {
         base: Some(req),
         baseline_pairs: resp
