@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 
-use super::run::{method_of, RunFilter, RunRecord, Store, StoreError};
+use super::run::{from_row, Columns, RunFilter, RunRecord, Store, StoreError};
 
 /// Runs in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -29,34 +29,22 @@ impl PgStore {
     }
 }
 
-fn from_row(row: &PgRow, bodies: bool) -> Result<RunRecord, StoreError> {
-    let run_id: String = row.try_get("run_id")?;
-    let method: String = row.try_get("method")?;
-    let created_at: DateTime<Utc> = row.try_get("created_at")?;
-    Ok(RunRecord {
-        method: method_of(&run_id, &method)?,
-        programme_id: row.try_get("programme_id")?,
-        cohort: row.try_get("cohort")?,
-        created_at,
-        caller: row.try_get("caller")?,
-        request_sha256: row.try_get("request_sha256")?,
-        status: row.try_get("status")?,
-        error: row.try_get("error")?,
-        engine_version: row.try_get("engine_version")?,
-        elapsed_ms: row.try_get("elapsed_ms")?,
-        request: if bodies {
-            row.try_get("request")?
-        } else {
-            Vec::new()
-        },
-        response: if bodies {
-            row.try_get::<Option<Vec<u8>>, _>("response")?
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        },
-        run_id,
-    })
+impl Columns for PgRow {
+    fn text(&self, name: &str) -> Result<String, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    fn real(&self, name: &str) -> Result<f64, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    fn created_at(&self, _run_id: &str) -> Result<DateTime<Utc>, StoreError> {
+        Ok(self.try_get("created_at")?)
+    }
 }
 
 #[async_trait::async_trait]

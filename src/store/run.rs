@@ -210,10 +210,44 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<RunRecord>, StoreError>;
 }
 
-/// Reads one row's method.
-pub(super) fn method_of(run_id: &str, s: &str) -> Result<Method, StoreError> {
-    Method::parse(s).ok_or_else(|| StoreError::Corrupt {
-        run_id: run_id.to_string(),
-        why: format!("unknown method {s:?}"),
+/// A stored row's columns, whatever the backend's row type.
+pub(super) trait Columns {
+    /// A TEXT column.
+    fn text(&self, name: &str) -> Result<String, sqlx::Error>;
+    /// A floating-point column.
+    fn real(&self, name: &str) -> Result<f64, sqlx::Error>;
+    /// A nullable BLOB / BYTEA column.
+    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error>;
+    /// `created_at` (each backend keeps time its own way).
+    fn created_at(&self, run_id: &str) -> Result<DateTime<Utc>, StoreError>;
+}
+
+/// A run from its row; with its request and response when `bodies`.
+pub(super) fn from_row(row: &impl Columns, bodies: bool) -> Result<RunRecord, StoreError> {
+    let run_id = row.text("run_id")?;
+    let method = row.text("method")?;
+    let body = |name: &str| -> Result<Vec<u8>, StoreError> {
+        Ok(match bodies {
+            true => row.bytes(name)?.unwrap_or_default(),
+            false => Vec::new(),
+        })
+    };
+    Ok(RunRecord {
+        method: Method::parse(&method).ok_or_else(|| StoreError::Corrupt {
+            run_id: run_id.clone(),
+            why: format!("unknown method {method:?}"),
+        })?,
+        programme_id: row.text("programme_id")?,
+        cohort: row.text("cohort")?,
+        created_at: row.created_at(&run_id)?,
+        caller: row.text("caller")?,
+        request_sha256: row.text("request_sha256")?,
+        status: row.text("status")?,
+        error: row.text("error")?,
+        engine_version: row.text("engine_version")?,
+        elapsed_ms: row.real("elapsed_ms")?,
+        request: body("request")?,
+        response: body("response")?,
+        run_id,
     })
 }

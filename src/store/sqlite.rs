@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Row, SqlitePool};
 
-use super::run::{method_of, RunFilter, RunRecord, Store, StoreError};
+use super::run::{from_row, Columns, RunFilter, RunRecord, Store, StoreError};
 
 /// Runs in a SQLite file.
 #[derive(Debug, Clone)]
@@ -45,40 +45,27 @@ fn time_text(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn from_row(row: &SqliteRow, bodies: bool) -> Result<RunRecord, StoreError> {
-    let run_id: String = row.try_get("run_id")?;
-    let created: String = row.try_get("created_at")?;
-    let created_at = DateTime::parse_from_rfc3339(&created)
-        .map_err(|e| StoreError::Corrupt {
-            run_id: run_id.clone(),
-            why: format!("created_at {created:?}: {e}"),
-        })?
-        .with_timezone(&Utc);
-    let method: String = row.try_get("method")?;
-    Ok(RunRecord {
-        method: method_of(&run_id, &method)?,
-        programme_id: row.try_get("programme_id")?,
-        cohort: row.try_get("cohort")?,
-        created_at,
-        caller: row.try_get("caller")?,
-        request_sha256: row.try_get("request_sha256")?,
-        status: row.try_get("status")?,
-        error: row.try_get("error")?,
-        engine_version: row.try_get("engine_version")?,
-        elapsed_ms: row.try_get("elapsed_ms")?,
-        request: if bodies {
-            row.try_get("request")?
-        } else {
-            Vec::new()
-        },
-        response: if bodies {
-            row.try_get::<Option<Vec<u8>>, _>("response")?
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        },
-        run_id,
-    })
+impl Columns for SqliteRow {
+    fn text(&self, name: &str) -> Result<String, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    fn real(&self, name: &str) -> Result<f64, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    fn created_at(&self, run_id: &str) -> Result<DateTime<Utc>, StoreError> {
+        let text: String = self.try_get("created_at")?;
+        let t = DateTime::parse_from_rfc3339(&text).map_err(|e| StoreError::Corrupt {
+            run_id: run_id.to_string(),
+            why: format!("created_at {text:?}: {e}"),
+        })?;
+        Ok(t.with_timezone(&Utc))
+    }
 }
 
 #[async_trait::async_trait]
