@@ -61,6 +61,7 @@ pub(crate) enum Stopped {
 /// An assignment from a solve.
 #[derive(Debug)]
 pub(crate) struct Solved {
+    index: VarIndex,
     values: Vec<f64>,
     /// Objective value of the assignment, in the model's direction.
     pub(crate) objective: f64,
@@ -74,8 +75,8 @@ pub(crate) struct Solved {
 
 impl Solved {
     /// The value of `v` (integers and binaries rounded).
-    pub(crate) fn value(&self, index: &VarIndex, v: Variable) -> f64 {
-        self.values[index.get(v)]
+    pub(crate) fn value(&self, v: Variable) -> f64 {
+        self.values[self.index.get(v)]
     }
 }
 
@@ -109,7 +110,7 @@ fn handles(n: usize) -> Vec<microlp::Variable> {
 /// or the deadline's cancel flag is set.
 pub(crate) fn solve(
     model: &MicroLpProblem,
-    index: &VarIndex,
+    index: VarIndex,
     warm: Option<&[(Variable, f64)]>,
     mip_gap: f64,
     deadline: &Deadline,
@@ -133,6 +134,7 @@ pub(crate) fn solve(
         return Err(Stopped::Deadline);
     };
     Ok(Solved {
+        index,
         values: solution.iter().map(|(_, x)| x).collect(),
         objective: solution.objective(),
         proven,
@@ -178,12 +180,12 @@ mod tests {
     #[test]
     fn equals_good_lps_own_solve() {
         let (m, index, x) = model(12);
-        let ours = solve(&m, &index, None, 0.0, &Deadline::NONE).unwrap();
+        let ours = solve(&m, index, None, 0.0, &Deadline::NONE).unwrap();
         let (whole, _, y) = model(12);
         let whole = whole.solve().unwrap();
         assert!(ours.proven);
         for (a, b) in x.iter().zip(&y) {
-            assert_eq!(ours.value(&index, *a), whole.value(*b));
+            assert_eq!(ours.value(*a), whole.value(*b));
         }
     }
 
@@ -194,7 +196,7 @@ mod tests {
         cancel.cancel();
         let d = Deadline::new(None, Some(cancel));
         assert_eq!(
-            solve(&m, &index, None, 0.0, &d).unwrap_err(),
+            solve(&m, index, None, 0.0, &d).unwrap_err(),
             Stopped::Cancelled
         );
     }
@@ -204,7 +206,7 @@ mod tests {
         let (m, index, _) = model(12);
         let d = Deadline::new(Some(Instant::now()), None);
         assert_eq!(
-            solve(&m, &index, None, 0.0, &d).unwrap_err(),
+            solve(&m, index, None, 0.0, &d).unwrap_err(),
             Stopped::Deadline
         );
     }

@@ -142,7 +142,7 @@ fn run(
     objective: Expression,
     constraints: Vec<good_lp::Constraint>,
     deadline: &Deadline,
-) -> Result<(Solved, VarIndex), SolveError> {
+) -> Result<Solved, SolveError> {
     let index = VarIndex::of(&vars);
     let problem = match sense {
         Sense::Max => vars.maximise(objective),
@@ -153,12 +153,12 @@ fn run(
         model = model.with(c);
     }
     let sol =
-        microlp_run::solve(&model, &index, None, 0.0, deadline).map_err(|stop| match stop {
+        microlp_run::solve(&model, index, None, 0.0, deadline).map_err(|stop| match stop {
             Stopped::Infeasible => SolveError::SideConstraintsInfeasible,
             Stopped::Deadline | Stopped::Cancelled => SolveError::Deadline,
             Stopped::Backend(m) => SolveError::Backend(m),
         })?;
-    Ok((sol, index))
+    Ok(sol)
 }
 
 fn check_minimums(inst: &Instance, deadline: &Deadline) -> Result<(), SolveError> {
@@ -170,8 +170,8 @@ fn check_minimums(inst: &Instance, deadline: &Deadline) -> Result<(), SolveError
         .collect();
     let total: Expression = short.iter().copied().sum();
     let cons = base_constraints(inst, &x, Some(&short));
-    let (sol, index) = run(vars, Sense::Min, total, cons, deadline)?;
-    let value = |v: Variable| sol.value(&index, v);
+    let sol = run(vars, Sense::Min, total, cons, deadline)?;
+    let value = |v: Variable| sol.value(v);
     let shortfall: f64 = short.iter().map(|&v| value(v)).sum();
     if shortfall > 0.5 {
         let short = (0..inst.mentors())
@@ -208,8 +208,8 @@ fn max_min(inst: &Instance, k: usize, deadline: &Deadline) -> Result<i64, SolveE
         let s = inst.score[a] as f64;
         cons.push(constraint!(z <= s + big - big * xa));
     }
-    let (sol, index) = run(vars, Sense::Max, z.into(), cons, deadline)?;
-    Ok(sol.value(&index, z).round() as i64)
+    let sol = run(vars, Sense::Max, z.into(), cons, deadline)?;
+    Ok(sol.value(z).round() as i64)
 }
 
 /// Maximises `Σ w_a x_a`, optionally with `Σ x_a = k` and only arcs scoring `≥ floor`.
@@ -234,13 +234,13 @@ fn stage(
             }
         }
     }
-    let (sol, index) = run(vars, Sense::Max, objective, cons, deadline)?;
+    let sol = run(vars, Sense::Max, objective, cons, deadline)?;
     let optimal = sol.proven;
     let mut arc = vec![None; inst.mentees()];
     for (e, slot) in arc.iter_mut().enumerate() {
         *slot = inst
             .arcs(e)
-            .find(|&a| sol.value(&index, x[a]) > 0.5)
+            .find(|&a| sol.value(x[a]) > 0.5)
             .map(|a| a as u32);
     }
     Ok(Assignment { arc, optimal })

@@ -180,13 +180,13 @@ impl GroupInstance {
         for c in cons {
             model = model.with(c);
         }
-        let sol = microlp_run::solve(&model, &index, hint.as_deref(), self.mip_gap, deadline)
+        let sol = microlp_run::solve(&model, index, hint.as_deref(), self.mip_gap, deadline)
             .map_err(|stop| match stop {
                 Stopped::Infeasible => GroupError::Infeasible,
                 Stopped::Deadline | Stopped::Cancelled => GroupError::Deadline,
                 Stopped::Backend(m) => GroupError::Backend(m),
             })?;
-        let value = |x: Variable| sol.value(&index, x) > 0.5;
+        let value = |x: Variable| sol.value(x) > 0.5;
         let mut groups = Vec::new();
         for g in 0..v.y.len() {
             if !value(v.y[g]) {
