@@ -258,3 +258,25 @@ fn scenario(
         score,
     ))
 }
+
+/// A solve's pairs as a what-if baseline.
+pub fn baseline_pairs(resp: &pb::SolveResponse) -> Vec<pb::PairRef> {
+    resp.pairs
+        .iter()
+        .map(|p| pb::PairRef {
+            mentor_id: p.mentor_id.clone(),
+            mentee_id: p.mentee_id.clone(),
+        })
+        .collect()
+}
+
+/// A solve's groups as a what-if baseline (lead mentor first).
+pub fn baseline_groups(resp: &pb::SolveResponse) -> Vec<pb::GroupRef> {
+    resp.groups
+        .iter()
+        .map(|g| pb::GroupRef {
+            mentor_ids: g.mentor_ids.clone(),
+            member_ids: g.member_ids.clone(),
+        })
+        .collect()
+}

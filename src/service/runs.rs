@@ -157,22 +157,8 @@ pub(super) async fn expand_what_if(
     // The request becomes self-contained (and is recorded so).
     req.base_run_id.clear();
     req.base = Some(base);
-    req.baseline_pairs = resp
-        .pairs
-        .iter()
-        .map(|p| pb::PairRef {
-            mentor_id: p.mentor_id.clone(),
-            mentee_id: p.mentee_id.clone(),
-        })
-        .collect();
-    req.baseline_groups = resp
-        .groups
-        .iter()
-        .map(|g| pb::GroupRef {
-            mentor_ids: g.mentor_ids.clone(),
-            member_ids: g.member_ids.clone(),
-        })
-        .collect();
+    req.baseline_pairs = crate::api::baseline_pairs(&resp);
+    req.baseline_groups = crate::api::baseline_groups(&resp);
     Ok(())
 }
 

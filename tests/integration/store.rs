@@ -335,22 +335,8 @@ async fn what_if_from_a_stored_run_equals_what_if_from_its_data() {
     let example = example_what_if();
     let sent = pb::WhatIfRequest {
         base: Some(req),
-        baseline_pairs: resp
-            .pairs
-            .iter()
-            .map(|p| pb::PairRef {
-                mentor_id: p.mentor_id.clone(),
-                mentee_id: p.mentee_id.clone(),
-            })
-            .collect(),
-        baseline_groups: resp
-            .groups
-            .iter()
-            .map(|g| pb::GroupRef {
-                mentor_ids: g.mentor_ids.clone(),
-                member_ids: g.member_ids.clone(),
-            })
-            .collect(),
+        baseline_pairs: mentormatch::api::baseline_pairs(&resp),
+        baseline_groups: mentormatch::api::baseline_groups(&resp),
         ..example.clone()
     };
     let stored = pb::WhatIfRequest {

@@ -24,13 +24,7 @@ fn pairs_of(resp: &pb::SolveResponse) -> BTreeMap<String, String> {
 }
 
 fn baseline_of(resp: &pb::SolveResponse) -> Vec<pb::PairRef> {
-    resp.pairs
-        .iter()
-        .map(|p| pb::PairRef {
-            mentor_id: p.mentor_id.clone(),
-            mentee_id: p.mentee_id.clone(),
-        })
-        .collect()
+    mentormatch::api::baseline_pairs(resp)
 }
 
 /// A programme where no mentor is ever full (every capacity = mentees).
@@ -273,13 +267,7 @@ async fn grpc_what_if_matches_the_library_on_the_example() {
 // --- Group memberships ------------------------------------------------------
 
 fn groups_of(resp: &pb::SolveResponse) -> Vec<pb::GroupRef> {
-    resp.groups
-        .iter()
-        .map(|g| pb::GroupRef {
-            mentor_ids: g.mentor_ids.clone(),
-            member_ids: g.member_ids.clone(),
-        })
-        .collect()
+    mentormatch::api::baseline_groups(resp)
 }
 
 /// mentee → lead mentor of its group.
