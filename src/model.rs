@@ -174,11 +174,15 @@ pub enum Criterion {
     Affinity,
     /// What-if: a baseline pair.
     Stability,
+    /// Memory: the pair worked together in an earlier cohort.
+    EarlierCohort,
+    /// Memory: the mentor's load in earlier cohorts.
+    CohortLoad,
 }
 
 impl Criterion {
     /// All criteria in response order.
-    pub const ALL: [Criterion; 8] = [
+    pub const ALL: [Criterion; 10] = [
         Criterion::Sector,
         Criterion::Topics,
         Criterion::Language,
@@ -187,6 +191,8 @@ impl Criterion {
         Criterion::DifferentCountry,
         Criterion::Affinity,
         Criterion::Stability,
+        Criterion::EarlierCohort,
+        Criterion::CohortLoad,
     ];
 }
 
@@ -233,7 +239,7 @@ impl Weights {
             Criterion::Preference => self.preference,
             Criterion::DifferentCountry => self.different_country,
             Criterion::Affinity => self.affinity,
-            Criterion::Stability => 0.0,
+            Criterion::Stability | Criterion::EarlierCohort | Criterion::CohortLoad => 0.0,
         }
     }
 }
@@ -274,6 +280,10 @@ pub enum EngineChoice {
 pub enum HardRule {
     /// Forbidden by policy or excluded by the mentee.
     Forbidden,
+    /// Declined earlier in the programme.
+    Declined,
+    /// Paired in an earlier cohort, which the memory policy avoids.
+    EarlierCohort,
     /// Same organisation.
     SameOrganization,
     /// Same country while cross-border is required.
@@ -290,8 +300,10 @@ pub enum HardRule {
 
 impl HardRule {
     /// All rules, in evaluation order.
-    pub const ALL: [HardRule; 7] = [
+    pub const ALL: [HardRule; 9] = [
         HardRule::Forbidden,
+        HardRule::Declined,
+        HardRule::EarlierCohort,
         HardRule::SameOrganization,
         HardRule::CrossBorder,
         HardRule::Language,
@@ -338,6 +350,65 @@ pub struct Policy {
     pub groups: Option<GroupPolicy>,
     /// Most bilateral mentees of one country per mentor.
     pub max_mentees_per_country: Option<u32>,
+    /// How the programme's history counts.
+    pub memory: Memory,
+}
+
+/// How pairs of earlier cohorts count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EarlierPairs {
+    /// A score penalty.
+    Penalty,
+    /// A hard rule.
+    Avoid,
+    /// No effect.
+    Allow,
+}
+
+/// How the programme's history counts (declined pairs are always a hard rule).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Memory {
+    /// Pairs of earlier cohorts.
+    pub earlier_pairs: EarlierPairs,
+    /// Points taken from an earlier-cohort pair under `Penalty`.
+    pub earlier_pair_penalty: f64,
+    /// Points taken from a pair, times its mentor's share of the most
+    /// earlier-cohort mentees any mentor had.
+    pub cohort_load_weight: f64,
+}
+
+impl Memory {
+    /// The defaults: a 20-point penalty, a 5-point load term.
+    pub const DEFAULT: Memory = Memory {
+        earlier_pairs: EarlierPairs::Penalty,
+        earlier_pair_penalty: 20.0,
+        cohort_load_weight: 5.0,
+    };
+}
+
+/// A declined pair or membership, from the programme's decisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declined {
+    /// When.
+    pub date: NaiveDate,
+    /// Why (may be empty).
+    pub reason: String,
+    /// In which cohort (may be empty).
+    pub cohort: String,
+}
+
+/// What the programme remembers, resolved to this problem's people (pairs
+/// naming someone absent are dropped: they left).
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Declined bilateral pairs (mentor, mentee).
+    pub declined: BTreeMap<(MentorIdx, MenteeIdx), Declined>,
+    /// Declined group memberships (lead mentor, mentee).
+    pub declined_members: BTreeMap<(MentorIdx, MenteeIdx), Declined>,
+    /// Pairs of earlier cohorts, with the (first listed) cohort.
+    pub earlier: BTreeMap<(MentorIdx, MenteeIdx), String>,
+    /// Per mentor: mentees in earlier cohorts (empty when there are none).
+    pub mentor_load: Vec<u32>,
 }
 
 /// Preference on the number of groups.
@@ -453,6 +524,8 @@ pub struct Problem {
     pub include_timings: bool,
     /// What-if: baseline pairs and their stability weight.
     pub stability: Option<Stability>,
+    /// What the programme remembers.
+    pub history: History,
 }
 
 /// What-if stability: baseline pairs, a bonus for keeping them, a cap on changes.

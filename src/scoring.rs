@@ -16,10 +16,21 @@
 //!
 //! In affinity-only mode the score is the affinity alone, weight 1. A
 //! what-if adds a stability term: its weight for a baseline pair.
+//!
+//! The programme's memory (`Problem::history`, in every scoring mode):
+//!
+//! | criterion      | value                                                        |
+//! |----------------|--------------------------------------------------------------|
+//! | earlier cohort | −1 for a pair of an earlier cohort (policy: penalty)          |
+//! | cohort load    | −(mentor's earlier mentees) / (most of any mentor), when > 0 |
+//!
+//! A declined pair, and under the `Avoid` policy an earlier-cohort pair,
+//! breaks a hard rule instead.
 
 use crate::calendar::{Overlap, OverlapTable, Period};
 use crate::model::{
-    to_milli, Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Problem, ScoringMode, Skill,
+    to_milli, Criterion, EarlierPairs, HardRule, Level, MenteeIdx, MentorIdx, Milli, Problem,
+    ScoringMode, Skill,
 };
 use crate::outcome::{PairDetail, Term};
 
@@ -34,6 +45,12 @@ pub struct Scorer<'p> {
     affinity: Vec<Vec<(u32, f64)>>,
     /// Per mentee: its what-if baseline mentor, if any.
     baseline_of: Vec<Option<u32>>,
+    /// Per mentee: mentors who declined it (or it them), sorted.
+    declined: Vec<Vec<u32>>,
+    /// Per mentee: its mentors of earlier cohorts, sorted.
+    earlier: Vec<Vec<u32>>,
+    /// Per mentor: the cohort-load value in [0, 1] (empty: no history).
+    load: Vec<f64>,
     /// Languages in the vocabulary.
     n_lang: usize,
     /// Mentor levels by language, `mentor * n_lang + language` (0: none).
@@ -95,6 +112,26 @@ impl<'p> Scorer<'p> {
         for &(m, e) in problem.stability.iter().flat_map(|s| &s.baseline) {
             baseline_of[e] = Some(m as u32);
         }
+        let by_mentee = |pairs: &mut dyn Iterator<Item = (MentorIdx, MenteeIdx)>| {
+            let mut out: Vec<Vec<u32>> = vec![Vec::new(); problem.mentees.len()];
+            for (m, e) in pairs {
+                out[e].push(m as u32);
+            }
+            // BTreeMap keys come sorted by mentor within a mentee already.
+            out
+        };
+        let h = &problem.history;
+        let declined = by_mentee(&mut h.declined.keys().copied());
+        let earlier = by_mentee(&mut h.earlier.keys().copied());
+        let most = h.mentor_load.iter().copied().max().unwrap_or(0);
+        let load = match most {
+            0 => Vec::new(),
+            most => h
+                .mentor_load
+                .iter()
+                .map(|&n| f64::from(n) / f64::from(most))
+                .collect(),
+        };
         let n_lang = problem.vocab.languages.len();
         let mut mentor_levels = vec![0u8; problem.mentors.len() * n_lang];
         for (m, x) in problem.mentors.iter().enumerate() {
@@ -143,6 +180,9 @@ impl<'p> Scorer<'p> {
             forbidden,
             affinity,
             baseline_of,
+            declined,
+            earlier,
+            load,
             masks,
             n_lang,
             mentor_levels,
@@ -165,6 +205,8 @@ impl<'p> Scorer<'p> {
         // the overlap computed once for the rules and the score.
         for rule in [
             HardRule::Forbidden,
+            HardRule::Declined,
+            HardRule::EarlierCohort,
             HardRule::SameOrganization,
             HardRule::CrossBorder,
         ] {
@@ -268,6 +310,10 @@ impl<'p> Scorer<'p> {
         let (mentor, mp, ep) = (&p.mentors[m], &p.mentors[m].profile, &p.mentees[e].profile);
         match rule {
             HardRule::Forbidden => self.forbidden[e].binary_search(&(m as u32)).is_ok(),
+            HardRule::Declined => self.declined[e].binary_search(&(m as u32)).is_ok(),
+            HardRule::EarlierCohort => {
+                p.policy.memory.earlier_pairs == EarlierPairs::Avoid && self.is_earlier(m, e)
+            }
             HardRule::SameOrganization => {
                 !p.policy.allow_same_organization
                     && mp.organization.is_some()
@@ -286,6 +332,11 @@ impl<'p> Scorer<'p> {
             HardRule::MinScore => false,
             HardRule::NoCapacity => mentor.capacity == 0,
         }
+    }
+
+    /// Whether the pair worked together in an earlier cohort.
+    fn is_earlier(&self, m: MentorIdx, e: MenteeIdx) -> bool {
+        self.earlier[e].binary_search(&(m as u32)).is_ok()
     }
 
     /// Computes the terms, calls `sink` for each term with a non-zero
@@ -332,6 +383,13 @@ impl<'p> Scorer<'p> {
                 0.0
             };
             emit(Criterion::Stability, st.weight, kept);
+        }
+        let memory = &p.policy.memory;
+        if memory.earlier_pairs == EarlierPairs::Penalty && self.is_earlier(m, e) {
+            emit(Criterion::EarlierCohort, memory.earlier_pair_penalty, -1.0);
+        }
+        if let Some(&load) = self.load.get(m).filter(|&&l| l > 0.0) {
+            emit(Criterion::CohortLoad, memory.cohort_load_weight, -load);
         }
         if p.policy.scoring_mode == ScoringMode::AffinityOnly {
             emit(Criterion::Affinity, 1.0, affinity);

@@ -18,4 +18,4 @@ mod whatif;
 pub use alternatives::alternatives;
 pub use solve::solve;
 pub use validate::{validate, MAX_FLOW_MENTEES};
-pub use whatif::{baseline_groups, baseline_pairs, what_if, MAX_SCENARIOS};
+pub use whatif::{baseline_groups, baseline_pairs, scenario_request, what_if, MAX_SCENARIOS};

@@ -280,3 +280,17 @@ pub fn baseline_groups(resp: &pb::SolveResponse) -> Vec<pb::GroupRef> {
         })
         .collect()
 }
+
+/// The request a what-if's scenario `k` solved: its base with the
+/// scenario's edits applied (what an adoption of the scenario records).
+pub fn scenario_request(req: &pb::WhatIfRequest, k: usize) -> Result<pb::SolveRequest, Error> {
+    let base = req.base.clone().unwrap_or_default();
+    let path = format!("scenarios[{k}]");
+    match req.scenarios.get(k) {
+        Some(sc) => apply(&base, sc, &path),
+        None => Err(Error::InvalidArgument(vec![FieldViolation::new(
+            "scenarios",
+            format!("no scenario {k}"),
+        )])),
+    }
+}

@@ -266,6 +266,16 @@ fn rule_relaxation(
             format!("contains ({mid:?}, {eid:?})"),
             format!("without ({mid:?}, {eid:?})"),
         ),
+        HardRule::Declined => (
+            "history.declined".to_string(),
+            format!("contains ({mid:?}, {eid:?})"),
+            format!("without ({mid:?}, {eid:?})"),
+        ),
+        HardRule::EarlierCohort => (
+            "policy.memory.earlier_pairs".to_string(),
+            "EARLIER_PAIRS_AVOID".to_string(),
+            "EARLIER_PAIRS_PENALTY".to_string(),
+        ),
         HardRule::NoCapacity => (
             format!("mentors[{m}].capacity"),
             "0".to_string(),

@@ -62,6 +62,18 @@ pub(crate) fn term_detail(problem: &Problem, p: &MatchedPair, c: Criterion) -> S
                 "not a baseline pair".into()
             }
         }
+        Criterion::EarlierCohort => match problem.history.earlier.get(&(p.mentor, p.mentee)) {
+            Some(c) if !c.is_empty() => format!("paired in the earlier cohort {c:?}"),
+            _ => "paired in an earlier cohort".into(),
+        },
+        Criterion::CohortLoad => {
+            let load = &problem.history.mentor_load;
+            format!(
+                "the mentor had {} mentee(s) in earlier cohorts (the most any mentor had: {})",
+                load.get(p.mentor).copied().unwrap_or(0),
+                load.iter().copied().max().unwrap_or(0)
+            )
+        }
         Criterion::Affinity => {
             if problem.affinities.contains_key(&(p.mentor, p.mentee)) {
                 "explicit affinity".into()

@@ -253,6 +253,20 @@ fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]
             HardRule::Forbidden => {
                 format!("lifting the exclusion of {ids} would make candidates of them")
             }
+            HardRule::Declined => {
+                let said: Vec<String> = ms
+                    .iter()
+                    .filter_map(|&m| {
+                        let d = p.history.declined.get(&(m, e))?;
+                        Some(declined_text(&p.mentors[m].profile.id, d))
+                    })
+                    .collect();
+                format!("declined earlier in the programme: {}", said.join("; "))
+            }
+            HardRule::EarlierCohort => format!(
+                "allowing pairs of earlier cohorts (policy.memory.earlier_pairs) would make \
+                 candidates of {ids}"
+            ),
             HardRule::MinScore => {
                 let top = ms.iter().map(|&m| scorer.score(m, e)).max().unwrap_or(0);
                 format!(
@@ -264,6 +278,18 @@ fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]
                 format!("giving a bilateral capacity to {ids} would make candidates of them")
             }
         });
+    }
+    out
+}
+
+/// "m-fr-1 on 2021-03-02 (cohort \"2021\"): no time this year".
+pub(crate) fn declined_text(mentor_id: &str, d: &crate::model::Declined) -> String {
+    let mut out = format!("{mentor_id} on {}", d.date);
+    if !d.cohort.is_empty() {
+        out.push_str(&format!(" (cohort {:?})", d.cohort));
+    }
+    if !d.reason.is_empty() {
+        out.push_str(&format!(": {}", d.reason));
     }
     out
 }

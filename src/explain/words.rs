@@ -43,6 +43,11 @@ pub(crate) fn hours_text(min: u32) -> String {
 pub(crate) fn rule_text(rule: HardRule, p: &Problem) -> String {
     match rule {
         HardRule::Forbidden => "the pair is forbidden or excluded by the mentee".into(),
+        HardRule::Declined => "the pair was declined earlier in the programme".into(),
+        HardRule::EarlierCohort => {
+            "the pair worked together in an earlier cohort (policy.memory.earlier_pairs AVOID)"
+                .into()
+        }
         HardRule::SameOrganization => "same organisation".into(),
         HardRule::CrossBorder => "same country while cross-border pairs are required".into(),
         HardRule::Language => format!(

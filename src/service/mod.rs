@@ -20,6 +20,7 @@ mod admin;
 mod calls;
 mod intake;
 mod metrics;
+mod programme;
 mod runs;
 mod security;
 mod status;
@@ -61,8 +62,9 @@ fn caller_of<T>(request: &Request<T>) -> String {
 impl MatchingService for Matcher {
     async fn solve(
         &self,
-        request: Request<pb::SolveRequest>,
+        mut request: Request<pb::SolveRequest>,
     ) -> Result<Response<pb::SolveResponse>, Status> {
+        runs::remember(self.store.as_ref(), Some(request.get_mut())).await?;
         let id = |r: &pb::SolveRequest| r.request_id.clone();
         self.unary("solve", Some(Method::Solve), request, id, crate::api::solve)
             .await
@@ -73,6 +75,7 @@ impl MatchingService for Matcher {
         mut request: Request<pb::WhatIfRequest>,
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
         runs::expand_what_if(self.store.as_ref(), request.get_mut()).await?;
+        runs::remember(self.store.as_ref(), request.get_mut().base.as_mut()).await?;
         let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
         self.unary(
             "what_if",
@@ -86,8 +89,9 @@ impl MatchingService for Matcher {
 
     async fn validate(
         &self,
-        request: Request<pb::ValidateRequest>,
+        mut request: Request<pb::ValidateRequest>,
     ) -> Result<Response<pb::ValidateResponse>, Status> {
+        runs::remember(self.store.as_ref(), request.get_mut().request.as_mut()).await?;
         let id = |r: &pb::ValidateRequest| request_id(r.request.as_ref());
         self.unary(
             "validate",
@@ -101,8 +105,9 @@ impl MatchingService for Matcher {
 
     async fn alternatives(
         &self,
-        request: Request<pb::AlternativesRequest>,
+        mut request: Request<pb::AlternativesRequest>,
     ) -> Result<Response<pb::AlternativesResponse>, Status> {
+        runs::remember(self.store.as_ref(), request.get_mut().request.as_mut()).await?;
         let id = |r: &pb::AlternativesRequest| request_id(r.request.as_ref());
         self.unary("alternatives", None, request, id, crate::api::alternatives)
             .await
@@ -124,6 +129,71 @@ impl MatchingService for Matcher {
         let t0 = Instant::now();
         let result = runs::list_runs(self.store.as_ref(), request).await;
         self.logged("list_runs", t0, result)
+    }
+
+    async fn adopt_matching(
+        &self,
+        request: Request<pb::AdoptMatchingRequest>,
+    ) -> Result<Response<pb::Run>, Status> {
+        let (t0, caller) = (Instant::now(), caller_of(&request));
+        let result = programme::adopt(self.store.as_ref(), &caller, request.into_inner()).await;
+        self.logged("adopt_matching", t0, result.map(Response::new))
+    }
+
+    async fn get_current_matching(
+        &self,
+        request: Request<pb::GetCurrentMatchingRequest>,
+    ) -> Result<Response<pb::Run>, Status> {
+        let t0 = Instant::now();
+        let result = programme::current(self.store.as_ref(), request.into_inner()).await;
+        self.logged("get_current_matching", t0, result.map(Response::new))
+    }
+
+    async fn record_decisions(
+        &self,
+        request: Request<pb::RecordDecisionsRequest>,
+    ) -> Result<Response<pb::RecordDecisionsResponse>, Status> {
+        let (t0, caller) = (Instant::now(), caller_of(&request));
+        let result = programme::decide(self.store.as_ref(), &caller, request.into_inner()).await;
+        self.logged("record_decisions", t0, result.map(Response::new))
+    }
+
+    async fn list_decisions(
+        &self,
+        request: Request<pb::ListDecisionsRequest>,
+    ) -> Result<Response<pb::ListDecisionsResponse>, Status> {
+        let t0 = Instant::now();
+        let result = programme::decisions(self.store.as_ref(), request.into_inner()).await;
+        self.logged("list_decisions", t0, result.map(Response::new))
+    }
+
+    async fn list_events(
+        &self,
+        request: Request<pb::ListEventsRequest>,
+    ) -> Result<Response<pb::ListEventsResponse>, Status> {
+        let t0 = Instant::now();
+        let result = programme::events(self.store.as_ref(), request.into_inner()).await;
+        self.logged("list_events", t0, result.map(Response::new))
+    }
+
+    async fn erase_person(
+        &self,
+        request: Request<pb::ErasePersonRequest>,
+    ) -> Result<Response<pb::ErasePersonResponse>, Status> {
+        let (t0, caller) = (Instant::now(), caller_of(&request));
+        let q = request.into_inner();
+        let result = programme::erase_person(self.store.as_ref(), &caller, q).await;
+        self.logged("erase_person", t0, result.map(Response::new))
+    }
+
+    async fn delete_programme(
+        &self,
+        request: Request<pb::DeleteProgrammeRequest>,
+    ) -> Result<Response<pb::DeleteProgrammeResponse>, Status> {
+        let (t0, caller) = (Instant::now(), caller_of(&request));
+        let q = request.into_inner();
+        let result = programme::delete_programme(self.store.as_ref(), &caller, q).await;
+        self.logged("delete_programme", t0, result.map(Response::new))
     }
 }
 

@@ -113,7 +113,7 @@ impl Pending {
 }
 
 /// Fills a what-if's base and baseline from its `base_run_id`: the stored
-/// Solve's request, pairs and groups (see the proto). Nothing to do without
+/// Solve's (or adoption's) request, pairs and groups (see the proto). Nothing to do without
 /// a `base_run_id`.
 pub(super) async fn expand_what_if(
     store: Option<&Arc<dyn Store>>,
@@ -138,22 +138,14 @@ pub(super) async fn expand_what_if(
     let id = req.base_run_id.clone();
     let run = store.get(&id).await.map_err(store_status)?;
     let run = run.ok_or_else(|| Status::not_found(format!("base_run_id: no run {id:?}")))?;
-    if run.method != Method::Solve || run.status != "OK" {
+    if !run.is_matching() {
         return Err(Status::failed_precondition(format!(
-            "base_run_id: run {id} is a {} answered {}, not a Solve answered OK",
+            "base_run_id: run {id} is a {} answered {}, not a Solve or Adopt answered OK",
             run.method.name(),
             run.status
         )));
     }
-    let run = run.to_pb(true).map_err(store_status)?;
-    let (Some(pb::run::Request::SolveRequest(base)), Some(pb::run::Response::SolveResponse(resp))) =
-        (run.request, run.response)
-    else {
-        return Err(store_status(crate::store::StoreError::Corrupt {
-            run_id: id,
-            why: "a Solve run without its request or response".into(),
-        }));
-    };
+    let (base, resp) = run.matching().map_err(store_status)?;
     // The request becomes self-contained (and is recorded so).
     req.base_run_id.clear();
     req.base = Some(base);
@@ -162,7 +154,21 @@ pub(super) async fn expand_what_if(
     Ok(())
 }
 
-fn invalid(field: &str, why: String) -> Status {
+/// Fills a request's programme history from the store (see
+/// [`crate::store::memory::fill`]); nothing without a store.
+pub(super) async fn remember(
+    store: Option<&Arc<dyn Store>>,
+    req: Option<&mut pb::SolveRequest>,
+) -> Result<(), Status> {
+    if let (Some(store), Some(req)) = (store, req) {
+        crate::store::memory::fill(store.as_ref(), req)
+            .await
+            .map_err(store_status)?;
+    }
+    Ok(())
+}
+
+pub(super) fn invalid(field: &str, why: String) -> Status {
     Status::with_error_details(
         Code::InvalidArgument,
         format!("{field}: {why}"),
@@ -170,12 +176,12 @@ fn invalid(field: &str, why: String) -> Status {
     )
 }
 
-fn store_status(e: crate::store::StoreError) -> Status {
+pub(super) fn store_status(e: crate::store::StoreError) -> Status {
     tracing::error!(error = %e, "run store");
     Status::unavailable(format!("run store: {e}"))
 }
 
-fn need(store: Option<&Arc<dyn Store>>) -> Result<&Arc<dyn Store>, Status> {
+pub(super) fn need(store: Option<&Arc<dyn Store>>) -> Result<&Arc<dyn Store>, Status> {
     store.ok_or_else(|| {
         Status::failed_precondition(
             "this server keeps no run store (it was started with --no-store)",

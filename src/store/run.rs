@@ -4,26 +4,8 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+use super::row::{Columns, StoreError};
 use crate::wire::pb;
-
-/// Why the store failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database refused or failed.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-    /// A migration could not be applied.
-    #[error("migrating the database: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// A stored row could not be read back (a bug or a foreign writer).
-    #[error("stored run {run_id}: {why}")]
-    Corrupt {
-        /// The run.
-        run_id: String,
-        /// What is wrong with it.
-        why: String,
-    },
-}
 
 /// Which RPC a run answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +16,8 @@ pub enum Method {
     WhatIf,
     /// `Validate`.
     Validate,
+    /// `AdoptMatching`: a Solve request and response made current.
+    Adopt,
 }
 
 impl Method {
@@ -43,13 +27,19 @@ impl Method {
             Method::Solve => "Solve",
             Method::WhatIf => "WhatIf",
             Method::Validate => "Validate",
+            Method::Adopt => "Adopt",
         }
     }
 
     fn parse(s: &str) -> Option<Method> {
-        [Method::Solve, Method::WhatIf, Method::Validate]
-            .into_iter()
-            .find(|m| m.name() == s)
+        [
+            Method::Solve,
+            Method::WhatIf,
+            Method::Validate,
+            Method::Adopt,
+        ]
+        .into_iter()
+        .find(|m| m.name() == s)
     }
 }
 
@@ -83,6 +73,10 @@ pub struct RunRecord {
     pub request: Vec<u8>,
     /// The response's protobuf encoding (empty unless OK).
     pub response: Vec<u8>,
+    /// An Adopt run: the run it adopted.
+    pub adopted_run_id: String,
+    /// An Adopt run of a WhatIf: the scenario's name.
+    pub adopted_scenario: String,
 }
 
 impl RunRecord {
@@ -102,7 +96,33 @@ impl RunRecord {
             elapsed_ms: 0.0,
             request,
             response: Vec::new(),
+            adopted_run_id: String::new(),
+            adopted_scenario: String::new(),
         }
+    }
+
+    /// Whether this run's bodies are a SolveRequest and a SolveResponse (a
+    /// Solve or an Adopt run): a matching that what-ifs and decisions start from.
+    pub fn is_matching(&self) -> bool {
+        matches!(self.method, Method::Solve | Method::Adopt) && self.status == "OK"
+    }
+
+    /// A matching run's request and response, decoded.
+    pub fn matching(&self) -> Result<(pb::SolveRequest, pb::SolveResponse), StoreError> {
+        let corrupt = |why: String| StoreError::Corrupt {
+            run_id: self.run_id.clone(),
+            why,
+        };
+        if !self.is_matching() {
+            return Err(corrupt(format!(
+                "a {} answered {} is not a matching",
+                self.method.name(),
+                self.status
+            )));
+        }
+        let req = Message::decode(&self.request[..]).map_err(|e| corrupt(e.to_string()))?;
+        let resp = Message::decode(&self.response[..]).map_err(|e| corrupt(e.to_string()))?;
+        Ok((req, resp))
     }
 
     /// The run as the API shows it; with its request and response decoded
@@ -122,6 +142,8 @@ impl RunRecord {
             elapsed_ms: self.elapsed_ms,
             request: None,
             response: None,
+            adopted_run_id: self.adopted_run_id.clone(),
+            adopted_scenario: self.adopted_scenario.clone(),
         };
         if bodies {
             self.decode_bodies(&mut run)?;
@@ -138,7 +160,7 @@ impl RunRecord {
         let (req, resp) = (&self.request[..], &self.response[..]);
         let answered = !resp.is_empty();
         match self.method {
-            Method::Solve => {
+            Method::Solve | Method::Adopt => {
                 run.request = Some(Q::SolveRequest(Message::decode(req).map_err(corrupt)?));
                 if answered {
                     run.response = Some(R::SolveResponse(Message::decode(resp).map_err(corrupt)?));
@@ -168,58 +190,11 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// Lowercase hex SHA-256 of `bytes`.
-fn hex_sha256(bytes: &[u8]) -> String {
+pub(super) fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Which runs a listing returns.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunFilter {
-    /// Only this programme's (empty: all).
-    pub programme_id: String,
-    /// Only this cohort's (empty: all).
-    pub cohort: String,
-}
-
-/// Most runs in one page.
-pub const MAX_PAGE: u32 = 1000;
-
-/// Runs in a page when the caller does not say.
-pub const DEFAULT_PAGE: u32 = 50;
-
-/// A store of runs. Writes are transactions: a run and its event are
-/// written together or not at all.
-#[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
-    /// Records `run` (and its event in the programme's log).
-    async fn record(&self, run: &RunRecord) -> Result<(), StoreError>;
-
-    /// The run with this id, with its request and response.
-    async fn get(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
-
-    /// Up to `limit` runs matching `filter`, newest first, older than the
-    /// run `before` when given; without requests and responses.
-    async fn list(
-        &self,
-        filter: &RunFilter,
-        limit: u32,
-        before: Option<&str>,
-    ) -> Result<Vec<RunRecord>, StoreError>;
-}
-
-/// A stored row's columns, whatever the backend's row type.
-pub(super) trait Columns {
-    /// A TEXT column.
-    fn text(&self, name: &str) -> Result<String, sqlx::Error>;
-    /// A floating-point column.
-    fn real(&self, name: &str) -> Result<f64, sqlx::Error>;
-    /// A nullable BLOB / BYTEA column.
-    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error>;
-    /// `created_at` (each backend keeps time its own way).
-    fn created_at(&self, run_id: &str) -> Result<DateTime<Utc>, StoreError>;
 }
 
 /// A run from its row; with its request and response when `bodies`.
@@ -239,7 +214,7 @@ pub(super) fn from_row(row: &impl Columns, bodies: bool) -> Result<RunRecord, St
         })?,
         programme_id: row.text("programme_id")?,
         cohort: row.text("cohort")?,
-        created_at: row.created_at(&run_id)?,
+        created_at: row.time("created_at")?,
         caller: row.text("caller")?,
         request_sha256: row.text("request_sha256")?,
         status: row.text("status")?,
@@ -248,6 +223,8 @@ pub(super) fn from_row(row: &impl Columns, bodies: bool) -> Result<RunRecord, St
         elapsed_ms: row.real("elapsed_ms")?,
         request: body("request")?,
         response: body("response")?,
+        adopted_run_id: row.text("adopted_run_id")?,
+        adopted_scenario: row.text("adopted_scenario")?,
         run_id,
     })
 }

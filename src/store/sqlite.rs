@@ -1,15 +1,20 @@
 //! The embedded backend: one SQLite file in WAL mode (readers never wait
-//! for the writer), created with its directory when missing.
+//! for the writer), created with its directory when missing. Freed pages
+//! are zeroed (`secure_delete`) and an erasure truncates the WAL, so that
+//! erased data leaves no copy in the files.
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Row, SqlitePool};
 
-use super::run::{from_row, Columns, RunFilter, RunRecord, Store, StoreError};
+use super::contract::{Counts, RunFilter, Scrub, Store};
+use super::decision::{decision_from_row, event_from_row, DecisionRecord, EventRecord};
+use super::row::{Columns, StoreError};
+use super::run::{from_row, Method, RunRecord};
 
 /// Runs in a SQLite file.
 #[derive(Debug, Clone)]
@@ -31,7 +36,8 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -39,10 +45,25 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
+
+    /// Copies the WAL into the database file and empties it.
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 fn time_text(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn corrupt(name: &str, text: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        run_id: format!("column {name}"),
+        why: format!("{text:?}: {e}"),
+    }
 }
 
 impl Columns for SqliteRow {
@@ -54,18 +75,60 @@ impl Columns for SqliteRow {
         self.try_get(name)
     }
 
+    fn int(&self, name: &str) -> Result<i64, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    fn flag(&self, name: &str) -> Result<bool, sqlx::Error> {
+        Ok(self.try_get::<i64, _>(name)? != 0)
+    }
+
     fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
         self.try_get(name)
     }
 
-    fn created_at(&self, run_id: &str) -> Result<DateTime<Utc>, StoreError> {
-        let text: String = self.try_get("created_at")?;
-        let t = DateTime::parse_from_rfc3339(&text).map_err(|e| StoreError::Corrupt {
-            run_id: run_id.to_string(),
-            why: format!("created_at {text:?}: {e}"),
-        })?;
+    fn time(&self, name: &str) -> Result<DateTime<Utc>, StoreError> {
+        let text: String = self.try_get(name)?;
+        let t = DateTime::parse_from_rfc3339(&text).map_err(|e| corrupt(name, &text, e))?;
         Ok(t.with_timezone(&Utc))
     }
+
+    fn day(&self, name: &str) -> Result<NaiveDate, StoreError> {
+        let text: String = self.try_get(name)?;
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|e| corrupt(name, &text, e))
+    }
+}
+
+/// The event a run writes: an Adopt run is an adoption.
+fn run_event(run: &RunRecord) -> (&'static str, String) {
+    match run.method {
+        Method::Adopt => ("adoption", format!("adopted run {}", run.adopted_run_id)),
+        m => ("run", format!("{} {}", m.name(), run.status)),
+    }
+}
+
+async fn event(
+    tx: &mut sqlx::SqliteConnection,
+    programme_id: &str,
+    at: &DateTime<Utc>,
+    kind: &str,
+    run_id: Option<&str>,
+    caller: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO events (programme_id, at, kind, run_id, caller, detail) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(programme_id)
+    .bind(time_text(at))
+    .bind(kind)
+    .bind(run_id)
+    .bind(caller)
+    .bind(detail)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -74,8 +137,9 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO runs (run_id, method, programme_id, cohort, created_at, caller, \
-             request_sha256, status, error, engine_version, elapsed_ms, request, response) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             request_sha256, status, error, engine_version, elapsed_ms, request, response, \
+             adopted_run_id, adopted_scenario) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )
         .bind(&run.run_id)
         .bind(run.method.name())
@@ -90,19 +154,13 @@ impl Store for SqliteStore {
         .bind(run.elapsed_ms)
         .bind(&run.request)
         .bind((!run.response.is_empty()).then_some(&run.response))
+        .bind(&run.adopted_run_id)
+        .bind(&run.adopted_scenario)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO events (programme_id, at, kind, run_id, caller, detail) \
-             VALUES (?1, ?2, 'run', ?3, ?4, ?5)",
-        )
-        .bind(&run.programme_id)
-        .bind(time_text(&run.created_at))
-        .bind(&run.run_id)
-        .bind(&run.caller)
-        .bind(format!("{} {}", run.method.name(), run.status))
-        .execute(&mut *tx)
-        .await?;
+        let (kind, detail) = run_event(run);
+        let (p, at, id) = (&run.programme_id, &run.created_at, &run.run_id);
+        event(&mut tx, p, at, kind, Some(id), &run.caller, &detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -123,8 +181,8 @@ impl Store for SqliteStore {
     ) -> Result<Vec<RunRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT run_id, method, programme_id, cohort, created_at, caller, request_sha256, \
-             status, error, engine_version, elapsed_ms FROM runs \
-             WHERE (?1 = '' OR programme_id = ?1) AND (?2 = '' OR cohort = ?2) \
+             status, error, engine_version, elapsed_ms, adopted_run_id, adopted_scenario \
+             FROM runs WHERE (?1 = '' OR programme_id = ?1) AND (?2 = '' OR cohort = ?2) \
              AND (?3 IS NULL OR run_id < ?3) ORDER BY run_id DESC LIMIT ?4",
         )
         .bind(&filter.programme_id)
@@ -134,5 +192,240 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| from_row(r, false)).collect()
+    }
+
+    async fn adopted(
+        &self,
+        programme_id: &str,
+        cohort: Option<&str>,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM runs r WHERE programme_id = ?1 AND method = 'Adopt' \
+             AND (?2 IS NULL OR cohort = ?2) AND run_id = (SELECT max(run_id) FROM runs \
+             WHERE programme_id = r.programme_id AND method = 'Adopt' AND cohort = r.cohort) \
+             ORDER BY cohort",
+        )
+        .bind(programme_id)
+        .bind(cohort)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| from_row(r, true)).collect()
+    }
+
+    async fn decide(
+        &self,
+        mut decisions: Vec<DecisionRecord>,
+    ) -> Result<Vec<DecisionRecord>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for d in &mut decisions {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO decisions (programme_id, cohort, run_id, mentor_id, mentee_id, \
+                 membership, kind, reason, decided_on, recorded_at, caller) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING decision_id",
+            )
+            .bind(&d.programme_id)
+            .bind(&d.cohort)
+            .bind(&d.run_id)
+            .bind(&d.mentor_id)
+            .bind(&d.mentee_id)
+            .bind(i64::from(d.membership))
+            .bind(d.kind.name())
+            .bind(&d.reason)
+            .bind(d.decided_on.to_string())
+            .bind(time_text(&d.recorded_at))
+            .bind(&d.caller)
+            .fetch_one(&mut *tx)
+            .await?;
+            d.decision_id = id;
+            let (p, at, run) = (&d.programme_id, &d.recorded_at, &d.run_id);
+            event(
+                &mut tx,
+                p,
+                at,
+                "decision",
+                Some(run),
+                &d.caller,
+                &d.detail(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(decisions)
+    }
+
+    async fn decisions(
+        &self,
+        programme_id: &str,
+        cohort: &str,
+    ) -> Result<Vec<DecisionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM decisions WHERE programme_id = ?1 AND (?2 = '' OR cohort = ?2) \
+             ORDER BY decision_id",
+        )
+        .bind(programme_id)
+        .bind(cohort)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decision_from_row).collect()
+    }
+
+    async fn events(
+        &self,
+        programme_id: &str,
+        limit: u32,
+        after: i64,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT event_id, programme_id, at, kind, COALESCE(run_id, '') AS run_id, caller, \
+             detail FROM events WHERE programme_id = ?1 AND event_id > ?2 \
+             ORDER BY event_id LIMIT ?3",
+        )
+        .bind(programme_id)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn erase_person(
+        &self,
+        programme_id: &str,
+        person_id: &str,
+        caller: &str,
+        scrub: &Scrub,
+    ) -> Result<Counts, StoreError> {
+        // Only runs whose bytes hold the id can name the person.
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT run_id FROM runs WHERE (?1 = '' OR programme_id = ?1) \
+             AND (instr(request, ?2) > 0 OR instr(COALESCE(response, x''), ?2) > 0) \
+             ORDER BY run_id",
+        )
+        .bind(programme_id)
+        .bind(person_id.as_bytes())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = Counts::default();
+        let mut touched = std::collections::BTreeMap::<String, Counts>::new();
+        for id in ids {
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query("SELECT * FROM runs WHERE run_id = ?1")
+                .bind(&id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(mut run) = row.map(|r| from_row(&r, true)).transpose()? else {
+                continue;
+            };
+            if !scrub(&mut run)? {
+                continue;
+            }
+            sqlx::query(
+                "UPDATE runs SET request = ?1, response = ?2, request_sha256 = ?3 \
+                 WHERE run_id = ?4",
+            )
+            .bind(&run.request)
+            .bind((!run.response.is_empty()).then_some(&run.response))
+            .bind(&run.request_sha256)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            counts.runs += 1;
+            touched.entry(run.programme_id).or_default().runs += 1;
+        }
+        let mut tx = self.pool.begin().await?;
+        let programmes: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT programme_id, count(*) FROM decisions WHERE (?1 = '' OR programme_id = ?1) \
+             AND (mentor_id = ?2 OR mentee_id = ?2) AND reason <> '' GROUP BY programme_id",
+        )
+        .bind(programme_id)
+        .bind(person_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE decisions SET reason = '' WHERE (?1 = '' OR programme_id = ?1) \
+             AND (mentor_id = ?2 OR mentee_id = ?2)",
+        )
+        .bind(programme_id)
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+        for (p, n) in programmes {
+            counts.decisions += n as u64;
+            touched.entry(p).or_default().decisions += n as u64;
+        }
+        let at = super::now();
+        for (p, c) in &touched {
+            let detail = format!(
+                "person {person_id}: {} run(s) and {} decision(s) rewritten",
+                c.runs, c.decisions
+            );
+            event(&mut tx, p, &at, "erasure", None, caller, &detail).await?;
+        }
+        tx.commit().await?;
+        self.checkpoint().await?;
+        Ok(counts)
+    }
+
+    async fn delete_programme(
+        &self,
+        programme_id: &str,
+        caller: &str,
+    ) -> Result<Counts, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut counts = Counts::default();
+        for (table, slot) in [
+            ("runs", &mut counts.runs),
+            ("decisions", &mut counts.decisions),
+            ("events", &mut counts.events),
+        ] {
+            let done = sqlx::query(&format!("DELETE FROM {table} WHERE programme_id = ?1"))
+                .bind(programme_id)
+                .execute(&mut *tx)
+                .await?;
+            *slot = done.rows_affected();
+        }
+        let detail = format!(
+            "deleted {} run(s), {} decision(s), {} event(s)",
+            counts.runs, counts.decisions, counts.events
+        );
+        event(
+            &mut tx,
+            programme_id,
+            &super::now(),
+            "deletion",
+            None,
+            caller,
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.checkpoint().await?;
+        Ok(counts)
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> Result<Counts, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut counts = Counts::default();
+        let t = time_text(&before);
+        for (sql, slot) in [
+            ("DELETE FROM runs WHERE created_at < ?1", &mut counts.runs),
+            (
+                "DELETE FROM decisions WHERE recorded_at < ?1",
+                &mut counts.decisions,
+            ),
+            ("DELETE FROM events WHERE at < ?1", &mut counts.events),
+        ] {
+            *slot = sqlx::query(sql)
+                .bind(&t)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        if counts != Counts::default() {
+            self.checkpoint().await?;
+        }
+        Ok(counts)
     }
 }

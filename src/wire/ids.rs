@@ -70,6 +70,17 @@ impl<'r> Ids<'r> {
         )
     }
 
+    /// The mentor named `id`, if any (no violation: for history).
+    pub(super) fn lookup_mentor(&self, id: &str) -> Option<usize> {
+        self.mentor_ix.get(id).copied()
+    }
+
+    /// The (mentor, mentee) pair of these ids, if both are present on their
+    /// side (no violation: for history).
+    pub(super) fn lookup(&self, mentor: &str, mentee: &str) -> Option<(usize, usize)> {
+        Some((*self.mentor_ix.get(mentor)?, *self.mentee_ix.get(mentee)?))
+    }
+
     /// The (mentor, mentee) pair `pr` at field `f`, if both ids resolve.
     pub(super) fn pair(
         &self,

@@ -5,6 +5,7 @@
 //! - [`codec`]: the gRPC codec (prost; undecodable bodies are `INVALID_ARGUMENT`);
 //! - `fields`: field-level validation (paths, values, limits on sizes);
 //! - `ids`: ids checked once, references resolved to indices;
+//! - `history`: the programme's memory (`policy.memory`, `history`);
 //! - `request`, `policy`: a request → a validated [`Problem`](crate::model::Problem);
 //! - `response`: an outcome → `SolveResponse`;
 //! - `report`: a check's report → `ValidateResponse`.
@@ -14,6 +15,7 @@
 
 pub mod codec;
 mod fields;
+mod history;
 mod ids;
 pub mod pb;
 mod policy;

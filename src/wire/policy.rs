@@ -92,6 +92,7 @@ pub(super) fn policy(
             .map(|ms| Duration::from_millis(u64::from(ms))),
         groups: None,
         max_mentees_per_country: p.max_mentees_per_country,
+        memory: super::history::memory(c, p.memory.as_ref()),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::wire::pb;
 use super::fields::{
     check_text, level, norm, working_hours, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
 };
+use super::history::history;
 use super::ids::Ids;
 use super::policy::{group_policy, policy};
 
@@ -64,6 +65,20 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
             &ids,
         ));
     }
+    let history = history(
+        &mut c,
+        req.history.as_ref(),
+        &ids,
+        mentors.len(),
+        limits.max_affinities,
+        limits.max_text_chars,
+    );
+    check_pins_against_history(&mut c, req, &policy, &history);
+    if let Some(g) = policy.groups.as_mut() {
+        g.forbidden.extend(history.declined_members.keys().copied());
+        g.forbidden.sort_unstable();
+        g.forbidden.dedup();
+    }
     c.finish()?;
     Ok(Problem {
         request_id: req.request_id.clone(),
@@ -80,6 +95,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
         },
         include_timings: req.include_timings,
         stability: None,
+        history,
     })
 }
 
@@ -233,6 +249,50 @@ fn check_pinned_pairs(
                 format!(
                     "pair ({:?}, {:?}) is both pinned and forbidden",
                     pp.pinned_pairs[k].mentor_id, pp.pinned_pairs[k].mentee_id
+                ),
+            );
+        }
+    }
+}
+
+/// A pinned pair or membership that the programme declined is a conflict
+/// for the coordinator to settle, not something to pick silently.
+fn check_pins_against_history(
+    c: &mut Checker,
+    req: &pb::SolveRequest,
+    policy: &crate::model::Policy,
+    history: &crate::model::History,
+) {
+    let id = |p: &Option<pb::Profile>| p.as_ref().map_or("", |p| p.id.as_str()).to_string();
+    let (mentor, mentee) = (
+        |m: usize| id(&req.mentors[m].profile),
+        |e: usize| id(&req.mentees[e].profile),
+    );
+    for (k, &(m, e)) in policy.pinned.iter().enumerate() {
+        if let Some(d) = history.declined.get(&(m, e)) {
+            c.bad(
+                format!("policy.pinned_pairs[{k}]"),
+                format!(
+                    "pair ({:?}, {:?}) is pinned but was declined on {} (history.declined)",
+                    mentor(m),
+                    mentee(e),
+                    d.date
+                ),
+            );
+        }
+    }
+    let Some(g) = policy.groups.as_ref() else {
+        return;
+    };
+    for &(m, e) in &g.pinned {
+        if let Some(d) = history.declined_members.get(&(m, e)) {
+            c.bad(
+                "policy.groups.pinned_members",
+                format!(
+                    "membership ({:?}, {:?}) is pinned but was declined on {} (history.declined)",
+                    mentor(m),
+                    mentee(e),
+                    d.date
                 ),
             );
         }

@@ -23,6 +23,8 @@ fn criterion(c: Criterion) -> pb::Criterion {
         Criterion::DifferentCountry => pb::Criterion::DifferentCountry,
         Criterion::Affinity => pb::Criterion::Affinity,
         Criterion::Stability => pb::Criterion::Stability,
+        Criterion::EarlierCohort => pb::Criterion::EarlierCohort,
+        Criterion::CohortLoad => pb::Criterion::CohortLoad,
     }
 }
 
@@ -30,6 +32,8 @@ fn criterion(c: Criterion) -> pb::Criterion {
 pub(crate) fn hard_rule(r: HardRule) -> pb::HardRule {
     match r {
         HardRule::Forbidden => pb::HardRule::Forbidden,
+        HardRule::Declined => pb::HardRule::Declined,
+        HardRule::EarlierCohort => pb::HardRule::EarlierCohort,
         HardRule::SameOrganization => pb::HardRule::SameOrganization,
         HardRule::CrossBorder => pb::HardRule::CrossBorder,
         HardRule::Language => pb::HardRule::Language,

@@ -13,7 +13,7 @@ use tonic::Code;
 use crate::util::*;
 
 /// The PostgreSQL URL of the test server; `.ci/run` starts one.
-fn pg_url() -> String {
+pub fn pg_url() -> String {
     std::env::var("MENTORMATCH_TEST_PG").unwrap_or_else(|_| {
         panic!(
             "MENTORMATCH_TEST_PG is not set: the store tests need a PostgreSQL server \
@@ -23,7 +23,7 @@ fn pg_url() -> String {
 }
 
 /// A programme id no other test run uses.
-fn fresh_programme() -> String {
+pub fn fresh_programme() -> String {
     format!("test-{}", uuid::Uuid::now_v7())
 }
 
@@ -108,7 +108,7 @@ async fn the_postgres_store_keeps_its_contract() {
 }
 
 /// A server keeping its runs in the SQLite file at `path`.
-async fn sqlite_server(path: &std::path::Path) -> TestServer {
+pub async fn sqlite_server(path: &std::path::Path) -> TestServer {
     let store = store::open(path.to_str().expect("utf-8"))
         .await
         .expect("opened");
@@ -119,14 +119,22 @@ async fn sqlite_server(path: &std::path::Path) -> TestServer {
     start_server_with(ServerConfig::default(), extras).await
 }
 
+/// Extras for a replica on the PostgreSQL database at `url`.
+pub async fn replica(url: &str) -> Extras {
+    Extras {
+        store: Some(store::open(url).await.expect("opened")),
+        ..Extras::default()
+    }
+}
+
 /// The bundled example what-if.
-fn example_what_if() -> pb::WhatIfRequest {
+pub fn example_what_if() -> pb::WhatIfRequest {
     let text = std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read");
     serde_json::from_str(&text).expect("a what-if")
 }
 
 /// A solve of the example named as programme `programme`, cohort 2021.
-fn named_request(programme: &str) -> pb::SolveRequest {
+pub fn named_request(programme: &str) -> pb::SolveRequest {
     let mut req = example_request();
     req.programme_id = programme.to_string();
     req.cohort = "2021".into();
@@ -134,7 +142,10 @@ fn named_request(programme: &str) -> pb::SolveRequest {
 }
 
 /// Solves `req` on `server`: the response and its run id.
-async fn solve_recorded(server: &TestServer, req: pb::SolveRequest) -> (pb::SolveResponse, String) {
+pub async fn solve_recorded(
+    server: &TestServer,
+    req: pb::SolveRequest,
+) -> (pb::SolveResponse, String) {
     let resp = server.client().await.solve(req).await.expect("solved");
     let id = resp
         .metadata()

@@ -1,0 +1,429 @@
+//! A programme's life through real servers: adoptions, decisions, memory
+//! across cohorts, the audit trail, erasure and deletion; on SQLite across
+//! a restart and on two replicas sharing PostgreSQL.
+
+use mentormatch::pb;
+use mentormatch::service::RUN_ID_HEADER;
+use prost::Message;
+use tonic::Code;
+
+use crate::store::{
+    example_what_if, fresh_programme, named_request, pg_url, replica, solve_recorded, sqlite_server,
+};
+use crate::util::*;
+
+type Client = pb::matching_service_client::MatchingServiceClient<tonic::transport::Channel>;
+
+fn decision(p: &pb::Pair, kind: pb::DecisionKind, reason: &str) -> pb::Decision {
+    pb::Decision {
+        mentor_id: p.mentor_id.clone(),
+        mentee_id: p.mentee_id.clone(),
+        membership: false,
+        kind: kind as i32,
+        reason: reason.into(),
+        date: "2021-03-02".into(),
+    }
+}
+
+async fn adopt(c: &mut Client, run_id: &str, scenario: &str) -> pb::Run {
+    c.adopt_matching(pb::AdoptMatchingRequest {
+        run_id: run_id.into(),
+        scenario: scenario.into(),
+    })
+    .await
+    .expect("adopted")
+    .into_inner()
+}
+
+fn has_pair(resp: &pb::SolveResponse, mentor: &str, mentee: &str) -> bool {
+    resp.pairs
+        .iter()
+        .any(|p| p.mentor_id == mentor && p.mentee_id == mentee)
+}
+
+fn solve_run(run: pb::Run) -> (pb::SolveRequest, pb::SolveResponse) {
+    match (run.request, run.response) {
+        (Some(pb::run::Request::SolveRequest(q)), Some(pb::run::Response::SolveResponse(r))) => {
+            (q, r)
+        }
+        other => panic!("a matching run with its bodies, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_programme_remembers_decisions_and_cohorts_across_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("runs.sqlite");
+    let programme = fresh_programme();
+    let first = sqlite_server(&path).await;
+    let (resp, solve_id) = solve_recorded(&first, named_request(&programme)).await;
+    let mut c = first.client().await;
+    let adopted = adopt(&mut c, &solve_id, "").await;
+    assert_eq!(adopted.method, "Adopt");
+    assert_eq!(adopted.adopted_run_id, solve_id);
+    assert_eq!(
+        (adopted.programme_id.as_str(), adopted.cohort.as_str()),
+        (programme.as_str(), "2021")
+    );
+    let free: Vec<&pb::Pair> = resp.pairs.iter().filter(|p| !p.pinned).collect();
+    let (no, yes) = (free[0], free[1]);
+    let recorded = c
+        .record_decisions(pb::RecordDecisionsRequest {
+            run_id: adopted.run_id.clone(),
+            decisions: vec![
+                decision(no, pb::DecisionKind::Declined, "no time this year"),
+                decision(yes, pb::DecisionKind::Accepted, ""),
+            ],
+        })
+        .await
+        .expect("decided")
+        .into_inner();
+    assert_eq!(recorded.recorded.len(), 2);
+    assert!(recorded.recorded[0].decision_id < recorded.recorded[1].decision_id);
+    first.stop().await;
+
+    // A restart: the adoption and the decisions are still there.
+    let second = sqlite_server(&path).await;
+    let mut c = second.client().await;
+    let current = c
+        .get_current_matching(pb::GetCurrentMatchingRequest {
+            programme_id: programme.clone(),
+            cohort: "2021".into(),
+        })
+        .await
+        .expect("current")
+        .into_inner();
+    assert_eq!(current.run_id, adopted.run_id);
+    let (_, current_resp) = solve_run(current);
+    assert_eq!(current_resp.encode_to_vec(), resp.encode_to_vec());
+    let listed = c
+        .list_decisions(pb::ListDecisionsRequest {
+            programme_id: programme.clone(),
+            cohort: String::new(),
+        })
+        .await
+        .expect("decisions")
+        .into_inner();
+    assert_eq!(listed.decisions, recorded.recorded);
+
+    // The next cohort, the same people: the declined pair is not proposed,
+    // the 2021 pairs carry the earlier-cohort penalty, and the run records
+    // the history it was solved with.
+    let mut next = named_request(&programme);
+    next.cohort = "2022".into();
+    let (resp2022, id2022) = solve_recorded(&second, next.clone()).await;
+    assert!(!has_pair(&resp2022, &no.mentor_id, &no.mentee_id));
+    let penalised: Vec<&pb::Pair> = resp2022
+        .pairs
+        .iter()
+        .filter(|p| {
+            p.breakdown.iter().any(|t| {
+                t.criterion == pb::Criterion::EarlierCohort as i32
+                    && t.detail == "paired in the earlier cohort \"2021\""
+            })
+        })
+        .collect();
+    assert!(!penalised.is_empty(), "pinned 2021 pairs stay, penalised");
+    assert!(penalised
+        .iter()
+        .all(|p| has_pair(&resp, &p.mentor_id, &p.mentee_id)));
+    let run = c
+        .get_run(pb::GetRunRequest { run_id: id2022 })
+        .await
+        .expect("run")
+        .into_inner();
+    let (q, _) = solve_run(run);
+    let h = q.history.expect("the run records its history");
+    assert_eq!(h.declined.len(), 1);
+    assert_eq!(h.declined[0].reason, "no time this year");
+    assert_eq!(
+        h.earlier_pairs.len(),
+        resp.pairs.len() - 1,
+        "all 2021 pairs but the declined one"
+    );
+    // "Why not?" names the decline.
+    let alt = c
+        .alternatives(pb::AlternativesRequest {
+            request: Some(next),
+            mentee_id: no.mentee_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("alternatives")
+        .into_inner();
+    assert!(
+        alt.excluded
+            .iter()
+            .any(|x| x.mentor_id == no.mentor_id
+                && x.rules.contains(&(pb::HardRule::Declined as i32)))
+    );
+    // A what-if starts from the adoption.
+    let from_adoption = pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: adopted.run_id.clone(),
+        ..example_what_if()
+    };
+    let answered = c
+        .what_if(from_adoption)
+        .await
+        .expect("what-if from the adoption");
+    assert!(!answered.into_inner().results.is_empty());
+    // The audit trail, oldest first, in pages.
+    let mut kinds = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = c
+            .list_events(pb::ListEventsRequest {
+                programme_id: programme.clone(),
+                page_size: 2,
+                page_token: token.clone(),
+            })
+            .await
+            .expect("events")
+            .into_inner();
+        kinds.extend(page.events.iter().map(|e| e.kind.clone()));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(
+        kinds,
+        ["run", "adoption", "decision", "decision", "run", "run"],
+        "solve, adopt, 2 decisions, solve 2022, what-if (alternatives are not runs)"
+    );
+    second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_adopted_becomes_the_current_matching() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = sqlite_server(&dir.path().join("runs.sqlite")).await;
+    let programme = fresh_programme();
+    let (_, solve_id) = solve_recorded(&server, named_request(&programme)).await;
+    let mut c = server.client().await;
+    let what_if = pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: solve_id.clone(),
+        ..example_what_if()
+    };
+    let answered = c.what_if(what_if).await.expect("what-if");
+    let what_if_id = answered
+        .metadata()
+        .get(RUN_ID_HEADER)
+        .expect("id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let results = answered.into_inner().results;
+    let name = results[1].name.clone();
+    let adopted = adopt(&mut c, &what_if_id, &name).await;
+    assert_eq!(adopted.adopted_scenario, name);
+    let current = c
+        .get_current_matching(pb::GetCurrentMatchingRequest {
+            programme_id: programme.clone(),
+            cohort: "2021".into(),
+        })
+        .await
+        .expect("current")
+        .into_inner();
+    assert_eq!(current.run_id, adopted.run_id);
+    let (q, r) = solve_run(current);
+    assert_eq!(
+        r.encode_to_vec(),
+        results[1].response.as_ref().unwrap().encode_to_vec()
+    );
+    // The adopted request is the base with the scenario's edits applied.
+    let stored = c
+        .get_run(pb::GetRunRequest {
+            run_id: what_if_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(pb::run::Request::WhatIfRequest(wq)) = stored.request else {
+        panic!("a what-if run")
+    };
+    assert_eq!(
+        q.encode_to_vec(),
+        mentormatch::api::scenario_request(&wq, 1)
+            .unwrap()
+            .encode_to_vec()
+    );
+
+    // What cannot be adopted says why.
+    let unknown = c
+        .adopt_matching(pb::AdoptMatchingRequest {
+            run_id: what_if_id.clone(),
+            scenario: "no such".into(),
+        })
+        .await
+        .expect_err("unknown scenario");
+    assert_eq!(unknown.code(), Code::InvalidArgument);
+    assert!(
+        unknown.message().starts_with("scenario:"),
+        "{}",
+        unknown.message()
+    );
+    let ambiguous = c
+        .adopt_matching(pb::AdoptMatchingRequest {
+            run_id: what_if_id,
+            scenario: String::new(),
+        })
+        .await
+        .expect_err("several scenarios");
+    assert_eq!(ambiguous.code(), Code::InvalidArgument);
+    let mut anonymous = example_request();
+    anonymous.programme_id.clear();
+    let (_, anon_id) = solve_recorded(&server, anonymous).await;
+    let nameless = c
+        .adopt_matching(pb::AdoptMatchingRequest {
+            run_id: anon_id,
+            scenario: String::new(),
+        })
+        .await
+        .expect_err("no programme");
+    assert_eq!(nameless.code(), Code::FailedPrecondition);
+    let missing = c
+        .get_current_matching(pb::GetCurrentMatchingRequest {
+            programme_id: programme,
+            cohort: "1999".into(),
+        })
+        .await
+        .expect_err("nothing adopted");
+    assert_eq!(missing.code(), Code::NotFound);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_decisions_are_all_named_and_none_is_stored() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = sqlite_server(&dir.path().join("runs.sqlite")).await;
+    let programme = fresh_programme();
+    let (resp, id) = solve_recorded(&server, named_request(&programme)).await;
+    let mut c = server.client().await;
+    let p = &resp.pairs[0];
+    let mut no_kind = decision(p, pb::DecisionKind::Accepted, "");
+    no_kind.kind = 0;
+    let no_reason = decision(p, pb::DecisionKind::Declined, " ");
+    let mut not_a_pair = decision(p, pb::DecisionKind::Accepted, "");
+    not_a_pair.mentee_id = "e-nobody".into();
+    let mut bad_date = decision(p, pb::DecisionKind::EndedEarly, "");
+    bad_date.date = "2021-02-30".into();
+    let status = c
+        .record_decisions(pb::RecordDecisionsRequest {
+            run_id: id,
+            decisions: vec![no_kind, no_reason, not_a_pair, bad_date],
+        })
+        .await
+        .expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let details = tonic_types::StatusExt::get_error_details(&status);
+    let fields: Vec<String> = details
+        .bad_request()
+        .expect("BadRequest details")
+        .field_violations
+        .iter()
+        .map(|v| v.field.clone())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "decisions[0].kind",
+            "decisions[1].reason",
+            "decisions[2].mentee_id",
+            "decisions[3].date"
+        ]
+    );
+    let listed = c
+        .list_decisions(pb::ListDecisionsRequest {
+            programme_id: programme,
+            cohort: String::new(),
+        })
+        .await
+        .expect("listed")
+        .into_inner();
+    assert!(listed.decisions.is_empty(), "all or nothing");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_one_postgres_share_adoptions_and_decisions() {
+    let url = pg_url();
+    let a = start_server_with(mentormatch::ServerConfig::default(), replica(&url).await).await;
+    let b = start_server_with(mentormatch::ServerConfig::default(), replica(&url).await).await;
+    let programme = fresh_programme();
+    let (resp, solve_id) = solve_recorded(&a, named_request(&programme)).await;
+    let adopted = adopt(&mut b.client().await, &solve_id, "").await;
+    // Every pair decided, one call per pair, half through each replica, all
+    // at once: nothing is lost.
+    let calls: Vec<_> = resp
+        .pairs
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let (url, run_id) = (
+                if k % 2 == 0 { a.url() } else { b.url() },
+                adopted.run_id.clone(),
+            );
+            let kind = if p.pinned {
+                pb::DecisionKind::Accepted
+            } else {
+                pb::DecisionKind::Declined
+            };
+            let d = decision(p, kind, "declined in the replica test");
+            tokio::spawn(async move {
+                let mut c = Client::connect(url).await.expect("connect");
+                c.record_decisions(pb::RecordDecisionsRequest {
+                    run_id,
+                    decisions: vec![d],
+                })
+                .await
+                .expect("decided")
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.expect("call");
+    }
+    for server in [&a, &b] {
+        let listed = server
+            .client()
+            .await
+            .list_decisions(pb::ListDecisionsRequest {
+                programme_id: programme.clone(),
+                cohort: String::new(),
+            })
+            .await
+            .expect("listed")
+            .into_inner();
+        assert_eq!(listed.decisions.len(), resp.pairs.len());
+        let current = server
+            .client()
+            .await
+            .get_current_matching(pb::GetCurrentMatchingRequest {
+                programme_id: programme.clone(),
+                cohort: "2021".into(),
+            })
+            .await
+            .expect("current")
+            .into_inner();
+        assert_eq!(current.run_id, adopted.run_id);
+    }
+    // A new cohort through A avoids every pair declined through either.
+    let mut next = named_request(&programme);
+    next.cohort = "2022".into();
+    let (resp2022, _) = solve_recorded(&a, next).await;
+    for p in resp.pairs.iter().filter(|p| !p.pinned) {
+        assert!(
+            !has_pair(&resp2022, &p.mentor_id, &p.mentee_id),
+            "{p:?} was declined"
+        );
+    }
+    a.stop().await;
+    b.stop().await;
+}
