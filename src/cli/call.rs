@@ -80,6 +80,20 @@ pub(super) enum Method {
     GetRun,
     /// `ListRuns` with a `ListRunsRequest` (no file: the newest 50).
     ListRuns,
+    /// `AdoptMatching` with an `AdoptMatchingRequest`.
+    AdoptMatching,
+    /// `GetCurrentMatching` with a `GetCurrentMatchingRequest`.
+    GetCurrentMatching,
+    /// `RecordDecisions` with a `RecordDecisionsRequest`.
+    RecordDecisions,
+    /// `ListDecisions` with a `ListDecisionsRequest`.
+    ListDecisions,
+    /// `ListEvents` with a `ListEventsRequest`.
+    ListEvents,
+    /// `ErasePerson` with an `ErasePersonRequest`.
+    ErasePerson,
+    /// `DeleteProgramme` with a `DeleteProgrammeRequest`.
+    DeleteProgramme,
     /// `grpc.health.v1.Health/Check` of the matching service (no file).
     Health,
 }
@@ -119,7 +133,7 @@ pub(super) fn call(
             .connect()
             .await
             .with_context(|| format!("connecting to {addr}"))?;
-        let bearer: Option<tonic::metadata::MetadataValue<_>> = match &token {
+        let bearer = match &token {
             Some(t) => Some(
                 format!("Bearer {t}")
                     .parse()
@@ -127,61 +141,168 @@ pub(super) fn call(
             ),
             None => None,
         };
-        let with_token = move |mut req: tonic::Request<()>| {
-            if let Some(b) = &bearer {
-                req.metadata_mut().insert("authorization", b.clone());
-            }
-            Ok(req)
-        };
-        let given = file;
-        let file = || file.ok_or_else(|| InputError(format!("{method:?} needs a request file")));
-        let mut client = MatchingServiceClient::with_interceptor(channel.clone(), with_token)
+        let mut client = MatchingServiceClient::with_interceptor(channel.clone(), Bearer(bearer))
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX);
         let text = match method {
-            Method::Solve => {
-                let req: pb::SolveRequest = read_json(file()?)?;
-                to_json(&run_id(client.solve(req).await.map_err(status)?))?
-            }
-            Method::Whatif => {
-                let req: pb::WhatIfRequest = read_json(file()?)?;
-                to_json(&run_id(client.what_if(req).await.map_err(status)?))?
-            }
-            Method::Validate => {
-                let req = pb::ValidateRequest {
-                    request: Some(read_json(file()?)?),
-                };
-                to_json(&run_id(client.validate(req).await.map_err(status)?))?
-            }
-            Method::Alternatives => {
-                let req: pb::AlternativesRequest = read_json(file()?)?;
-                to_json(&client.alternatives(req).await.map_err(status)?.into_inner())?
-            }
-            Method::GetRun => {
-                let req: pb::GetRunRequest = read_json(file()?)?;
-                to_json(&client.get_run(req).await.map_err(status)?.into_inner())?
-            }
-            Method::ListRuns => {
-                let req: pb::ListRunsRequest = match given {
-                    Some(f) => read_json(f)?,
-                    None => pb::ListRunsRequest::default(),
-                };
-                to_json(&client.list_runs(req).await.map_err(status)?.into_inner())?
-            }
-            Method::Health => {
-                let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-                let req = tonic_health::pb::HealthCheckRequest {
-                    service: "mentormatch.v1.MatchingService".into(),
-                };
-                let resp = health.check(req).await.map_err(status)?.into_inner();
-                let serving =
-                    tonic_health::pb::health_check_response::ServingStatus::try_from(resp.status)
-                        .map_or("UNKNOWN", |s| s.as_str_name());
-                format!("{serving}\n")
-            }
+            Method::Health => health(channel).await?,
+            m if m.is_store() => store_call(&mut client, m, file).await?,
+            m => matching_call(&mut client, m, file).await?,
         };
         write_output(None, &text)
     })
+}
+
+/// Presents the bearer token, if any, on every call.
+#[derive(Clone)]
+struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(b) = &self.0 {
+            req.metadata_mut().insert("authorization", b.clone());
+        }
+        Ok(req)
+    }
+}
+
+type Client = MatchingServiceClient<
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>,
+>;
+
+impl Method {
+    /// Whether the RPC reads or changes the run store (beyond runs).
+    fn is_store(self) -> bool {
+        matches!(
+            self,
+            Method::AdoptMatching
+                | Method::GetCurrentMatching
+                | Method::RecordDecisions
+                | Method::ListDecisions
+                | Method::ListEvents
+                | Method::ErasePerson
+                | Method::DeleteProgramme
+        )
+    }
+}
+
+/// The request file, which `method` needs.
+fn need_file(method: Method, file: Option<&Path>) -> Result<&Path> {
+    Ok(file.ok_or_else(|| InputError(format!("{method:?} needs a request file")))?)
+}
+
+/// Solve, WhatIf, Validate, Alternatives, GetRun, ListRuns.
+async fn matching_call(
+    client: &mut Client,
+    method: Method,
+    given: Option<&Path>,
+) -> Result<String> {
+    let file = || need_file(method, given);
+    match method {
+        Method::Solve => {
+            let req: pb::SolveRequest = read_json(file()?)?;
+            to_json(&run_id(client.solve(req).await.map_err(status)?))
+        }
+        Method::Whatif => {
+            let req: pb::WhatIfRequest = read_json(file()?)?;
+            to_json(&run_id(client.what_if(req).await.map_err(status)?))
+        }
+        Method::Validate => {
+            let req = pb::ValidateRequest {
+                request: Some(read_json(file()?)?),
+            };
+            to_json(&run_id(client.validate(req).await.map_err(status)?))
+        }
+        Method::Alternatives => {
+            let req: pb::AlternativesRequest = read_json(file()?)?;
+            to_json(&client.alternatives(req).await.map_err(status)?.into_inner())
+        }
+        Method::GetRun => {
+            let req: pb::GetRunRequest = read_json(file()?)?;
+            to_json(&client.get_run(req).await.map_err(status)?.into_inner())
+        }
+        Method::ListRuns => {
+            let req: pb::ListRunsRequest = match given {
+                Some(f) => read_json(f)?,
+                None => pb::ListRunsRequest::default(),
+            };
+            to_json(&client.list_runs(req).await.map_err(status)?.into_inner())
+        }
+        other => Err(anyhow::anyhow!("{other:?} is not a matching call")),
+    }
+}
+
+/// The programme RPCs: adoptions, decisions, events, erasure, deletion.
+async fn store_call(client: &mut Client, method: Method, given: Option<&Path>) -> Result<String> {
+    let file = need_file(method, given)?;
+    match method {
+        Method::AdoptMatching => {
+            let req: pb::AdoptMatchingRequest = read_json(file)?;
+            to_json(
+                &client
+                    .adopt_matching(req)
+                    .await
+                    .map_err(status)?
+                    .into_inner(),
+            )
+        }
+        Method::GetCurrentMatching => {
+            let req: pb::GetCurrentMatchingRequest = read_json(file)?;
+            let resp = client.get_current_matching(req).await.map_err(status)?;
+            to_json(&resp.into_inner())
+        }
+        Method::RecordDecisions => {
+            let req: pb::RecordDecisionsRequest = read_json(file)?;
+            to_json(
+                &client
+                    .record_decisions(req)
+                    .await
+                    .map_err(status)?
+                    .into_inner(),
+            )
+        }
+        Method::ListDecisions => {
+            let req: pb::ListDecisionsRequest = read_json(file)?;
+            to_json(
+                &client
+                    .list_decisions(req)
+                    .await
+                    .map_err(status)?
+                    .into_inner(),
+            )
+        }
+        Method::ListEvents => {
+            let req: pb::ListEventsRequest = read_json(file)?;
+            to_json(&client.list_events(req).await.map_err(status)?.into_inner())
+        }
+        Method::ErasePerson => {
+            let req: pb::ErasePersonRequest = read_json(file)?;
+            to_json(&client.erase_person(req).await.map_err(status)?.into_inner())
+        }
+        Method::DeleteProgramme => {
+            let req: pb::DeleteProgrammeRequest = read_json(file)?;
+            to_json(
+                &client
+                    .delete_programme(req)
+                    .await
+                    .map_err(status)?
+                    .into_inner(),
+            )
+        }
+        other => Err(anyhow::anyhow!("{other:?} is not a store call")),
+    }
+}
+
+/// `grpc.health.v1.Health/Check` of the matching service.
+async fn health(channel: tonic::transport::Channel) -> Result<String> {
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let req = tonic_health::pb::HealthCheckRequest {
+        service: "mentormatch.v1.MatchingService".into(),
+    };
+    let resp = health.check(req).await.map_err(status)?.into_inner();
+    let serving = tonic_health::pb::health_check_response::ServingStatus::try_from(resp.status)
+        .map_or("UNKNOWN", |s| s.as_str_name());
+    Ok(format!("{serving}\n"))
 }
 
 /// A gRPC error in words: code, message, and each field violation; invalid

@@ -208,6 +208,10 @@ struct ServeArgs {
     tokens_file: Option<PathBuf>,
     #[command(flatten)]
     store: runs::StoreArgs,
+    /// Delete stored runs, decisions and events older than this many days,
+    /// at start and hourly (default: keep everything).
+    #[arg(long, env = "MENTORMATCH_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    retention_days: Option<u32>,
     /// Address of the admin HTTP endpoint (`GET /metrics`, Prometheus
     /// text format), e.g. 127.0.0.1:9090; none by default.
     #[arg(long)]
@@ -545,6 +549,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
             tls,
             tokens,
             store,
+            retention_days: args.retention_days,
         };
         service::serve_with(listener, extras, config, async move {
             tokio::select! {

@@ -1,5 +1,7 @@
 //! The run store on the command line: where it is (`--db`, `--no-store`,
-//! the default path) and `mentormatch runs list|show|export`.
+//! the default path) and `mentormatch runs list|show|export|decisions|
+//! events|erase|delete-programme|prune`, on the same database a server
+//! uses.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -126,6 +128,59 @@ pub(super) enum RunsCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// A programme's decisions, oldest first, as proto3 JSON.
+    Decisions {
+        /// The programme.
+        programme: String,
+        /// Only this cohort's.
+        #[arg(long)]
+        cohort: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// A programme's audit trail, oldest first: id, time, kind, run,
+    /// caller, detail.
+    Events {
+        /// The programme.
+        programme: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Erase a person: their name, organisation, sectors and topics leave
+    /// every stored request and response, and their decisions' reasons.
+    Erase {
+        /// The person's id (mentor or mentee).
+        person_id: String,
+        /// Only in this programme (default: every programme, for ids that
+        /// are unique across programmes).
+        #[arg(long)]
+        programme: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Delete a programme's runs, decisions and events.
+    DeleteProgramme {
+        /// The programme.
+        programme: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Delete runs, decisions and events older than N days.
+    Prune {
+        /// Age in days.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        older_than_days: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Who the command line is in the audit trail.
+fn cli_caller() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
 }
 
 /// A part of a run.
@@ -187,8 +242,89 @@ pub(super) fn runs(cmd: &RunsCommand) -> Result<()> {
                 let text = part_json(&run, *part)?;
                 write_output(output.as_deref(), &text)
             }
+            RunsCommand::Decisions {
+                programme,
+                cohort,
+                store,
+            } => {
+                let list = need(store)
+                    .await?
+                    .decisions(programme, cohort.as_deref().unwrap_or(""))
+                    .await?;
+                let resp = pb::ListDecisionsResponse {
+                    decisions: list.iter().map(|d| d.to_pb()).collect(),
+                };
+                write_output(None, &to_json(&resp)?)
+            }
+            RunsCommand::Events { programme, store } => {
+                write_output(None, &events(&*need(store).await?, programme).await?)
+            }
+            RunsCommand::Erase {
+                person_id,
+                programme,
+                store,
+            } => erase(&*need(store).await?, person_id, programme.as_deref()).await,
+            RunsCommand::DeleteProgramme { programme, store } => {
+                let counts = need(store)
+                    .await?
+                    .delete_programme(programme, &cli_caller())
+                    .await?;
+                eprintln!(
+                    "deleted programme {programme}: {} run(s), {} decision(s), {} event(s)",
+                    counts.runs, counts.decisions, counts.events
+                );
+                Ok(())
+            }
+            RunsCommand::Prune {
+                older_than_days,
+                store,
+            } => {
+                let store = need(store).await?;
+                let counts =
+                    mentormatch::service::retention::prune_once(store.as_ref(), *older_than_days)
+                        .await?;
+                eprintln!(
+                    "pruned: {} run(s), {} decision(s), {} event(s)",
+                    counts.runs, counts.decisions, counts.events
+                );
+                Ok(())
+            }
         }
     })
+}
+
+/// A programme's events as a table, every page.
+async fn events(store: &dyn Store, programme: &str) -> Result<String> {
+    let mut out = String::from("event_id\ttime\tkind\trun_id\tcaller\tdetail\n");
+    let mut after = 0;
+    loop {
+        let page = store.events(programme, store::MAX_PAGE, after).await?;
+        for e in &page {
+            let e = e.to_pb();
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\n",
+                e.event_id, e.time, e.kind, e.run_id, e.caller, e.detail
+            ));
+        }
+        match page.last() {
+            Some(last) if page.len() == store::MAX_PAGE as usize => after = last.event_id,
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// `runs erase`.
+async fn erase(store: &dyn Store, person_id: &str, programme: Option<&str>) -> Result<()> {
+    let id = person_id.to_string();
+    let scrub = move |run: &mut store::RunRecord| store::erase::scrub(run, &id);
+    let counts = store
+        .erase_person(programme.unwrap_or(""), person_id, &cli_caller(), &scrub)
+        .await?;
+    eprintln!(
+        "erased {person_id}: {} run(s) and {} decision(s) rewritten",
+        counts.runs, counts.decisions
+    );
+    Ok(())
 }
 
 async fn need(args: &StoreArgs) -> Result<Arc<dyn Store>> {

@@ -21,6 +21,7 @@ mod calls;
 mod intake;
 mod metrics;
 mod programme;
+pub mod retention;
 mod runs;
 mod security;
 mod status;
@@ -383,6 +384,9 @@ pub struct Extras {
     pub tokens: Option<Tokens>,
     /// The run store: without it, nothing is recorded (`--no-store`).
     pub store: Option<Arc<dyn Store>>,
+    /// Delete stored runs, decisions and events older than this many days
+    /// (at start, then hourly); keep everything when `None`.
+    pub retention_days: Option<u32>,
 }
 
 /// [`serve`], with an admin endpoint, TLS and tokens.
@@ -397,7 +401,12 @@ pub async fn serve_with(
         tls,
         tokens,
         store,
+        retention_days,
     } = extras;
+    let pruning = match (&store, retention_days) {
+        (Some(s), Some(days)) => Some(retention::spawn(s.clone(), days)),
+        _ => None,
+    };
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<MatchingServiceServer<Matcher>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -473,7 +482,11 @@ pub async fn serve_with(
         .add_service(reflection_alpha)
         .add_service(matcher)
         .serve_with_incoming_shutdown(incoming, signal);
-    server.await?;
+    let served = server.await;
+    if let Some(task) = pruning {
+        task.abort();
+    }
+    served?;
     Ok(())
 }
 

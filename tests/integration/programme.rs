@@ -427,3 +427,295 @@ async fn replicas_on_one_postgres_share_adoptions_and_decisions() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A programme with one traceable person (name, organisation, topic found
+/// nowhere else), solved, what-if'd, adopted and decided on through
+/// `server`. Returns the person's id and their words.
+async fn traceable_programme(server: &TestServer, programme: &str) -> (String, [&'static str; 3]) {
+    let words = ["Zorblat Quenzy", "Quenzyworks Cooperative", "quenzology"];
+    let mut req = named_request(programme);
+    let p = req.mentees[0].profile.as_mut().expect("a profile");
+    p.name = words[0].into();
+    p.organization = words[1].into();
+    p.topics.push(words[2].into());
+    let id = p.id.clone();
+    let (resp, solve_id) = solve_recorded(server, req).await;
+    let mut c = server.client().await;
+    let what_if = pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: solve_id.clone(),
+        ..example_what_if()
+    };
+    c.what_if(what_if).await.expect("what-if");
+    let adopted = adopt(&mut c, &solve_id, "").await;
+    let theirs = resp
+        .pairs
+        .iter()
+        .find(|p| p.mentee_id == id)
+        .expect("the person is matched");
+    c.record_decisions(pb::RecordDecisionsRequest {
+        run_id: adopted.run_id,
+        decisions: vec![decision(
+            theirs,
+            pb::DecisionKind::Declined,
+            "Zorblat Quenzy moved to Quenzyworks Cooperative",
+        )],
+    })
+    .await
+    .expect("decided");
+    (id, words)
+}
+
+/// Every file of the SQLite database at `path` (main, WAL, shared memory),
+/// lower-cased.
+fn sqlite_bytes(path: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let f = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        if let Ok(b) = std::fs::read(&f) {
+            all.extend(b.to_ascii_lowercase());
+        }
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    let n = needle.to_ascii_lowercase().into_bytes();
+    hay.windows(n.len()).any(|w| w == n)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_person_leaves_no_trace_in_the_sqlite_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("runs.sqlite");
+    let server = sqlite_server(&path).await;
+    let programme = fresh_programme();
+    let (id, words) = traceable_programme(&server, &programme).await;
+    let before = sqlite_bytes(&path);
+    for w in words {
+        assert!(contains(&before, w), "{w:?} is stored before the erasure");
+    }
+    let mut c = server.client().await;
+    let erased = c
+        .erase_person(pb::ErasePersonRequest {
+            person_id: id.clone(),
+            programme_id: programme.clone(),
+        })
+        .await
+        .expect("erased")
+        .into_inner();
+    // The solve, the what-if and the adoption; the decline's reason.
+    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (3, 1));
+    let after = sqlite_bytes(&path);
+    for w in words.iter().chain(&["Zorblat", "Quenzyworks"]) {
+        assert!(!contains(&after, w), "{w:?} is still in the database files");
+    }
+    assert!(contains(&after, &id), "ids stay, so histories still add up");
+    // The history still holds: the decline still forbids the pair.
+    let decisions = c
+        .list_decisions(pb::ListDecisionsRequest {
+            programme_id: programme.clone(),
+            cohort: String::new(),
+        })
+        .await
+        .expect("decisions")
+        .into_inner()
+        .decisions;
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].decision.as_ref().unwrap().reason, "");
+    let events = c
+        .list_events(pb::ListEventsRequest {
+            programme_id: programme.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("events")
+        .into_inner()
+        .events;
+    assert_eq!(events.last().map(|e| e.kind.as_str()), Some("erasure"));
+    // Erasing again changes nothing.
+    let again = c
+        .erase_person(pb::ErasePersonRequest {
+            person_id: id,
+            programme_id: programme.clone(),
+        })
+        .await
+        .expect("erased again")
+        .into_inner();
+    assert_eq!((again.runs_rewritten, again.decisions_rewritten), (0, 0));
+
+    // Deleting the programme leaves one deletion event.
+    let deleted = c
+        .delete_programme(pb::DeleteProgrammeRequest {
+            programme_id: programme.clone(),
+        })
+        .await
+        .expect("deleted")
+        .into_inner();
+    assert_eq!(
+        deleted.runs_deleted, 3,
+        "the solve, the what-if and the adoption"
+    );
+    assert_eq!(deleted.decisions_deleted, 1);
+    let runs = c
+        .list_runs(pb::ListRunsRequest {
+            programme_id: programme.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("runs")
+        .into_inner()
+        .runs;
+    assert!(runs.is_empty());
+    let events = c
+        .list_events(pb::ListEventsRequest {
+            programme_id: programme,
+            ..Default::default()
+        })
+        .await
+        .expect("events")
+        .into_inner()
+        .events;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["deletion"]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_person_leaves_no_trace_in_the_postgres_tables() {
+    let url = pg_url();
+    let server = start_server_with(mentormatch::ServerConfig::default(), replica(&url).await).await;
+    let programme = fresh_programme();
+    let (id, words) = traceable_programme(&server, &programme).await;
+    let pool = sqlx::PgPool::connect(&url).await.expect("connected");
+    // Every column of every row of the programme, as bytes, lower-cased.
+    let dump = || async {
+        let rows: Vec<(Vec<u8>,)> = sqlx::query_as(
+            "SELECT request || COALESCE(response, ''::bytea) || \
+                    convert_to(error || run_id || adopted_scenario, 'UTF8') \
+             FROM runs WHERE programme_id = $1 \
+             UNION ALL SELECT convert_to(reason || mentor_id || mentee_id, 'UTF8') \
+             FROM decisions WHERE programme_id = $1 \
+             UNION ALL SELECT convert_to(detail, 'UTF8') FROM events WHERE programme_id = $1",
+        )
+        .bind(&programme)
+        .fetch_all(&pool)
+        .await
+        .expect("dumped");
+        rows.into_iter()
+            .flat_map(|(b,)| b.to_ascii_lowercase())
+            .collect::<Vec<u8>>()
+    };
+    let before = dump().await;
+    for w in words {
+        assert!(contains(&before, w), "{w:?} is stored before the erasure");
+    }
+    let erased = server
+        .client()
+        .await
+        .erase_person(pb::ErasePersonRequest {
+            person_id: id.clone(),
+            programme_id: programme.clone(),
+        })
+        .await
+        .expect("erased")
+        .into_inner();
+    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (3, 1));
+    let after = dump().await;
+    for w in words.iter().chain(&["Zorblat", "Quenzyworks"]) {
+        assert!(!contains(&after, w), "{w:?} is still in the tables");
+    }
+    assert!(contains(&after, &id));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_and_the_command_line_work_on_the_servers_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("runs.sqlite");
+    let db = path.to_str().expect("utf-8").to_string();
+    let programme = fresh_programme();
+    // A run from 400 days ago, written before the server starts.
+    let store = mentormatch::store::open(&db).await.expect("opened");
+    let mut old = mentormatch::store::RunRecord::new(
+        mentormatch::store::Method::Solve,
+        named_request(&programme).encode_to_vec(),
+        "old",
+    );
+    old.programme_id = programme.clone();
+    old.status = "OK".into();
+    old.created_at = mentormatch::store::now() - chrono::Duration::days(400);
+    store.record(&old).await.expect("recorded");
+    let extras = mentormatch::service::Extras {
+        store: Some(store),
+        retention_days: Some(30),
+        ..Default::default()
+    };
+    let server = start_server_with(mentormatch::ServerConfig::default(), extras).await;
+    let (_, kept) = solve_recorded(&server, named_request(&programme)).await;
+    let mut c = server.client().await;
+    let mut gone = false;
+    for _ in 0..100 {
+        let got = c
+            .get_run(pb::GetRunRequest {
+                run_id: old.run_id.clone(),
+            })
+            .await;
+        if matches!(&got, Err(s) if s.code() == Code::NotFound) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the server pruned the 400-day-old run at start");
+    c.get_run(pb::GetRunRequest { run_id: kept })
+        .await
+        .expect("a new run is kept");
+
+    // The command line reads and changes the same file while it serves.
+    let bin = env!("CARGO_BIN_EXE_mentormatch");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .args(["--db", &db])
+            .output()
+            .expect("the CLI runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (events, _) = run(&["runs", "events", &programme]);
+    assert_eq!(
+        events.lines().filter(|l| l.contains("\trun\t")).count(),
+        1,
+        "{events}"
+    );
+    let (_, said) = run(&["runs", "erase", "e-ma-mnc", "--programme", &programme]);
+    assert!(
+        said.contains("1 run(s) and 0 decision(s) rewritten"),
+        "{said}"
+    );
+    let (decisions, _) = run(&["runs", "decisions", &programme]);
+    let decisions: pb::ListDecisionsResponse = serde_json::from_str(&decisions).expect("JSON");
+    assert!(decisions.decisions.is_empty());
+    let (_, said) = run(&["runs", "delete-programme", &programme]);
+    assert!(said.contains("1 run(s)"), "{said}");
+    let (events, _) = run(&["runs", "events", &programme]);
+    let kinds: Vec<&str> = events
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').nth(2).unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, ["deletion"]);
+    let (_, said) = run(&["runs", "prune", "--older-than-days", "1"]);
+    assert!(said.starts_with("pruned: 0 run(s)"), "{said}");
+    server.stop().await;
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use mentormatch::service::{Extras, RUN_ID_HEADER};
-use mentormatch::store::{self, Method, RunFilter, RunRecord, Store};
+use mentormatch::store::{self, DecisionKind, DecisionRecord, Method, RunFilter, RunRecord, Store};
 use mentormatch::{pb, ServerConfig};
 use prost::Message;
 use tonic::Code;
@@ -88,6 +88,78 @@ async fn contract(store: Arc<dyn Store>) {
     };
     assert_eq!(store.list(&odd, 100, None).await.expect("listed").len(), 10);
     assert!(store.get("no-such-run").await.expect("read").is_none());
+    decisions_contract(store.clone(), &programme).await;
+    retention_contract(store).await;
+}
+
+fn decided(programme: &str, k: usize) -> DecisionRecord {
+    DecisionRecord {
+        decision_id: 0,
+        programme_id: programme.to_string(),
+        cohort: "odd".into(),
+        run_id: "r".into(),
+        mentor_id: format!("m{k}"),
+        mentee_id: format!("e{k}"),
+        membership: k.is_multiple_of(3),
+        kind: [
+            DecisionKind::Accepted,
+            DecisionKind::Declined,
+            DecisionKind::EndedEarly,
+        ][k % 3],
+        reason: format!("reason {k}"),
+        decided_on: chrono::NaiveDate::from_ymd_opt(2021, 3, 1 + k as u32 % 28).unwrap(),
+        recorded_at: store::now(),
+        caller: "bob".into(),
+    }
+}
+
+/// Concurrent decision writers lose nothing; each decision is one event.
+async fn decisions_contract(store: Arc<dyn Store>, programme: &str) {
+    let writers: Vec<_> = (0..20)
+        .map(|k| {
+            let (store, batch) = (
+                store.clone(),
+                vec![decided(programme, 2 * k), decided(programme, 2 * k + 1)],
+            );
+            tokio::spawn(async move { store.decide(batch).await.expect("decided") })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for w in writers {
+        written.extend(w.await.expect("writer"));
+    }
+    written.sort_by_key(|d| d.decision_id);
+    let back = store.decisions(programme, "").await.expect("read");
+    assert_eq!(
+        back, written,
+        "every decision, oldest first, read back whole"
+    );
+    assert!(store
+        .decisions(programme, "even")
+        .await
+        .expect("read")
+        .is_empty());
+    let events = store.events(programme, 1000, 0).await.expect("events");
+    let kinds = |k: &str| events.iter().filter(|e| e.kind == k).count();
+    assert_eq!((kinds("run"), kinds("decision")), (20, 40));
+    let after = events[9].event_id;
+    let page = store.events(programme, 5, after).await.expect("page");
+    assert_eq!(page, events[10..15]);
+}
+
+/// Pruning deletes what is older than the cut, and only that.
+async fn retention_contract(store: Arc<dyn Store>) {
+    let programme = fresh_programme();
+    let mut old = record(&programme, 1);
+    old.created_at = store::now() - chrono::Duration::days(400);
+    let new = record(&programme, 2);
+    store.record(&old).await.expect("recorded");
+    store.record(&new).await.expect("recorded");
+    let cut = store::now() - chrono::Duration::days(365);
+    let counts = store.prune(cut).await.expect("pruned");
+    assert!(counts.runs >= 1 && counts.events >= 1, "{counts:?}");
+    assert!(store.get(&old.run_id).await.expect("read").is_none());
+    assert!(store.get(&new.run_id).await.expect("read").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
