@@ -315,11 +315,9 @@ async fn events(store: &dyn Store, programme: &str) -> Result<String> {
 
 /// `runs erase`.
 async fn erase(store: &dyn Store, person_id: &str, programme: Option<&str>) -> Result<()> {
-    let id = person_id.to_string();
-    let scrub = move |run: &mut store::RunRecord| store::erase::scrub(run, &id);
-    let counts = store
-        .erase_person(programme.unwrap_or(""), person_id, &cli_caller(), &scrub)
-        .await?;
+    let counts =
+        store::erase::erase_person(store, programme.unwrap_or(""), person_id, &cli_caller())
+            .await?;
     eprintln!(
         "erased {person_id}: {} run(s) and {} decision(s) rewritten",
         counts.runs, counts.decisions

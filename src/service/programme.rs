@@ -374,10 +374,7 @@ pub(super) async fn erase_person(
     if q.person_id.is_empty() {
         return Err(invalid("person_id", "required".into()));
     }
-    let id = q.person_id.clone();
-    let scrub = move |run: &mut RunRecord| erase::scrub(run, &id);
-    let counts = store
-        .erase_person(&q.programme_id, &q.person_id, caller, &scrub)
+    let counts = erase::erase_person(store.as_ref(), &q.programme_id, &q.person_id, caller)
         .await
         .map_err(store_status)?;
     tracing::info!(person_id = %q.person_id, runs = counts.runs, decisions = counts.decisions, "person erased");

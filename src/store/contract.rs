@@ -35,7 +35,7 @@ pub struct Counts {
 
 /// Rewrites one stored run without a person's data; `Ok(false)` when the
 /// run did not name them.
-pub type Scrub = dyn Fn(&mut RunRecord) -> Result<bool, StoreError> + Send + Sync;
+pub type Scrub<'a> = dyn Fn(&mut RunRecord) -> Result<bool, StoreError> + Send + Sync + 'a;
 
 /// A store of runs, decisions and a programme's events. Every write is a
 /// transaction: a row and its event are written together or not at all.
@@ -87,17 +87,39 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         after: i64,
     ) -> Result<Vec<EventRecord>, StoreError>;
 
-    /// Rewrites, with `scrub`, every run (of `programme_id`, or every
-    /// programme when empty) whose request or response holds `person_id`,
-    /// clears the reasons of the person's decisions, appends an erasure event
-    /// per programme touched, and leaves no old copy in the database files.
-    async fn erase_person(
+    /// The runs (of `programme_id`, or of every programme when empty)
+    /// whose request or response bytes hold `needle`, oldest first.
+    async fn runs_holding(
+        &self,
+        programme_id: &str,
+        needle: &[u8],
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Rewrites run `run_id` with `scrub` in one transaction, the row locked
+    /// against a concurrent rewrite; its programme when it changed.
+    async fn rewrite(&self, run_id: &str, scrub: &Scrub<'_>) -> Result<Option<String>, StoreError>;
+
+    /// Empties the reasons of the decisions naming `person_id` (of
+    /// `programme_id`, or every programme when empty); how many per programme.
+    async fn clear_reasons(
         &self,
         programme_id: &str,
         person_id: &str,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Appends an event that belongs to no run (an erasure).
+    async fn append_event(
+        &self,
+        programme_id: &str,
+        kind: &str,
         caller: &str,
-        scrub: &Scrub,
-    ) -> Result<Counts, StoreError>;
+        detail: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Leaves no copy of rewritten or deleted rows in the database files
+    /// (SQLite: the WAL is checkpointed and truncated; freed pages are
+    /// zeroed as they are freed).
+    async fn compact(&self) -> Result<(), StoreError>;
 
     /// Deletes a programme's runs, decisions and events, leaving one
     /// deletion event with the counts.

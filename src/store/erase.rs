@@ -11,6 +11,9 @@
 use prost::Message;
 use serde_json::Value;
 
+use std::collections::BTreeMap;
+
+use super::contract::{Counts, Store};
 use super::row::StoreError;
 use super::run::{hex_sha256, Method, RunRecord};
 use crate::wire::pb;
@@ -197,4 +200,45 @@ fn replace_in(s: &mut String, re: &Option<regex::Regex>) {
             *s = re.replace_all(s, ERASED).into_owned();
         }
     }
+}
+
+/// Erases `person_id` from the store (one programme's runs, or every
+/// programme's when `programme_id` is empty): every run holding their id is
+/// rewritten with [`scrub`] (each in its own transaction; running it again
+/// finishes an interrupted erasure), their decisions lose their reasons, an
+/// erasure event per programme touched records the counts, and the files
+/// keep no old copy.
+pub async fn erase_person(
+    store: &dyn Store,
+    programme_id: &str,
+    person_id: &str,
+    caller: &str,
+) -> Result<Counts, StoreError> {
+    let mut touched: BTreeMap<String, Counts> = BTreeMap::new();
+    let scrub = |run: &mut RunRecord| scrub(run, person_id);
+    for run_id in store
+        .runs_holding(programme_id, person_id.as_bytes())
+        .await?
+    {
+        if let Some(programme) = store.rewrite(&run_id, &scrub).await? {
+            touched.entry(programme).or_default().runs += 1;
+        }
+    }
+    for (programme, n) in store.clear_reasons(programme_id, person_id).await? {
+        touched.entry(programme).or_default().decisions += n;
+    }
+    let mut total = Counts::default();
+    for (programme, c) in &touched {
+        let detail = format!(
+            "person {person_id}: {} run(s) and {} decision(s) rewritten",
+            c.runs, c.decisions
+        );
+        store
+            .append_event(programme, "erasure", caller, &detail)
+            .await?;
+        total.runs += c.runs;
+        total.decisions += c.decisions;
+    }
+    store.compact().await?;
+    Ok(total)
 }

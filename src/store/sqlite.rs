@@ -288,54 +288,57 @@ impl Store for SqliteStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    async fn erase_person(
+    async fn runs_holding(
         &self,
         programme_id: &str,
-        person_id: &str,
-        caller: &str,
-        scrub: &Scrub,
-    ) -> Result<Counts, StoreError> {
-        // Only runs whose bytes hold the id can name the person.
-        let ids: Vec<String> = sqlx::query_scalar(
+        needle: &[u8],
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
             "SELECT run_id FROM runs WHERE (?1 = '' OR programme_id = ?1) \
              AND (instr(request, ?2) > 0 OR instr(COALESCE(response, x''), ?2) > 0) \
              ORDER BY run_id",
         )
         .bind(programme_id)
-        .bind(person_id.as_bytes())
+        .bind(needle)
         .fetch_all(&self.pool)
-        .await?;
-        let mut counts = Counts::default();
-        let mut touched = std::collections::BTreeMap::<String, Counts>::new();
-        for id in ids {
-            let mut tx = self.pool.begin().await?;
-            let row = sqlx::query("SELECT * FROM runs WHERE run_id = ?1")
-                .bind(&id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(mut run) = row.map(|r| from_row(&r, true)).transpose()? else {
-                continue;
-            };
-            if !scrub(&mut run)? {
-                continue;
-            }
-            sqlx::query(
-                "UPDATE runs SET request = ?1, response = ?2, request_sha256 = ?3 \
-                 WHERE run_id = ?4",
-            )
-            .bind(&run.request)
-            .bind((!run.response.is_empty()).then_some(&run.response))
-            .bind(&run.request_sha256)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            counts.runs += 1;
-            touched.entry(run.programme_id).or_default().runs += 1;
-        }
+        .await?)
+    }
+
+    async fn rewrite(&self, run_id: &str, scrub: &Scrub<'_>) -> Result<Option<String>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let programmes: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT programme_id, count(*) FROM decisions WHERE (?1 = '' OR programme_id = ?1) \
+        let row = sqlx::query("SELECT * FROM runs WHERE run_id = ?1")
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(mut run) = row.map(|r| from_row(&r, true)).transpose()? else {
+            return Ok(None);
+        };
+        if !scrub(&mut run)? {
+            return Ok(None);
+        }
+        sqlx::query(
+            "UPDATE runs SET request = ?1, response = ?2, request_sha256 = ?3 \
+             WHERE run_id = ?4",
+        )
+        .bind(&run.request)
+        .bind((!run.response.is_empty()).then_some(&run.response))
+        .bind(&run.request_sha256)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(run.programme_id))
+    }
+
+    async fn clear_reasons(
+        &self,
+        programme_id: &str,
+        person_id: &str,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let counted: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT programme_id, count(*) FROM decisions \
+             WHERE (?1 = '' OR programme_id = ?1) \
              AND (mentor_id = ?2 OR mentee_id = ?2) AND reason <> '' GROUP BY programme_id",
         )
         .bind(programme_id)
@@ -350,21 +353,27 @@ impl Store for SqliteStore {
         .bind(person_id)
         .execute(&mut *tx)
         .await?;
-        for (p, n) in programmes {
-            counts.decisions += n as u64;
-            touched.entry(p).or_default().decisions += n as u64;
-        }
-        let at = super::now();
-        for (p, c) in &touched {
-            let detail = format!(
-                "person {person_id}: {} run(s) and {} decision(s) rewritten",
-                c.runs, c.decisions
-            );
-            event(&mut tx, p, &at, "erasure", None, caller, &detail).await?;
-        }
         tx.commit().await?;
-        self.checkpoint().await?;
-        Ok(counts)
+        Ok(counted
+            .into_iter()
+            .map(|(p, n)| (p, n.max(0) as u64))
+            .collect())
+    }
+
+    async fn append_event(
+        &self,
+        programme_id: &str,
+        kind: &str,
+        caller: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let at = super::now();
+        event(&mut conn, programme_id, &at, kind, None, caller, detail).await
+    }
+
+    async fn compact(&self) -> Result<(), StoreError> {
+        self.checkpoint().await
     }
 
     async fn delete_programme(
