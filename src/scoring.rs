@@ -334,6 +334,17 @@ impl<'p> Scorer<'p> {
         }
     }
 
+    /// The what-if stability points a pair's score includes (0 unless it is
+    /// a baseline pair and the weight is not 0).
+    pub(crate) fn stability_bonus(&self, m: MentorIdx, e: MenteeIdx) -> Milli {
+        match self.problem.stability.as_ref() {
+            Some(st) if st.weight != 0.0 && self.baseline_of[e] == Some(m as u32) => {
+                to_milli(st.weight)
+            }
+            _ => 0,
+        }
+    }
+
     /// Whether the pair worked together in an earlier cohort.
     fn is_earlier(&self, m: MentorIdx, e: MenteeIdx) -> bool {
         self.earlier[e].binary_search(&(m as u32)).is_ok()

@@ -162,6 +162,8 @@ pub struct ServerConfig {
     /// Connections older than this are closed gracefully (spreads clients
     /// over replicas).
     pub max_connection_age: Option<Duration>,
+    /// Bytes of scored bases kept for what-ifs from stored runs (0: none).
+    pub scored_base_cache_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -177,6 +179,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(30),
             http2_keepalive: Some(Duration::from_secs(60)),
             max_connection_age: None,
+            scored_base_cache_bytes: 1 << 30,
         }
     }
 }

@@ -6,16 +6,21 @@
 //! - [`validate()`]: check a request without solving it;
 //! - [`what_if()`]: scenarios of edits (`edits`) re-solved and diffed
 //!   (`diff`) against a baseline;
-//! - [`alternatives()`]: "why not X?", exact losses of forced pairs.
+//! - [`alternatives()`]: "why not X?", exact losses of forced pairs;
+//! - [`ScoredBase`] (`scored_base`): a solve's scores kept for fast what-ifs.
 
 mod alternatives;
 mod diff;
 mod edits;
+mod scored_base;
 mod solve;
 mod validate;
 mod whatif;
 
 pub use alternatives::alternatives;
+pub use scored_base::{score_base, solve_keeping, ScoredBase};
 pub use solve::solve;
 pub use validate::{validate, MAX_FLOW_MENTEES};
-pub use whatif::{baseline_groups, baseline_pairs, scenario_request, what_if, MAX_SCENARIOS};
+pub use whatif::{
+    baseline_groups, baseline_pairs, scenario_request, what_if, what_if_reusing, MAX_SCENARIOS,
+};

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::error::{Error, FieldViolation};
 use crate::explain::words::unknown_id;
 use crate::model::{from_milli, Criterion, Problem, Stability};
-use crate::pipeline;
+use crate::pipeline::{self, Scores};
 use crate::scoring::Scorer;
 use crate::settings::{Limits, SolveOptions};
 use crate::threads::join;
@@ -20,6 +20,7 @@ use crate::wire::{pb, problem_from_request, response_from_outcome};
 
 use super::diff::{baseline_memberships, diff, membership_diff};
 use super::edits::apply;
+use super::scored_base::ScoredBase;
 
 /// Most scenarios in one call.
 pub const MAX_SCENARIOS: usize = 64;
@@ -40,6 +41,18 @@ pub fn what_if(
     req: &pb::WhatIfRequest,
     limits: &Limits,
     opts: &SolveOptions,
+) -> Result<pb::WhatIfResponse, Error> {
+    what_if_reusing(req, limits, opts, None)
+}
+
+/// [`what_if`], taking the scores that still hold from `scored`, the
+/// scored base request (ignored unless it is `req.base`). The answer is the
+/// same, byte for byte.
+pub fn what_if_reusing(
+    req: &pb::WhatIfRequest,
+    limits: &Limits,
+    opts: &SolveOptions,
+    scored: Option<&ScoredBase>,
 ) -> Result<pb::WhatIfResponse, Error> {
     let base = req.base.clone().unwrap_or_default();
     let mut bad = Vec::new();
@@ -95,7 +108,17 @@ pub fn what_if(
             .scenarios
             .iter()
             .enumerate()
-            .map(|(k, sc)| s.spawn(move || scenario(req, base, sc, k, limits, opts, base_invalid)))
+            .map(|(k, sc)| {
+                let ctx = Ctx {
+                    req,
+                    base,
+                    limits,
+                    opts,
+                    base_invalid,
+                    scored,
+                };
+                s.spawn(move || scenario(&ctx, sc, k))
+            })
             .collect();
         let checked = join(checked).and_then(|r| r);
         let results: Vec<Result<(pb::ScenarioResult, i64), Error>> = handles
@@ -197,17 +220,32 @@ fn baseline_score(
     Ok(baseline_score)
 }
 
+/// What every scenario of one what-if shares.
+struct Ctx<'a> {
+    req: &'a pb::WhatIfRequest,
+    base: &'a pb::SolveRequest,
+    limits: &'a Limits,
+    opts: &'a SolveOptions,
+    base_invalid: &'a AtomicBool,
+    /// The base's scores, when they are the base's.
+    scored: Option<&'a ScoredBase>,
+}
+
 /// Solves one scenario; returns its result (diff score change still to be
 /// set) and its total score without stability points (milli-points).
 fn scenario(
-    req: &pb::WhatIfRequest,
-    base: &pb::SolveRequest,
+    ctx: &Ctx<'_>,
     sc: &pb::Scenario,
     k: usize,
-    limits: &Limits,
-    opts: &SolveOptions,
-    base_invalid: &AtomicBool,
 ) -> Result<(pb::ScenarioResult, i64), Error> {
+    let Ctx {
+        req,
+        base,
+        limits,
+        opts,
+        base_invalid,
+        scored,
+    } = *ctx;
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
     let mut problem = problem_from_request(&edited, limits).map_err(|e| e.within(&path))?;
@@ -235,7 +273,14 @@ fn scenario(
         // The base's own error is what the caller gets.
         return Err(Error::Solver("the base request is invalid".into()));
     }
-    let outcome = pipeline::solve(&problem, opts)?;
+    let reuse = scored
+        .filter(|s| s.request() == base)
+        .and_then(|s| s.reuse_for(&edited, &problem));
+    let mut scores = Scores {
+        reuse: reuse.as_ref(),
+        ..Scores::default()
+    };
+    let outcome = pipeline::solve_scored(&problem, opts, &mut scores)?;
     let response = response_from_outcome(&problem, &outcome);
     let stability_points: i64 = outcome
         .pairs

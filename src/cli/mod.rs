@@ -208,6 +208,11 @@ struct ServeArgs {
     tokens_file: Option<PathBuf>,
     #[command(flatten)]
     store: runs::StoreArgs,
+    /// Memory for the scored pairs of recent runs, in MiB, so that a
+    /// what-if from a stored run rescores only what its edits change
+    /// (least recently used dropped first; 0 keeps none).
+    #[arg(long, default_value_t = 1024)]
+    scored_base_cache_mib: usize,
     /// Delete stored runs, decisions and events older than this many days,
     /// at start and hourly (default: keep everything).
     #[arg(long, env = "MENTORMATCH_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
@@ -503,6 +508,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
         max_inflight_bytes: args.max_inflight_bytes,
         drain_timeout: Duration::from_millis(args.drain_timeout_ms),
         max_connection_age: args.max_connection_age_s.map(Duration::from_secs),
+        scored_base_cache_bytes: args.scored_base_cache_mib << 20,
         ..defaults
     };
     let (addr, admin_addr) = (args.addr, args.admin_addr);

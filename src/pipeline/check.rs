@@ -47,7 +47,7 @@ pub(crate) fn check(problem: &Problem, opts: &SolveOptions) -> Result<Report, Er
             findings.push(say::pin_capacity(p, m, pins.per_mentor[m]));
         }
     }
-    let cands = candidate_arcs(&scorer, &pins, opts.threads, &deadline)
+    let cands = candidate_arcs(&scorer, &pins, opts.threads, &deadline, None)
         .map_err(|e| stopped(e, &deadline, opts, t0))?;
     let inst = &cands.instance;
     let without = candidate_findings(&scorer, &cands, &mut findings);

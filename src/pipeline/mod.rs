@@ -16,15 +16,28 @@ use std::time::Instant;
 use crate::error::Error;
 use crate::model::Problem;
 use crate::outcome::Outcome;
+use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
+use crate::solvers::candidates::{candidate_arcs, Pins};
+use crate::solvers::scored::ScoredPairs;
 use crate::solvers::Deadline;
+pub(crate) use pairs::Scores;
 
 /// Solves a validated problem: bilateral pairs, then groups if the policy
 /// asks for them.
 pub(crate) fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, Error> {
+    solve_scored(problem, opts, &mut Scores::default())
+}
+
+/// [`solve`], reusing and keeping scored pairs as `scores` says.
+pub(crate) fn solve_scored(
+    problem: &Problem,
+    opts: &SolveOptions,
+    scores: &mut Scores<'_>,
+) -> Result<Outcome, Error> {
     let t0 = Instant::now();
     let deadline = deadline(problem, opts, t0);
-    let mut outcome = pairs::solve_pairs(problem, opts, &deadline, t0)?;
+    let mut outcome = pairs::solve_pairs(problem, opts, &deadline, t0, scores)?;
     if problem.policy.groups.is_some() {
         let t = Instant::now();
         let mut bilateral = vec![None; problem.mentees.len()];
@@ -41,6 +54,22 @@ pub(crate) fn solve(problem: &Problem, opts: &SolveOptions) -> Result<Outcome, E
         return Err(Error::Cancelled);
     }
     Ok(outcome)
+}
+
+/// Every feasible pair of `problem` scored (no solve), as a base for what-ifs.
+pub(crate) fn score_all(problem: &Problem, opts: &SolveOptions) -> Result<ScoredPairs, Error> {
+    let t0 = Instant::now();
+    let deadline = deadline(problem, opts, t0);
+    let scorer = Scorer::new(problem);
+    let pins = Pins::new(problem);
+    let cands = candidate_arcs(&scorer, &pins, opts.threads, &deadline, None)
+        .map_err(|e| pairs::stopped(e, &deadline, opts, t0))?;
+    Ok(ScoredPairs {
+        instance: cands.instance,
+        mentees: cands.mentees,
+        n_mentees: problem.mentees.len(),
+        most_load: problem.history.mentor_load.iter().copied().max(),
+    })
 }
 
 /// The earliest of the request's time limit (capped by the server's), and

@@ -10,17 +10,20 @@ use crate::outcome::{EngineUsed, Infeasibility, MatchedPair, Outcome, Status, Ti
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
+use crate::solvers::scored::{Reuse, ScoredPairs};
 use crate::solvers::{
     flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, SolveError,
 };
 
 /// Solves the bilateral pairs of `problem` by `deadline` (`t0` is when the
-/// solve started).
+/// solve started), reusing earlier scores where `scores.reuse` vouches for
+/// them, and handing back the pairs scored when `scores.keep`.
 pub(crate) fn solve_pairs(
     problem: &Problem,
     opts: &SolveOptions,
     deadline: &Deadline,
     t0: Instant,
+    scores: &mut Scores<'_>,
 ) -> Result<Outcome, Error> {
     let scorer = Scorer::new(problem);
     let broken = why::broken_pins(&scorer);
@@ -39,7 +42,7 @@ pub(crate) fn solve_pairs(
         let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
         return Ok(infeasible(problem, engine_used, objective, reasons));
     }
-    let cands = candidate_arcs(&scorer, &pins, opts.threads, deadline)
+    let cands = candidate_arcs(&scorer, &pins, opts.threads, deadline, scores.reuse)
         .map_err(|e| stopped(e, deadline, opts, t0))?;
     let t_scored = Instant::now();
 
@@ -75,7 +78,26 @@ pub(crate) fn solve_pairs(
         explain: t_solved.elapsed(),
         groups: Duration::ZERO,
     };
+    if scores.keep && problem.stability.is_none() {
+        scores.kept = Some(ScoredPairs {
+            instance: cands.instance,
+            mentees: cands.mentees,
+            n_mentees: problem.mentees.len(),
+            most_load: problem.history.mentor_load.iter().copied().max(),
+        });
+    }
     Ok(outcome)
+}
+
+/// Scores to reuse going into a solve, and the pairs it scored coming out.
+#[derive(Debug, Default)]
+pub(crate) struct Scores<'r> {
+    /// Earlier scores that hold for this problem.
+    pub(crate) reuse: Option<&'r Reuse<'r>>,
+    /// Keep this solve's scored pairs (a Solve's, without stability points).
+    pub(crate) keep: bool,
+    /// The pairs scored, when kept.
+    pub(crate) kept: Option<ScoredPairs>,
 }
 
 /// The error of a solve stopped by its deadline: cancelled, or out of time

@@ -32,6 +32,12 @@ struct PhaseLabel {
     phase: String,
 }
 
+/// Whether a what-if found its base's scores.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabel {
+    result: String,
+}
+
 /// Latency buckets: 0.5 ms to ~65 s, doubling.
 fn latency() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 18))
@@ -49,6 +55,9 @@ pub(super) struct Metrics {
     pub(super) in_flight: Gauge,
     /// Calls waiting for a solver.
     pub(super) waiting: Gauge,
+    bases: Family<ResultLabel, Counter>,
+    /// Bytes of scored bases kept.
+    pub(super) base_bytes: Gauge,
 }
 
 impl Metrics {
@@ -93,6 +102,18 @@ impl Metrics {
             "Calls waiting for a solver",
             waiting.clone(),
         );
+        let bases = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "scored_base_lookups",
+            "What-ifs from a stored run, by whether its scored base was kept (hit, miss)",
+            bases.clone(),
+        );
+        let base_bytes = Gauge::default();
+        registry.register(
+            "scored_base_bytes",
+            "Bytes of scored bases kept for what-ifs",
+            base_bytes.clone(),
+        );
         Metrics {
             registry,
             calls,
@@ -101,7 +122,19 @@ impl Metrics {
             pairs,
             in_flight,
             waiting,
+            bases,
+            base_bytes,
         }
+    }
+
+    /// Records a what-if's lookup of its base's scores.
+    pub(super) fn base_lookup(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.bases
+            .get_or_create(&ResultLabel {
+                result: result.to_string(),
+            })
+            .inc();
     }
 
     /// Records an answered call.

@@ -17,6 +17,7 @@ use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic::{Code, Request, Response, Status};
 
 mod admin;
+mod bases;
 mod calls;
 mod intake;
 mod metrics;
@@ -49,6 +50,8 @@ pub(crate) struct Matcher {
     calls: Arc<Calls>,
     metrics: Arc<Metrics>,
     store: Option<Arc<dyn Store>>,
+    /// Scored bases of recent runs, for fast what-ifs.
+    bases: Arc<bases::Bases>,
 }
 
 /// The caller of a request: the name of its token, or "anonymous".
@@ -67,25 +70,75 @@ impl MatchingService for Matcher {
     ) -> Result<Response<pb::SolveResponse>, Status> {
         runs::remember(self.store.as_ref(), Some(request.get_mut())).await?;
         let id = |r: &pb::SolveRequest| r.request_id.clone();
-        self.unary("solve", Some(Method::Solve), request, id, crate::api::solve)
-            .await
+        if self.store.is_none() {
+            return self
+                .unary("solve", None, request, id, crate::api::solve)
+                .await;
+        }
+        // The solve's scores are kept for what-ifs on its run.
+        let kept = Arc::new(std::sync::Mutex::new(None));
+        let slot = kept.clone();
+        let job = move |q: &pb::SolveRequest, l: &Limits, o: &SolveOptions| {
+            let (resp, pairs) = crate::api::solve_keeping(q, l, o)?;
+            if let Some(p) = pairs {
+                let baseline = (
+                    crate::api::baseline_pairs(&resp),
+                    crate::api::baseline_groups(&resp),
+                );
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((q.clone(), p, baseline));
+            }
+            Ok(resp)
+        };
+        let answer = self
+            .unary("solve", Some(Method::Solve), request, id, job)
+            .await;
+        let kept = kept.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let (Ok(resp), Some((q, pairs, (bp, bg)))) = (&answer, kept) {
+            if let Some(run_id) = runs::run_id_of(resp) {
+                let build = move || {
+                    let bytes = prost::Message::encode_to_vec(&q);
+                    Some(bases::Cached {
+                        request_sha256: crate::store::hex_sha256(&bytes),
+                        scored: crate::api::ScoredBase::new(q, &pairs, 1),
+                        baseline_pairs: bp,
+                        baseline_groups: bg,
+                    })
+                };
+                self.bases.build_later(run_id, build, self.base_bytes());
+            }
+        }
+        answer
     }
 
     async fn what_if(
         &self,
         mut request: Request<pb::WhatIfRequest>,
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
-        runs::expand_what_if(self.store.as_ref(), request.get_mut()).await?;
+        let from_run = request.get_ref().base_run_id.clone();
+        let cached = self.cached_base(request.get_mut()).await?;
+        if !from_run.is_empty() && self.store.is_some() {
+            self.metrics.base_lookup(cached.is_some());
+        }
+        if cached.is_none() {
+            runs::expand_what_if(self.store.as_ref(), request.get_mut()).await?;
+        }
         runs::remember(self.store.as_ref(), request.get_mut().base.as_mut()).await?;
         let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
-        self.unary(
-            "what_if",
-            Some(Method::WhatIf),
-            request,
-            id,
-            crate::api::what_if,
-        )
-        .await
+        let missed = match (&cached, from_run.is_empty()) {
+            (None, false) => request.get_ref().base.clone(),
+            _ => None,
+        };
+        let scored = cached.clone();
+        let job = move |q: &pb::WhatIfRequest, l: &Limits, o: &SolveOptions| {
+            crate::api::what_if_reusing(q, l, o, scored.as_deref().map(|c| &c.scored))
+        };
+        let answer = self
+            .unary("what_if", Some(Method::WhatIf), request, id, job)
+            .await;
+        if let (Ok(_), Some(base)) = (&answer, missed) {
+            self.score_later(from_run, base);
+        }
+        answer
     }
 
     async fn validate(
@@ -184,6 +237,8 @@ impl MatchingService for Matcher {
         let (t0, caller) = (Instant::now(), caller_of(&request));
         let q = request.into_inner();
         let result = programme::erase_person(self.store.as_ref(), &caller, q).await;
+        self.bases.clear();
+        self.metrics.base_bytes.set(0);
         self.logged("erase_person", t0, result.map(Response::new))
     }
 
@@ -194,12 +249,11 @@ impl MatchingService for Matcher {
         let (t0, caller) = (Instant::now(), caller_of(&request));
         let q = request.into_inner();
         let result = programme::delete_programme(self.store.as_ref(), &caller, q).await;
+        self.bases.clear();
+        self.metrics.base_bytes.set(0);
         self.logged("delete_programme", t0, result.map(Response::new))
     }
 }
-
-/// An API function: a wire request in, a wire response out.
-type Api<Q, R> = fn(&Q, &Limits, &SolveOptions) -> Result<R, Error>;
 
 impl Matcher {
     /// One unary call: its deadline, size and caller read from the
@@ -212,7 +266,7 @@ impl Matcher {
         record: Option<Method>,
         request: Request<Q>,
         id: impl Fn(&Q) -> String,
-        api: Api<Q, R>,
+        api: impl FnOnce(&Q, &Limits, &SolveOptions) -> Result<R, Error> + Send + 'static,
     ) -> Result<Response<R>, Status>
     where
         Q: prost::Message + Programme + Send + 'static,
@@ -270,6 +324,72 @@ impl Matcher {
 }
 
 impl Matcher {
+    /// A what-if's base from the cache, when it names a run whose scored
+    /// base is cached and still the run's: the request is filled from it as
+    /// the store would (see [`runs::expand_what_if`]).
+    async fn cached_base(
+        &self,
+        req: &mut pb::WhatIfRequest,
+    ) -> Result<Option<Arc<bases::Cached>>, Status> {
+        let (Some(store), false) = (&self.store, req.base_run_id.is_empty()) else {
+            return Ok(None);
+        };
+        let Some(cached) = self.bases.get(&req.base_run_id) else {
+            return Ok(None);
+        };
+        let head = store.head(&req.base_run_id).await;
+        let current = head
+            .map_err(runs::store_status)?
+            .is_some_and(|h| h.is_matching() && h.request_sha256 == cached.request_sha256);
+        if !current {
+            self.bases.forget(&req.base_run_id);
+            self.metrics.base_bytes.set(self.bases.size().1 as i64);
+            return Ok(None);
+        }
+        runs::check_from_run(req)?;
+        req.base_run_id.clear();
+        req.base = Some(cached.scored.request().clone());
+        req.baseline_pairs = cached.baseline_pairs.clone();
+        req.baseline_groups = cached.baseline_groups.clone();
+        Ok(Some(cached))
+    }
+
+    /// Scores the base of run `run_id` in the background, for the next
+    /// what-if on it.
+    fn score_later(&self, run_id: String, base: pb::SolveRequest) {
+        let limits = self.config.limits;
+        let opts = SolveOptions {
+            threads: 1,
+            ..SolveOptions::default()
+        };
+        let (store, baseline_from) = (self.store.clone(), run_id.clone());
+        let handle = tokio::runtime::Handle::current();
+        let gauge = self.base_bytes();
+        self.bases.build_later(
+            run_id,
+            move || {
+                let store = store?;
+                let run = handle.block_on(store.get(&baseline_from)).ok()??;
+                let (_, resp) = run.matching().ok()?;
+                Some(bases::Cached {
+                    request_sha256: run.request_sha256.clone(),
+                    scored: crate::api::score_base(base, &limits, &opts).ok()?,
+                    baseline_pairs: crate::api::baseline_pairs(&resp),
+                    baseline_groups: crate::api::baseline_groups(&resp),
+                })
+            },
+            gauge,
+        );
+    }
+
+    /// Sets the gauge of bytes held by scored bases.
+    fn base_bytes(&self) -> impl FnOnce(usize) + Send + 'static {
+        let metrics = self.metrics.clone();
+        move |bytes| {
+            metrics.base_bytes.set(bytes as i64);
+        }
+    }
+
     /// Runs a call's job (see [`Matcher::run`]) and writes its access-log
     /// line (in the call's span: method, caller, request id): status code
     /// and time; and records the call in the metrics.
@@ -429,6 +549,7 @@ pub async fn serve_with(
         calls: calls.clone(),
         metrics,
         store,
+        bases: Arc::new(bases::Bases::new(config.scored_base_cache_bytes)),
     })
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);

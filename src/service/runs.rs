@@ -123,18 +123,7 @@ pub(super) async fn expand_what_if(
         return Ok(());
     }
     let store = need(store)?;
-    for (field, set) in [
-        ("base", req.base.is_some()),
-        ("baseline_pairs", !req.baseline_pairs.is_empty()),
-        ("baseline_groups", !req.baseline_groups.is_empty()),
-    ] {
-        if set {
-            return Err(invalid(
-                field,
-                "must be empty with base_run_id (the run gives it)".into(),
-            ));
-        }
-    }
+    check_from_run(req)?;
     let id = req.base_run_id.clone();
     let run = store.get(&id).await.map_err(store_status)?;
     let run = run.ok_or_else(|| Status::not_found(format!("base_run_id: no run {id:?}")))?;
@@ -152,6 +141,29 @@ pub(super) async fn expand_what_if(
     req.baseline_pairs = crate::api::baseline_pairs(&resp);
     req.baseline_groups = crate::api::baseline_groups(&resp);
     Ok(())
+}
+
+/// A what-if from a stored run names no base or baseline of its own.
+pub(super) fn check_from_run(req: &pb::WhatIfRequest) -> Result<(), Status> {
+    for (field, set) in [
+        ("base", req.base.is_some()),
+        ("baseline_pairs", !req.baseline_pairs.is_empty()),
+        ("baseline_groups", !req.baseline_groups.is_empty()),
+    ] {
+        if set {
+            return Err(invalid(
+                field,
+                "must be empty with base_run_id (the run gives it)".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The run id a recorded answer carries in its header.
+pub(super) fn run_id_of<R>(resp: &Response<R>) -> Option<String> {
+    let v = resp.metadata().get(RUN_ID_HEADER)?;
+    Some(v.to_str().ok()?.to_string())
 }
 
 /// Fills a request's programme history from the store (see

@@ -11,6 +11,7 @@ use crate::model::{MenteeIdx, MentorIdx, Problem};
 use crate::scoring::Scorer;
 use crate::threads::map_chunks;
 
+use super::scored::{Prepared, Reuse, Scratch};
 use super::{Deadline, Instance, Keep, Quota, Rows};
 
 /// Candidate arcs for the mentees left to match.
@@ -53,12 +54,14 @@ impl Pins {
 /// net of pins (capacities saturate at 0), and the side constraints and
 /// warm start the problem asks for.
 /// Scoring stops with [`Error::TimeLimit`] once `deadline` passes (or is
-/// cancelled).
+/// cancelled). With `reuse`, the pairs it vouches for take their earlier
+/// scores instead of being scored again (the instance is the same).
 pub(crate) fn candidate_arcs(
     scorer: &Scorer<'_>,
     pins: &Pins,
     threads: usize,
     deadline: &Deadline,
+    reuse: Option<&Reuse<'_>>,
 ) -> Result<CandidateArcs, Error> {
     let p = scorer.problem();
     let free: Vec<MenteeIdx> = (0..p.mentees.len())
@@ -70,7 +73,20 @@ pub(crate) fn candidate_arcs(
     let minimum = (0..p.mentors.len())
         .map(|m| p.mentors[m].min_mentees.saturating_sub(pins.per_mentor[m]))
         .collect();
-    let mut cands = score_pairs(scorer, free, capacity, minimum, threads, deadline)?;
+    // Earlier scores hold for pairs that pass `min_pair_score` on their own;
+    // with stability points, a pair may pass only with them.
+    let stable = p.stability.as_ref().is_none_or(|s| s.weight == 0.0);
+    let reuse = reuse.filter(|_| p.policy.min_pair_score.is_none() || stable);
+    let prepared = reuse.and_then(Prepared::new);
+    let mut cands = score_pairs(
+        scorer,
+        free,
+        capacity,
+        minimum,
+        threads,
+        deadline,
+        prepared.as_ref(),
+    )?;
     if let Some(max) = p.policy.max_mentees_per_country {
         cands.instance.quota = Some(country_quota(p, &cands.mentees, max));
     }
@@ -89,7 +105,8 @@ pub(crate) fn candidate_arcs(
 /// of the unpinned mentees (scored on `threads` threads).
 pub fn instance(problem: &Problem, threads: usize) -> Result<Instance, Error> {
     let scorer = Scorer::new(problem);
-    Ok(candidate_arcs(&scorer, &Pins::new(problem), threads, &Deadline::NONE)?.instance)
+    let pins = Pins::new(problem);
+    Ok(candidate_arcs(&scorer, &pins, threads, &Deadline::NONE, None)?.instance)
 }
 
 /// At most `max` mentees of one country per mentor (countries labelled in
@@ -167,7 +184,9 @@ const STOP_CHECK_PAIRS: usize = 16_384;
 const PARALLEL_SCORING_PAIRS: usize = 20_000;
 
 /// Scores every (mentor, mentee) pair for the given mentees, on `threads`
-/// threads over contiguous mentee chunks (the result does not depend on it).
+/// threads over contiguous mentee chunks (the result does not depend on it);
+/// with `reuse`, rows it holds are taken from it and every row comes with
+/// its order by score.
 fn score_pairs(
     scorer: &Scorer<'_>,
     mentees: Vec<MenteeIdx>,
@@ -175,6 +194,7 @@ fn score_pairs(
     minimum: Vec<u32>,
     threads: usize,
     deadline: &Deadline,
+    reuse: Option<&Prepared<'_>>,
 ) -> Result<CandidateArcs, Error> {
     let n_m = scorer.problem().mentors.len();
     // Mentees scored between two looks at the deadline (~0.1 ms at 1 000 mentors).
@@ -182,9 +202,23 @@ fn score_pairs(
     let score_rows = |part: &[MenteeIdx]| {
         let mut rows = Rows::default();
         rows.counts.reserve_exact(part.len());
+        let mut scratch = Scratch::default();
+        if let Some(r) = reuse {
+            let room: usize = part.iter().map(|&e| r.room(e, n_m)).sum();
+            rows.mentor.reserve_exact(room);
+            rows.score.reserve_exact(room);
+            rows.order.reserve_exact(room);
+        }
         for (k, &e) in part.iter().enumerate() {
             if k % check_every == 0 && deadline.passed() {
                 return None;
+            }
+            if let Some(r) = reuse {
+                let evaluate = |m| scorer.evaluate(m, e).ok();
+                let bonus = |m| scorer.stability_bonus(m, e);
+                if r.push_row(e, &mut rows, &mut scratch, evaluate, bonus) {
+                    continue;
+                }
             }
             let before = rows.mentor.len();
             for m in 0..n_m {
@@ -194,6 +228,14 @@ fn score_pairs(
                 }
             }
             rows.counts.push((rows.mentor.len() - before) as u32);
+            if reuse.is_some() {
+                let (mentor, score) = (&rows.mentor[before..], &rows.score[before..]);
+                let mut order: Vec<u32> = (0..mentor.len() as u32).collect();
+                order.sort_unstable_by_key(|&p| {
+                    (std::cmp::Reverse(score[p as usize]), mentor[p as usize])
+                });
+                rows.order.extend(order);
+            }
         }
         Some(rows)
     };

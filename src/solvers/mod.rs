@@ -17,6 +17,7 @@ pub mod hall;
 pub(crate) mod max_flow;
 pub(crate) mod microlp_run;
 pub mod milp;
+pub mod scored;
 
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,10 @@ pub struct Instance {
     /// (checked exactly; otherwise it is ignored); the optimum found is the
     /// same either way, ties may resolve towards it.
     pub warm: Option<Vec<Option<u32>>>,
+    /// Each mentee's arcs by (score descending, mentor), when the builder
+    /// knows it (from a [`scored::ScoredRows`]): the flow checks it in one
+    /// pass and skips its sort. The solve is the same either way.
+    pub sorted: Option<Vec<u32>>,
 }
 
 /// The arcs of a run of consecutive mentees: each mentee's arc count, and
@@ -58,6 +63,9 @@ pub(crate) struct Rows {
     pub mentor: Vec<u32>,
     /// Score of each arc, milli-points.
     pub score: Vec<Milli>,
+    /// Per row, offsets into the row by (score descending, mentor), when
+    /// known for every row of the run (else empty).
+    pub order: Vec<u32>,
 }
 
 /// At least `min_kept` of `arcs` must be used (a flow cannot express it).
@@ -129,16 +137,23 @@ impl Instance {
         };
         inst.mentor.reserve_exact(arcs);
         inst.score.reserve_exact(arcs);
+        let ordered = parts.iter().all(|p| p.order.len() == p.mentor.len()) && arcs > 0;
+        let mut sorted = Vec::with_capacity(if ordered { arcs } else { 0 });
         let mut last = 0u32;
         inst.start.push(last);
         for part in parts {
+            let mut offsets = part.order.iter();
             for c in part.counts {
+                if ordered {
+                    sorted.extend(offsets.by_ref().take(c as usize).map(|&o| last + o));
+                }
                 last += c;
                 inst.start.push(last);
             }
             inst.mentor.extend_from_slice(&part.mentor);
             inst.score.extend_from_slice(&part.score);
         }
+        inst.sorted = ordered.then_some(sorted);
         inst
     }
 

@@ -47,6 +47,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The run with this id, with its request and response.
     async fn get(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
 
+    /// The run with this id, without its request and response.
+    async fn head(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
+
     /// Up to `limit` runs matching `filter`, newest first, older than the
     /// run `before` when given; without requests and responses.
     async fn list(

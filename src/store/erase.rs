@@ -24,6 +24,19 @@ pub const ERASED: &str = "[erased]";
 /// Profile fields that identify a person and are cleared.
 const PROFILE_TEXT: [&str; 4] = ["name", "organization", "sectors", "topics"];
 
+/// Free-text fields (proto3 JSON names) where a person's words may appear
+/// and are replaced; ids and codes are never rewritten.
+const FREE_TEXT: [&str; 8] = [
+    "name",
+    "organization",
+    "detail",
+    "message",
+    "suggestions",
+    "from",
+    "to",
+    "reason",
+];
+
 /// Rewrites `run` without `person_id`'s data; `Ok(false)` when nothing
 /// named them.
 pub fn scrub(run: &mut RunRecord, person_id: &str) -> Result<bool, StoreError> {
@@ -166,7 +179,8 @@ fn pattern(words: &[String]) -> Option<regex::Regex> {
 }
 
 /// In every object that names `id` (a string field or a list of strings
-/// holding it), and everything below it, `re`'s words become [`ERASED`].
+/// holding it), and everything below it, `re`'s words become [`ERASED`] in
+/// free text.
 fn replace_near(v: &mut Value, id: &str, re: &Option<regex::Regex>, inside: bool) {
     match v {
         Value::Object(o) => {
@@ -176,20 +190,41 @@ fn replace_near(v: &mut Value, id: &str, re: &Option<regex::Regex>, inside: bool
                 _ => false,
             });
             let inside = inside || names;
-            o.values_mut().for_each(|x| replace_near(x, id, re, inside));
+            for (k, x) in o.iter_mut() {
+                if inside && FREE_TEXT.contains(&k.as_str()) {
+                    replace_text(x, re);
+                } else {
+                    replace_near(x, id, re, inside);
+                }
+            }
         }
         Value::Array(a) => a.iter_mut().for_each(|x| replace_near(x, id, re, inside)),
-        Value::String(s) if inside => replace_in(s, re),
         _ => {}
     }
 }
 
-/// `re`'s words become [`ERASED`] everywhere.
+/// `re`'s words become [`ERASED`] in free text everywhere.
 fn replace_all(v: &mut Value, re: &Option<regex::Regex>) {
     match v {
-        Value::Object(o) => o.values_mut().for_each(|x| replace_all(x, re)),
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if FREE_TEXT.contains(&k.as_str()) {
+                    replace_text(x, re);
+                } else {
+                    replace_all(x, re);
+                }
+            }
+        }
         Value::Array(a) => a.iter_mut().for_each(|x| replace_all(x, re)),
+        _ => {}
+    }
+}
+
+/// A free-text value (a string or a list of strings).
+fn replace_text(v: &mut Value, re: &Option<regex::Regex>) {
+    match v {
         Value::String(s) => replace_in(s, re),
+        Value::Array(a) => a.iter_mut().for_each(|x| replace_text(x, re)),
         _ => {}
     }
 }

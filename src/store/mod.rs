@@ -32,7 +32,7 @@ use std::sync::Arc;
 pub use contract::{Counts, RunFilter, Scrub, Store, DEFAULT_PAGE, MAX_PAGE};
 pub use decision::{DecisionKind, DecisionRecord, EventRecord};
 pub use row::StoreError;
-pub use run::{now, Method, RunRecord};
+pub use run::{hex_sha256, now, Method, RunRecord};
 
 /// Opens (creating and migrating as needed) the store at `url`: a
 /// `postgres://` or `postgresql://` URL, else the path of a SQLite file.

@@ -189,8 +189,8 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-/// Lowercase hex SHA-256 of `bytes`.
-pub(super) fn hex_sha256(bytes: &[u8]) -> String {
+/// Lowercase hex SHA-256 of `bytes`: a run's `request_sha256` of its encoded request.
+pub fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

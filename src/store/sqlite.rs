@@ -173,6 +173,18 @@ impl Store for SqliteStore {
         row.map(|r| from_row(&r, true)).transpose()
     }
 
+    async fn head(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT run_id, method, programme_id, cohort, created_at, caller, request_sha256, \
+             status, error, engine_version, elapsed_ms, adopted_run_id, adopted_scenario \
+             FROM runs WHERE run_id = ?1",
+        )
+        .bind(run_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| from_row(&r, false)).transpose()
+    }
+
     async fn list(
         &self,
         filter: &RunFilter,

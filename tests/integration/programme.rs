@@ -719,3 +719,121 @@ async fn retention_and_the_command_line_work_on_the_servers_database() {
     assert!(said.starts_with("pruned: 0 run(s)"), "{said}");
     server.stop().await;
 }
+
+/// The admin endpoint's metrics page.
+async fn metrics_page(admin: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut http = tokio::net::TcpStream::connect(admin)
+        .await
+        .expect("admin endpoint");
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("sent");
+    let mut page = String::new();
+    http.read_to_string(&mut page).await.expect("read");
+    page
+}
+
+fn metric(page: &str, name: &str) -> f64 {
+    page.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// A what-if from a stored run takes the run's kept scores (a hit) and
+/// answers byte for byte as without them; an erasure drops them, and the
+/// erased person does not come back through them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_scores_change_no_answer_and_forget_erased_people() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("admin port");
+    let admin_addr = admin.local_addr().expect("address");
+    let store = mentormatch::store::open(dir.path().join("runs.sqlite").to_str().unwrap())
+        .await
+        .expect("opened");
+    let extras = mentormatch::service::Extras {
+        store: Some(store),
+        admin: Some(admin),
+        ..Default::default()
+    };
+    let server = start_server_with(mentormatch::ServerConfig::default(), extras).await;
+    let programme = fresh_programme();
+    let mut req = named_request(&programme);
+    let person = req.mentees[0].profile.as_mut().unwrap();
+    person.name = "Zorblat Quenzy".into();
+    let person_id = person.id.clone();
+    let (resp, id) = solve_recorded(&server, req.clone()).await;
+    let mut kept = false;
+    for _ in 0..200 {
+        if metric(
+            &metrics_page(admin_addr).await,
+            "mentormatch_scored_base_bytes",
+        ) > 0.0
+        {
+            kept = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(kept, "the solve's scores are kept");
+    let example = example_what_if();
+    let from_run = pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: id.clone(),
+        ..example.clone()
+    };
+    let sent = pb::WhatIfRequest {
+        base: Some(req),
+        baseline_pairs: mentormatch::api::baseline_pairs(&resp),
+        baseline_groups: mentormatch::api::baseline_groups(&resp),
+        ..example.clone()
+    };
+    let mut c = server.client().await;
+    let hit = c
+        .what_if(from_run.clone())
+        .await
+        .expect("from the run")
+        .into_inner();
+    let cold = c.what_if(sent).await.expect("from its data").into_inner();
+    assert_eq!(hit.encode_to_vec(), cold.encode_to_vec(), "byte for byte");
+    let page = metrics_page(admin_addr).await;
+    assert_eq!(
+        metric(
+            &page,
+            "mentormatch_scored_base_lookups_total{result=\"hit\"}"
+        ),
+        1.0,
+        "{page}"
+    );
+
+    c.erase_person(pb::ErasePersonRequest {
+        person_id,
+        programme_id: programme,
+    })
+    .await
+    .expect("erased");
+    let after = c
+        .what_if(from_run)
+        .await
+        .expect("after the erasure")
+        .into_inner();
+    let bytes = after.encode_to_vec();
+    assert!(
+        !bytes.windows(7).any(|w| w == b"Zorblat"),
+        "the erased name came back"
+    );
+    let page = metrics_page(admin_addr).await;
+    assert_eq!(
+        metric(
+            &page,
+            "mentormatch_scored_base_lookups_total{result=\"miss\"}"
+        ),
+        1.0,
+        "{page}"
+    );
+    server.stop().await;
+}

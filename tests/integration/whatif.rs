@@ -9,6 +9,7 @@ use mentormatch::Limits;
 use mentormatch::ServerConfig;
 use mentormatch::SolveOptions;
 use proptest::prelude::*;
+use prost::Message;
 
 use crate::util::*;
 
@@ -477,4 +478,127 @@ fn baseline_groups_and_member_edits_are_validated() {
         panic!("accepted a member pin without groups")
     };
     assert_violation(&v, "scenarios[0].edits[0].pin_member", "forms no groups");
+}
+
+/// Random edits of a base request: removals, additions, capacities, pins,
+/// bans and policy changes.
+fn random_scenario(base: &pb::SolveRequest, rng: &mut u64) -> pb::Scenario {
+    use pb::edit::Edit as E;
+    let mut next = |n: usize| {
+        *rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*rng >> 33) as usize) % n.max(1)
+    };
+    let mentor = |k: usize| {
+        base.mentors[k % base.mentors.len()]
+            .profile
+            .as_ref()
+            .unwrap()
+            .id
+            .clone()
+    };
+    let mentee = |k: usize| {
+        base.mentees[k % base.mentees.len()]
+            .profile
+            .as_ref()
+            .unwrap()
+            .id
+            .clone()
+    };
+    let mut edits = Vec::new();
+    for _ in 0..1 + next(3) {
+        let (m, e) = (mentor(next(100)), mentee(next(100)));
+        let pair = pb::PairRef {
+            mentor_id: m.clone(),
+            mentee_id: e.clone(),
+        };
+        let edit = match next(8) {
+            0 => E::RemoveMentor(m),
+            1 => E::RemoveMentee(e),
+            2 => E::SetCapacity(pb::CapacityChange {
+                mentor_id: m,
+                capacity: next(3) as u32,
+            }),
+            3 => E::Forbid(pair),
+            4 => {
+                let mut added = base.mentors[next(base.mentors.len())].clone();
+                added.profile.as_mut().unwrap().id = format!("m-added-{}", next(1000));
+                E::AddMentor(added)
+            }
+            5 => {
+                let mut added = base.mentees[next(base.mentees.len())].clone();
+                added.profile.as_mut().unwrap().id = format!("e-added-{}", next(1000));
+                E::AddMentee(added)
+            }
+            6 => {
+                let mut p = base.policy.clone().unwrap_or_default();
+                p.objective = [1, 2, 3][next(3)];
+                E::Policy(p)
+            }
+            _ => {
+                let mut p = base.policy.clone().unwrap_or_default();
+                p.min_weekly_overlap_hours = Some(1.0);
+                E::Policy(p)
+            }
+        };
+        edits.push(pb::Edit { edit: Some(edit) });
+    }
+    pb::Scenario {
+        name: format!("random {}", next(1_000_000)),
+        edits,
+    }
+}
+
+/// A what-if from a scored base answers byte for byte as one without it, on
+/// random programmes and random edits (with and without stability points,
+/// a minimum pair score, pins).
+#[test]
+fn a_scored_base_changes_no_answer() {
+    let limits = Limits::default();
+    let opts = SolveOptions::default();
+    let mut rng = 1u64;
+    let mut answers = 0;
+    for seed in 0..40u64 {
+        let mut base = generate(&SynthConfig {
+            mentees: 30 + (seed as usize % 4) * 10,
+            mentors: 6 + seed as usize % 5,
+            seed,
+            max_capacity: 4,
+        });
+        let policy = base.policy.get_or_insert_with(Default::default);
+        if seed % 3 == 0 {
+            policy.min_pair_score = Some(30.0);
+        }
+        if seed % 5 == 0 {
+            let e = base.mentees[0].profile.as_ref().unwrap().id.clone();
+            let m = base.mentors[0].profile.as_ref().unwrap().id.clone();
+            base.policy.as_mut().unwrap().pinned_pairs = vec![pb::PairRef {
+                mentor_id: m,
+                mentee_id: e,
+            }];
+        }
+        let Ok(solved) = mentormatch::api::solve(&base, &limits, &opts) else {
+            continue;
+        };
+        let scored = mentormatch::api::score_base(base.clone(), &limits, &opts).expect("scored");
+        let req = pb::WhatIfRequest {
+            base: Some(base.clone()),
+            baseline_pairs: baseline_of(&solved),
+            scenarios: (0..3).map(|_| random_scenario(&base, &mut rng)).collect(),
+            stability_weight: [0.0, 5.0, 40.0][seed as usize % 3],
+            ..Default::default()
+        };
+        let cold = mentormatch::api::what_if(&req, &limits, &opts);
+        let warm = mentormatch::api::what_if_reusing(&req, &limits, &opts, Some(&scored));
+        match (cold, warm) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.encode_to_vec(), b.encode_to_vec(), "seed {seed}");
+                answers += 1;
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "seed {seed}"),
+            (a, b) => panic!("seed {seed}: {a:?} against {b:?}"),
+        }
+    }
+    assert!(answers >= 30, "{answers} what-ifs answered");
 }

@@ -40,43 +40,87 @@ fn overflow() -> SolveError {
     SolveError::Backend("scores too large for exact integer costs".into())
 }
 
+/// An arc's cost as a function of its score, `c_U`, and the largest arc cost.
+struct CostFn {
+    /// Cost = `(top − score) × scale`.
+    top: i64,
+    scale: i64,
+    cost_u: i64,
+    max_arc: i64,
+}
+
+impl CostFn {
+    /// Under `costs`, for an instance's scores (every cost checked to fit).
+    fn new(inst: &Instance, costs: Costs) -> Result<CostFn, SolveError> {
+        let n = inst.mentees() as i64;
+        let (s_min, s_max) = inst
+            .score
+            .iter()
+            .fold(None, |acc: Option<(i64, i64)>, &s| {
+                Some(acc.map_or((s, s), |(lo, hi)| (lo.min(s), hi.max(s))))
+            })
+            .unwrap_or((0, 0));
+        let f = match costs {
+            Costs::CoverageThenScore => {
+                let range = s_max.checked_sub(s_min).ok_or_else(overflow)?;
+                let cu = n.checked_mul(range).and_then(|x| x.checked_add(1));
+                CostFn {
+                    top: s_max,
+                    scale: 1,
+                    cost_u: cu.ok_or_else(overflow)?,
+                    max_arc: range,
+                }
+            }
+            Costs::ScoreThenCoverage => {
+                let top = s_max.max(0);
+                let worst = top.checked_sub(s_min).and_then(|d| d.checked_mul(n + 1));
+                let cu = top.checked_mul(n + 1).and_then(|x| x.checked_add(1));
+                CostFn {
+                    top,
+                    scale: n + 1,
+                    cost_u: cu.ok_or_else(overflow)?,
+                    max_arc: worst.ok_or_else(overflow)?.max(0),
+                }
+            }
+            Costs::Coverage => CostFn {
+                top: 0,
+                scale: 0,
+                cost_u: 1,
+                max_arc: 0,
+            },
+        };
+        Ok(f)
+    }
+
+    fn of(&self, score: i64) -> i64 {
+        (self.top - score) * self.scale
+    }
+}
+
 /// The arc costs, `c_U` and `H` of the network under `costs`.
 pub(super) fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, SolveError> {
+    let f = CostFn::new(inst, costs)?;
+    let cost: Vec<i64> = inst.score.iter().map(|&s| f.of(s)).collect();
+    let h = minimum_weight(inst, &f)?;
+    Ok(CostModel {
+        cost,
+        cost_u: f.cost_u,
+        h,
+    })
+}
+
+/// `H`, the weight of a minimum place (0 without minimums).
+fn minimum_weight(inst: &Instance, f: &CostFn) -> Result<i64, SolveError> {
     let n = inst.mentees() as i64;
-    let s_max = inst.score.iter().copied().max().unwrap_or(0);
-    let s_min = inst.score.iter().copied().min().unwrap_or(0);
-    let (cost, cost_u): (Vec<i64>, i64) = match costs {
-        Costs::CoverageThenScore => {
-            let range = s_max.checked_sub(s_min).ok_or_else(overflow)?;
-            let cu = n.checked_mul(range).and_then(|x| x.checked_add(1));
-            (
-                inst.score.iter().map(|&s| s_max - s).collect(),
-                cu.ok_or_else(overflow)?,
-            )
-        }
-        Costs::ScoreThenCoverage => {
-            let top = s_max.max(0);
-            let cost = inst
-                .score
-                .iter()
-                .map(|&s| top.checked_sub(s).and_then(|d| d.checked_mul(n + 1)))
-                .collect::<Option<Vec<i64>>>()
-                .ok_or_else(overflow)?;
-            let cu = top.checked_mul(n + 1).and_then(|x| x.checked_add(1));
-            (cost, cu.ok_or_else(overflow)?)
-        }
-        Costs::Coverage => (vec![0; inst.score.len()], 1),
-    };
-    let max_c = cost.iter().copied().max().unwrap_or(0).max(cost_u);
-    let h = if inst.minimum.iter().any(|&m| m > 0) {
+    let max_c = if inst.score.is_empty() { 0 } else { f.max_arc }.max(f.cost_u);
+    Ok(if inst.minimum.iter().any(|&m| m > 0) {
         n.checked_mul(max_c)
             .and_then(|x| x.checked_add(1))
             .filter(|&h| h <= i64::MAX / 8)
             .ok_or_else(overflow)?
     } else {
         0
-    };
-    Ok(CostModel { cost, cost_u, h })
+    })
 }
 
 /// Mentees whose arcs are sorted between two looks at the deadline.
@@ -165,6 +209,22 @@ fn sorted_arcs(
     Ok(order)
 }
 
+/// Whether `order` lists each mentee's arcs, and only those, by score
+/// descending then mentor, strictly: one pass, so a builder's order is
+/// trusted only once checked.
+fn sorted_by_score(inst: &Instance, order: &[u32]) -> bool {
+    if order.len() != inst.mentor.len() {
+        return false;
+    }
+    (0..inst.mentees()).all(|e| {
+        let r = inst.arcs(e);
+        let key = |a: u32| (Reverse(inst.score[a as usize]), inst.mentor[a as usize]);
+        let mine = &order[r.clone()];
+        mine.iter().all(|&a| r.contains(&(a as usize)))
+            && mine.windows(2).all(|w| key(w[0]) < key(w[1]))
+    })
+}
+
 /// Residual network state and Dijkstra scratch space.
 ///
 /// Each mentee's arcs are stored sorted by cost, so that a scan can stop
@@ -245,8 +305,27 @@ impl<'a> Network<'a> {
         threads: usize,
         deadline: &Deadline,
     ) -> Result<Self, SolveError> {
-        let CostModel { cost, cost_u, h } = cost_model(inst, costs)?;
-        let order = sorted_arcs(inst, &cost, threads, deadline)?;
+        let f = CostFn::new(inst, costs)?;
+        let h = minimum_weight(inst, &f)?;
+        let cost_u = f.cost_u;
+        // A builder's order by score is the order by cost (cost falls as the
+        // score rises), once checked; else the arcs are sorted here.
+        let known = (costs != Costs::Coverage)
+            .then_some(inst.sorted.as_ref())
+            .flatten()
+            .filter(|o| sorted_by_score(inst, o));
+        let (order, cost) = match known {
+            Some(o) => {
+                let cost = o.iter().map(|&a| f.of(inst.score[a as usize])).collect();
+                (o.clone(), cost)
+            }
+            None => {
+                let cost: Vec<i64> = inst.score.iter().map(|&s| f.of(s)).collect();
+                let order = sorted_arcs(inst, &cost, threads, deadline)?;
+                let sorted_cost = order.iter().map(|&a| cost[a as usize]).collect();
+                (order, sorted_cost)
+            }
+        };
         let n_e = inst.mentees() as u32;
         let n_m = inst.mentors() as u32;
         let nodes = (n_e + n_m + 2) as usize;
@@ -256,7 +335,7 @@ impl<'a> Network<'a> {
         Ok(Network {
             inst,
             mentor: order.iter().map(|&a| inst.mentor[a as usize]).collect(),
-            cost: order.iter().map(|&a| cost[a as usize]).collect(),
+            cost,
             orig: order,
             cost_u,
             h,
