@@ -1,7 +1,8 @@
 //! The scored bases of recent runs, so that a what-if from a stored run
 //! (`base_run_id`) takes the scores its edits leave valid instead of
 //! scoring every pair again (`api::what_if_reusing`; the answer is the
-//! same). Bounded in bytes, least recently used dropped first; a Solve's
+//! same). Bounded in bytes and to 64 entries, least recently used dropped
+//! first; a Solve's
 //! scores are kept once it is answered, a base that was missing is scored
 //! after the what-if that missed it; both off the answer's path, one at a
 //! time. An entry is used only while its run still holds the same request
@@ -33,6 +34,9 @@ struct Inner {
     /// By run id: the entry, its size, its last use.
     entries: HashMap<String, (Arc<Cached>, usize, u64)>,
 }
+
+/// Most entries kept, whatever their size (eviction scans them all).
+const MAX_ENTRIES: usize = 64;
 
 /// The cache.
 #[derive(Debug)]
@@ -94,7 +98,7 @@ impl Bases {
         if let Some((_, old, _)) = inner.entries.remove(&run_id) {
             inner.used -= old;
         }
-        while inner.used + bytes > self.budget {
+        while inner.used + bytes > self.budget || inner.entries.len() >= MAX_ENTRIES {
             let Some(oldest) = inner
                 .entries
                 .iter()
