@@ -2,6 +2,8 @@
 //! of its other cohorts' current (adopted) matchings, as the request's
 //! `history` (see `policy.memory` in the proto for how they count).
 
+use std::collections::HashSet;
+
 use super::contract::Store;
 use super::decision::DecisionKind;
 use super::row::StoreError;
@@ -56,22 +58,50 @@ pub async fn history(
     })
 }
 
-/// Fills `req.history` from the store when the request names a programme,
-/// carries no history of its own and does not opt out
-/// (`policy.memory.ignore_store`). Returns whether it did.
+/// Adds the store's history of the request's programme to `req.history`
+/// (what the request already carries stays first; entries it has are not
+/// repeated), unless the request names no programme or opts out
+/// (`policy.memory.ignore_store`). A stored run's request thus gains the
+/// declines recorded since it was solved. Returns whether anything was added.
 pub async fn fill(store: &dyn Store, req: &mut pb::SolveRequest) -> Result<bool, StoreError> {
     let opted_out = req
         .policy
         .as_ref()
         .and_then(|p| p.memory.as_ref())
         .is_some_and(|m| m.ignore_store);
-    if req.programme_id.is_empty() || req.history.is_some() || opted_out {
+    if req.programme_id.is_empty() || opted_out {
         return Ok(false);
     }
-    let h = history(store, &req.programme_id, &req.cohort).await?;
-    let any = !h.declined.is_empty() || !h.earlier_pairs.is_empty();
-    if any {
-        req.history = Some(h);
+    let found = history(store, &req.programme_id, &req.cohort).await?;
+    Ok(merge(&mut req.history, found))
+}
+
+/// `into` with the entries of `more` it lacks appended; whether any were.
+fn merge(into: &mut Option<pb::ProgrammeHistory>, more: pb::ProgrammeHistory) -> bool {
+    if more.declined.is_empty() && more.earlier_pairs.is_empty() {
+        return false;
     }
-    Ok(any)
+    let h = into.get_or_insert_with(Default::default);
+    let before = (h.declined.len(), h.earlier_pairs.len());
+    let mut seen: HashSet<(String, String, bool)> = h
+        .declined
+        .iter()
+        .map(|x| (x.mentor_id.clone(), x.mentee_id.clone(), x.membership))
+        .collect();
+    for d in more.declined {
+        if seen.insert((d.mentor_id.clone(), d.mentee_id.clone(), d.membership)) {
+            h.declined.push(d);
+        }
+    }
+    let mut seen: HashSet<(String, String, String)> = h
+        .earlier_pairs
+        .iter()
+        .map(|x| (x.mentor_id.clone(), x.mentee_id.clone(), x.cohort.clone()))
+        .collect();
+    for e in more.earlier_pairs {
+        if seen.insert((e.mentor_id.clone(), e.mentee_id.clone(), e.cohort.clone())) {
+            h.earlier_pairs.push(e);
+        }
+    }
+    (h.declined.len(), h.earlier_pairs.len()) != before
 }

@@ -112,6 +112,7 @@ async fn a_programme_remembers_decisions_and_cohorts_across_a_restart() {
     let mut next = named_request(&programme);
     next.cohort = "2022".into();
     let (resp2022, id2022) = solve_recorded(&second, next.clone()).await;
+    let id2022_kept = id2022.clone();
     assert!(!has_pair(&resp2022, &no.mentor_id, &no.mentee_id));
     let penalised: Vec<&pb::Pair> = resp2022
         .pairs
@@ -194,6 +195,41 @@ async fn a_programme_remembers_decisions_and_cohorts_across_a_restart() {
         ["run", "adoption", "decision", "decision", "run", "run"],
         "solve, adopt, 2 decisions, solve 2022, what-if (alternatives are not runs)"
     );
+    // A decline recorded after a run was solved (with a history of its own)
+    // holds in a what-if from that run.
+    let adopted2022 = adopt(&mut c, &id2022_kept, "").await;
+    let later = resp2022
+        .pairs
+        .iter()
+        .find(|p| !p.pinned)
+        .expect("a free pair");
+    c.record_decisions(pb::RecordDecisionsRequest {
+        run_id: adopted2022.run_id.clone(),
+        decisions: vec![decision(later, pb::DecisionKind::Declined, "changed jobs")],
+    })
+    .await
+    .expect("decided");
+    let from2022 = pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: adopted2022.run_id.clone(),
+        ..example_what_if()
+    };
+    let results = c
+        .what_if(from2022)
+        .await
+        .expect("what-if")
+        .into_inner()
+        .results;
+    for r in &results {
+        let resp = r.response.as_ref().expect("a response");
+        assert!(
+            !has_pair(resp, &later.mentor_id, &later.mentee_id),
+            "{}",
+            r.name
+        );
+    }
     second.stop().await;
 }
 
