@@ -177,6 +177,22 @@ fn earlier_cohort_pairs_are_penalised_avoided_or_allowed_as_the_policy_says() {
     for p in &unpinned {
         assert!(!pairs(&v).contains(p), "{p:?} worked together in 2020");
     }
+    // "Why not?" names the rule.
+    let (m0, e0) = &unpinned[0];
+    let alt = mentormatch::api::alternatives(
+        &pb::AlternativesRequest {
+            request: Some(avoid.clone()),
+            mentee_id: e0.clone(),
+            ..Default::default()
+        },
+        &Default::default(),
+        &Default::default(),
+    )
+    .expect("alternatives");
+    assert!(alt
+        .excluded
+        .iter()
+        .any(|x| &x.mentor_id == m0 && x.rules.contains(&(pb::HardRule::EarlierCohort as i32))));
 
     // Penalised (the default, 20 points): each earlier pair kept carries
     // the term, with its cohort, and the score is exactly the terms' sum.
