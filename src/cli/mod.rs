@@ -215,7 +215,7 @@ struct ServeArgs {
     scored_base_cache_mib: usize,
     /// Delete stored runs, decisions and events older than this many days,
     /// at start and hourly (default: keep everything).
-    #[arg(long, env = "MENTORMATCH_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MENTORMATCH_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
     retention_days: Option<u32>,
     /// Address of the admin HTTP endpoint (`GET /metrics`, Prometheus
     /// text format), e.g. 127.0.0.1:9090; none by default.

@@ -168,7 +168,7 @@ pub(super) enum RunsCommand {
     /// Delete runs, decisions and events older than N days.
     Prune {
         /// Age in days.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         older_than_days: u32,
         #[command(flatten)]
         store: StoreArgs,
@@ -265,6 +265,9 @@ pub(super) fn runs(cmd: &RunsCommand) -> Result<()> {
                 store,
             } => erase(&*need(store).await?, person_id, programme.as_deref()).await,
             RunsCommand::DeleteProgramme { programme, store } => {
+                if programme.trim().is_empty() {
+                    return Err(InputError("name the programme to delete".into()).into());
+                }
                 let counts = need(store)
                     .await?
                     .delete_programme(programme, &cli_caller())

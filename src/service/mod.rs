@@ -124,10 +124,7 @@ impl MatchingService for Matcher {
         }
         runs::remember(self.store.as_ref(), request.get_mut().base.as_mut()).await?;
         let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
-        let missed = match (&cached, from_run.is_empty()) {
-            (None, false) => request.get_ref().base.clone(),
-            _ => None,
-        };
+        let missed = cached.is_none() && !from_run.is_empty() && self.store.is_some();
         let scored = cached.clone();
         let job = move |q: &pb::WhatIfRequest, l: &Limits, o: &SolveOptions| {
             crate::api::what_if_reusing(q, l, o, scored.as_deref().map(|c| &c.scored))
@@ -135,8 +132,8 @@ impl MatchingService for Matcher {
         let answer = self
             .unary("what_if", Some(Method::WhatIf), request, id, job)
             .await;
-        if let (Ok(_), Some(base)) = (&answer, missed) {
-            self.score_later(from_run, base);
+        if answer.is_ok() && missed {
+            self.score_later(from_run);
         }
         answer
     }
@@ -208,7 +205,9 @@ impl MatchingService for Matcher {
         request: Request<pb::RecordDecisionsRequest>,
     ) -> Result<Response<pb::RecordDecisionsResponse>, Status> {
         let (t0, caller) = (Instant::now(), caller_of(&request));
-        let result = programme::decide(self.store.as_ref(), &caller, request.into_inner()).await;
+        let max = self.config.limits.max_text_chars;
+        let q = request.into_inner();
+        let result = programme::decide(self.store.as_ref(), &caller, q, max).await;
         self.logged("record_decisions", t0, result.map(Response::new))
     }
 
@@ -356,7 +355,7 @@ impl Matcher {
 
     /// Scores the base of run `run_id` in the background, for the next
     /// what-if on it.
-    fn score_later(&self, run_id: String, base: pb::SolveRequest) {
+    fn score_later(&self, run_id: String) {
         let limits = self.config.limits;
         let opts = SolveOptions {
             threads: 1,
@@ -369,8 +368,11 @@ impl Matcher {
             run_id,
             move || {
                 let store = store?;
+                // The run as stored now (its hash and its request from one
+                // read): an erasure after this read changes the hash, so
+                // this entry is then never used.
                 let run = handle.block_on(store.get(&baseline_from)).ok()??;
-                let (_, resp) = run.matching().ok()?;
+                let (base, resp) = run.matching().ok()?;
                 Some(bases::Cached {
                     request_sha256: run.request_sha256.clone(),
                     scored: crate::api::score_base(base, &limits, &opts).ok()?,

@@ -20,9 +20,6 @@ use crate::wire::pb;
 use super::runs::{invalid, need, store_status};
 use super::status_from_error;
 
-/// Longest decision reason, in characters.
-const MAX_REASON_CHARS: usize = 256;
-
 /// Most decisions in one call.
 pub(super) const MAX_DECISIONS: usize = 10_000;
 
@@ -186,12 +183,13 @@ pub(super) async fn decide(
     store: Option<&Arc<dyn Store>>,
     caller: &str,
     q: pb::RecordDecisionsRequest,
+    max_reason_chars: usize,
 ) -> Result<pb::RecordDecisionsResponse, Status> {
     let store = need(store)?;
     let run = run_named(store.as_ref(), "run_id", &q.run_id).await?;
     need_matching(&run, "run_id")?;
     let (_, resp) = run.matching().map_err(store_status)?;
-    let records = check_decisions(&run, &resp, &q.decisions, caller)
+    let records = check_decisions(&run, &resp, &q.decisions, caller, max_reason_chars)
         .map_err(|v| status_from_error(&Error::InvalidArgument(v)))?;
     let stored = store.decide(records).await.map_err(store_status)?;
     tracing::info!(run_id = %run.run_id, decisions = stored.len(), "decisions recorded");
@@ -206,6 +204,7 @@ fn check_decisions(
     resp: &pb::SolveResponse,
     decisions: &[pb::Decision],
     caller: &str,
+    max_reason_chars: usize,
 ) -> Result<Vec<DecisionRecord>, Vec<FieldViolation>> {
     let pairs: BTreeSet<(&str, &str)> = resp
         .pairs
@@ -258,10 +257,17 @@ fn check_decisions(
                 ),
             ));
         }
-        if d.reason.chars().count() > MAX_REASON_CHARS {
+        // A reason becomes part of later requests' history: it meets the
+        // same rules as any text of a request.
+        if d.reason.chars().count() > max_reason_chars {
             bad.push(FieldViolation::new(
                 f("reason"),
-                format!("longer than {MAX_REASON_CHARS} characters"),
+                format!("longer than {max_reason_chars} characters"),
+            ));
+        } else if d.reason.chars().any(char::is_control) {
+            bad.push(FieldViolation::new(
+                f("reason"),
+                "contains control characters (a line break?): write it on one line",
             ));
         }
         if kind == Some(DecisionKind::Declined) && d.reason.trim().is_empty() {

@@ -13,7 +13,11 @@ const EVERY: Duration = Duration::from_secs(3600);
 
 /// Deletes what is older than `days` now; the counts.
 pub async fn prune_once(store: &dyn Store, days: u32) -> Result<Counts, crate::store::StoreError> {
-    let before = crate::store::now() - chrono::Duration::days(i64::from(days));
+    let Some(before) =
+        crate::store::now().checked_sub_signed(chrono::Duration::days(i64::from(days)))
+    else {
+        return Ok(Counts::default()); // before the calendar: nothing is that old
+    };
     let counts = store.prune(before).await?;
     if counts != Counts::default() {
         tracing::info!(

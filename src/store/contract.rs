@@ -98,8 +98,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         needle: &[u8],
     ) -> Result<Vec<String>, StoreError>;
 
-    /// Rewrites run `run_id` with `scrub` in one transaction, the row locked
-    /// against a concurrent rewrite; its programme when it changed.
+    /// Rewrites run `run_id` with `scrub` in one transaction that holds the
+    /// row's write lock from the read to the update (SQLite: `BEGIN
+    /// IMMEDIATE`; PostgreSQL: `FOR UPDATE`); its programme when it changed.
     async fn rewrite(&self, run_id: &str, scrub: &Scrub<'_>) -> Result<Option<String>, StoreError>;
 
     /// Empties the reasons of the decisions naming `person_id` (of

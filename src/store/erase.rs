@@ -1,17 +1,19 @@
-//! A person's data removed from a stored run: their profile's name,
-//! organisation, sectors and topics wherever a profile with their id
-//! appears (the request, a what-if's added people), those words in every
-//! part of the response that names them (score details, group themes), and
-//! their name anywhere. Ids, countries, languages and hours stay, so counts
-//! and histories still add up.
-//!
-//! Runs are walked as proto3 JSON (the pbjson view of the same messages),
-//! so that every message kind is covered by one walk.
+//! A person's data removed from a stored run. In the request (walked as
+//! its protobuf messages, so that any stored request can be erased, valid
+//! or not): the name, organisation, sectors and topics of every profile with
+//! their id (the people, a what-if's added people), and the reasons of the
+//! declines that name them in the programme's history. In the response
+//! (walked as proto3 JSON, one walk for every message kind): those words and
+//! reasons in the free text of every part that names them (score details,
+//! group themes, messages, suggestions), and their name and reasons in any
+//! free text; in the run's error message, the same. Ids, countries,
+//! languages and hours stay, so counts and histories still add up; other
+//! people's data is never touched.
+
+use std::collections::BTreeMap;
 
 use prost::Message;
 use serde_json::Value;
-
-use std::collections::BTreeMap;
 
 use super::contract::{Counts, Store};
 use super::row::StoreError;
@@ -21,49 +23,123 @@ use crate::wire::pb;
 /// What replaces an erased word in free text.
 pub const ERASED: &str = "[erased]";
 
-/// Profile fields that identify a person and are cleared.
-const PROFILE_TEXT: [&str; 4] = ["name", "organization", "sectors", "topics"];
-
-/// Free-text fields (proto3 JSON names) where a person's words may appear
-/// and are replaced; ids and codes are never rewritten.
+/// Free-text fields of a response (proto3 JSON names) where a person's
+/// words may appear and are replaced; ids and codes are never rewritten.
 const FREE_TEXT: [&str; 8] = [
-    "name",
-    "organization",
     "detail",
     "message",
     "suggestions",
     "from",
     "to",
+    "theme",
+    "name",
     "reason",
 ];
 
-/// Rewrites `run` without `person_id`'s data; `Ok(false)` when nothing
-/// named them.
+/// What the request said about the person.
+#[derive(Debug, Default)]
+struct Found {
+    /// A profile of theirs was seen (their name goes first in `words`).
+    profile: bool,
+    /// Their name (first) and organisation, sectors, topics.
+    words: Vec<String>,
+    /// Reasons of declines naming them.
+    reasons: Vec<String>,
+}
+
+/// Rewrites `run` without `person_id`'s data; `Ok(false)` when its request
+/// held none of it (not named, or erased already).
 pub fn scrub(run: &mut RunRecord, person_id: &str) -> Result<bool, StoreError> {
-    let mut request = decode_request(run)?;
-    let mut words = Vec::new();
-    clear_profiles(&mut request, person_id, &mut words);
-    if words.is_empty() {
-        // Not their profile here; their id may still appear (a pair in a
-        // response of a request that listed them is impossible without it).
+    let mut found = Found::default();
+    let request = scrub_request(run, person_id, &mut found)?;
+    let nothing = found.words.iter().chain(&found.reasons).all(|w| w.trim().is_empty());
+    if nothing {
+        // Not named here, or erased already.
         return Ok(false);
     }
-    let name_only: Vec<String> = words.iter().take(1).cloned().collect();
-    let all = pattern(&words);
-    let name = pattern(&name_only);
-    replace_near(&mut request, person_id, &all, false);
-    replace_all(&mut request, &name);
-    let mut response = decode_response(run)?;
-    if let Some(r) = response.as_mut() {
-        replace_near(r, person_id, &all, false);
-        replace_all(r, &name);
-    }
-    run.request = encode_request(run, request)?;
-    if let Some(r) = response {
+    run.request = request;
+    let words = pattern(found.words.iter().chain(&found.reasons));
+    let name: Vec<&String> = found.words.iter().take(1).chain(&found.reasons).collect();
+    let name = pattern(name.into_iter());
+    if let Some(mut r) = decode_response(run)? {
+        replace_near(&mut r, person_id, &words, false);
+        replace_all(&mut r, &name);
         run.response = encode_response(run, r)?;
     }
+    replace_in(&mut run.error, &words);
     run.request_sha256 = hex_sha256(&run.request);
     Ok(true)
+}
+
+/// The request re-encoded without the person's data, what it held in `found`.
+fn scrub_request(run: &RunRecord, id: &str, found: &mut Found) -> Result<Vec<u8>, StoreError> {
+    let b = &run.request[..];
+    let bad = |e: prost::DecodeError| corrupt(run, e);
+    Ok(match run.method {
+        Method::Solve | Method::Adopt => {
+            let mut q = pb::SolveRequest::decode(b).map_err(bad)?;
+            solve_request(&mut q, id, found);
+            q.encode_to_vec()
+        }
+        Method::WhatIf => {
+            let mut q = pb::WhatIfRequest::decode(b).map_err(bad)?;
+            if let Some(base) = q.base.as_mut() {
+                solve_request(base, id, found);
+            }
+            for s in &mut q.scenarios {
+                for e in &mut s.edits {
+                    match e.edit.as_mut() {
+                        Some(pb::edit::Edit::AddMentor(m)) => profile(&mut m.profile, id, found),
+                        Some(pb::edit::Edit::AddMentee(m)) => profile(&mut m.profile, id, found),
+                        _ => {}
+                    }
+                }
+            }
+            // Scenario names are the coordinator's words: the name goes.
+            let name = pattern(found.words.iter().take(1));
+            for s in &mut q.scenarios {
+                replace_in(&mut s.name, &name);
+            }
+            q.encode_to_vec()
+        }
+        Method::Validate => {
+            let mut q = pb::ValidateRequest::decode(b).map_err(bad)?;
+            if let Some(r) = q.request.as_mut() {
+                solve_request(r, id, found);
+            }
+            q.encode_to_vec()
+        }
+    })
+}
+
+fn solve_request(q: &mut pb::SolveRequest, id: &str, found: &mut Found) {
+    for m in &mut q.mentors {
+        profile(&mut m.profile, id, found);
+    }
+    for e in &mut q.mentees {
+        profile(&mut e.profile, id, found);
+    }
+    for d in q.history.iter_mut().flat_map(|h| &mut h.declined) {
+        if (d.mentor_id == id || d.mentee_id == id) && !d.reason.is_empty() {
+            found.reasons.push(std::mem::take(&mut d.reason));
+        }
+    }
+}
+
+/// Clears the profile if it is the person's, keeping their words.
+fn profile(p: &mut Option<pb::Profile>, id: &str, found: &mut Found) {
+    let Some(p) = p.as_mut().filter(|p| p.id == id) else {
+        return;
+    };
+    if !found.profile {
+        found.words.insert(0, std::mem::take(&mut p.name));
+    } else {
+        found.words.push(std::mem::take(&mut p.name));
+    }
+    found.profile = true;
+    found.words.push(std::mem::take(&mut p.organization));
+    found.words.append(&mut p.sectors);
+    found.words.append(&mut p.topics);
 }
 
 fn corrupt(run: &RunRecord, e: impl std::fmt::Display) -> StoreError {
@@ -78,15 +154,6 @@ fn to_json<M: serde::Serialize>(
     m: Result<M, prost::DecodeError>,
 ) -> Result<Value, StoreError> {
     serde_json::to_value(m.map_err(|e| corrupt(run, e))?).map_err(|e| corrupt(run, e))
-}
-
-fn decode_request(run: &RunRecord) -> Result<Value, StoreError> {
-    let b = &run.request[..];
-    match run.method {
-        Method::Solve | Method::Adopt => to_json(run, pb::SolveRequest::decode(b)),
-        Method::WhatIf => to_json(run, pb::WhatIfRequest::decode(b)),
-        Method::Validate => to_json(run, pb::ValidateRequest::decode(b)),
-    }
 }
 
 fn decode_response(run: &RunRecord) -> Result<Option<Value>, StoreError> {
@@ -109,14 +176,6 @@ fn from_json<M: serde::de::DeserializeOwned + Message>(
     Ok(m.encode_to_vec())
 }
 
-fn encode_request(run: &RunRecord, v: Value) -> Result<Vec<u8>, StoreError> {
-    match run.method {
-        Method::Solve | Method::Adopt => from_json::<pb::SolveRequest>(run, v),
-        Method::WhatIf => from_json::<pb::WhatIfRequest>(run, v),
-        Method::Validate => from_json::<pb::ValidateRequest>(run, v),
-    }
-}
-
 fn encode_response(run: &RunRecord, v: Value) -> Result<Vec<u8>, StoreError> {
     match run.method {
         Method::Solve | Method::Adopt => from_json::<pb::SolveResponse>(run, v),
@@ -125,39 +184,10 @@ fn encode_response(run: &RunRecord, v: Value) -> Result<Vec<u8>, StoreError> {
     }
 }
 
-/// Clears every profile whose id is `id`, collecting its words: the name
-/// first, then organisation, sectors and topics.
-fn clear_profiles(v: &mut Value, id: &str, words: &mut Vec<String>) {
-    match v {
-        Value::Object(o) => {
-            let is_profile = o.get("id").and_then(Value::as_str) == Some(id)
-                && PROFILE_TEXT.iter().any(|k| o.contains_key(*k));
-            if is_profile {
-                let name = o.get("name").and_then(Value::as_str).unwrap_or("");
-                if words.is_empty() {
-                    words.push(name.to_string());
-                }
-                for k in PROFILE_TEXT {
-                    match o.remove(k) {
-                        Some(Value::String(s)) => words.push(s),
-                        Some(Value::Array(a)) => words
-                            .extend(a.into_iter().filter_map(|x| x.as_str().map(str::to_string))),
-                        _ => {}
-                    }
-                }
-            }
-            o.values_mut().for_each(|x| clear_profiles(x, id, words));
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| clear_profiles(x, id, words)),
-        _ => {}
-    }
-}
-
 /// A case-insensitive pattern of the non-empty words (whole words where
 /// they begin and end with a letter or digit).
-fn pattern(words: &[String]) -> Option<regex::Regex> {
+fn pattern<'a>(words: impl Iterator<Item = &'a String>) -> Option<regex::Regex> {
     let mut alts: Vec<String> = words
-        .iter()
         .map(|w| w.trim())
         .filter(|w| !w.is_empty())
         .map(|w| {
@@ -251,12 +281,15 @@ pub async fn erase_person(
 ) -> Result<Counts, StoreError> {
     let mut touched: BTreeMap<String, Counts> = BTreeMap::new();
     let scrub = |run: &mut RunRecord| scrub(run, person_id);
-    for run_id in store
-        .runs_holding(programme_id, person_id.as_bytes())
-        .await?
-    {
-        if let Some(programme) = store.rewrite(&run_id, &scrub).await? {
-            touched.entry(programme).or_default().runs += 1;
+    // A run that cannot be rewritten does not stop the others; the erasure
+    // then fails, naming it, once everything else is done.
+    let mut failed = Vec::new();
+    let holding = store.runs_holding(programme_id, person_id.as_bytes());
+    for run_id in holding.await? {
+        match store.rewrite(&run_id, &scrub).await {
+            Ok(Some(programme)) => touched.entry(programme).or_default().runs += 1,
+            Ok(None) => {}
+            Err(e) => failed.push(format!("{run_id}: {e}")),
         }
     }
     for (programme, n) in store.clear_reasons(programme_id, person_id).await? {
@@ -275,5 +308,11 @@ pub async fn erase_person(
         total.decisions += c.decisions;
     }
     store.compact().await?;
+    if !failed.is_empty() {
+        return Err(StoreError::Corrupt {
+            run_id: failed.join("; "),
+            why: format!("{} run(s) could not be erased", failed.len()),
+        });
+    }
     Ok(total)
 }

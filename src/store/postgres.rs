@@ -179,7 +179,7 @@ impl Store for PgStore {
             "SELECT * FROM runs r WHERE programme_id = $1 AND method = 'Adopt' \
              AND ($2::text IS NULL OR cohort = $2) AND run_id = (SELECT max(run_id) FROM runs \
              WHERE programme_id = r.programme_id AND method = 'Adopt' AND cohort = r.cohort) \
-             ORDER BY cohort",
+             ORDER BY cohort COLLATE \"C\"",
         )
         .bind(programme_id)
         .bind(cohort)
@@ -294,12 +294,13 @@ impl Store for PgStore {
             return Ok(None);
         }
         sqlx::query(
-            "UPDATE runs SET request = $1, response = $2, request_sha256 = $3 \
-             WHERE run_id = $4",
+            "UPDATE runs SET request = $1, response = $2, request_sha256 = $3, \
+             error = $4 WHERE run_id = $5",
         )
         .bind(&run.request)
         .bind((!run.response.is_empty()).then_some(&run.response))
         .bind(&run.request_sha256)
+        .bind(&run.error)
         .bind(run_id)
         .execute(&mut *tx)
         .await?;
@@ -312,29 +313,20 @@ impl Store for PgStore {
         programme_id: &str,
         person_id: &str,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let counted: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT programme_id, count(*)::bigint FROM decisions \
-             WHERE ($1 = '' OR programme_id = $1) \
-             AND (mentor_id = $2 OR mentee_id = $2) AND reason <> '' GROUP BY programme_id",
-        )
-        .bind(programme_id)
-        .bind(person_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query(
+        let cleared: Vec<String> = sqlx::query_scalar(
             "UPDATE decisions SET reason = '' WHERE ($1 = '' OR programme_id = $1) \
-             AND (mentor_id = $2 OR mentee_id = $2)",
+             AND (mentor_id = $2 OR mentee_id = $2) AND reason <> '' \
+             RETURNING programme_id",
         )
         .bind(programme_id)
         .bind(person_id)
-        .execute(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        tx.commit().await?;
-        Ok(counted
-            .into_iter()
-            .map(|(p, n)| (p, n.max(0) as u64))
-            .collect())
+        let mut counts = std::collections::BTreeMap::<String, u64>::new();
+        for p in cleared {
+            *counts.entry(p).or_default() += 1;
+        }
+        Ok(counts.into_iter().collect())
     }
 
     async fn append_event(

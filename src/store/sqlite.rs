@@ -46,12 +46,22 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
-    /// Copies the WAL into the database file and empties it.
+    /// Copies the WAL into the database file and empties it, retrying while
+    /// readers hold it (up to about 5 s).
     async fn checkpoint(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        for _ in 0..50 {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(StoreError::Corrupt {
+            run_id: "the write-ahead log".into(),
+            why: "still in use after 5 s: it was not emptied; try again".into(),
+        })
     }
 }
 
@@ -317,7 +327,9 @@ impl Store for SqliteStore {
     }
 
     async fn rewrite(&self, run_id: &str, scrub: &Scrub<'_>) -> Result<Option<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // The write lock first, so that no writer commits between the read
+        // and the update.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query("SELECT * FROM runs WHERE run_id = ?1")
             .bind(run_id)
             .fetch_optional(&mut *tx)
@@ -329,12 +341,13 @@ impl Store for SqliteStore {
             return Ok(None);
         }
         sqlx::query(
-            "UPDATE runs SET request = ?1, response = ?2, request_sha256 = ?3 \
-             WHERE run_id = ?4",
+            "UPDATE runs SET request = ?1, response = ?2, request_sha256 = ?3, \
+             error = ?4 WHERE run_id = ?5",
         )
         .bind(&run.request)
         .bind((!run.response.is_empty()).then_some(&run.response))
         .bind(&run.request_sha256)
+        .bind(&run.error)
         .bind(run_id)
         .execute(&mut *tx)
         .await?;
@@ -347,29 +360,20 @@ impl Store for SqliteStore {
         programme_id: &str,
         person_id: &str,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let counted: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT programme_id, count(*) FROM decisions \
-             WHERE (?1 = '' OR programme_id = ?1) \
-             AND (mentor_id = ?2 OR mentee_id = ?2) AND reason <> '' GROUP BY programme_id",
-        )
-        .bind(programme_id)
-        .bind(person_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query(
+        let cleared: Vec<String> = sqlx::query_scalar(
             "UPDATE decisions SET reason = '' WHERE (?1 = '' OR programme_id = ?1) \
-             AND (mentor_id = ?2 OR mentee_id = ?2)",
+             AND (mentor_id = ?2 OR mentee_id = ?2) AND reason <> '' \
+             RETURNING programme_id",
         )
         .bind(programme_id)
         .bind(person_id)
-        .execute(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        tx.commit().await?;
-        Ok(counted
-            .into_iter()
-            .map(|(p, n)| (p, n.max(0) as u64))
-            .collect())
+        let mut counts = std::collections::BTreeMap::<String, u64>::new();
+        for p in cleared {
+            *counts.entry(p).or_default() += 1;
+        }
+        Ok(counts.into_iter().collect())
     }
 
     async fn append_event(

@@ -350,10 +350,11 @@ async fn bad_decisions_are_all_named_and_none_is_stored() {
     not_a_pair.mentee_id = "e-nobody".into();
     let mut bad_date = decision(p, pb::DecisionKind::EndedEarly, "");
     bad_date.date = "2021-02-30".into();
+    let two_lines = decision(p, pb::DecisionKind::Declined, "no time\nthis year");
     let status = c
         .record_decisions(pb::RecordDecisionsRequest {
             run_id: id,
-            decisions: vec![no_kind, no_reason, not_a_pair, bad_date],
+            decisions: vec![no_kind, no_reason, not_a_pair, bad_date, two_lines],
         })
         .await
         .expect_err("invalid");
@@ -372,7 +373,8 @@ async fn bad_decisions_are_all_named_and_none_is_stored() {
             "decisions[0].kind",
             "decisions[1].reason",
             "decisions[2].mentee_id",
-            "decisions[3].date"
+            "decisions[3].date",
+            "decisions[4].reason"
         ]
     );
     let listed = c
@@ -529,6 +531,17 @@ async fn an_erased_person_leaves_no_trace_in_the_sqlite_files() {
     let server = sqlite_server(&path).await;
     let programme = fresh_programme();
     let (id, words) = traceable_programme(&server, &programme).await;
+    // An invalid request naming the person is recorded too, and erased.
+    let mut invalid = named_request(&programme);
+    invalid.mentees[0].profile.as_mut().unwrap().name = words[0].into();
+    invalid.policy.as_mut().unwrap().scoring_mode = 7;
+    let status = server
+        .client()
+        .await
+        .solve(invalid)
+        .await
+        .expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
     let before = sqlite_bytes(&path);
     for w in words {
         assert!(contains(&before, w), "{w:?} is stored before the erasure");
@@ -542,12 +555,14 @@ async fn an_erased_person_leaves_no_trace_in_the_sqlite_files() {
         .await
         .expect("erased")
         .into_inner();
-    // The solve, the what-if and the adoption; the decline's reason.
-    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (3, 1));
+    // The solve, the what-if, the adoption, the invalid solve; the decline's reason.
+    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (4, 1));
     let after = sqlite_bytes(&path);
     for w in words.iter().chain(&["Zorblat", "Quenzyworks"]) {
         assert!(!contains(&after, w), "{w:?} is still in the database files");
     }
+    // Other people's data stays.
+    assert!(contains(&after, "Laia Ferrer Casals"));
     assert!(contains(&after, &id), "ids stay, so histories still add up");
     // The history still holds: the decline still forbids the pair.
     let decisions = c
@@ -591,8 +606,8 @@ async fn an_erased_person_leaves_no_trace_in_the_sqlite_files() {
         .expect("deleted")
         .into_inner();
     assert_eq!(
-        deleted.runs_deleted, 3,
-        "the solve, the what-if and the adoption"
+        deleted.runs_deleted, 4,
+        "the solve, the what-if, the adoption, the invalid solve"
     );
     assert_eq!(deleted.decisions_deleted, 1);
     let runs = c
