@@ -52,7 +52,11 @@ struct Found {
 pub fn scrub(run: &mut RunRecord, person_id: &str) -> Result<bool, StoreError> {
     let mut found = Found::default();
     let request = scrub_request(run, person_id, &mut found)?;
-    let nothing = found.words.iter().chain(&found.reasons).all(|w| w.trim().is_empty());
+    let nothing = found
+        .words
+        .iter()
+        .chain(&found.reasons)
+        .all(|w| w.trim().is_empty());
     if nothing {
         // Not named here, or erased already.
         return Ok(false);
