@@ -67,6 +67,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         cohort: Option<&str>,
     ) -> Result<Vec<RunRecord>, StoreError>;
 
+    /// The pairs of each cohort's latest adoption in `programme_id`:
+    /// (cohort, mentor, mentee), by cohort (byte order) and response order.
+    async fn adopted_pairs(
+        &self,
+        programme_id: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError>;
+
     /// Appends `decisions` (and one event each) in one transaction; returns
     /// them with their ids.
     async fn decide(

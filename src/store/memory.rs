@@ -31,27 +31,23 @@ pub async fn history(
             cohort: d.cohort,
         })
         .collect();
-    let refused = |m: &str, e: &str| {
-        declined
-            .iter()
-            .any(|d| !d.membership && d.mentor_id == m && d.mentee_id == e)
-    };
-    let mut earlier_pairs = Vec::new();
-    for run in store.adopted(programme_id, None).await? {
-        if run.cohort == cohort {
-            continue;
-        }
-        let (_, resp) = run.matching()?;
-        for p in resp.pairs {
-            if !refused(&p.mentor_id, &p.mentee_id) {
-                earlier_pairs.push(pb::EarlierPair {
-                    mentor_id: p.mentor_id,
-                    mentee_id: p.mentee_id,
-                    cohort: run.cohort.clone(),
-                });
-            }
-        }
-    }
+    let refused: HashSet<(&str, &str)> = declined
+        .iter()
+        .filter(|d| !d.membership)
+        .map(|d| (d.mentor_id.as_str(), d.mentee_id.as_str()))
+        .collect();
+    let refused = |m: &str, e: &str| refused.contains(&(m, e));
+    let earlier_pairs = store
+        .adopted_pairs(programme_id)
+        .await?
+        .into_iter()
+        .filter(|(c, m, e)| c != cohort && !refused(m, e))
+        .map(|(cohort, mentor_id, mentee_id)| pb::EarlierPair {
+            mentor_id,
+            mentee_id,
+            cohort,
+        })
+        .collect();
     Ok(pb::ProgrammeHistory {
         declined,
         earlier_pairs,

@@ -63,6 +63,30 @@ impl Columns for PgRow {
     }
 }
 
+/// An adoption's pairs into `matching_pairs`, in one statement (nothing
+/// for other runs).
+async fn insert_pairs(tx: &mut sqlx::PgConnection, run: &RunRecord) -> Result<(), StoreError> {
+    let pairs = run.adopted_pairs()?;
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let positions: Vec<i64> = (0..pairs.len() as i64).collect();
+    let (mentors, mentees): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+    sqlx::query(
+        "INSERT INTO matching_pairs (run_id, programme_id, cohort, position, mentor_id, mentee_id) \
+         SELECT $1, $2, $3, p, m, e FROM UNNEST($4::bigint[], $5::text[], $6::text[]) AS t(p, m, e)",
+    )
+    .bind(&run.run_id)
+    .bind(&run.programme_id)
+    .bind(&run.cohort)
+    .bind(&positions)
+    .bind(&mentors)
+    .bind(&mentees)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// The event a run writes: an Adopt run is an adoption.
 fn run_event(run: &RunRecord) -> (&'static str, String) {
     match run.method {
@@ -122,6 +146,7 @@ impl Store for PgStore {
         .bind(&run.adopted_scenario)
         .execute(&mut *tx)
         .await?;
+        insert_pairs(&mut tx, run).await?;
         let (kind, detail) = run_event(run);
         let (p, at, id) = (&run.programme_id, &run.created_at, &run.run_id);
         event(&mut tx, p, at, kind, Some(id), &run.caller, &detail).await?;
@@ -186,6 +211,21 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| from_row(r, true)).collect()
+    }
+
+    async fn adopted_pairs(
+        &self,
+        programme_id: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT p.cohort, p.mentor_id, p.mentee_id FROM matching_pairs p \
+             WHERE p.programme_id = $1 AND p.run_id = (SELECT max(run_id) FROM runs \
+             WHERE programme_id = p.programme_id AND method = 'Adopt' AND cohort = p.cohort) \
+             ORDER BY p.cohort COLLATE \"C\", p.position",
+        )
+        .bind(programme_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn decide(
@@ -358,6 +398,7 @@ impl Store for PgStore {
             ("runs", &mut counts.runs),
             ("decisions", &mut counts.decisions),
             ("events", &mut counts.events),
+            ("matching_pairs", &mut 0),
         ] {
             let done = sqlx::query(&format!("DELETE FROM {table} WHERE programme_id = $1"))
                 .bind(programme_id)
@@ -401,6 +442,9 @@ impl Store for PgStore {
                 .await?
                 .rows_affected();
         }
+        sqlx::query("DELETE FROM matching_pairs WHERE run_id NOT IN (SELECT run_id FROM runs)")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(counts)
     }

@@ -107,6 +107,20 @@ impl RunRecord {
         matches!(self.method, Method::Solve | Method::Adopt) && self.status == "OK"
     }
 
+    /// An answered Adopt run's pairs (mentor, mentee), in response order;
+    /// none for other runs.
+    pub(super) fn adopted_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        if self.method != Method::Adopt || self.status != "OK" {
+            return Ok(Vec::new());
+        }
+        let (_, resp) = self.matching()?;
+        Ok(resp
+            .pairs
+            .into_iter()
+            .map(|p| (p.mentor_id, p.mentee_id))
+            .collect())
+    }
+
     /// A matching run's request and response, decoded.
     pub fn matching(&self) -> Result<(pb::SolveRequest, pb::SolveResponse), StoreError> {
         let corrupt = |why: String| StoreError::Corrupt {

@@ -109,6 +109,25 @@ impl Columns for SqliteRow {
     }
 }
 
+/// An adoption's pairs into `matching_pairs` (nothing for other runs).
+async fn insert_pairs(tx: &mut sqlx::SqliteConnection, run: &RunRecord) -> Result<(), StoreError> {
+    for (k, (m, e)) in run.adopted_pairs()?.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO matching_pairs (run_id, programme_id, cohort, position, mentor_id, \
+             mentee_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&run.run_id)
+        .bind(&run.programme_id)
+        .bind(&run.cohort)
+        .bind(k as i64)
+        .bind(m)
+        .bind(e)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The event a run writes: an Adopt run is an adoption.
 fn run_event(run: &RunRecord) -> (&'static str, String) {
     match run.method {
@@ -168,6 +187,7 @@ impl Store for SqliteStore {
         .bind(&run.adopted_scenario)
         .execute(&mut *tx)
         .await?;
+        insert_pairs(&mut tx, run).await?;
         let (kind, detail) = run_event(run);
         let (p, at, id) = (&run.programme_id, &run.created_at, &run.run_id);
         event(&mut tx, p, at, kind, Some(id), &run.caller, &detail).await?;
@@ -232,6 +252,21 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| from_row(r, true)).collect()
+    }
+
+    async fn adopted_pairs(
+        &self,
+        programme_id: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT p.cohort, p.mentor_id, p.mentee_id FROM matching_pairs p \
+             WHERE p.programme_id = ?1 AND p.run_id = (SELECT max(run_id) FROM runs \
+             WHERE programme_id = p.programme_id AND method = 'Adopt' AND cohort = p.cohort) \
+             ORDER BY p.cohort, p.position",
+        )
+        .bind(programme_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn decide(
@@ -403,6 +438,7 @@ impl Store for SqliteStore {
             ("runs", &mut counts.runs),
             ("decisions", &mut counts.decisions),
             ("events", &mut counts.events),
+            ("matching_pairs", &mut 0),
         ] {
             let done = sqlx::query(&format!("DELETE FROM {table} WHERE programme_id = ?1"))
                 .bind(programme_id)
@@ -447,6 +483,9 @@ impl Store for SqliteStore {
                 .await?
                 .rows_affected();
         }
+        sqlx::query("DELETE FROM matching_pairs WHERE run_id NOT IN (SELECT run_id FROM runs)")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         if counts != Counts::default() {
             self.checkpoint().await?;

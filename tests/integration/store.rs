@@ -89,7 +89,55 @@ async fn contract(store: Arc<dyn Store>) {
     assert_eq!(store.list(&odd, 100, None).await.expect("listed").len(), 10);
     assert!(store.get("no-such-run").await.expect("read").is_none());
     decisions_contract(store.clone(), &programme).await;
+    adoptions_contract(store.clone(), &programme).await;
     retention_contract(store).await;
+}
+
+/// An adoption of `pairs` in `cohort`.
+fn adoption(programme: &str, cohort: &str, pairs: &[(&str, &str)]) -> RunRecord {
+    let resp = pb::SolveResponse {
+        pairs: pairs
+            .iter()
+            .map(|(m, e)| pb::Pair {
+                mentor_id: m.to_string(),
+                mentee_id: e.to_string(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let mut run = RunRecord::new(
+        Method::Adopt,
+        pb::SolveRequest::default().encode_to_vec(),
+        "carol",
+    );
+    run.programme_id = programme.to_string();
+    run.cohort = cohort.to_string();
+    run.status = "OK".into();
+    run.response = resp.encode_to_vec();
+    run
+}
+
+/// Each cohort's latest adoption gives the programme's earlier pairs.
+async fn adoptions_contract(store: Arc<dyn Store>, programme: &str) {
+    for run in [
+        adoption(programme, "b", &[("m1", "e1"), ("m2", "e2")]),
+        adoption(programme, "a", &[("m3", "e3")]),
+        adoption(programme, "b", &[("m2", "e1"), ("m1", "e2")]),
+    ] {
+        store.record(&run).await.expect("adopted");
+    }
+    let pairs = store.adopted_pairs(programme).await.expect("pairs");
+    let got: Vec<(&str, &str, &str)> = pairs
+        .iter()
+        .map(|(c, m, e)| (c.as_str(), m.as_str(), e.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("a", "m3", "e3"), ("b", "m2", "e1"), ("b", "m1", "e2")]
+    );
+    let current = store.adopted(programme, Some("b")).await.expect("current");
+    assert_eq!(current.len(), 1);
 }
 
 fn decided(programme: &str, k: usize) -> DecisionRecord {
