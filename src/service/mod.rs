@@ -68,7 +68,7 @@ impl MatchingService for Matcher {
         &self,
         mut request: Request<pb::SolveRequest>,
     ) -> Result<Response<pb::SolveResponse>, Status> {
-        runs::remember(self.store.as_ref(), Some(request.get_mut())).await?;
+        runs::remember(self.store.as_ref(), Some(request.get_mut()), &[]).await?;
         let id = |r: &pb::SolveRequest| r.request_id.clone();
         if self.store.is_none() {
             return self
@@ -122,7 +122,9 @@ impl MatchingService for Matcher {
         if cached.is_none() {
             runs::expand_what_if(self.store.as_ref(), request.get_mut()).await?;
         }
-        runs::remember(self.store.as_ref(), request.get_mut().base.as_mut()).await?;
+        let added = runs::added_people(request.get_ref());
+        let added: Vec<&str> = added.iter().map(String::as_str).collect();
+        runs::remember(self.store.as_ref(), request.get_mut().base.as_mut(), &added).await?;
         let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
         let missed = cached.is_none() && !from_run.is_empty() && self.store.is_some();
         let scored = cached.clone();
@@ -142,7 +144,7 @@ impl MatchingService for Matcher {
         &self,
         mut request: Request<pb::ValidateRequest>,
     ) -> Result<Response<pb::ValidateResponse>, Status> {
-        runs::remember(self.store.as_ref(), request.get_mut().request.as_mut()).await?;
+        runs::remember(self.store.as_ref(), request.get_mut().request.as_mut(), &[]).await?;
         let id = |r: &pb::ValidateRequest| request_id(r.request.as_ref());
         self.unary(
             "validate",
@@ -158,7 +160,7 @@ impl MatchingService for Matcher {
         &self,
         mut request: Request<pb::AlternativesRequest>,
     ) -> Result<Response<pb::AlternativesResponse>, Status> {
-        runs::remember(self.store.as_ref(), request.get_mut().request.as_mut()).await?;
+        runs::remember(self.store.as_ref(), request.get_mut().request.as_mut(), &[]).await?;
         let id = |r: &pb::AlternativesRequest| request_id(r.request.as_ref());
         self.unary("alternatives", None, request, id, crate::api::alternatives)
             .await

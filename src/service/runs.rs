@@ -167,17 +167,34 @@ pub(super) fn run_id_of<R>(resp: &Response<R>) -> Option<String> {
 }
 
 /// Fills a request's programme history from the store (see
-/// [`crate::store::memory::fill`]); nothing without a store.
+/// [`crate::store::memory::fill`]; `also`: ids of people a what-if adds);
+/// nothing without a store.
 pub(super) async fn remember(
     store: Option<&Arc<dyn Store>>,
     req: Option<&mut pb::SolveRequest>,
+    also: &[&str],
 ) -> Result<(), Status> {
     if let (Some(store), Some(req)) = (store, req) {
-        crate::store::memory::fill(store.as_ref(), req)
+        crate::store::memory::fill(store.as_ref(), req, also)
             .await
             .map_err(store_status)?;
     }
     Ok(())
+}
+
+/// The ids of the people a what-if's scenarios add.
+pub(super) fn added_people(req: &pb::WhatIfRequest) -> Vec<String> {
+    use pb::edit::Edit as E;
+    let id = |p: &Option<pb::Profile>| p.as_ref().map(|p| p.id.clone());
+    req.scenarios
+        .iter()
+        .flat_map(|s| &s.edits)
+        .filter_map(|e| match e.edit.as_ref()? {
+            E::AddMentor(m) => id(&m.profile),
+            E::AddMentee(m) => id(&m.profile),
+            _ => None,
+        })
+        .collect()
 }
 
 pub(super) fn invalid(field: &str, why: String) -> Status {

@@ -59,7 +59,16 @@ pub async fn history(
 /// repeated), unless the request names no programme or opts out
 /// (`policy.memory.ignore_store`). A stored run's request thus gains the
 /// declines recorded since it was solved. Returns whether anything was added.
-pub async fn fill(store: &dyn Store, req: &mut pb::SolveRequest) -> Result<bool, StoreError> {
+///
+/// Only entries about the request's people (and the ids in `also`, e.g. the
+/// people a what-if's scenarios add) are added: declines between two of
+/// them, earlier pairs of their mentors (a mentor's load counts every
+/// earlier mentee).
+pub async fn fill(
+    store: &dyn Store,
+    req: &mut pb::SolveRequest,
+    also: &[&str],
+) -> Result<bool, StoreError> {
     let opted_out = req
         .policy
         .as_ref()
@@ -68,7 +77,18 @@ pub async fn fill(store: &dyn Store, req: &mut pb::SolveRequest) -> Result<bool,
     if req.programme_id.is_empty() || opted_out {
         return Ok(false);
     }
-    let found = history(store, &req.programme_id, &req.cohort).await?;
+    let mut found = history(store, &req.programme_id, &req.cohort).await?;
+    let id = |p: &Option<pb::Profile>| p.as_ref().map(|p| p.id.clone());
+    let people: HashSet<String> = (req.mentors.iter().filter_map(|m| id(&m.profile)))
+        .chain(req.mentees.iter().filter_map(|e| id(&e.profile)))
+        .chain(also.iter().map(|s| s.to_string()))
+        .collect();
+    found
+        .declined
+        .retain(|d| people.contains(&d.mentor_id) && people.contains(&d.mentee_id));
+    found
+        .earlier_pairs
+        .retain(|x| people.contains(&x.mentor_id));
     Ok(merge(&mut req.history, found))
 }
 

@@ -142,6 +142,39 @@ async fn a_programme_remembers_decisions_and_cohorts_across_a_restart() {
         resp.pairs.len() - 1,
         "all 2021 pairs but the declined one"
     );
+    // Only the request's people's history is added: without the mentor who
+    // declined, neither the decline nor that mentor's earlier pairs.
+    let mut fewer = named_request(&programme);
+    fewer.cohort = "2023".into();
+    fewer
+        .mentors
+        .retain(|m| m.profile.as_ref().unwrap().id != no.mentor_id);
+    fewer
+        .policy
+        .as_mut()
+        .unwrap()
+        .pinned_pairs
+        .retain(|p| p.mentor_id != no.mentor_id);
+    let policy = fewer.policy.as_mut().unwrap();
+    policy
+        .forbidden_pairs
+        .retain(|p| p.mentor_id != no.mentor_id);
+    fewer.affinities.retain(|a| a.mentor_id != no.mentor_id);
+    for e in &mut fewer.mentees {
+        e.preferred_mentors.retain(|m| *m != no.mentor_id);
+        e.excluded_mentors.retain(|m| *m != no.mentor_id);
+    }
+    let (_, fewer_id) = solve_recorded(&second, fewer).await;
+    let run = c
+        .get_run(pb::GetRunRequest { run_id: fewer_id })
+        .await
+        .expect("run")
+        .into_inner();
+    let (q, _) = solve_run(run);
+    let h = q.history.expect("history");
+    assert!(h.declined.is_empty());
+    assert!(!h.earlier_pairs.is_empty());
+    assert!(h.earlier_pairs.iter().all(|p| p.mentor_id != no.mentor_id));
     // "Why not?" names the decline.
     let alt = c
         .alternatives(pb::AlternativesRequest {
@@ -192,8 +225,8 @@ async fn a_programme_remembers_decisions_and_cohorts_across_a_restart() {
     }
     assert_eq!(
         kinds,
-        ["run", "adoption", "decision", "decision", "run", "run"],
-        "solve, adopt, 2 decisions, solve 2022, what-if (alternatives are not runs)"
+        ["run", "adoption", "decision", "decision", "run", "run", "run"],
+        "solve, adopt, 2 decisions, solve 2022, solve 2023, what-if (alternatives are not runs)"
     );
     // A decline recorded after a run was solved (with a history of its own)
     // holds in a what-if from that run.
