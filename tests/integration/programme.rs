@@ -8,7 +8,8 @@ use prost::Message;
 use tonic::Code;
 
 use crate::store::{
-    example_what_if, fresh_programme, named_request, pg_url, replica, solve_recorded, sqlite_server,
+    example_what_if, example_what_if_from, fresh_programme, named_request, pg_url, replica,
+    solve_recorded, sqlite_server,
 };
 use crate::util::*;
 
@@ -192,13 +193,7 @@ async fn a_programme_remembers_decisions_and_cohorts_across_a_restart() {
                 && x.rules.contains(&(pb::HardRule::Declined as i32)))
     );
     // A what-if starts from the adoption.
-    let from_adoption = pb::WhatIfRequest {
-        base: None,
-        baseline_pairs: Vec::new(),
-        baseline_groups: Vec::new(),
-        base_run_id: adopted.run_id.clone(),
-        ..example_what_if()
-    };
+    let from_adoption = example_what_if_from(&adopted.run_id);
     let answered = c
         .what_if(from_adoption)
         .await
@@ -242,13 +237,7 @@ async fn a_programme_remembers_decisions_and_cohorts_across_a_restart() {
     })
     .await
     .expect("decided");
-    let from2022 = pb::WhatIfRequest {
-        base: None,
-        baseline_pairs: Vec::new(),
-        baseline_groups: Vec::new(),
-        base_run_id: adopted2022.run_id.clone(),
-        ..example_what_if()
-    };
+    let from2022 = example_what_if_from(&adopted2022.run_id);
     let results = c
         .what_if(from2022)
         .await
@@ -273,13 +262,7 @@ async fn a_scenario_adopted_becomes_the_current_matching() {
     let programme = fresh_programme();
     let (_, solve_id) = solve_recorded(&server, named_request(&programme)).await;
     let mut c = server.client().await;
-    let what_if = pb::WhatIfRequest {
-        base: None,
-        baseline_pairs: Vec::new(),
-        baseline_groups: Vec::new(),
-        base_run_id: solve_id.clone(),
-        ..example_what_if()
-    };
+    let what_if = example_what_if_from(&solve_id);
     let answered = c.what_if(what_if).await.expect("what-if");
     let what_if_id = answered
         .metadata()
@@ -512,13 +495,7 @@ async fn traceable_programme(server: &TestServer, programme: &str) -> (String, [
     let id = p.id.clone();
     let (resp, solve_id) = solve_recorded(server, req).await;
     let mut c = server.client().await;
-    let what_if = pb::WhatIfRequest {
-        base: None,
-        baseline_pairs: Vec::new(),
-        baseline_groups: Vec::new(),
-        base_run_id: solve_id.clone(),
-        ..example_what_if()
-    };
+    let what_if = example_what_if_from(&solve_id);
     c.what_if(what_if).await.expect("what-if");
     let adopted = adopt(&mut c, &solve_id, "").await;
     let theirs = resp
@@ -862,19 +839,12 @@ async fn kept_scores_change_no_answer_and_forget_erased_people() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(kept, "the solve's scores are kept");
-    let example = example_what_if();
-    let from_run = pb::WhatIfRequest {
-        base: None,
-        baseline_pairs: Vec::new(),
-        baseline_groups: Vec::new(),
-        base_run_id: id.clone(),
-        ..example.clone()
-    };
+    let from_run = example_what_if_from(&id);
     let sent = pb::WhatIfRequest {
         base: Some(req),
         baseline_pairs: mentormatch::api::baseline_pairs(&resp),
         baseline_groups: mentormatch::api::baseline_groups(&resp),
-        ..example.clone()
+        ..example_what_if()
     };
     let mut c = server.client().await;
     let hit = c

@@ -247,6 +247,17 @@ pub async fn replica(url: &str) -> Extras {
     }
 }
 
+/// The bundled example what-if's scenarios from the stored run `run_id`.
+pub fn example_what_if_from(run_id: &str) -> pb::WhatIfRequest {
+    pb::WhatIfRequest {
+        base: None,
+        baseline_pairs: Vec::new(),
+        baseline_groups: Vec::new(),
+        base_run_id: run_id.to_string(),
+        ..example_what_if()
+    }
+}
+
 /// The bundled example what-if.
 pub fn example_what_if() -> pb::WhatIfRequest {
     let text = std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read");
