@@ -17,7 +17,7 @@ use crate::store::{
 };
 use crate::wire::pb;
 
-use super::runs::{invalid, need, store_status};
+use super::runs::{invalid, need, need_matching, store_status};
 use super::status_from_error;
 
 /// Most decisions in one call.
@@ -32,16 +32,9 @@ async fn run_named(store: &dyn Store, field: &str, id: &str) -> Result<RunRecord
     run.ok_or_else(|| Status::not_found(format!("{field}: no run {id:?}")))
 }
 
-/// A matching run (Solve or Adopt answered OK) of a named programme.
-fn need_matching(run: &RunRecord, field: &str) -> Result<(), Status> {
-    if !run.is_matching() {
-        return Err(Status::failed_precondition(format!(
-            "{field}: run {} is a {} answered {}, not a Solve or Adopt answered OK",
-            run.run_id,
-            run.method.name(),
-            run.status
-        )));
-    }
+/// A matching run of a named programme.
+fn need_named_matching(run: &RunRecord, field: &str) -> Result<(), Status> {
+    need_matching(run, field)?;
     need_programme(run, field)
 }
 
@@ -66,7 +59,7 @@ pub(super) async fn adopt(
     let source = run_named(store.as_ref(), "run_id", &q.run_id).await?;
     let (request, response) = match source.method {
         Method::Solve | Method::Adopt => {
-            need_matching(&source, "run_id")?;
+            need_named_matching(&source, "run_id")?;
             if !q.scenario.is_empty() {
                 return Err(invalid(
                     "scenario",
@@ -187,7 +180,7 @@ pub(super) async fn decide(
 ) -> Result<pb::RecordDecisionsResponse, Status> {
     let store = need(store)?;
     let run = run_named(store.as_ref(), "run_id", &q.run_id).await?;
-    need_matching(&run, "run_id")?;
+    need_named_matching(&run, "run_id")?;
     let (_, resp) = run.matching().map_err(store_status)?;
     let records = check_decisions(&run, &resp, &q.decisions, caller, max_reason_chars)
         .map_err(|v| status_from_error(&Error::InvalidArgument(v)))?;

@@ -127,13 +127,7 @@ pub(super) async fn expand_what_if(
     let id = req.base_run_id.clone();
     let run = store.get(&id).await.map_err(store_status)?;
     let run = run.ok_or_else(|| Status::not_found(format!("base_run_id: no run {id:?}")))?;
-    if !run.is_matching() {
-        return Err(Status::failed_precondition(format!(
-            "base_run_id: run {id} is a {} answered {}, not a Solve or Adopt answered OK",
-            run.method.name(),
-            run.status
-        )));
-    }
+    need_matching(&run, "base_run_id")?;
     let (base, resp) = run.matching().map_err(store_status)?;
     // The request becomes self-contained (and is recorded so).
     req.base_run_id.clear();
@@ -141,6 +135,20 @@ pub(super) async fn expand_what_if(
     req.baseline_pairs = crate::api::baseline_pairs(&resp);
     req.baseline_groups = crate::api::baseline_groups(&resp);
     Ok(())
+}
+
+/// A matching run: a Solve or Adopt answered OK, what what-ifs, adoptions
+/// and decisions start from.
+pub(super) fn need_matching(run: &RunRecord, field: &str) -> Result<(), Status> {
+    if run.is_matching() {
+        return Ok(());
+    }
+    Err(Status::failed_precondition(format!(
+        "{field}: run {} is a {} answered {}, not a Solve or Adopt answered OK",
+        run.run_id,
+        run.method.name(),
+        run.status
+    )))
 }
 
 /// A what-if from a stored run names no base or baseline of its own.

@@ -12,7 +12,7 @@ use sqlx::{PgPool, Row};
 use super::contract::{Counts, RunFilter, Scrub, Store};
 use super::decision::{decision_from_row, event_from_row, DecisionRecord, EventRecord};
 use super::row::{Columns, StoreError};
-use super::run::{from_row, Method, RunRecord};
+use super::run::{from_row, RunRecord};
 
 /// Runs in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -87,14 +87,6 @@ async fn insert_pairs(tx: &mut sqlx::PgConnection, run: &RunRecord) -> Result<()
     Ok(())
 }
 
-/// The event a run writes: an Adopt run is an adoption.
-fn run_event(run: &RunRecord) -> (&'static str, String) {
-    match run.method {
-        Method::Adopt => ("adoption", format!("adopted run {}", run.adopted_run_id)),
-        m => ("run", format!("{} {}", m.name(), run.status)),
-    }
-}
-
 async fn event(
     tx: &mut sqlx::PgConnection,
     programme_id: &str,
@@ -147,7 +139,7 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await?;
         insert_pairs(&mut tx, run).await?;
-        let (kind, detail) = run_event(run);
+        let (kind, detail) = run.event();
         let (p, at, id) = (&run.programme_id, &run.created_at, &run.run_id);
         event(&mut tx, p, at, kind, Some(id), &run.caller, &detail).await?;
         tx.commit().await?;

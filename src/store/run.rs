@@ -107,6 +107,15 @@ impl RunRecord {
         matches!(self.method, Method::Solve | Method::Adopt) && self.status == "OK"
     }
 
+    /// The event this run writes in its programme's log: kind and detail
+    /// (an Adopt run is an adoption).
+    pub(super) fn event(&self) -> (&'static str, String) {
+        match self.method {
+            Method::Adopt => ("adoption", format!("adopted run {}", self.adopted_run_id)),
+            m => ("run", format!("{} {}", m.name(), self.status)),
+        }
+    }
+
     /// An answered Adopt run's pairs (mentor, mentee), in response order;
     /// none for other runs.
     pub(super) fn adopted_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {

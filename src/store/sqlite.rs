@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::contract::{Counts, RunFilter, Scrub, Store};
 use super::decision::{decision_from_row, event_from_row, DecisionRecord, EventRecord};
 use super::row::{Columns, StoreError};
-use super::run::{from_row, Method, RunRecord};
+use super::run::{from_row, RunRecord};
 
 /// Runs in a SQLite file.
 #[derive(Debug, Clone)]
@@ -128,14 +128,6 @@ async fn insert_pairs(tx: &mut sqlx::SqliteConnection, run: &RunRecord) -> Resul
     Ok(())
 }
 
-/// The event a run writes: an Adopt run is an adoption.
-fn run_event(run: &RunRecord) -> (&'static str, String) {
-    match run.method {
-        Method::Adopt => ("adoption", format!("adopted run {}", run.adopted_run_id)),
-        m => ("run", format!("{} {}", m.name(), run.status)),
-    }
-}
-
 async fn event(
     tx: &mut sqlx::SqliteConnection,
     programme_id: &str,
@@ -188,7 +180,7 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         insert_pairs(&mut tx, run).await?;
-        let (kind, detail) = run_event(run);
+        let (kind, detail) = run.event();
         let (p, at, id) = (&run.programme_id, &run.created_at, &run.run_id);
         event(&mut tx, p, at, kind, Some(id), &run.caller, &detail).await?;
         tx.commit().await?;

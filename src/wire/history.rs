@@ -1,7 +1,7 @@
 //! The programme's memory: `policy.memory` with its defaults, and
 //! `SolveRequest.history` resolved to this request's people.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use crate::model::{Declined, EarlierPairs, History, Memory};
 use crate::wire::pb;
@@ -99,7 +99,7 @@ pub(super) fn history(
         };
         into.entry(pair).or_insert(declined);
     }
-    let mut per_cohort: BTreeMap<(usize, &str), ()> = BTreeMap::new();
+    let mut per_cohort: BTreeSet<(usize, &str)> = BTreeSet::new();
     for (k, x) in h.earlier_pairs.iter().enumerate() {
         check_text(
             c,
@@ -111,14 +111,14 @@ pub(super) fn history(
             continue;
         };
         // A mentor's load counts mentees of earlier cohorts, present or not.
-        per_cohort.insert((m, x.mentee_id.as_str()), ());
+        per_cohort.insert((m, x.mentee_id.as_str()));
         if let Some(pair) = ids.lookup(&x.mentor_id, &x.mentee_id) {
             out.earlier.entry(pair).or_insert_with(|| x.cohort.clone());
         }
     }
     if !per_cohort.is_empty() {
         out.mentor_load = vec![0; n_mentors];
-        for &(m, _) in per_cohort.keys() {
+        for &(m, _) in &per_cohort {
             out.mentor_load[m] += 1;
         }
     }
