@@ -165,6 +165,8 @@ pub(crate) struct Outcome {
     pub timings: Timings,
     /// Groups, when the policy asks for them.
     pub groups: Option<GroupOutcome>,
+    /// The pairs were re-optimised from a kept base optimum (a what-if).
+    pub resumed: bool,
 }
 
 impl Outcome {

@@ -31,7 +31,7 @@ pub(crate) fn membership_diff(
             g.member_ids.iter().map(move |e| (e.as_str(), lead))
         })
         .collect();
-    let (kept, moved, added, dropped) = compare(&before, &after);
+    let (_, kept, moved, added, dropped) = compare(&before, &after, true);
     pb::MembershipDiff {
         changes: (moved.len() + dropped.len()) as u32,
         coverage_change: after.len() as i32 - before.len() as i32,
@@ -42,11 +42,14 @@ pub(crate) fn membership_diff(
     }
 }
 
-/// Kept, moved, added and dropped assignments between two mentee → mentor maps.
+/// Kept (listed when `list_kept`, else counted), moved, added and dropped
+/// assignments between two mentee → mentor maps.
 fn compare(
     before: &BTreeMap<&str, &str>,
     after: &BTreeMap<&str, &str>,
+    list_kept: bool,
 ) -> (
+    usize,
     Vec<pb::PairRef>,
     Vec<pb::Move>,
     Vec<pb::PairRef>,
@@ -58,9 +61,15 @@ fn compare(
     };
     let (mut kept, mut moved, mut added, mut dropped) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut n_kept = 0;
     for (&e, &m) in before {
         match after.get(e) {
-            Some(&m2) if m2 == m => kept.push(pair(m, e)),
+            Some(&m2) if m2 == m => {
+                n_kept += 1;
+                if list_kept {
+                    kept.push(pair(m, e));
+                }
+            }
             Some(&m2) => moved.push(pb::Move {
                 mentee_id: e.to_string(),
                 from_mentor_id: m.to_string(),
@@ -74,30 +83,28 @@ fn compare(
             added.push(pair(m, e));
         }
     }
-    (kept, moved, added, dropped)
+    (n_kept, kept, moved, added, dropped)
 }
 
-/// The exact difference between baseline pairs and a response's pairs.
+/// The exact difference between baseline pairs and a scenario's pairs
+/// (`after`: mentee id → mentor id), kept pairs listed when `list_kept`.
 pub(crate) fn diff(
     baseline: &[pb::PairRef],
-    resp: &pb::SolveResponse,
+    after: &BTreeMap<&str, &str>,
     score_change_milli: i64,
+    list_kept: bool,
 ) -> pb::PairDiff {
     let before: BTreeMap<&str, &str> = baseline
         .iter()
         .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
         .collect();
-    let after: BTreeMap<&str, &str> = resp
-        .pairs
-        .iter()
-        .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
-        .collect();
-    let (kept, moved, added, dropped) = compare(&before, &after);
+    let (n_kept, kept, moved, added, dropped) = compare(&before, after, list_kept);
     let mut d = pb::PairDiff {
         kept,
         moved,
         added,
         dropped,
+        kept_count: n_kept as u32,
         ..Default::default()
     };
     d.coverage_change = after.len() as i32 - before.len() as i32;

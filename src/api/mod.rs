@@ -22,5 +22,6 @@ pub use scored_base::{score_base, solve_keeping, ScoredBase};
 pub use solve::solve;
 pub use validate::{validate, MAX_FLOW_MENTEES};
 pub use whatif::{
-    baseline_groups, baseline_pairs, scenario_request, what_if, what_if_reusing, MAX_SCENARIOS,
+    baseline_groups, baseline_pairs, scenario_request, what_if, what_if_on, what_if_reusing, Base,
+    MAX_SCENARIOS,
 };

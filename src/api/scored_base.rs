@@ -9,22 +9,31 @@
 //! is the instance a cold build gives, arc for arc, so answers are the same
 //! with or without a base (tests compare them byte for byte).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::Error;
 use crate::model::Problem;
 use crate::pipeline::{self, Scores};
+use crate::scoring::Scorer;
 use crate::settings::{Limits, SolveOptions};
+use crate::solvers::flow::resume::BaseState;
 use crate::solvers::scored::{Reuse, ScoredPairs, ScoredRows};
 use crate::wire::{pb, problem_from_request};
 
-/// A request and the scores of all its feasible pairs.
+/// A request and the scores of all its feasible pairs, and optionally the
+/// state of one baseline of it (to re-optimise what-ifs from).
 #[derive(Debug, Clone)]
 pub struct ScoredBase {
     request: pb::SolveRequest,
     rows: ScoredRows,
     /// The most earlier-cohort mentees of any of its mentors.
     most_load: Option<u32>,
+    /// Mentor capacities and minimums net of pins.
+    capacity: Vec<u32>,
+    minimum: Vec<u32>,
+    /// A baseline, its state and its total score (milli-points), when kept.
+    kept_state: Option<(Vec<pb::PairRef>, BaseState, i64)>,
 }
 
 impl ScoredBase {
@@ -34,7 +43,67 @@ impl ScoredBase {
             request,
             rows: pairs.rows(threads),
             most_load: pairs.most_load,
+            capacity: pairs.instance.capacity.clone(),
+            minimum: pairs.instance.minimum.clone(),
+            kept_state: None,
         }
+    }
+
+    /// Keeps the state and the total score of `baseline` (the base's own
+    /// pairs: valid by construction) for what-ifs from it.
+    pub fn keep_state(mut self, baseline: Vec<pb::PairRef>, limits: &Limits) -> Self {
+        let score = problem_from_request(&self.request, limits)
+            .ok()
+            .and_then(|p| pairs_score(&p, &baseline));
+        self.kept_state = self
+            .base_state(&baseline)
+            .zip(score)
+            .map(|(s, score)| (baseline, s, score));
+        self
+    }
+
+    /// The kept total score of `baseline`, if it is the kept baseline.
+    pub(crate) fn baseline_score(&self, baseline: &[pb::PairRef]) -> Option<i64> {
+        match &self.kept_state {
+            Some((b, _, score)) if b.as_slice() == baseline => Some(*score),
+            _ => None,
+        }
+    }
+
+    /// The state of `baseline` over these rows: the kept one, or built
+    /// now; `None` when it is not an assignment of the base's feasible pairs.
+    pub(crate) fn state_for(&self, baseline: &[pb::PairRef]) -> Option<Cow<'_, BaseState>> {
+        match &self.kept_state {
+            Some((b, s, _)) if b.as_slice() == baseline => Some(Cow::Borrowed(s)),
+            _ => self.base_state(baseline).map(Cow::Owned),
+        }
+    }
+
+    fn base_state(&self, baseline: &[pb::PairRef]) -> Option<BaseState> {
+        let base = &self.request;
+        let mentor: HashMap<&str, u32> = base
+            .mentors
+            .iter()
+            .enumerate()
+            .map(|(k, m)| (id(&m.profile), k as u32))
+            .collect();
+        let mentee: HashMap<&str, usize> = base
+            .mentees
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (id(&e.profile), k))
+            .collect();
+        let mut placed = vec![None; base.mentees.len()];
+        for p in baseline {
+            let e = *mentee.get(p.mentee_id.as_str())?;
+            placed[e] = Some(*mentor.get(p.mentor_id.as_str())?);
+        }
+        BaseState::new(
+            &self.rows,
+            &placed,
+            self.capacity.clone(),
+            self.minimum.clone(),
+        )
     }
 
     /// The request it scores.
@@ -44,7 +113,50 @@ impl ScoredBase {
 
     /// Bytes held, for a cache's budget (the request counted at its encoded size).
     pub fn bytes(&self) -> usize {
-        self.rows.bytes() + prost::Message::encoded_len(&self.request)
+        let state = self.kept_state.as_ref().map_or(0, |(b, s, _)| {
+            s.bytes()
+                + b.iter()
+                    .map(|p| p.mentor_id.len() + p.mentee_id.len() + 48)
+                    .sum::<usize>()
+        });
+        self.rows.bytes() + prost::Message::encoded_len(&self.request) + state
+    }
+
+    /// Whether a scenario `edited` of this base may be re-optimised from a
+    /// baseline's state (the flow's own conditions are checked later):
+    /// scoring rules, history, pins and mentors as in the base, up to
+    /// removed mentors and capacities; the flow engine and an objective it
+    /// resumes. Decided on the requests alone.
+    pub(crate) fn may_resume(base: &pb::SolveRequest, edited: &pb::SolveRequest) -> bool {
+        let policy = |r: &pb::SolveRequest| r.policy.clone().unwrap_or_default();
+        let (pb_, pe) = (policy(base), policy(edited));
+        fn pins(p: &pb::Policy) -> Vec<(&str, &str)> {
+            let mut v: Vec<(&str, &str)> = p
+                .pinned_pairs
+                .iter()
+                .map(|x| (x.mentor_id.as_str(), x.mentee_id.as_str()))
+                .collect();
+            v.sort_unstable();
+            v
+        }
+        let flow = pe.engine != pb::Engine::Milp as i32
+            && pe.objective != pb::Objective::Fair as i32
+            && pe.max_mentees_per_country.is_none();
+        if !flow
+            || pins(&pb_) != pins(&pe)
+            || scoring_rules(base) != scoring_rules(edited)
+            || base.history != edited.history
+        {
+            return false;
+        }
+        let mentors: HashMap<&str, &pb::Mentor> =
+            base.mentors.iter().map(|m| (id(&m.profile), m)).collect();
+        let open = |m: &pb::Mentor| m.capacity != Some(0);
+        edited.mentors.iter().all(|m| {
+            mentors.get(id(&m.profile)).is_some_and(|b| {
+                b.profile == m.profile && open(b) == open(m) && b.min_mentees == m.min_mentees
+            })
+        })
     }
 
     /// How `problem` (validated from `edited`, a what-if scenario of this
@@ -177,6 +289,33 @@ pub fn score_base(
     let problem = problem_from_request(&req, limits)?;
     let pairs = pipeline::score_all(&problem, opts)?;
     Ok(ScoredBase::new(req, &pairs, opts.threads))
+}
+
+/// Index of every mentor id and of every mentee id.
+pub(super) fn indices(p: &Problem) -> (BTreeMap<&str, usize>, BTreeMap<&str, usize>) {
+    fn ix<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
+        ids.enumerate().map(|(k, id)| (id, k)).collect()
+    }
+    (
+        ix(p.mentors.iter().map(|m| m.profile.id.as_str())),
+        ix(p.mentees.iter().map(|e| e.profile.id.as_str())),
+    )
+}
+
+/// Total score of `pairs` under `problem` (milli-points); `None` if one
+/// names someone absent.
+pub(super) fn pairs_score(problem: &Problem, pairs: &[pb::PairRef]) -> Option<i64> {
+    let (mentor_ix, mentee_ix) = indices(problem);
+    let scorer = Scorer::new(problem);
+    pairs
+        .iter()
+        .map(|p| {
+            Some(scorer.score(
+                *mentor_ix.get(p.mentor_id.as_str())?,
+                *mentee_ix.get(p.mentee_id.as_str())?,
+            ))
+        })
+        .sum()
 }
 
 #[cfg(test)]

@@ -6,35 +6,25 @@
 //! goes through validation and the pure core like any other; the diff
 //! (`api::diff`) is computed on ids.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use crate::error::{Error, FieldViolation};
 use crate::explain::words::unknown_id;
-use crate::model::{from_milli, Criterion, Problem, Stability};
+use crate::model::{from_milli, Criterion, Stability};
 use crate::pipeline::{self, Scores};
-use crate::scoring::Scorer;
 use crate::settings::{Limits, SolveOptions};
 use crate::threads::join;
+use crate::wire::response::{response_with, Changes};
 use crate::wire::{pb, problem_from_request, response_from_outcome};
 
 use super::diff::{baseline_memberships, diff, membership_diff};
 use super::edits::apply;
-use super::scored_base::ScoredBase;
+use super::scored_base::{indices, pairs_score, ScoredBase};
 
 /// Most scenarios in one call.
 pub const MAX_SCENARIOS: usize = 64;
-
-/// Index of every mentor id and of every mentee id.
-fn indices(p: &Problem) -> (BTreeMap<&str, usize>, BTreeMap<&str, usize>) {
-    fn ix<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
-        ids.enumerate().map(|(k, id)| (id, k)).collect()
-    }
-    (
-        ix(p.mentors.iter().map(|m| m.profile.id.as_str())),
-        ix(p.mentees.iter().map(|e| e.profile.id.as_str())),
-    )
-}
 
 /// Runs every scenario of a what-if request.
 pub fn what_if(
@@ -43,6 +33,17 @@ pub fn what_if(
     opts: &SolveOptions,
 ) -> Result<pb::WhatIfResponse, Error> {
     what_if_reusing(req, limits, opts, None)
+}
+
+/// The base of a what-if: a request and its baseline pairs and groups.
+#[derive(Debug, Clone, Copy)]
+pub struct Base<'a> {
+    /// The programme as it stands.
+    pub request: &'a pb::SolveRequest,
+    /// Its current pairs.
+    pub pairs: &'a [pb::PairRef],
+    /// Its current groups.
+    pub groups: &'a [pb::GroupRef],
 }
 
 /// [`what_if`], taking the scores that still hold from `scored`, the
@@ -54,18 +55,38 @@ pub fn what_if_reusing(
     opts: &SolveOptions,
     scored: Option<&ScoredBase>,
 ) -> Result<pb::WhatIfResponse, Error> {
-    let base = req.base.clone().unwrap_or_default();
-    let mut bad = Vec::new();
     if !req.base_run_id.is_empty() {
-        bad.push(FieldViolation::new(
+        return Err(Error::InvalidArgument(vec![FieldViolation::new(
             "base_run_id",
             format!(
                 "{:?}: a stored run is read by a server with a run store; here send base and \
                  baseline_pairs instead",
                 req.base_run_id
             ),
-        ));
+        )]));
     }
+    let empty = pb::SolveRequest::default();
+    let base = Base {
+        request: req.base.as_ref().unwrap_or(&empty),
+        pairs: &req.baseline_pairs,
+        groups: &req.baseline_groups,
+    };
+    what_if_on(req, base, limits, opts, scored)
+}
+
+/// The scenarios of `req` run on `base` (given apart from the request,
+/// e.g. a stored run's; `req`'s own base and baseline are ignored), with
+/// [`what_if_reusing`]'s scores. The answer is the one `req` with `base`
+/// inline gets.
+pub fn what_if_on(
+    req: &pb::WhatIfRequest,
+    b: Base<'_>,
+    limits: &Limits,
+    opts: &SolveOptions,
+    scored: Option<&ScoredBase>,
+) -> Result<pb::WhatIfResponse, Error> {
+    let base = b.request;
+    let mut bad = Vec::new();
     if req.scenarios.is_empty() {
         bad.push(FieldViolation::new(
             "scenarios",
@@ -97,13 +118,18 @@ pub fn what_if_reusing(
     // own thread while the scenarios solve; their errors come first.
     // A scenario that finds the base invalid stops before solving.
     let base_invalid = AtomicBool::new(false);
+    let built = OnceLock::new();
     let (checked, results) = std::thread::scope(|s| {
-        let (base, base_invalid) = (&base, &base_invalid);
+        let base_invalid = &base_invalid;
+        let scored = scored.filter(|s| std::ptr::eq(s.request(), base) || s.request() == base);
+        // A kept baseline of this very base was checked and scored when kept.
+        let known = scored.and_then(|s| s.baseline_score(b.pairs));
         let checked = s.spawn(move || {
-            let r = baseline_score(req, base, limits);
+            let r = known.map_or_else(|| baseline_score(b, limits), Ok);
             base_invalid.store(r.is_err(), Ordering::Relaxed);
             r
         });
+        let built = &built;
         let handles: Vec<_> = req
             .scenarios
             .iter()
@@ -111,11 +137,12 @@ pub fn what_if_reusing(
             .map(|(k, sc)| {
                 let ctx = Ctx {
                     req,
-                    base,
+                    base: b,
                     limits,
                     opts,
                     base_invalid,
                     scored,
+                    built,
                 };
                 s.spawn(move || scenario(&ctx, sc, k))
             })
@@ -144,17 +171,13 @@ pub fn what_if_reusing(
 
 /// Checks the base request and the baseline's ids, and returns the
 /// baseline pairs' total score under the base request (milli-points).
-fn baseline_score(
-    req: &pb::WhatIfRequest,
-    base: &pb::SolveRequest,
-    limits: &Limits,
-) -> Result<i64, Error> {
+fn baseline_score(b: Base<'_>, limits: &Limits) -> Result<i64, Error> {
     let mut bad = Vec::new();
     // The base must be valid, and the baseline must name its people.
-    let base_problem = problem_from_request(base, limits).map_err(|e| e.within("base"))?;
+    let base_problem = problem_from_request(b.request, limits).map_err(|e| e.within("base"))?;
     let (mentor_ix, mentee_ix) = indices(&base_problem);
     let mut seen = BTreeSet::new();
-    for (k, p) in req.baseline_pairs.iter().enumerate() {
+    for (k, p) in b.pairs.iter().enumerate() {
         if !mentor_ix.contains_key(p.mentor_id.as_str()) {
             bad.push(FieldViolation::new(
                 format!("baseline_pairs[{k}].mentor_id"),
@@ -175,7 +198,7 @@ fn baseline_score(
         }
     }
     let mut grouped = BTreeSet::new();
-    for (k, g) in req.baseline_groups.iter().enumerate() {
+    for (k, g) in b.groups.iter().enumerate() {
         if g.mentor_ids.is_empty() {
             bad.push(FieldViolation::new(
                 format!("baseline_groups[{k}].mentor_ids"),
@@ -205,30 +228,40 @@ fn baseline_score(
     if !bad.is_empty() {
         return Err(Error::InvalidArgument(bad));
     }
-    let base_scorer = Scorer::new(&base_problem);
-    let baseline_score: i64 = req
-        .baseline_pairs
-        .iter()
-        .map(|p| {
-            base_scorer.score(
-                mentor_ix[p.mentor_id.as_str()],
-                mentee_ix[p.mentee_id.as_str()],
-            )
-        })
-        .sum();
-
-    Ok(baseline_score)
+    Ok(pairs_score(&base_problem, b.pairs).unwrap_or(0))
 }
 
 /// What every scenario of one what-if shares.
 struct Ctx<'a> {
     req: &'a pb::WhatIfRequest,
-    base: &'a pb::SolveRequest,
+    base: Base<'a>,
     limits: &'a Limits,
     opts: &'a SolveOptions,
     base_invalid: &'a AtomicBool,
     /// The base's scores, when they are the base's.
     scored: Option<&'a ScoredBase>,
+    /// The base's scores built here (once, for every scenario that may
+    /// re-optimise from the baseline) when none were given.
+    built: &'a OnceLock<Option<ScoredBase>>,
+}
+
+impl Ctx<'_> {
+    /// The base's scores: given, or built now when `resume` (a scenario
+    /// may re-optimise from them, which an answer must not depend on the
+    /// cache for).
+    fn base_scores(&self, resume: bool) -> Option<&ScoredBase> {
+        if let Some(s) = self.scored {
+            return Some(s);
+        }
+        if !resume {
+            return self.built.get().and_then(Option::as_ref);
+        }
+        self.built
+            .get_or_init(|| {
+                super::score_base(self.base.request.clone(), self.limits, self.opts).ok()
+            })
+            .as_ref()
+    }
 }
 
 /// Solves one scenario; returns its result (diff score change still to be
@@ -240,18 +273,19 @@ fn scenario(
 ) -> Result<(pb::ScenarioResult, i64), Error> {
     let Ctx {
         req,
-        base,
+        base: b,
         limits,
         opts,
         base_invalid,
-        scored,
+        ..
     } = *ctx;
+    let base = b.request;
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
     let mut problem = problem_from_request(&edited, limits).map_err(|e| e.within(&path))?;
     let (mentor_ix, mentee_ix) = indices(&problem);
-    let baseline: BTreeSet<(usize, usize)> = req
-        .baseline_pairs
+    let baseline: BTreeSet<(usize, usize)> = b
+        .pairs
         .iter()
         .filter_map(|p| {
             Some((
@@ -260,9 +294,13 @@ fn scenario(
             ))
         })
         .collect();
-    let memberships = baseline_memberships(&req.baseline_groups)
+    let memberships = baseline_memberships(b.groups)
         .filter_map(|(m, e)| Some((*mentor_ix.get(m)?, *mentee_ix.get(e)?)))
         .collect();
+    let mut baseline_of = vec![None; problem.mentees.len()];
+    for &(m, e) in &baseline {
+        baseline_of[e] = Some(m);
+    }
     problem.stability = Some(Stability {
         baseline,
         weight: req.stability_weight,
@@ -273,15 +311,40 @@ fn scenario(
         // The base's own error is what the caller gets.
         return Err(Error::Solver("the base request is invalid".into()));
     }
-    let reuse = scored
-        .filter(|s| s.request() == base)
-        .and_then(|s| s.reuse_for(&edited, &problem));
+    let resumable = ScoredBase::may_resume(base, &edited);
+    let kept = ctx.base_scores(resumable);
+    let reuse = kept.and_then(|s| s.reuse_for(&edited, &problem));
+    let state = kept
+        .filter(|_| resumable)
+        .and_then(|s| s.state_for(b.pairs));
     let mut scores = Scores {
         reuse: reuse.as_ref(),
+        state: state.as_deref(),
         ..Scores::default()
     };
     let outcome = pipeline::solve_scored(&problem, opts, &mut scores)?;
-    let response = response_from_outcome(&problem, &outcome);
+    let resumed = outcome.resumed;
+    let full = req.view != pb::WhatIfView::Changes as i32;
+    let response = if full {
+        response_from_outcome(&problem, &outcome)
+    } else {
+        let in_base: HashSet<&str> = base
+            .mentees
+            .iter()
+            .map(|e| profile_id(&e.profile))
+            .collect();
+        let unmatched_before: Vec<bool> = problem
+            .mentees
+            .iter()
+            .zip(&baseline_of)
+            .map(|(e, b)| b.is_none() && in_base.contains(e.profile.id.as_str()))
+            .collect();
+        let changes = Changes {
+            baseline_of: &baseline_of,
+            unmatched_before: &unmatched_before,
+        };
+        response_with(&problem, &outcome, Some(&changes))
+    };
     let stability_points: i64 = outcome
         .pairs
         .iter()
@@ -290,18 +353,33 @@ fn scenario(
         .map(|t| t.milli)
         .sum();
     let score = outcome.total_score() - stability_points;
-    let diff = diff(&req.baseline_pairs, &response, score);
-    let membership_diff = (problem.policy.groups.is_some() || !req.baseline_groups.is_empty())
-        .then(|| membership_diff(&req.baseline_groups, &response));
+    let after: BTreeMap<&str, &str> = outcome
+        .pairs
+        .iter()
+        .map(|p| {
+            (
+                problem.mentees[p.mentee].profile.id.as_str(),
+                problem.mentors[p.mentor].profile.id.as_str(),
+            )
+        })
+        .collect();
+    let diff = diff(b.pairs, &after, score, full);
+    let membership_diff = (problem.policy.groups.is_some() || !b.groups.is_empty())
+        .then(|| membership_diff(b.groups, &response));
     Ok((
         pb::ScenarioResult {
             name: sc.name.clone(),
             response: Some(response),
             diff: Some(diff),
             membership_diff,
+            resumed,
         },
         score,
     ))
+}
+
+fn profile_id(p: &Option<pb::Profile>) -> &str {
+    p.as_ref().map_or("", |p| p.id.as_str())
 }
 
 /// A solve's pairs as a what-if baseline.

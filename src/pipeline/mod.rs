@@ -10,6 +10,7 @@
 pub(crate) mod check;
 pub(crate) mod groups;
 pub(crate) mod pairs;
+pub(crate) mod resumed;
 
 use std::time::Instant;
 

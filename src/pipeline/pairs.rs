@@ -10,7 +10,10 @@ use crate::outcome::{EngineUsed, Infeasibility, MatchedPair, Outcome, Status, Ti
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
+use crate::solvers::flow::resume::BaseState;
 use crate::solvers::scored::{Reuse, ScoredPairs};
+
+use super::resumed::{resume_pairs, Resumable};
 use crate::solvers::{
     flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, SolveError,
 };
@@ -41,6 +44,12 @@ pub(crate) fn solve_pairs(
     if !over.is_empty() {
         let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
         return Ok(infeasible(problem, engine_used, objective, reasons));
+    }
+    if let (Some(reuse), Some(state)) = (scores.reuse, scores.state) {
+        let base = Resumable { reuse, state };
+        if let Some(r) = resume_pairs(problem, &scorer, &pins, opts, deadline, engine_used, base) {
+            return r.map_err(|e| stopped(e, deadline, opts, t0));
+        }
     }
     let cands = candidate_arcs(&scorer, &pins, opts.threads, deadline, scores.reuse)
         .map_err(|e| stopped(e, deadline, opts, t0))?;
@@ -94,6 +103,9 @@ pub(crate) fn solve_pairs(
 pub(crate) struct Scores<'r> {
     /// Earlier scores that hold for this problem.
     pub(crate) reuse: Option<&'r Reuse<'r>>,
+    /// The earlier problem's baseline state: re-optimise from it when the
+    /// problem allows (see [`super::resumed`]).
+    pub(crate) state: Option<&'r BaseState>,
     /// Keep this solve's scored pairs (a Solve's, without stability points).
     pub(crate) keep: bool,
     /// The pairs scored, when kept.
@@ -130,6 +142,7 @@ fn infeasible(
         candidate_pairs_feasible: 0,
         timings: Timings::default(),
         groups: None,
+        resumed: false,
     }
 }
 
@@ -179,6 +192,7 @@ fn assemble(
         candidate_pairs_feasible: inst.mentor.len() as u64,
         timings: Timings::default(),
         groups: None,
+        resumed: false,
     }
 }
 

@@ -26,6 +26,7 @@ pub mod retention;
 mod runs;
 mod security;
 mod status;
+mod whatif;
 
 use crate::error::Error;
 use crate::settings::{Limits, ServerConfig, SolveOptions};
@@ -95,11 +96,13 @@ impl MatchingService for Matcher {
         let kept = kept.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let (Ok(resp), Some((q, pairs, (bp, bg)))) = (&answer, kept) {
             if let Some(run_id) = runs::run_id_of(resp) {
+                let limits = self.config.limits;
                 let build = move || {
                     let bytes = prost::Message::encode_to_vec(&q);
                     Some(bases::Cached {
                         request_sha256: crate::store::hex_sha256(&bytes),
-                        scored: crate::api::ScoredBase::new(q, &pairs, 1),
+                        scored: crate::api::ScoredBase::new(q, &pairs, 1)
+                            .keep_state(bp.clone(), &limits),
                         baseline_pairs: bp,
                         baseline_groups: bg,
                     })
@@ -114,26 +117,61 @@ impl MatchingService for Matcher {
         &self,
         mut request: Request<pb::WhatIfRequest>,
     ) -> Result<Response<pb::WhatIfResponse>, Status> {
+        let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
         let from_run = request.get_ref().base_run_id.clone();
-        let cached = self.cached_base(request.get_mut()).await?;
-        if !from_run.is_empty() && self.store.is_some() {
-            self.metrics.base_lookup(cached.is_some());
-        }
-        if cached.is_none() {
-            runs::expand_what_if(self.store.as_ref(), request.get_mut()).await?;
-        }
+        let Some(store) = self.store.clone().filter(|_| !from_run.is_empty()) else {
+            // A whole what-if (or one the API refuses: no store for a run id).
+            runs::remember(self.store.as_ref(), request.get_mut().base.as_mut(), &[]).await?;
+            return self
+                .unary("what_if", Some(Method::WhatIf), request, id, |q, l, o| {
+                    crate::api::what_if_reusing(q, l, o, None)
+                })
+                .await;
+        };
+        runs::check_from_run(request.get_ref())?;
+        let cached = self.cached_base(&from_run).await?;
+        self.metrics.base_lookup(cached.is_some());
+        let missed = cached.is_none();
+        let base = match cached {
+            Some(c) => whatif::RunBase::Cached(c),
+            None => whatif::load(store.as_ref(), &from_run, "base_run_id")
+                .await?
+                .into(),
+        };
+        whatif::check_pinned(request.get_ref(), &base)?;
         let added = runs::added_people(request.get_ref());
         let added: Vec<&str> = added.iter().map(String::as_str).collect();
-        runs::remember(self.store.as_ref(), request.get_mut().base.as_mut(), &added).await?;
-        let id = |r: &pb::WhatIfRequest| request_id(r.base.as_ref());
-        let missed = cached.is_none() && !from_run.is_empty() && self.store.is_some();
-        let scored = cached.clone();
-        let job = move |q: &pb::WhatIfRequest, l: &Limits, o: &SolveOptions| {
-            crate::api::what_if_reusing(q, l, o, scored.as_deref().map(|c| &c.scored))
+        let current =
+            !crate::store::memory::adds_history(store.as_ref(), base.base().request, &added)
+                .await
+                .map_err(runs::store_status)?;
+        let answer = if current {
+            // Recorded as sent, its base pinned; solved on the base in place.
+            request.get_mut().base_request_sha256 = base.request_sha256().to_string();
+            whatif::mark(&mut request, &base);
+            let id = |r: &pb::WhatIfRequest| r.base_run_id.clone();
+            self.unary(
+                "what_if",
+                Some(Method::WhatIf),
+                request,
+                id,
+                move |q, l, o| crate::api::what_if_on(q, base.base(), l, o, base.scored()),
+            )
+            .await
+        } else {
+            whatif::expand(request.get_mut(), &base);
+            let added = runs::added_people(request.get_ref());
+            let added: Vec<&str> = added.iter().map(String::as_str).collect();
+            runs::remember(self.store.as_ref(), request.get_mut().base.as_mut(), &added).await?;
+            self.unary(
+                "what_if",
+                Some(Method::WhatIf),
+                request,
+                id,
+                move |q, l, o| crate::api::what_if_reusing(q, l, o, base.scored()),
+            )
+            .await
         };
-        let answer = self
-            .unary("what_if", Some(Method::WhatIf), request, id, job)
-            .await;
         if answer.is_ok() && missed {
             self.score_later(from_run);
         }
@@ -189,7 +227,17 @@ impl MatchingService for Matcher {
         request: Request<pb::AdoptMatchingRequest>,
     ) -> Result<Response<pb::Run>, Status> {
         let (t0, caller) = (Instant::now(), caller_of(&request));
-        let result = programme::adopt(self.store.as_ref(), &caller, request.into_inner()).await;
+        let who = caller.clone();
+        let again = |w: pb::WhatIfRequest| async move {
+            let caller = who;
+            let bytes = self.calls.reserve(prost::Message::encoded_len(&w))?;
+            let span = tracing::info_span!("call", method = "adopt_matching", caller = %caller);
+            let job = move |l: &Limits, o: &SolveOptions| crate::api::what_if(&w, l, o);
+            self.blocking("adopt_matching", span, job, None, bytes)
+                .await
+        };
+        let q = request.into_inner();
+        let result = programme::adopt(self.store.as_ref(), &caller, q, again).await;
         self.logged("adopt_matching", t0, result.map(Response::new))
     }
 
@@ -289,10 +337,11 @@ impl Matcher {
             Some(r) => r,
             None => self.calls.reserve(request.get_ref().encoded_len())?,
         };
+        let programme = request.extensions().get::<runs::RunProgramme>().cloned();
         let caller = caller_of(&request);
         let req = request.into_inner();
         let pending = match (&self.store, record) {
-            (Some(_), Some(m)) => Some(Pending::new(m, &req, &caller)),
+            (Some(_), Some(m)) => Some(Pending::new(m, &req, &caller, programme)),
             _ => None,
         };
         let span = tracing::info_span!("call", method, caller = %caller, request_id = %id(&req));
@@ -325,33 +374,21 @@ impl Matcher {
 }
 
 impl Matcher {
-    /// A what-if's base from the cache, when it names a run whose scored
-    /// base is cached and still the run's: the request is filled from it as
-    /// the store would (see [`runs::expand_what_if`]).
-    async fn cached_base(
-        &self,
-        req: &mut pb::WhatIfRequest,
-    ) -> Result<Option<Arc<bases::Cached>>, Status> {
-        let (Some(store), false) = (&self.store, req.base_run_id.is_empty()) else {
+    /// The cached scored base of run `run_id`, when it is still the run's
+    /// (its request hash unchanged: an erasure changes it).
+    async fn cached_base(&self, run_id: &str) -> Result<Option<Arc<bases::Cached>>, Status> {
+        let (Some(store), Some(cached)) = (&self.store, self.bases.get(run_id)) else {
             return Ok(None);
         };
-        let Some(cached) = self.bases.get(&req.base_run_id) else {
-            return Ok(None);
-        };
-        let head = store.head(&req.base_run_id).await;
+        let head = store.head(run_id).await;
         let current = head
             .map_err(runs::store_status)?
             .is_some_and(|h| h.is_matching() && h.request_sha256 == cached.request_sha256);
         if !current {
-            self.bases.forget(&req.base_run_id);
+            self.bases.forget(run_id);
             self.metrics.base_bytes.set(self.bases.size().1 as i64);
             return Ok(None);
         }
-        runs::check_from_run(req)?;
-        req.base_run_id.clear();
-        req.base = Some(cached.scored.request().clone());
-        req.baseline_pairs = cached.baseline_pairs.clone();
-        req.baseline_groups = cached.baseline_groups.clone();
         Ok(Some(cached))
     }
 
@@ -375,10 +412,12 @@ impl Matcher {
                 // this entry is then never used.
                 let run = handle.block_on(store.get(&baseline_from)).ok()??;
                 let (base, resp) = run.matching().ok()?;
+                let pairs = crate::api::baseline_pairs(&resp);
+                let scored = crate::api::score_base(base, &limits, &opts).ok()?;
                 Some(bases::Cached {
                     request_sha256: run.request_sha256.clone(),
-                    scored: crate::api::score_base(base, &limits, &opts).ok()?,
-                    baseline_pairs: crate::api::baseline_pairs(&resp),
+                    scored: scored.keep_state(pairs.clone(), &limits),
+                    baseline_pairs: pairs,
                     baseline_groups: crate::api::baseline_groups(&resp),
                 })
             },

@@ -19,6 +19,7 @@ use crate::wire::pb;
 
 use super::runs::{invalid, need, need_matching, store_status};
 use super::status_from_error;
+use super::whatif;
 
 /// Most decisions in one call.
 pub(super) const MAX_DECISIONS: usize = 10_000;
@@ -49,11 +50,16 @@ fn need_programme(run: &RunRecord, field: &str) -> Result<(), Status> {
 }
 
 /// `AdoptMatching`: the adopted request and response recorded as a run.
-pub(super) async fn adopt(
+pub(super) async fn adopt<F, Fut>(
     store: Option<&Arc<dyn Store>>,
     caller: &str,
     q: pb::AdoptMatchingRequest,
-) -> Result<pb::Run, Status> {
+    again: F,
+) -> Result<pb::Run, Status>
+where
+    F: FnOnce(pb::WhatIfRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<pb::WhatIfResponse, Status>>,
+{
     let store = need(store)?;
     let t0 = std::time::Instant::now();
     let source = run_named(store.as_ref(), "run_id", &q.run_id).await?;
@@ -74,7 +80,7 @@ pub(super) async fn adopt(
         }
         Method::WhatIf if source.status == "OK" => {
             need_programme(&source, "run_id")?;
-            scenario_of(&source, &q.scenario)?
+            scenario_of(store.as_ref(), &source, &q.scenario, again).await?
         }
         _ => {
             return Err(Status::failed_precondition(format!(
@@ -98,15 +104,28 @@ pub(super) async fn adopt(
     run.to_pb(false).map_err(store_status)
 }
 
-/// A WhatIf run's scenario as a Solve request and response (encoded).
-fn scenario_of(run: &RunRecord, name: &str) -> Result<(Vec<u8>, Vec<u8>), Status> {
+/// A WhatIf run's scenario as a Solve request and response (encoded). A
+/// what-if recorded from a run is expanded on that run (which must still
+/// hold the request it had); a scenario answered in the CHANGES view is
+/// answered again in full by `again` (the same answer: it is determined by
+/// the request).
+async fn scenario_of<F, Fut>(
+    store: &dyn Store,
+    run: &RunRecord,
+    name: &str,
+    again: F,
+) -> Result<(Vec<u8>, Vec<u8>), Status>
+where
+    F: FnOnce(pb::WhatIfRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<pb::WhatIfResponse, Status>>,
+{
     let corrupt = |e: prost::DecodeError| {
         store_status(crate::store::StoreError::Corrupt {
             run_id: run.run_id.clone(),
             why: e.to_string(),
         })
     };
-    let req = pb::WhatIfRequest::decode(&run.request[..]).map_err(corrupt)?;
+    let mut req = pb::WhatIfRequest::decode(&run.request[..]).map_err(corrupt)?;
     let resp = pb::WhatIfResponse::decode(&run.response[..]).map_err(corrupt)?;
     let named: Vec<usize> = (0..req.scenarios.len())
         .filter(|&k| name.is_empty() || req.scenarios[k].name == name)
@@ -134,17 +153,31 @@ fn scenario_of(run: &RunRecord, name: &str) -> Result<(Vec<u8>, Vec<u8>), Status
             ))
         }
     };
+    if !req.base_run_id.is_empty() {
+        let base = whatif::load(store, &req.base_run_id, "base_run_id")
+            .await?
+            .into();
+        whatif::check_pinned(&req, &base)?;
+        whatif::expand(&mut req, &base);
+    }
     let solved = crate::api::scenario_request(&req, k).map_err(|e| status_from_error(&e))?;
-    let result = resp
-        .results
-        .get(k)
-        .and_then(|r| r.response.as_ref())
-        .ok_or_else(|| {
-            store_status(crate::store::StoreError::Corrupt {
-                run_id: run.run_id.clone(),
-                why: format!("no result for scenario {k}"),
-            })
-        })?;
+    let missing = || {
+        store_status(crate::store::StoreError::Corrupt {
+            run_id: run.run_id.clone(),
+            why: format!("no result for scenario {k}"),
+        })
+    };
+    let result = if req.view == pb::WhatIfView::Changes as i32 {
+        let mut whole = req.clone();
+        whole.scenarios = vec![req.scenarios[k].clone()];
+        whole.view = pb::WhatIfView::Full as i32;
+        let answer = again(whole).await?;
+        let r = answer.results.into_iter().next();
+        r.and_then(|r| r.response).ok_or_else(missing)?
+    } else {
+        let r = resp.results.into_iter().nth(k);
+        r.and_then(|r| r.response).ok_or_else(missing)?
+    };
     Ok((solved.encode_to_vec(), result.encode_to_vec()))
 }
 

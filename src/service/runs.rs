@@ -47,6 +47,11 @@ impl Programme for pb::AlternativesRequest {
     }
 }
 
+/// The programme and cohort a recorded what-if from a run belongs to
+/// (its base's), carried to the recorder as a request extension.
+#[derive(Debug, Clone)]
+pub(super) struct RunProgramme(pub(super) String, pub(super) String);
+
 /// A gRPC code as the spec spells it ("OK", "INVALID_ARGUMENT", …).
 pub(super) fn code_name(code: Code) -> String {
     let debug = format!("{code:?}");
@@ -66,12 +71,19 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    /// A call of `method` with request `q` from `caller`.
-    pub(super) fn new<Q: prost::Message + Programme>(method: Method, q: &Q, caller: &str) -> Self {
+    /// A call of `method` with request `q` from `caller`, of the programme
+    /// and cohort `q` names (or `programme`'s: a what-if from a run).
+    pub(super) fn new<Q: prost::Message + Programme>(
+        method: Method,
+        q: &Q,
+        caller: &str,
+        programme: Option<RunProgramme>,
+    ) -> Self {
         let mut run = RunRecord::new(method, q.encode_to_vec(), caller);
-        let (programme, cohort) = q.programme();
-        run.programme_id = programme.to_string();
-        run.cohort = cohort.to_string();
+        let (p, c) = q.programme();
+        let (p, c) = programme.map_or_else(|| (p.to_string(), c.to_string()), |r| (r.0, r.1));
+        run.programme_id = p;
+        run.cohort = c;
         Pending { run }
     }
 
@@ -110,31 +122,6 @@ impl Pending {
         }
         Ok(resp)
     }
-}
-
-/// Fills a what-if's base and baseline from its `base_run_id`: the stored
-/// Solve's (or adoption's) request, pairs and groups (see the proto). Nothing to do without
-/// a `base_run_id`.
-pub(super) async fn expand_what_if(
-    store: Option<&Arc<dyn Store>>,
-    req: &mut pb::WhatIfRequest,
-) -> Result<(), Status> {
-    if req.base_run_id.is_empty() {
-        return Ok(());
-    }
-    let store = need(store)?;
-    check_from_run(req)?;
-    let id = req.base_run_id.clone();
-    let run = store.get(&id).await.map_err(store_status)?;
-    let run = run.ok_or_else(|| Status::not_found(format!("base_run_id: no run {id:?}")))?;
-    need_matching(&run, "base_run_id")?;
-    let (base, resp) = run.matching().map_err(store_status)?;
-    // The request becomes self-contained (and is recorded so).
-    req.base_run_id.clear();
-    req.base = Some(base);
-    req.baseline_pairs = crate::api::baseline_pairs(&resp);
-    req.baseline_groups = crate::api::baseline_groups(&resp);
-    Ok(())
 }
 
 /// A matching run: a Solve or Adopt answered OK, what what-ifs, adoptions

@@ -69,27 +69,54 @@ pub async fn fill(
     req: &mut pb::SolveRequest,
     also: &[&str],
 ) -> Result<bool, StoreError> {
+    Ok(match found_for(store, req, also).await? {
+        Some(found) => merge(&mut req.history, found),
+        None => false,
+    })
+}
+
+/// Whether [`fill`] would add anything to `req` (which stays as it is).
+pub async fn adds_history(
+    store: &dyn Store,
+    req: &pb::SolveRequest,
+    also: &[&str],
+) -> Result<bool, StoreError> {
+    Ok(match found_for(store, req, also).await? {
+        Some(found) => merge(&mut req.history.clone(), found),
+        None => false,
+    })
+}
+
+/// The store's history about `req`'s people (see [`fill`]); `None` when
+/// the request names no programme or opts out.
+async fn found_for(
+    store: &dyn Store,
+    req: &pb::SolveRequest,
+    also: &[&str],
+) -> Result<Option<pb::ProgrammeHistory>, StoreError> {
     let opted_out = req
         .policy
         .as_ref()
         .and_then(|p| p.memory.as_ref())
         .is_some_and(|m| m.ignore_store);
     if req.programme_id.is_empty() || opted_out {
-        return Ok(false);
+        return Ok(None);
     }
     let mut found = history(store, &req.programme_id, &req.cohort).await?;
-    let id = |p: &Option<pb::Profile>| p.as_ref().map(|p| p.id.clone());
-    let people: HashSet<String> = (req.mentors.iter().filter_map(|m| id(&m.profile)))
+    fn id(p: &Option<pb::Profile>) -> Option<&str> {
+        p.as_ref().map(|p| p.id.as_str())
+    }
+    let people: HashSet<&str> = (req.mentors.iter().filter_map(|m| id(&m.profile)))
         .chain(req.mentees.iter().filter_map(|e| id(&e.profile)))
-        .chain(also.iter().map(|s| s.to_string()))
+        .chain(also.iter().copied())
         .collect();
     found
         .declined
-        .retain(|d| people.contains(&d.mentor_id) && people.contains(&d.mentee_id));
+        .retain(|d| people.contains(d.mentor_id.as_str()) && people.contains(d.mentee_id.as_str()));
     found
         .earlier_pairs
-        .retain(|x| people.contains(&x.mentor_id));
-    Ok(merge(&mut req.history, found))
+        .retain(|x| people.contains(x.mentor_id.as_str()));
+    Ok(Some(found))
 }
 
 /// `into` with the entries of `more` it lacks appended; whether any were.

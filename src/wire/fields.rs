@@ -76,10 +76,10 @@ impl Checker {
     }
 
     /// Whether a list at `field` is longer than the limit (a violation).
-    pub(super) fn list_too_long(&mut self, field: String, len: usize) -> bool {
+    pub(super) fn list_too_long(&mut self, field: impl FnOnce() -> String, len: usize) -> bool {
         if len > self.limits.max_list {
             self.bad(
-                field,
+                field(),
                 format!("{len} entries exceed the limit of {}", self.limits.max_list),
             );
             return true;
@@ -110,6 +110,12 @@ impl Interner {
 }
 
 /// Checks a text field's length and characters.
+/// Whether [`check_text`] would accept `s` (without naming a field: the
+/// common case costs no path formatting).
+pub(super) fn text_ok(s: &str, max: usize) -> bool {
+    (s.len() <= max || s.chars().count() <= max) && !s.chars().any(char::is_control)
+}
+
 pub(super) fn check_text(c: &mut Checker, field: &str, s: &str, max: usize) -> bool {
     if s.chars().count() > max {
         c.bad(
@@ -125,19 +131,14 @@ pub(super) fn check_text(c: &mut Checker, field: &str, s: &str, max: usize) -> b
     true
 }
 
-/// Checks an id: not empty, valid text, not seen before (`seen` maps ids
-/// to the field that first used them).
-pub(super) fn check_id(
-    c: &mut Checker,
-    field: &str,
-    id: &str,
-    seen: &HashMap<&str, String>,
-) -> bool {
+/// Checks an id: not empty, valid text, not seen before (`first`: the
+/// field that first used it).
+pub(super) fn check_id(c: &mut Checker, field: &str, id: &str, first: Option<String>) -> bool {
     if id.trim().is_empty() {
         c.bad(field, "empty id");
         return false;
     }
-    if id.chars().any(invisible) {
+    if has_invisible(id) {
         c.bad(
             field,
             format!("{id:?} contains invisible or direction-changing characters"),
@@ -147,7 +148,7 @@ pub(super) fn check_id(
     if !check_text(c, field, id, c.limits.max_id_chars) {
         return false;
     }
-    if let Some(first) = seen.get(id) {
+    if let Some(first) = first {
         c.bad(
             field,
             format!("duplicate id {id:?} (first used at {first})"),
@@ -161,6 +162,10 @@ pub(super) fn check_id(
 /// themselves: zero-width and joiners, bidirectional marks, embeddings,
 /// overrides and isolates, the BOM and the soft hyphen. In an id they make
 /// one id look like another.
+pub(super) fn has_invisible(id: &str) -> bool {
+    id.chars().any(invisible)
+}
+
 fn invisible(c: char) -> bool {
     matches!(
         c,
@@ -185,10 +190,12 @@ pub(super) fn level(v: i32) -> Option<Level> {
     (1..=7).contains(&v).then_some(Level(v as u8))
 }
 
-/// Working hours (defaults 09:00–18:00, Monday to Friday).
-pub(super) fn working_hours(c: &mut Checker, path: &str, h: Option<&pb::WorkingHours>) -> Hours {
+/// Working hours (defaults 09:00–18:00, Monday to Friday) of the profile
+/// at `profile`.
+pub(super) fn working_hours(c: &mut Checker, profile: &str, h: Option<&pb::WorkingHours>) -> Hours {
     let mut out = Hours::default();
     let Some(h) = h else { return out };
+    let path = format!("{profile}.working_hours");
     if !h.start.is_empty() {
         match parse_hhmm(&h.start) {
             Some(m) if m < 24 * 60 => out.start_min = m,

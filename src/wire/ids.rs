@@ -8,7 +8,7 @@ use crate::wire::pb;
 
 use crate::explain::words::unknown_id;
 
-use super::fields::{check_id, Checker};
+use super::fields::{check_id, has_invisible, text_ok, Checker};
 
 /// Every person's index by id, to resolve references.
 pub(super) struct Ids<'r> {
@@ -20,14 +20,22 @@ impl<'r> Ids<'r> {
     /// Checks every id (not empty, valid, unique across both sides) and
     /// indexes the valid ones.
     pub(super) fn new(c: &mut Checker, req: &'r pb::SolveRequest) -> Self {
-        let mut seen: HashMap<&str, String> = HashMap::new();
-        let mut ix = |c: &mut Checker, side: &str, k: usize, p: Option<&'r pb::Profile>| {
-            let field = format!("{side}[{k}].profile.id");
+        // Id → (side, index) of the field that first used it.
+        let mut seen: HashMap<&str, (&str, usize)> = HashMap::new();
+        let mut ix = |c: &mut Checker, side: &'static str, k: usize, p: Option<&'r pb::Profile>| {
+            let field = |side: &str, k: usize| format!("{side}[{k}].profile.id");
             let id = p.map(|p| p.id.as_str())?;
-            if !check_id(c, &field, id, &seen) {
+            let first = seen.get(id).copied();
+            let clean = first.is_none()
+                && !id.trim().is_empty()
+                && text_ok(id, c.limits.max_id_chars)
+                && !has_invisible(id);
+            if !clean {
+                let first = first.map(|(s, k)| field(s, k));
+                check_id(c, &field(side, k), id, first);
                 return None;
             }
-            seen.insert(id, field);
+            seen.insert(id, (side, k));
             Some(id)
         };
         let mut mentor_ix = HashMap::new();
@@ -100,7 +108,7 @@ impl<'r> Ids<'r> {
         name: &str,
         list: &[pb::PairRef],
     ) -> Vec<(usize, usize)> {
-        if c.list_too_long(format!("policy.{name}"), list.len()) {
+        if c.list_too_long(|| format!("policy.{name}"), list.len()) {
             return Vec::new();
         }
         list.iter()

@@ -384,9 +384,9 @@ fn memberships(
     ids: &Ids<'_>,
 ) -> (Memberships, Memberships, Vec<(usize, usize)>) {
     let f = |name: &str| format!("policy.groups.{name}");
-    if c.list_too_long(f("pinned_members"), g.pinned_members.len())
-        | c.list_too_long(f("forbidden_members"), g.forbidden_members.len())
-        | c.list_too_long(f("apart"), g.apart.len())
+    if c.list_too_long(|| f("pinned_members"), g.pinned_members.len())
+        | c.list_too_long(|| f("forbidden_members"), g.forbidden_members.len())
+        | c.list_too_long(|| f("apart"), g.apart.len())
     {
         return (Vec::new(), Vec::new(), Vec::new());
     }

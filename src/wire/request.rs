@@ -12,7 +12,7 @@ use crate::settings::Limits;
 use crate::wire::pb;
 
 use super::fields::{
-    check_text, level, norm, working_hours, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
+    check_text, level, norm, text_ok, working_hours, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
 };
 use super::history::history;
 use super::ids::Ids;
@@ -187,7 +187,7 @@ fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'
         let path = format!("mentees[{k}]");
         let profile = profile(c, b, &path, e.profile.as_ref());
         let list = |name: &str, list: &[String], c: &mut Checker| -> Vec<usize> {
-            if c.list_too_long(format!("{path}.{name}"), list.len()) {
+            if c.list_too_long(|| format!("{path}.{name}"), list.len()) {
                 return Vec::new();
             }
             let mut out: Vec<usize> = Vec::new();
@@ -343,7 +343,9 @@ fn profile(c: &mut Checker, b: &mut Builder, path: &str, p: Option<&pb::Profile>
     };
     let path = format!("{path}.profile");
     let max_text = c.limits.max_text_chars;
-    check_text(c, &format!("{path}.name"), &p.name, max_text);
+    if !text_ok(&p.name, max_text) {
+        check_text(c, &format!("{path}.name"), &p.name, max_text);
+    }
     let country = p.country.trim().to_uppercase();
     if isocountry::CountryCode::for_alpha2(&country).is_err() {
         c.bad(
@@ -351,13 +353,14 @@ fn profile(c: &mut Checker, b: &mut Builder, path: &str, p: Option<&pb::Profile>
             format!("{:?} is not an ISO 3166-1 alpha-2 country code", p.country),
         );
     }
-    let organization = if check_text(
-        c,
-        &format!("{path}.organization"),
-        &p.organization,
-        max_text,
-    ) && !p.organization.trim().is_empty()
-    {
+    let org_ok = text_ok(&p.organization, max_text)
+        || check_text(
+            c,
+            &format!("{path}.organization"),
+            &p.organization,
+            max_text,
+        );
+    let organization = if org_ok && !p.organization.trim().is_empty() {
         Some(b.orgs.get(norm(&p.organization)))
     } else {
         None
@@ -382,7 +385,7 @@ fn profile(c: &mut Checker, b: &mut Builder, path: &str, p: Option<&pb::Profile>
 /// A profile's languages, sorted by language, one entry per language.
 fn languages(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> Vec<Skill> {
     let mut languages: Vec<Skill> = Vec::new();
-    if c.list_too_long(format!("{path}.languages"), p.languages.len()) {
+    if c.list_too_long(|| format!("{path}.languages"), p.languages.len()) {
         return languages;
     }
     if p.languages.is_empty() {
@@ -392,18 +395,18 @@ fn languages(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> V
         );
     }
     for (k, l) in p.languages.iter().enumerate() {
-        let f = format!("{path}.languages[{k}]");
+        let f = || format!("{path}.languages[{k}]");
         let code = norm(&l.code);
         if isolang::Language::from_639_1(&code).is_none() {
             c.bad(
-                format!("{f}.code"),
+                format!("{}.code", f()),
                 format!("{:?} is not an ISO 639-1 language code", l.code),
             );
             continue;
         }
         let Some(level) = level(l.level) else {
             c.bad(
-                format!("{f}.level"),
+                format!("{}.level", f()),
                 format!("level {} is not a language level (A1..C2, NATIVE)", l.level),
             );
             continue;
@@ -411,7 +414,7 @@ fn languages(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> V
         let language = b.languages.get(code);
         if languages.iter().any(|s| s.language == language) {
             c.bad(
-                format!("{f}.code"),
+                format!("{}.code", f()),
                 format!("language {:?} is listed twice", l.code),
             );
             continue;
@@ -439,11 +442,7 @@ fn schedule(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> u3
             Tz::UTC
         }
     };
-    let hours = working_hours(
-        c,
-        &format!("{path}.working_hours"),
-        p.working_hours.as_ref(),
-    );
+    let hours = working_hours(c, path, p.working_hours.as_ref());
     let schedule = Schedule { tz, hours };
     *b.schedule_ix.entry(schedule).or_insert_with(|| {
         b.schedules.push(schedule);
@@ -459,15 +458,16 @@ fn terms(
     list: &[String],
     intern: &mut Interner,
 ) -> Vec<u32> {
-    if c.list_too_long(format!("{path}.{name}"), list.len()) {
+    if c.list_too_long(|| format!("{path}.{name}"), list.len()) {
         return Vec::new();
     }
     let mut out: Vec<u32> = Vec::new();
     for (k, s) in list.iter().enumerate() {
-        let f = format!("{path}.{name}[{k}]");
+        let f = || format!("{path}.{name}[{k}]");
+        let max = c.limits.max_text_chars;
         if s.trim().is_empty() {
-            c.bad(f, "empty string");
-        } else if check_text(c, &f, s, c.limits.max_text_chars) {
+            c.bad(f(), "empty string");
+        } else if text_ok(s, max) || check_text(c, &f(), s, max) {
             out.push(intern.get(norm(s)));
         }
     }

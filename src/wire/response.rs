@@ -113,6 +113,36 @@ pub(crate) fn certificate_wire(problem: &Problem, c: &Certificate) -> pb::Capaci
 
 /// Builds the response for an outcome of `problem`.
 pub(crate) fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::SolveResponse {
+    response_with(problem, o, None)
+}
+
+/// What a what-if's CHANGES view keeps of a scenario's response.
+pub(crate) struct Changes<'a> {
+    /// Baseline mentor of each mentee of the scenario, if any.
+    pub baseline_of: &'a [Option<usize>],
+    /// Mentees of the base without a baseline pair (their unmatched entry
+    /// is no change).
+    pub unmatched_before: &'a [bool],
+}
+
+/// [`response_from_outcome`], with only what changes against a baseline
+/// when `changes` is given (stats stay those of the whole outcome).
+pub(crate) fn response_with(
+    problem: &Problem,
+    o: &Outcome,
+    changes: Option<&Changes<'_>>,
+) -> pb::SolveResponse {
+    let pair_kept =
+        |p: &MatchedPair| changes.is_none_or(|c| c.baseline_of[p.mentee] != Some(p.mentor));
+    let unmatched_kept = |u: &Unmatched| changes.is_none_or(|c| !c.unmatched_before[u.mentee]);
+    let baseline_loads = changes.map(|c| {
+        let mut loads = vec![0u32; problem.mentors.len()];
+        for &m in c.baseline_of.iter().flatten() {
+            loads[m] += 1;
+        }
+        loads
+    });
+    let load_kept = |m: usize, l: u32| baseline_loads.as_ref().is_none_or(|b| b[m] != l);
     let (groups, ungrouped, group_stats) = match &o.groups {
         Some(g) => (
             g.groups
@@ -131,17 +161,25 @@ pub(crate) fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::Solve
         group_stats,
         request_id: problem.request_id.clone(),
         status: status(o.status) as i32,
-        pairs: o.pairs.iter().map(|p| pair_wire(problem, p)).collect(),
+        pairs: o
+            .pairs
+            .iter()
+            .filter(|p| pair_kept(p))
+            .map(|p| pair_wire(problem, p))
+            .collect(),
         unmatched: o
             .unmatched
             .iter()
+            .filter(|u| unmatched_kept(u))
             .map(|u| unmatched_wire(problem, u))
             .collect(),
         mentor_loads: problem
             .mentors
             .iter()
             .zip(&o.loads)
-            .map(|(m, &l)| pb::MentorLoad {
+            .enumerate()
+            .filter(|&(k, (_, &l))| load_kept(k, l))
+            .map(|(_, (m, &l))| pb::MentorLoad {
                 mentor_id: m.profile.id.clone(),
                 mentees: l,
                 capacity: m.capacity,

@@ -12,6 +12,7 @@ mod layout;
 mod memory;
 mod optimality;
 mod programme;
+mod resume;
 mod rules;
 mod service;
 mod store;

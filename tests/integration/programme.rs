@@ -297,14 +297,62 @@ async fn a_scenario_adopted_becomes_the_current_matching() {
         .await
         .unwrap()
         .into_inner();
-    let Some(pb::run::Request::WhatIfRequest(wq)) = stored.request else {
+    let Some(pb::run::Request::WhatIfRequest(mut wq)) = stored.request else {
         panic!("a what-if run")
     };
+    // Recorded as sent, with the base's request hash pinned: the base is
+    // the run's own request, read from that run.
+    let base = c
+        .get_run(pb::GetRunRequest {
+            run_id: solve_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(wq.base.is_none());
+    assert_eq!(wq.base_run_id, solve_id);
+    assert_eq!(wq.base_request_sha256, base.request_sha256);
+    assert_eq!(stored.programme_id, programme);
+    let Some(pb::run::Request::SolveRequest(base_request)) = base.request else {
+        panic!("a solve run")
+    };
+    wq.base = Some(base_request);
     assert_eq!(
         q.encode_to_vec(),
         mentormatch::api::scenario_request(&wq, 1)
             .unwrap()
             .encode_to_vec()
+    );
+
+    // A scenario answered in the CHANGES view is adopted with its whole
+    // answer: the same as the FULL view's.
+    let mut changes = example_what_if_from(&solve_id);
+    changes.view = pb::WhatIfView::Changes as i32;
+    let answered = c.what_if(changes).await.expect("what-if");
+    let changes_id = answered
+        .metadata()
+        .get(RUN_ID_HEADER)
+        .expect("id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let small = answered.into_inner().results;
+    let kept = &small[1].diff.as_ref().unwrap();
+    assert!(kept.kept.is_empty() && kept.kept_count > 0);
+    let full_pairs = results[1].response.as_ref().unwrap().pairs.len();
+    assert!(small[1].response.as_ref().unwrap().pairs.len() < full_pairs);
+    let again = adopt(&mut c, &changes_id, &name).await;
+    let again = c
+        .get_run(pb::GetRunRequest {
+            run_id: again.run_id,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (_, r2) = solve_run(again);
+    assert_eq!(
+        r2.encode_to_vec(),
+        results[1].response.as_ref().unwrap().encode_to_vec()
     );
 
     // What cannot be adopted says why.
@@ -565,8 +613,9 @@ async fn an_erased_person_leaves_no_trace_in_the_sqlite_files() {
         .await
         .expect("erased")
         .into_inner();
-    // The solve, the what-if, the adoption, the invalid solve; the decline's reason.
-    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (4, 1));
+    // The solve, the adoption, the invalid solve (the what-if from the
+    // solve's run holds no profile: it names the run); the decline's reason.
+    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (3, 1));
     let after = sqlite_bytes(&path);
     for w in words.iter().chain(&["Zorblat", "Quenzyworks"]) {
         assert!(!contains(&after, w), "{w:?} is still in the database files");
@@ -683,7 +732,9 @@ async fn an_erased_person_leaves_no_trace_in_the_postgres_tables() {
         .await
         .expect("erased")
         .into_inner();
-    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (3, 1));
+    // The solve and the adoption (the what-if names the solve's run); the
+    // decline's reason.
+    assert_eq!((erased.runs_rewritten, erased.decisions_rewritten), (2, 1));
     let after = dump().await;
     for w in words.iter().chain(&["Zorblat", "Quenzyworks"]) {
         assert!(!contains(&after, w), "{w:?} is still in the tables");

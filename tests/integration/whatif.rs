@@ -81,6 +81,8 @@ proptest! {
             scenarios: vec![remove(&gone)],
             stability_weight: 0.0,
             max_changes: None,
+            view: 0,
+            base_request_sha256: String::new(),
             baseline_groups: Vec::new(),
             base_run_id: String::new(),
         };
@@ -123,6 +125,8 @@ proptest! {
             scenarios: vec![remove(&gone)],
             stability_weight: 1000.0,
             max_changes: None,
+            view: 0,
+            base_request_sha256: String::new(),
             baseline_groups: Vec::new(),
             base_run_id: String::new(),
         };
@@ -160,6 +164,8 @@ fn cap_on_changes_holds_and_uses_the_milp() {
             scenarios: vec![remove(&gone)],
             stability_weight: 0.0,
             max_changes: Some(cap),
+            view: 0,
+            base_request_sha256: String::new(),
             baseline_groups: Vec::new(),
             base_run_id: String::new(),
         };
@@ -200,6 +206,8 @@ fn scenarios_come_back_in_order_and_errors_name_the_edit() {
             .collect(),
         stability_weight: 10.0,
         max_changes: None,
+        view: 0,
+        base_request_sha256: String::new(),
         baseline_groups: Vec::new(),
         base_run_id: String::new(),
     };
@@ -298,6 +306,8 @@ fn example_what_if(
         scenarios,
         stability_weight: weight,
         max_changes: None,
+        view: 0,
+        base_request_sha256: String::new(),
     };
     let resp = what_if(&req).expect("what-if");
     (first, resp)
@@ -456,6 +466,8 @@ fn baseline_groups_and_member_edits_are_validated() {
         scenarios: vec![remove(&base.mentors[0].profile.as_ref().unwrap().id)],
         stability_weight: 1.0,
         max_changes: None,
+        view: 0,
+        base_request_sha256: String::new(),
         base_run_id: String::new(),
     };
     let Err(mentormatch::Error::InvalidArgument(v)) = what_if(&req) else {

@@ -30,6 +30,7 @@
 //! and the coverage-then-score optimum over arcs scoring `≥ t` is returned.
 
 mod network;
+pub mod resume;
 mod warm;
 
 use crate::model::{Milli, Objective};
