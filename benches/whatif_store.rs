@@ -4,10 +4,12 @@
 //! - `solve_stored`: a cold `Solve` of the 10 000 × 1 000 programme (seed
 //!   1), recorded, on a server that keeps no scored bases (nothing runs
 //!   after the answer);
-//! - `what_if_kept`: `WhatIf` with `base_run_id` of that programme's run,
-//!   one mentor removed, stability weight 5, on a server that kept the
-//!   run's scores;
-//! - `what_if_not_kept`: the same what-if on a server that keeps no scores.
+//! - `what_if_kept_changes`: `WhatIf` with `base_run_id` of that
+//!   programme's run, one mentor removed, stability weight 5, the CHANGES
+//!   view, on a server that kept the run's scores and baseline state;
+//! - `what_if_kept_full`: the same in the FULL view (every pair back);
+//! - `what_if_not_kept`: the CHANGES what-if on a server that keeps no
+//!   scores (it reads the run from the store and scores its base).
 //!
 //! Each is measured client side: request sent to answer received.
 
@@ -65,9 +67,10 @@ async fn solve_run(c: &mut Client, req: &pb::SolveRequest) -> String {
         .to_string()
 }
 
-fn what_if(run_id: &str) -> pb::WhatIfRequest {
+fn what_if(run_id: &str, view: pb::WhatIfView) -> pb::WhatIfRequest {
     pb::WhatIfRequest {
         base_run_id: run_id.to_string(),
+        view: view as i32,
         stability_weight: 5.0,
         scenarios: vec![pb::Scenario {
             name: "m17 withdraws".into(),
@@ -110,15 +113,22 @@ fn stored(c: &mut Criterion) {
     g.bench_function("solve_stored", |b| {
         b.iter(|| rt.block_on(cold.solve(req.clone())).expect("solved"))
     });
-    g.bench_function("what_if_kept", |b| {
+    use pb::WhatIfView::{Changes, Full};
+    g.bench_function("what_if_kept_changes", |b| {
         b.iter(|| {
-            rt.block_on(kept.what_if(what_if(&kept_run)))
+            rt.block_on(kept.what_if(what_if(&kept_run, Changes)))
+                .expect("what-if")
+        })
+    });
+    g.bench_function("what_if_kept_full", |b| {
+        b.iter(|| {
+            rt.block_on(kept.what_if(what_if(&kept_run, Full)))
                 .expect("what-if")
         })
     });
     g.bench_function("what_if_not_kept", |b| {
         b.iter(|| {
-            rt.block_on(not_kept.what_if(what_if(&not_kept_run)))
+            rt.block_on(not_kept.what_if(what_if(&not_kept_run, Changes)))
                 .expect("what-if")
         })
     });
