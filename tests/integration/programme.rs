@@ -942,3 +942,53 @@ async fn kept_scores_change_no_answer_and_forget_erased_people() {
     );
     server.stop().await;
 }
+
+/// A what-if pins its base: a caller's `base_request_sha256` that is not
+/// the run's is refused, and a what-if recorded before an erasure of its
+/// base cannot be adopted after it (its answer was given on the old base).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_what_if_pins_its_base() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = sqlite_server(&dir.path().join("runs.sqlite")).await;
+    let programme = fresh_programme();
+    let (resp, solve_id) = solve_recorded(&server, named_request(&programme)).await;
+    let mut c = server.client().await;
+    let mut stale = example_what_if_from(&solve_id);
+    stale.base_request_sha256 = "00".repeat(32);
+    let refused = c.what_if(stale).await.expect_err("a stale base");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(refused.message().starts_with("base_request_sha256:"));
+
+    let answered = c
+        .what_if(example_what_if_from(&solve_id))
+        .await
+        .expect("what-if");
+    let what_if_id = answered
+        .metadata()
+        .get(RUN_ID_HEADER)
+        .expect("id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let name = answered.into_inner().results[0].name.clone();
+    let person = resp.pairs[0].mentee_id.clone();
+    c.erase_person(pb::ErasePersonRequest {
+        person_id: person,
+        programme_id: programme.clone(),
+    })
+    .await
+    .expect("erased");
+    let late = c
+        .adopt_matching(pb::AdoptMatchingRequest {
+            run_id: what_if_id,
+            scenario: name,
+        })
+        .await
+        .expect_err("the base changed");
+    assert_eq!(late.code(), Code::FailedPrecondition);
+    assert!(
+        late.message().contains("changed since"),
+        "{}",
+        late.message()
+    );
+}
