@@ -9,6 +9,7 @@
 
 pub(crate) mod check;
 pub(crate) mod groups;
+mod matched;
 pub(crate) mod pairs;
 pub(crate) mod resumed;
 

@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 use crate::explain::{infeasible as why, unmatched::unmatched};
 use crate::model::{EngineChoice, MentorIdx, Objective, Problem};
-use crate::outcome::{EngineUsed, Infeasibility, MatchedPair, Outcome, Status, Timings};
+use crate::outcome::{EngineUsed, Infeasibility, Outcome, Status, Timings};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
 use crate::solvers::flow::resume::BaseState;
 use crate::solvers::scored::{Reuse, ScoredPairs};
 
+use super::matched::pairs_and_loads;
 use super::resumed::{resume_pairs, Resumable};
 use crate::solvers::{
     flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, SolveError,
@@ -162,19 +163,7 @@ fn assemble(
     for (k, &e) in cands.mentees.iter().enumerate() {
         mentor_of[e] = assignment.mentor(inst, k).map(|m| m as usize);
     }
-    let mut loads = vec![0u32; p.mentors.len()];
-    let mut pairs = Vec::new();
-    for (e, m) in mentor_of.iter().enumerate() {
-        if let Some(m) = *m {
-            loads[m] += 1;
-            pairs.push(MatchedPair {
-                mentor: m,
-                mentee: e,
-                detail: scorer.detail(m, e),
-                pinned: pinned_of[e].is_some(),
-            });
-        }
-    }
+    let (pairs, loads) = pairs_and_loads(scorer, pins, &mentor_of);
     let unmatched = unmatched(scorer, cands, assignment, pins, &mentor_of, &loads);
     Outcome {
         status: if assignment.optimal {

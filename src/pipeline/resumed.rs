@@ -13,13 +13,15 @@ use std::time::Instant;
 use crate::error::Error;
 use crate::explain::unmatched::unmatched;
 use crate::model::{MentorIdx, Objective, Problem};
-use crate::outcome::{EngineUsed, MatchedPair, Outcome, Status, Timings};
+use crate::outcome::{EngineUsed, Outcome, Status, Timings};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, Pins};
 use crate::solvers::flow::resume::{resume, BaseState, Order, Row, Scenario};
 use crate::solvers::scored::Reuse;
 use crate::solvers::{Assignment, Deadline};
+
+use super::matched::pairs_and_loads;
 
 /// A base to re-optimise from: its rows (in `reuse`) and its baseline's state.
 #[derive(Debug, Clone, Copy)]
@@ -55,19 +57,7 @@ pub(crate) fn resume_pairs(
         mentor_of[e] = placed[k].map(|m| m as usize);
     }
     let p = problem;
-    let mut loads = vec![0u32; p.mentors.len()];
-    let mut pairs = Vec::new();
-    for (e, m) in mentor_of.iter().enumerate() {
-        if let Some(m) = *m {
-            loads[m] += 1;
-            pairs.push(MatchedPair {
-                mentor: m,
-                mentee: e,
-                detail: scorer.detail(m, e),
-                pinned: pins.mentor_of[e].is_some(),
-            });
-        }
-    }
+    let (pairs, loads) = pairs_and_loads(scorer, pins, &mentor_of);
     let unmatched = if free.iter().any(|&e| mentor_of[e].is_none()) {
         let u = explain_unmatched(scorer, pins, opts, deadline, base.reuse, &mentor_of, &loads);
         match u {

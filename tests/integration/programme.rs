@@ -3,12 +3,11 @@
 //! a restart and on two replicas sharing PostgreSQL.
 
 use mentormatch::pb;
-use mentormatch::service::RUN_ID_HEADER;
 use prost::Message;
 use tonic::Code;
 
 use crate::store::{
-    example_what_if, example_what_if_from, fresh_programme, named_request, pg_url, replica,
+    example_what_if, example_what_if_from, fresh_programme, named_request, pg_url, replica, run_id,
     solve_recorded, sqlite_server,
 };
 use crate::util::*;
@@ -264,13 +263,7 @@ async fn a_scenario_adopted_becomes_the_current_matching() {
     let mut c = server.client().await;
     let what_if = example_what_if_from(&solve_id);
     let answered = c.what_if(what_if).await.expect("what-if");
-    let what_if_id = answered
-        .metadata()
-        .get(RUN_ID_HEADER)
-        .expect("id")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let what_if_id = run_id(&answered);
     let results = answered.into_inner().results;
     let name = results[1].name.clone();
     let adopted = adopt(&mut c, &what_if_id, &name).await;
@@ -329,13 +322,7 @@ async fn a_scenario_adopted_becomes_the_current_matching() {
     let mut changes = example_what_if_from(&solve_id);
     changes.view = pb::WhatIfView::Changes as i32;
     let answered = c.what_if(changes).await.expect("what-if");
-    let changes_id = answered
-        .metadata()
-        .get(RUN_ID_HEADER)
-        .expect("id")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let changes_id = run_id(&answered);
     let small = answered.into_inner().results;
     let kept = &small[1].diff.as_ref().unwrap();
     assert!(kept.kept.is_empty() && kept.kept_count > 0);
@@ -963,13 +950,7 @@ async fn a_what_if_pins_its_base() {
         .what_if(example_what_if_from(&solve_id))
         .await
         .expect("what-if");
-    let what_if_id = answered
-        .metadata()
-        .get(RUN_ID_HEADER)
-        .expect("id")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let what_if_id = run_id(&answered);
     let name = answered.into_inner().results[0].name.clone();
     let person = resp.pairs[0].mentee_id.clone();
     c.erase_person(pb::ErasePersonRequest {

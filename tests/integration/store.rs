@@ -278,14 +278,18 @@ pub async fn solve_recorded(
     req: pb::SolveRequest,
 ) -> (pb::SolveResponse, String) {
     let resp = server.client().await.solve(req).await.expect("solved");
-    let id = resp
-        .metadata()
+    let id = run_id(&resp);
+    (resp.into_inner(), id)
+}
+
+/// The run id a recorded answer carries in its header.
+pub fn run_id<T>(resp: &tonic::Response<T>) -> String {
+    resp.metadata()
         .get(RUN_ID_HEADER)
         .expect("a run id header")
         .to_str()
         .expect("ascii")
-        .to_string();
-    (resp.into_inner(), id)
+        .to_string()
 }
 
 /// The run `id` through `server`'s GetRun is the request sent and the
@@ -407,13 +411,7 @@ async fn two_replicas_share_one_postgres() {
         .what_if(from_run)
         .await
         .expect("what-if through b");
-    let what_if_id = answered
-        .metadata()
-        .get(RUN_ID_HEADER)
-        .expect("a run id")
-        .to_str()
-        .expect("ascii")
-        .to_string();
+    let what_if_id = run_id(&answered);
     let run = a
         .client()
         .await
