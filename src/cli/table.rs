@@ -237,7 +237,8 @@ fn scenario(r: &pb::ScenarioResult) -> String {
     let mut t = diff_lines(
         &format!("== scenario {:?}: ", r.name),
         &Changes {
-            kept: &d.kept,
+            // The CHANGES view lists no kept pairs; kept_count counts them.
+            kept: d.kept_count as usize,
             moved: &d.moved,
             added: &d.added,
             dropped: &d.dropped,
@@ -252,7 +253,7 @@ fn scenario(r: &pb::ScenarioResult) -> String {
         t.push_str(&diff_lines(
             "   groups: ",
             &Changes {
-                kept: &g.kept,
+                kept: g.kept.len(),
                 moved: &g.moved,
                 added: &g.added,
                 dropped: &g.dropped,
@@ -267,7 +268,8 @@ fn scenario(r: &pb::ScenarioResult) -> String {
 
 /// The lists of a pair diff or of a membership diff.
 struct Changes<'a> {
-    kept: &'a [pb::PairRef],
+    /// How many were kept.
+    kept: usize,
     moved: &'a [pb::Move],
     added: &'a [pb::PairRef],
     dropped: &'a [pb::PairRef],
@@ -310,7 +312,7 @@ const MEMBERSHIP_WORDS: DiffWords = DiffWords {
 fn diff_lines(heading: &str, c: &Changes, totals: &str, w: &DiffWords) -> String {
     let mut t = format!(
         "{heading}{} {}kept, {} moved, {} added, {} dropped; {totals}\n",
-        c.kept.len(),
+        c.kept,
         w.kept_noun,
         c.moved.len(),
         c.added.len(),
