@@ -3,7 +3,7 @@
 //!
 //! # Base state
 //! [`BaseState`] holds a base problem's baseline assignment (from its
-//! [`ScoredRows`]) as dense difference constraints over mentors, `U` and
+//! [`ScoredRows`](crate::solvers::scored::ScoredRows)) as dense difference constraints over mentors, `U` and
 //! `T`, in score units: per mentor `j₀`, the tightest `s(e,j₀) − s(e,v)`
 //! over its mentees `e` and every other mentor `v`. Any potentials that
 //! satisfy them make every residual reduced cost of the baseline flow
