@@ -10,6 +10,8 @@
 //!
 //! - Edges: [`service`] (gRPC, the only tonic-aware file), the binary's
 //!   `cli`, and [`tools`] (synthetic programmes, network export).
+//! - [`formats`]: coordinators' spreadsheets (xlsx, ods, CSV) read into
+//!   the same [`pb`] messages, and the template written.
 //! - [`api`]: one file per RPC, wire in and wire out, shared by the
 //!   service and the CLI. [`settings`] holds what callers configure.
 //! - [`wire`]: the API's messages ([`pb`]), request validation into a
@@ -33,6 +35,7 @@ pub mod api;
 mod calendar;
 mod error;
 mod explain;
+pub mod formats;
 pub mod model;
 mod outcome;
 mod pipeline;

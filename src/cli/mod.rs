@@ -8,12 +8,14 @@
 //! [`table`].
 
 mod call;
+mod io;
 mod load;
 mod runs;
+mod sheets;
 mod table;
 
 use std::fs;
-use std::io::{IsTerminal, Read, Write};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +25,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use mentormatch::service;
+
+use io::{read_file, read_json, read_request, write_output};
 use mentormatch::tools::synth::{self, SynthConfig};
 use mentormatch::{pb, Error, Limits, ServerConfig, SolveOptions};
 
@@ -36,9 +40,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Solve a request (proto3 JSON) and print the response.
+    /// Solve a request and print the response.
     Solve {
-        /// Request file (proto3 JSON), or "-" for standard input.
+        /// Request: proto3 JSON ("-" for standard input), a spreadsheet
+        /// (.xlsx, .ods, .xls) or a folder of CSV files (the template's).
         file: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -95,6 +100,12 @@ enum Command {
     /// Run the gRPC service.
     Serve(ServeArgs),
     /// Write a seeded synthetic request (proto3 JSON).
+    /// Read a coordinator's spreadsheet (or CSV folder) and print the
+    /// request it describes (proto3 JSON); every bad cell is named.
+    Import(sheets::ImportArgs),
+    /// Write the template workbook (.xlsx): an empty one, or a request's
+    /// programme in it.
+    Template(sheets::TemplateArgs),
     Generate {
         /// Number of mentees.
         #[arg(long)]
@@ -367,6 +378,8 @@ fn run(cli: Cli) -> Result<()> {
             limits,
         } => alternatives(&file, mentee, limit, &limits),
         Command::Serve(args) => serve(&args),
+        Command::Import(a) => sheets::import(&a),
+        Command::Template(a) => sheets::template(&a),
         Command::Generate {
             mentees,
             mentors,
@@ -639,53 +652,9 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Reads a `SolveRequest` from a file or, for "-", standard input.
-fn read_request(file: &Path) -> Result<pb::SolveRequest> {
-    read_json(file)
-}
-
-/// A file's bytes; an unreadable file is an input error naming it.
-fn read_file(p: &Path) -> Result<Vec<u8>> {
-    Ok(fs::read(p).map_err(|e| InputError(format!("cannot read {}: {e}", p.display())))?)
-}
-
-/// Reads proto3 JSON from a file or, for "-", standard input; an unreadable
-/// file or invalid JSON is an input error.
-fn read_json<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T> {
-    let text = if file == Path::new("-") {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("reading standard input")?;
-        s
-    } else {
-        fs::read_to_string(file)
-            .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?
-    };
-    serde_json::from_str(&text).map_err(|e| {
-        InputError(format!(
-            "{} is not a valid request (proto3 JSON): {e}",
-            file.display()
-        ))
-        .into()
-    })
-}
-
 /// Pretty JSON with a final newline.
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     let mut s = serde_json::to_string_pretty(v).context("encoding JSON")?;
     s.push('\n');
     Ok(s)
-}
-
-/// Writes `text` to `path`, or to standard output when there is none.
-fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
-    match path {
-        Some(p) => fs::write(p, text).with_context(|| format!("writing {}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .context("writing standard output")
-        }
-    }
 }

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("wire", 7),
     ("api", 8),
     ("store", 8),
+    ("formats", 8),
     ("tools", 9),
     ("service", 9),
 ];

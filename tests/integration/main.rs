@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod diagnosis;
 mod e2e;
+mod formats;
 mod fuzz;
 mod groups;
 mod layout;
