@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use mentormatch::formats::export;
 use mentormatch::service;
 
 use io::{read_file, read_json, read_request, write_output};
@@ -46,8 +47,8 @@ enum Command {
         /// (.xlsx, .ods, .xls) or a folder of CSV files (the template's).
         file: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Json)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = Export::Json)]
+        format: Export,
         /// Write the response here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -63,8 +64,8 @@ enum Command {
         /// Request file, or "-" for standard input.
         file: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Json)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = Export::Json)]
+        format: Export,
         /// Write the response here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -173,6 +174,21 @@ enum Format {
     Json,
     /// A readable table.
     Table,
+}
+
+/// Formats of an answer coordinators keep.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Export {
+    /// proto3 canonical JSON.
+    Json,
+    /// A readable table.
+    Table,
+    /// One table: the matching (solve) or the changes (whatif), names
+    /// beside ids.
+    Csv,
+    /// A workbook (needs -o): summary, matching, mentors, groups; for
+    /// whatif the scenarios and their changes.
+    Xlsx,
 }
 
 /// Settings of `serve`.
@@ -426,7 +442,7 @@ fn run(cli: Cli) -> Result<()> {
 /// when asked.
 fn solve(
     file: &Path,
-    format: Format,
+    format: Export,
     output: Option<&Path>,
     timings: bool,
     limits: &LimitArgs,
@@ -438,11 +454,12 @@ fn solve(
     let resp =
         mentormatch::api::solve(&req, &limits.limits(), &limits.options()).map_err(solve_error)?;
     let t_solved = t0.elapsed();
-    let text = match format {
-        Format::Json => to_json(&resp)?,
-        Format::Table => table::table(&resp),
-    };
-    write_output(output, &text)?;
+    match format {
+        Export::Json => write_output(output, &to_json(&resp)?)?,
+        Export::Table => write_output(output, &table::table(&resp))?,
+        Export::Csv => write_output(output, &export::csv(&export::matching(&req, &resp))?)?,
+        Export::Xlsx => write_xlsx(output, &export::solve_sheets(&req, &resp))?,
+    }
     if timings {
         eprintln!(
             "read {:.1} ms, solve {:.1} ms, write {:.1} ms, total {:.1} ms, peak RSS {} MiB",
@@ -457,14 +474,16 @@ fn solve(
 }
 
 /// `whatif`: runs every scenario of a what-if request and writes the response.
-fn whatif(file: &Path, format: Format, output: Option<&Path>, limits: &LimitArgs) -> Result<()> {
+fn whatif(file: &Path, format: Export, output: Option<&Path>, limits: &LimitArgs) -> Result<()> {
     init_tracing("warn");
     let req: pb::WhatIfRequest = read_json(file)?;
     let resp = mentormatch::api::what_if(&req, &limits.limits(), &limits.options())
         .map_err(solve_error)?;
     let text = match format {
-        Format::Json => to_json(&resp)?,
-        Format::Table => table::whatif_table(&resp),
+        Export::Json => to_json(&resp)?,
+        Export::Table => table::whatif_table(&resp),
+        Export::Csv => export::csv(&export::changes(&req, &resp))?,
+        Export::Xlsx => return write_xlsx(output, &export::whatif_sheets(&req, &resp)),
     };
     write_output(output, &text)
 }
@@ -622,6 +641,13 @@ fn parse_sizes(s: &str) -> Result<(u32, u32), String> {
         (Ok(a), Ok(b)) if a <= b => Ok((a, b)),
         _ => Err(format!("{s:?} is not MIN-MAX with MIN <= MAX")),
     }
+}
+
+/// Sheets written as a workbook to `output` (required: a workbook is not text).
+fn write_xlsx(output: Option<&Path>, sheets: &[export::Grid]) -> Result<()> {
+    let path = output.ok_or_else(|| InputError("--format xlsx needs -o FILE.xlsx".into()))?;
+    let bytes = export::xlsx(sheets)?;
+    fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 /// An invalid request becomes an input error (exit code 2) listing its

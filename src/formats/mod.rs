@@ -14,12 +14,15 @@
 //! - `import.rs`: sheets → request, every bad cell named (sheet, row,
 //!   column, value), never a row skipped;
 //! - `write.rs`: request → workbook (rust_xlsxwriter), with a help sheet
-//!   and lists to pick levels from.
+//!   and lists to pick from;
+//! - [`export`]: answers as coordinators' tables (names beside ids, score
+//!   terms, reasons in words, a what-if's changes), as a workbook or CSV.
 //!
 //! The request is then validated like any other: the formats add no rule.
 
 mod cells;
 mod error;
+pub mod export;
 mod import;
 mod table;
 pub mod template;

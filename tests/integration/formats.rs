@@ -220,3 +220,66 @@ fn the_command_line_takes_spreadsheets() {
     assert!(err.contains("mentors!C2 (country) \"Atlantis\""), "{err}");
     assert!(err.contains("mentors!D2 (languages) \"fr Z9\""), "{err}");
 }
+
+/// The matching export names everyone beside their id, its score terms
+/// add up to each pair's score, and the workbook reads back with its
+/// sheets; a what-if's changes are its diff, with names.
+#[test]
+fn exports_carry_names_terms_and_changes() {
+    use calamine::Reader;
+    use formats::export::{self, Value};
+    let req = example();
+    let (limits, opts) = (Limits::default(), SolveOptions::default());
+    let resp = mentormatch::api::solve(&req, &limits, &opts).expect("solved");
+    let grid = export::matching(&req, &resp);
+    assert_eq!(grid.rows.len(), req.mentees.len());
+    let col = |name: &str| grid.header.iter().position(|h| h == name).expect(name);
+    let (score, first_term, shared) = (col("score"), col("score") + 1, col("shared languages"));
+    for (row, e) in grid.rows.iter().zip(&req.mentees) {
+        let p = e.profile.as_ref().unwrap();
+        assert_eq!(row[1], Value::Text(p.name.clone()));
+        let Value::Number(total) = row[score] else {
+            panic!("{} is matched in the example", p.id)
+        };
+        let terms: f64 = row[first_term..shared]
+            .iter()
+            .map(|v| match v {
+                Value::Number(x) => *x,
+                Value::Text(_) => 0.0,
+            })
+            .sum();
+        assert!(
+            (terms - total).abs() < 1e-6,
+            "{}: {terms} against {total}",
+            p.id
+        );
+    }
+    let bytes = export::xlsx(&export::solve_sheets(&req, &resp)).expect("workbook");
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    assert_eq!(
+        book.sheet_names(),
+        ["summary", "matching", "mentors", "groups"]
+    );
+    let matching = book.worksheet_range("matching").expect("matching");
+    assert_eq!(matching.height(), req.mentees.len() + 1);
+    let csv = export::csv(&grid).expect("csv");
+    assert_eq!(csv.lines().count(), req.mentees.len() + 1);
+
+    let text = std::fs::read_to_string(repo_path("examples/cmr-2021/whatif.json")).expect("read");
+    let w: pb::WhatIfRequest = serde_json::from_str(&text).expect("a what-if");
+    let wr = mentormatch::api::what_if(&w, &limits, &opts).expect("what-if");
+    let changes = export::changes(&w, &wr);
+    let expected: usize = wr
+        .results
+        .iter()
+        .map(|r| {
+            let d = r.diff.as_ref().unwrap();
+            d.moved.len() + d.added.len() + d.dropped.len()
+        })
+        .sum();
+    assert_eq!(changes.rows.len(), expected);
+    assert!(changes
+        .rows
+        .iter()
+        .all(|r| matches!(&r[3], Value::Text(t) if !t.is_empty())));
+}
