@@ -95,18 +95,21 @@ enum Command {
         /// Alternatives to list.
         #[arg(long, default_value_t = 5)]
         limit: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
         #[command(flatten)]
         limits: LimitArgs,
     },
     /// Run the gRPC service.
     Serve(ServeArgs),
-    /// Write a seeded synthetic request (proto3 JSON).
     /// Read a coordinator's spreadsheet (or CSV folder) and print the
     /// request it describes (proto3 JSON); every bad cell is named.
     Import(sheets::ImportArgs),
     /// Write the template workbook (.xlsx): an empty one, or a request's
     /// programme in it.
     Template(sheets::TemplateArgs),
+    /// Write a seeded synthetic request (proto3 JSON).
     Generate {
         /// Number of mentees.
         #[arg(long)]
@@ -391,8 +394,9 @@ fn run(cli: Cli) -> Result<()> {
             file,
             mentee,
             limit,
+            format,
             limits,
-        } => alternatives(&file, mentee, limit, &limits),
+        } => alternatives(&file, mentee, limit, format, &limits),
         Command::Serve(args) => serve(&args),
         Command::Import(a) => sheets::import(&a),
         Command::Template(a) => sheets::template(&a),
@@ -511,7 +515,13 @@ fn check(file: &Path, format: Format, limits: &LimitArgs) -> Result<()> {
 
 /// `alternatives`: writes one mentee's alternative mentors (JSON) to
 /// standard output.
-fn alternatives(file: &Path, mentee: String, limit: u32, limits: &LimitArgs) -> Result<()> {
+fn alternatives(
+    file: &Path,
+    mentee: String,
+    limit: u32,
+    format: Format,
+    limits: &LimitArgs,
+) -> Result<()> {
     init_tracing("warn");
     let req = pb::AlternativesRequest {
         request: Some(read_request(file)?),
@@ -521,7 +531,11 @@ fn alternatives(file: &Path, mentee: String, limit: u32, limits: &LimitArgs) -> 
     };
     let resp = mentormatch::api::alternatives(&req, &limits.limits(), &limits.options())
         .map_err(solve_error)?;
-    write_output(None, &to_json(&resp)?)
+    let text = match format {
+        Format::Json => to_json(&resp)?,
+        Format::Table => table::alternatives_table(&resp),
+    };
+    write_output(None, &text)
 }
 
 /// `serve`: runs the gRPC service on `addr` until Ctrl-C.

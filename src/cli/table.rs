@@ -348,3 +348,54 @@ fn enum_name<E: TryFrom<i32> + std::fmt::Debug>(v: i32) -> String {
 fn level_name(v: i32) -> &'static str {
     mentormatch::model::Level(v.clamp(1, 7) as u8).name()
 }
+
+/// One mentee's alternative mentors: each with its pair score and what
+/// the programme loses (coverage, score) if the mentee is moved there.
+pub(super) fn alternatives_table(r: &pb::AlternativesResponse) -> String {
+    let current = if r.current_mentor_id.is_empty() {
+        "unmatched".to_string()
+    } else {
+        format!("now with {}", r.current_mentor_id)
+    };
+    let mut t = format!("alternatives for {} ({current})\n\n", r.mentee_id);
+    t.push_str(&format!(
+        "{:<24} {:>10} {:>14} {:>11}  feasible\n",
+        "mentor", "pair score", "coverage loss", "score loss"
+    ));
+    for a in &r.alternatives {
+        t.push_str(&format!(
+            "{:<24} {:>10.3} {:>14} {:>11.3}  {}\n",
+            a.mentor_id,
+            a.pair_score,
+            a.coverage_loss,
+            a.score_loss,
+            if a.feasible { "yes" } else { "no" }
+        ));
+    }
+    if !r.excluded.is_empty() {
+        t.push_str("\nexcluded by a hard rule:\n");
+        for x in &r.excluded {
+            let rules: Vec<String> = x
+                .rules
+                .iter()
+                .map(|&h| {
+                    pb::HardRule::try_from(h)
+                        .map(|h| {
+                            h.as_str_name()
+                                .trim_start_matches("HARD_RULE_")
+                                .to_lowercase()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect();
+            t.push_str(&format!("  {}: {}\n", x.mentor_id, rules.join(", ")));
+        }
+    }
+    if r.candidates_skipped > 0 {
+        t.push_str(&format!(
+            "\n{} more candidates not evaluated (the limit)\n",
+            r.candidates_skipped
+        ));
+    }
+    t
+}

@@ -131,3 +131,40 @@ fn generate_then_solve() {
     let resp: pb::SolveResponse = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(resp.pairs.len() + resp.unmatched.len(), 60);
 }
+
+/// `alternatives --format table` lists the JSON answer's alternatives, one
+/// line each, with their losses.
+#[test]
+fn alternatives_print_as_a_table() {
+    let path = repo_path("examples/cmr-2021/request.json");
+    let run = |format: &str| {
+        let out = bin()
+            .args(["alternatives".as_ref(), path.as_os_str()])
+            .args([
+                "--mentee",
+                "e-tn-marble",
+                "--limit",
+                "3",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("ran");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let json: pb::AlternativesResponse = serde_json::from_str(&run("json")).expect("json");
+    let table = run("table");
+    assert!(table.starts_with("alternatives for e-tn-marble"));
+    for a in &json.alternatives {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&a.mentor_id))
+            .unwrap_or_else(|| panic!("{} listed", a.mentor_id));
+        assert!(line.contains(&format!("{:.3}", a.score_loss)), "{line}");
+    }
+}
