@@ -64,6 +64,11 @@ impl<'a> People<'a> {
         People(profiles.map(|p| (p.id.as_str(), p)).collect())
     }
 
+    /// The name of `id`, empty when unknown.
+    fn name(&self, id: &str) -> &str {
+        self.0.get(id).map_or("", |p| p.name.as_str())
+    }
+
     /// (name, country, organisation) of `id`, empty when unknown.
     fn who(&self, id: &str) -> [Value; 3] {
         match self.0.get(id) {
@@ -208,9 +213,10 @@ fn mentors(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
 /// and the weekly slot in every member's local time.
 fn groups(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
     let people = People::of(req);
-    let name = |id: &str| match &people.who(id)[0] {
-        Value::Text(t) if !t.is_empty() => t.clone(),
-        _ => id.to_string(),
+    // A member without a name is shown by id.
+    let name = |id: &str| match people.name(id) {
+        "" => id.to_string(),
+        n => n.to_string(),
     };
     let mut rows = Vec::new();
     for g in &resp.groups {
@@ -309,10 +315,7 @@ pub fn solve_sheets(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Vec<Gri
 pub fn changes(req: &pb::WhatIfRequest, resp: &pb::WhatIfResponse) -> Grid {
     let empty = pb::SolveRequest::default();
     let people = People::of(req.base.as_ref().unwrap_or(&empty));
-    let name = |id: &str| match &people.who(id)[0] {
-        Value::Text(t) => t.clone(),
-        Value::Number(_) => String::new(),
-    };
+    let name = |id: &str| people.name(id).to_string();
     let mut rows = Vec::new();
     for r in &resp.results {
         let d = r.diff.clone().unwrap_or_default();

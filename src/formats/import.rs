@@ -32,12 +32,24 @@ struct Errors(Vec<CellError>);
 
 impl Errors {
     fn sheet(&mut self, sheet: &str, message: String) {
+        self.cell(sheet, 0, String::new(), "", "", message);
+    }
+
+    fn cell(
+        &mut self,
+        sheet: &str,
+        row: u32,
+        column: String,
+        header: &str,
+        value: &str,
+        message: String,
+    ) {
         self.0.push(CellError {
             sheet: sheet.into(),
-            row: 0,
-            column: String::new(),
-            header: String::new(),
-            value: String::new(),
+            row,
+            column,
+            header: header.into(),
+            value: value.into(),
             message,
         });
     }
@@ -58,14 +70,9 @@ impl Row<'_> {
 
     fn bad(&self, errors: &mut Errors, header: &str, message: String) {
         let (k, c) = self.cells.get(header).copied().unzip();
-        errors.0.push(CellError {
-            sheet: self.sheet.into(),
-            row: self.number,
-            column: k.map(letters).unwrap_or_default(),
-            header: header.into(),
-            value: c.map(|c| c.text().to_string()).unwrap_or_default(),
-            message,
-        });
+        let column = k.map(letters).unwrap_or_default();
+        let value = c.map_or("", Cell::text);
+        errors.cell(self.sheet, self.number, column, header, value, message);
     }
 
     /// `parse` of the text under required column `header`; `None` when it
@@ -113,18 +120,13 @@ fn rows<'a>(table: &'a Table, sheet: &Sheet, errors: &mut Errors) -> Vec<Row<'a>
             .find(|c| key(c.header) == key(h.text()));
         if found.is_none() && !h.text().is_empty() {
             let known: Vec<&str> = sheet.columns.iter().map(|c| c.header).collect();
-            errors.0.push(CellError {
-                sheet: table.name.clone(),
-                row: table.rows[0].0,
-                column: letters(k),
-                header: h.text().into(),
-                value: h.text().into(),
-                message: format!(
-                    "not a column of {:?} (its columns: {})",
-                    sheet.name,
-                    known.join(", ")
-                ),
-            });
+            let why = format!(
+                "not a column of {:?} (its columns: {})",
+                sheet.name,
+                known.join(", ")
+            );
+            let row = table.rows[0].0;
+            errors.cell(&table.name, row, letters(k), h.text(), h.text(), why);
         }
         at.push(found.map(|c| c.header));
     }
@@ -145,14 +147,10 @@ fn rows<'a>(table: &'a Table, sheet: &Sheet, errors: &mut Errors) -> Vec<Row<'a>
                 Some(h) => {
                     row.cells.insert(h, (k, cell));
                 }
-                None if !cell.text().is_empty() => errors.0.push(CellError {
-                    sheet: table.name.clone(),
-                    row: *number,
-                    column: letters(k),
-                    header: String::new(),
-                    value: cell.text().into(),
-                    message: "a value under no known column header".into(),
-                }),
+                None if !cell.text().is_empty() => {
+                    let why = "a value under no known column header".to_string();
+                    errors.cell(&table.name, *number, letters(k), "", cell.text(), why);
+                }
                 None => {}
             }
         }

@@ -160,8 +160,6 @@ impl MatchingService for Matcher {
             .await
         } else {
             whatif::expand(request.get_mut(), &base);
-            let added = runs::added_people(request.get_ref());
-            let added: Vec<&str> = added.iter().map(String::as_str).collect();
             runs::remember(self.store.as_ref(), request.get_mut().base.as_mut(), &added).await?;
             self.unary(
                 "what_if",
