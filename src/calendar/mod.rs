@@ -3,6 +3,8 @@
 //! - [`overlap`]: DST-aware weekly overlap of two people's working hours
 //!   (the overlap rule and the time-zone criterion).
 //! - [`slots`]: DST-aware weekly group-session slots and their classes.
+//! - [`week`]: two schedules' working hours as UTC weeks, split where
+//!   clock changes move them (the report's picture of hours that meet).
 //!
 //! Everything goes through the IANA database (`chrono-tz`), so clock changes
 //! (summer time, Morocco's Ramadan offset, Egypt's summer time since 2023)
@@ -11,6 +13,7 @@
 
 pub(crate) mod overlap;
 pub(crate) mod slots;
+pub(crate) mod week;
 
 pub(crate) use overlap::{format_hhmm, parse_hhmm, round_hours, Overlap, OverlapTable, Period};
 pub(crate) use slots::{Slot, SlotClass};

@@ -7,6 +7,7 @@
 //! This module parses and runs; every human-readable rendering is in
 //! [`table`].
 
+mod answer;
 mod call;
 mod io;
 mod load;
@@ -19,12 +20,11 @@ use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use mentormatch::formats::export;
 use mentormatch::service;
 
 use io::{read_file, read_json, read_request, write_output};
@@ -42,65 +42,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Solve a request and print the response.
-    Solve {
-        /// Request: proto3 JSON ("-" for standard input), a spreadsheet
-        /// (.xlsx, .ods, .xls) or a folder of CSV files (the template's).
-        file: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Export::Json)]
-        format: Export,
-        /// Write the response here instead of standard output.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Print phase timings and peak memory to standard error.
-        #[arg(long)]
-        timings: bool,
-        #[command(flatten)]
-        limits: LimitArgs,
-    },
+    Solve(answer::SolveArgs),
     /// Run a what-if request (proto3 JSON `WhatIfRequest`): every scenario
     /// re-solved and diffed against the baseline pairs.
-    Whatif {
-        /// Request file, or "-" for standard input.
-        file: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Export::Json)]
-        format: Export,
-        /// Write the response here instead of standard output.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        #[command(flatten)]
-        limits: LimitArgs,
-    },
-    /// Check a request (proto3 JSON `SolveRequest`) without solving it:
-    /// findings (errors, warnings, information) and a feasibility summary.
-    /// Exits with 2 when there is an error finding.
-    Check {
-        /// Request file, or "-" for standard input.
-        file: PathBuf,
-        /// Output format (table: one line per finding, then the summary).
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        #[command(flatten)]
-        limits: LimitArgs,
-    },
+    Whatif(answer::WhatifArgs),
+    /// Check a request without solving it: findings (errors, warnings,
+    /// information) and a feasibility summary. Exits with 2 when there is
+    /// an error finding.
+    Check(answer::CheckArgs),
     /// "Why not X?": alternative mentors for one mentee with the exact loss
     /// of forcing each (every one re-solved), and who is excluded by which rule.
-    Alternatives {
-        /// Request file (proto3 JSON `SolveRequest`), or "-".
-        file: PathBuf,
-        /// The mentee's id.
-        #[arg(long)]
-        mentee: String,
-        /// Alternatives to list.
-        #[arg(long, default_value_t = 5)]
-        limit: u32,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Json)]
-        format: Format,
-        #[command(flatten)]
-        limits: LimitArgs,
-    },
+    Alternatives(answer::AlternativesArgs),
+    /// Write the HTML report of a saved request and its response (what
+    /// `solve --format html` writes).
+    Report(answer::ReportArgs),
     /// Run the gRPC service.
     Serve(ServeArgs),
     /// Read a coordinator's spreadsheet (or CSV folder) and print the
@@ -169,29 +124,6 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    /// proto3 canonical JSON.
-    Json,
-    /// A readable table.
-    Table,
-}
-
-/// Formats of an answer coordinators keep.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Export {
-    /// proto3 canonical JSON.
-    Json,
-    /// A readable table.
-    Table,
-    /// One table: the matching (solve) or the changes (whatif), names
-    /// beside ids.
-    Csv,
-    /// A workbook (needs -o): summary, matching, mentors, groups; for
-    /// whatif the scenarios and their changes.
-    Xlsx,
 }
 
 /// Settings of `serve`.
@@ -372,31 +304,11 @@ enum LogFormat {
 /// Runs one subcommand.
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Solve {
-            file,
-            format,
-            output,
-            timings,
-            limits,
-        } => solve(&file, format, output.as_deref(), timings, &limits),
-        Command::Whatif {
-            file,
-            format,
-            output,
-            limits,
-        } => whatif(&file, format, output.as_deref(), &limits),
-        Command::Check {
-            file,
-            format,
-            limits,
-        } => check(&file, format, &limits),
-        Command::Alternatives {
-            file,
-            mentee,
-            limit,
-            format,
-            limits,
-        } => alternatives(&file, mentee, limit, format, &limits),
+        Command::Solve(a) => answer::solve(&a),
+        Command::Whatif(a) => answer::whatif(&a),
+        Command::Check(a) => answer::check(&a),
+        Command::Alternatives(a) => answer::alternatives(&a),
+        Command::Report(a) => answer::report(&a),
         Command::Serve(args) => serve(&args),
         Command::Import(a) => sheets::import(&a),
         Command::Template(a) => sheets::template(&a),
@@ -440,102 +352,6 @@ fn run(cli: Cli) -> Result<()> {
             limits,
         } => export_network(&file, &output, &limits),
     }
-}
-
-/// `solve`: solves a request and writes the response, then the timings
-/// when asked.
-fn solve(
-    file: &Path,
-    format: Export,
-    output: Option<&Path>,
-    timings: bool,
-    limits: &LimitArgs,
-) -> Result<()> {
-    init_tracing("warn");
-    let t0 = Instant::now();
-    let req = read_request(file)?;
-    let t_read = t0.elapsed();
-    let resp =
-        mentormatch::api::solve(&req, &limits.limits(), &limits.options()).map_err(solve_error)?;
-    let t_solved = t0.elapsed();
-    match format {
-        Export::Json => write_output(output, &to_json(&resp)?)?,
-        Export::Table => write_output(output, &table::table(&resp))?,
-        Export::Csv => write_output(output, &export::csv(&export::matching(&req, &resp))?)?,
-        Export::Xlsx => write_xlsx(output, &export::solve_sheets(&req, &resp))?,
-    }
-    if timings {
-        eprintln!(
-            "read {:.1} ms, solve {:.1} ms, write {:.1} ms, total {:.1} ms, peak RSS {} MiB",
-            ms(t_read),
-            ms(t_solved - t_read),
-            ms(t0.elapsed() - t_solved),
-            ms(t0.elapsed()),
-            peak_rss_mib().map_or("?".into(), |m| format!("{m:.1}"))
-        );
-    }
-    Ok(())
-}
-
-/// `whatif`: runs every scenario of a what-if request and writes the response.
-fn whatif(file: &Path, format: Export, output: Option<&Path>, limits: &LimitArgs) -> Result<()> {
-    init_tracing("warn");
-    let req: pb::WhatIfRequest = read_json(file)?;
-    let resp = mentormatch::api::what_if(&req, &limits.limits(), &limits.options())
-        .map_err(solve_error)?;
-    let text = match format {
-        Export::Json => to_json(&resp)?,
-        Export::Table => table::whatif_table(&resp),
-        Export::Csv => export::csv(&export::changes(&req, &resp))?,
-        Export::Xlsx => return write_xlsx(output, &export::whatif_sheets(&req, &resp)),
-    };
-    write_output(output, &text)
-}
-
-/// `check`: validates a request, writes the findings to standard output and
-/// fails with an input error (exit code 2) when there is an error finding.
-fn check(file: &Path, format: Format, limits: &LimitArgs) -> Result<()> {
-    init_tracing("warn");
-    let req = pb::ValidateRequest {
-        request: Some(read_request(file)?),
-    };
-    let resp = mentormatch::api::validate(&req, &limits.limits(), &limits.options())
-        .map_err(solve_error)?;
-    let text = match format {
-        Format::Json => to_json(&resp)?,
-        Format::Table => table::check_table(&resp),
-    };
-    write_output(None, &text)?;
-    if resp.ok {
-        Ok(())
-    } else {
-        Err(InputError("the request has errors (see the findings above)".into()).into())
-    }
-}
-
-/// `alternatives`: writes one mentee's alternative mentors (JSON) to
-/// standard output.
-fn alternatives(
-    file: &Path,
-    mentee: String,
-    limit: u32,
-    format: Format,
-    limits: &LimitArgs,
-) -> Result<()> {
-    init_tracing("warn");
-    let req = pb::AlternativesRequest {
-        request: Some(read_request(file)?),
-        mentee_id: mentee,
-        limit: Some(limit),
-        max_candidates: None,
-    };
-    let resp = mentormatch::api::alternatives(&req, &limits.limits(), &limits.options())
-        .map_err(solve_error)?;
-    let text = match format {
-        Format::Json => to_json(&resp)?,
-        Format::Table => table::alternatives_table(&resp),
-    };
-    write_output(None, &text)
 }
 
 /// `serve`: runs the gRPC service on `addr` until Ctrl-C.
@@ -655,13 +471,6 @@ fn parse_sizes(s: &str) -> Result<(u32, u32), String> {
         (Ok(a), Ok(b)) if a <= b => Ok((a, b)),
         _ => Err(format!("{s:?} is not MIN-MAX with MIN <= MAX")),
     }
-}
-
-/// Sheets written as a workbook to `output` (required: a workbook is not text).
-fn write_xlsx(output: Option<&Path>, sheets: &[export::Grid]) -> Result<()> {
-    let path = output.ok_or_else(|| InputError("--format xlsx needs -o FILE.xlsx".into()))?;
-    let bytes = export::xlsx(sheets)?;
-    fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 /// An invalid request becomes an input error (exit code 2) listing its

@@ -16,6 +16,9 @@ pub enum FormatError {
     /// Cells that do not hold what their column needs: every one of them.
     #[error("{} bad cell(s):\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Cells(Vec<CellError>),
+    /// The request of an answer to report on does not validate.
+    #[error("the request is not valid: {0}")]
+    Request(String),
     /// The workbook could not be written.
     #[error("the workbook could not be written: {0}")]
     Write(String),

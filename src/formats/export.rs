@@ -12,6 +12,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 use crate::wire::pb;
 
 use super::error::FormatError;
+use super::names::{self, People};
 
 /// A cell of an exported table.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,45 +52,16 @@ pub struct Grid {
     pub rows: Vec<Vec<Value>>,
 }
 
-/// Who an id is: name, country, organisation.
-struct People<'a>(BTreeMap<&'a str, &'a pb::Profile>);
-
-impl<'a> People<'a> {
-    fn of(req: &'a pb::SolveRequest) -> Self {
-        let profiles = req
-            .mentors
-            .iter()
-            .filter_map(|m| m.profile.as_ref())
-            .chain(req.mentees.iter().filter_map(|e| e.profile.as_ref()));
-        People(profiles.map(|p| (p.id.as_str(), p)).collect())
+/// (name, country, organisation) of `id`, empty when unknown.
+fn who(people: &People, id: &str) -> [Value; 3] {
+    match people.get(id) {
+        Some(p) => [
+            p.name.clone().into(),
+            p.country.clone().into(),
+            p.organization.clone().into(),
+        ],
+        None => ["".into(), "".into(), "".into()],
     }
-
-    /// The name of `id`, empty when unknown.
-    fn name(&self, id: &str) -> &str {
-        self.0.get(id).map_or("", |p| p.name.as_str())
-    }
-
-    /// (name, country, organisation) of `id`, empty when unknown.
-    fn who(&self, id: &str) -> [Value; 3] {
-        match self.0.get(id) {
-            Some(p) => [
-                p.name.clone().into(),
-                p.country.clone().into(),
-                p.organization.clone().into(),
-            ],
-            None => ["".into(), "".into(), "".into()],
-        }
-    }
-}
-
-/// A criterion's name as a column header (`CRITERION_TIME_ZONE` → `time zone`).
-fn criterion(c: i32) -> String {
-    pb::Criterion::try_from(c)
-        .map(|c| c.as_str_name())
-        .unwrap_or("CRITERION_UNKNOWN")
-        .trim_start_matches("CRITERION_")
-        .to_lowercase()
-        .replace('_', " ")
 }
 
 /// The matching, one row per mentee in request order: the mentee, their
@@ -114,7 +86,7 @@ pub fn matching(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
     ]
     .map(String::from)
     .to_vec();
-    header.extend(criteria.iter().map(|&c| criterion(c)));
+    header.extend(criteria.iter().map(|&c| names::criterion(c)));
     header.extend(
         [
             "shared languages",
@@ -137,11 +109,11 @@ pub fn matching(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
     let mut rows = Vec::new();
     for e in req.mentees.iter().filter_map(|e| e.profile.as_ref()) {
         let mut row: Vec<Value> = vec![e.id.clone().into()];
-        row.extend(people.who(&e.id));
+        row.extend(who(&people, &e.id));
         match pairs.get(e.id.as_str()) {
             Some(p) => {
                 row.push(p.mentor_id.clone().into());
-                row.extend(people.who(&p.mentor_id));
+                row.extend(who(&people, &p.mentor_id));
                 row.push(p.score.into());
                 for &c in &criteria {
                     let points: f64 = p
@@ -185,7 +157,7 @@ fn mentors(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
         .iter()
         .map(|l| {
             let mut row: Vec<Value> = vec![l.mentor_id.clone().into()];
-            row.extend(people.who(&l.mentor_id));
+            row.extend(who(&people, &l.mentor_id));
             row.push(f64::from(l.mentees).into());
             row.push(f64::from(l.capacity).into());
             row.push(f64::from(l.min_mentees).into());
@@ -214,10 +186,7 @@ fn mentors(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
 fn groups(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
     let people = People::of(req);
     // A member without a name is shown by id.
-    let name = |id: &str| match people.name(id) {
-        "" => id.to_string(),
-        n => n.to_string(),
-    };
+    let name = |id: &str| people.label(id).to_string();
     let mut rows = Vec::new();
     for g in &resp.groups {
         let slot = g.slot.as_ref().map_or(String::new(), |s| {
@@ -265,25 +234,8 @@ fn groups(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
 /// A solve's summary: what was found and what "optimal" means here.
 fn summary(resp: &pb::SolveResponse) -> Grid {
     let s = resp.stats.unwrap_or_default();
-    let status = pb::SolveStatus::try_from(resp.status)
-        .map(|x| {
-            x.as_str_name()
-                .trim_start_matches("SOLVE_STATUS_")
-                .to_lowercase()
-        })
-        .unwrap_or_default();
-    let objective = pb::Objective::try_from(s.objective)
-        .map(|x| {
-            x.as_str_name()
-                .trim_start_matches("OBJECTIVE_")
-                .to_lowercase()
-        })
-        .unwrap_or_default();
-    let meaning = match status.as_str() {
-        "optimal" => "no matching under these rules matches more mentees or, at that coverage, a higher total score (for the objective's order)",
-        "feasible" => "the best matching found in the time limit; not proven optimal",
-        _ => "no matching meets the rules; see why below",
-    };
+    let meaning = names::meaning(resp.status, s.objective);
+    let (status, objective) = (names::status(resp.status), names::objective(s.objective));
     let rows: Vec<Vec<Value>> = vec![
         vec!["status".into(), status.into()],
         vec!["what it means".into(), meaning.into()],
@@ -402,6 +354,79 @@ pub fn whatif_sheets(req: &pb::WhatIfRequest, resp: &pb::WhatIfResponse) -> Vec<
         rows,
     };
     vec![scenarios, changes(req, resp)]
+}
+
+/// One mentee's alternatives: each mentor with the pair's score and the
+/// exact loss of forcing the pair.
+pub fn alternatives(req: &pb::AlternativesRequest, resp: &pb::AlternativesResponse) -> Grid {
+    let empty = pb::SolveRequest::default();
+    let people = People::of(req.request.as_ref().unwrap_or(&empty));
+    let rows = resp
+        .alternatives
+        .iter()
+        .map(|a| {
+            let mut row: Vec<Value> = vec![
+                resp.mentee_id.clone().into(),
+                people.name(&resp.mentee_id).into(),
+                a.mentor_id.clone().into(),
+            ];
+            row.extend(who(&people, &a.mentor_id));
+            row.extend([
+                a.pair_score.into(),
+                f64::from(a.coverage_loss).into(),
+                a.score_loss.into(),
+                if a.feasible { "yes" } else { "no" }.into(),
+            ]);
+            row
+        })
+        .collect();
+    Grid {
+        name: "alternatives".into(),
+        header: [
+            "mentee id",
+            "mentee",
+            "mentor id",
+            "mentor",
+            "mentor country",
+            "mentor organisation",
+            "pair score",
+            "mentees lost",
+            "score lost",
+            "possible",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
+/// An alternatives answer's sheets: the alternatives, then the mentors a
+/// hard rule excludes (with the rules).
+pub fn alternatives_sheets(
+    req: &pb::AlternativesRequest,
+    resp: &pb::AlternativesResponse,
+) -> Vec<Grid> {
+    let empty = pb::SolveRequest::default();
+    let people = People::of(req.request.as_ref().unwrap_or(&empty));
+    let rows = resp
+        .excluded
+        .iter()
+        .map(|x| {
+            let rules: Vec<String> = x.rules.iter().map(|&r| names::rule(r)).collect();
+            let mut row: Vec<Value> = vec![x.mentor_id.clone().into()];
+            row.extend(who(&people, &x.mentor_id));
+            row.push(rules.join(", ").into());
+            row
+        })
+        .collect();
+    let excluded = Grid {
+        name: "excluded".into(),
+        header: ["mentor id", "mentor", "country", "organisation", "rules"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    };
+    vec![alternatives(req, resp), excluded]
 }
 
 /// Grids as one workbook (deterministic bytes).

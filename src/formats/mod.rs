@@ -1,7 +1,8 @@
 //! Coordinators' formats: a programme as a spreadsheet (`.xlsx`, `.ods`,
 //! `.xls`) or a folder of `.csv` files, read into the same
 //! [`pb::SolveRequest`] the JSON carries, and written back as the
-//! documented template.
+//! documented template; answers written as workbooks, CSV and an HTML
+//! report.
 //!
 //! # Layout
 //! - [`template`]: the sheets and columns, their help and examples: the one
@@ -16,7 +17,10 @@
 //! - `write.rs`: request → workbook (rust_xlsxwriter), with a help sheet
 //!   and lists to pick from;
 //! - [`export`]: answers as coordinators' tables (names beside ids, score
-//!   terms, reasons in words, a what-if's changes), as a workbook or CSV.
+//!   terms, reasons in words, a what-if's changes), as a workbook or CSV;
+//! - [`report`]: answers as one self-contained HTML page (inline CSS and
+//!   SVG) with pictures of the matching and of the hours that meet;
+//! - `names.rs`: who an id is, and enum values in words (shared by both).
 //!
 //! The request is then validated like any other: the formats add no rule.
 
@@ -24,6 +28,8 @@ mod cells;
 mod error;
 pub mod export;
 mod import;
+mod names;
+pub mod report;
 mod table;
 pub mod template;
 mod write;

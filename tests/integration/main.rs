@@ -13,6 +13,7 @@ mod layout;
 mod memory;
 mod optimality;
 mod programme;
+mod report;
 mod resume;
 mod rules;
 mod service;
