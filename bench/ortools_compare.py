@@ -8,7 +8,12 @@ side-by-side table. Exits non-zero if the optimal costs differ.
 
 Usage:
     ortools_compare.py [--mentees 10000] [--mentors 1000] [--seed 1]
-                       [--bin PATH] [--keep DIR]
+                       [--max-capacity 20] [--repeat 3] [--bin PATH] [--keep DIR]
+
+Times are medians of --repeat runs: ours is the flow solve of
+`export-network` (its `c` line, one thread, arcs sorted included), OR-Tools'
+each of its two calls on a model built afresh (`solve()` and
+`solve_max_flow_with_min_cost()`); the better call is "OR-Tools best".
 
 Normally run through bench/ortools.sh, which sets up the Python environment.
 """
@@ -104,6 +109,15 @@ class Network:
         self.heads = np.zeros(0, dtype=np.int64)
         self.caps = np.zeros(0, dtype=np.int64)
         self.costs = np.zeros(0, dtype=np.int64)
+
+
+def parse_our_line(path: Path) -> tuple[int | None, float]:
+    """Our optimal cost and flow solve ms, from the network file's `c` line."""
+    with open(path) as f:
+        m = re.match(r"c mentormatch cost (\S+) solve_ms (\S+)", f.readline())
+    if not m:
+        raise ValueError(f"{path}: no `c mentormatch` line first")
+    return (None if m.group(1) == "none" else int(m.group(1))), float(m.group(2))
 
 
 def _parse_other_line(net: Network, line: str, sup_nodes: list, sups: list,
@@ -228,6 +242,9 @@ def main() -> int:
     ap.add_argument("--mentees", type=int, default=10000)
     ap.add_argument("--mentors", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-capacity", type=int, default=20,
+                    help="mentor capacities drawn from 1..=this (generate --max-capacity)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per timing (median)")
     ap.add_argument("--bin", default=default_bin(), help="mentormatch binary")
     ap.add_argument("--keep", metavar="DIR",
                     help="write the request and network here and keep them")
@@ -248,8 +265,8 @@ def main() -> int:
         work = Path(tmp.name)
 
     try:
-        instance = f"{args.mentees}x{args.mentors} seed {args.seed}"
-        stem = f"m{args.mentees}_n{args.mentors}_s{args.seed}"
+        instance = f"{args.mentees}x{args.mentors} seed {args.seed} cap {args.max_capacity}"
+        stem = f"m{args.mentees}_n{args.mentors}_s{args.seed}_c{args.max_capacity}"
         req = work / f"{stem}.json"
         netf = work / f"{stem}.net.txt"
 
@@ -259,11 +276,16 @@ def main() -> int:
         print(f"# instance {instance}  (work dir {work})", flush=True)
         t_gen, _ = run([exe, "generate", "--mentees", str(args.mentees),
                         "--mentors", str(args.mentors), "--seed", str(args.seed),
-                        "-o", str(req)])
+                        "--max-capacity", str(args.max_capacity), "-o", str(req)])
         print(f"# generate      {t_gen * 1e3:10.1f} ms", flush=True)
         t_exp, _ = run([exe, "export-network", str(req), "-o", str(netf)])
         print(f"# export-network{t_exp * 1e3:10.1f} ms  "
               f"({netf.stat().st_size / 2**20:.1f} MiB)", flush=True)
+        ours_ms = [parse_our_line(netf)[1]]
+        for _ in range(args.repeat - 1):
+            run([exe, "export-network", str(req), "-o", str(netf)])
+            ours_ms.append(parse_our_line(netf)[1])
+        print(f"# ours, flow solve ms: {ours_ms}", flush=True)
 
         # Our end-to-end solve, as a user runs it.
         t_solve_wall, proc = run([exe, "solve", str(req), "--timings", "-o", os.devnull])
@@ -289,9 +311,6 @@ def main() -> int:
         smcf.add_arcs_with_capacity_and_unit_cost(net.tails, net.heads, net.caps, net.costs)
         smcf.set_nodes_supplies(net.supply_nodes, net.supplies)
         t_build = time.perf_counter() - t0
-        # OR-Tools holds its own copy of the arcs: drop ours so that the
-        # RSS after this point is Python + OR-Tools.
-        net.tails = net.heads = net.caps = net.costs = None
         rss_before_solve = rss_now_mib()
         peak_after_build = peak_rss_mib()
 
@@ -318,18 +337,40 @@ def main() -> int:
             return 1
         ort_cost = int(smcf.optimal_cost())
         equal = net.our_cost is not None and ort_cost == net.our_cost
+        n_nodes, n_arcs_ort = smcf.num_nodes(), smcf.num_arcs()
+        del smcf
+        calls = {"solve": [t_ort], "solve_max_flow_with_min_cost": []}
+        for name in calls:
+            while len(calls[name]) < args.repeat:
+                m = min_cost_flow.SimpleMinCostFlow()
+                m.add_arcs_with_capacity_and_unit_cost(net.tails, net.heads, net.caps, net.costs)
+                m.set_nodes_supplies(net.supply_nodes, net.supplies)
+                t0 = time.perf_counter()
+                st = getattr(m, name)()
+                calls[name].append(time.perf_counter() - t0)
+                if st != m.OPTIMAL or int(m.optimal_cost()) != ort_cost:
+                    print(f"OR-Tools {name}: status {st}, cost {m.optimal_cost()}", file=sys.stderr)
+                    return 1
+                del m
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        ours_med = med(ours_ms)
+        best_name = min(calls, key=lambda k: med(calls[k]))
+        best = med(calls[best_name]) * 1e3
 
         def fmt(x, spec=",.1f"):
             return "n/a" if x is None else format(x, spec)
 
         rows = [
             ("instance (mentees x mentors, seed)", instance, instance),
-            ("nodes", f"{net.nodes:,}", f"{smcf.num_nodes():,}"),
-            ("arcs", f"{n_arcs:,}", f"{smcf.num_arcs():,}"),
+            ("nodes", f"{net.nodes:,}", f"{n_nodes:,}"),
+            ("arcs", f"{n_arcs:,}", f"{n_arcs_ort:,}"),
             ("max abs arc cost", f"{max_abs_cost:,}", f"{max_abs_cost:,}"),
             ("optimal cost", fmt(net.our_cost, ","), f"{ort_cost:,}"),
-            ("min-cost flow solve ms (ours: export-network `c` line)",
-             fmt(net.our_solve_ms), f"{t_ort * 1e3:,.1f}"),
+            ("min-cost flow solve ms, median (ours: export-network `c` line)",
+             fmt(ours_med), f"solve() {med(calls['solve']) * 1e3:,.1f}"),
+            ("OR-Tools solve_max_flow_with_min_cost() ms, median", "-",
+             f"{med(calls['solve_max_flow_with_min_cost']) * 1e3:,.1f}"),
+            ("ratio: ours / OR-Tools best call", f"{ours_med / best:.2f}", best_name),
             ("model build ms (OR-Tools: add arcs + supplies)", "-", f"{t_build * 1e3:,.1f}"),
             ("network file parse ms (Python, not ours)", "-", f"{t_parse * 1e3:,.1f}"),
             ("end-to-end `solve` wall ms (process)", f"{t_solve_wall * 1e3:,.1f}", "-"),

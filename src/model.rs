@@ -522,6 +522,8 @@ pub struct Problem {
     pub vocab: Vocab,
     /// Report timings in the outcome.
     pub include_timings: bool,
+    /// Report the flow's optimality certificate.
+    pub include_certificate: bool,
     /// What-if: baseline pairs and their stability weight.
     pub stability: Option<Stability>,
     /// What the programme remembers.

@@ -140,6 +140,29 @@ pub(crate) struct Timings {
     pub groups: Duration,
 }
 
+/// Node potentials that prove a min-cost flow optimal, with the network's
+/// cost model (see `pb::OptimalityCertificate` for the conditions).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlowCertificate {
+    /// An arc's cost is `(top − score) × scale`.
+    pub top: i64,
+    /// See `top`.
+    pub scale: i64,
+    /// Cost of leaving a mentee unmatched.
+    pub cost_unmatched: i64,
+    /// Weight of a minimum place (0 without minimums).
+    pub minimum_weight: i64,
+    /// Potential of each mentee (instance order in an engine's answer,
+    /// problem order in an outcome, 0 for pinned mentees).
+    pub mentee: Vec<i64>,
+    /// Potential of each mentor.
+    pub mentor: Vec<i64>,
+    /// Potential of `U`.
+    pub unmatched: i64,
+    /// Potential of `T`.
+    pub sink: i64,
+}
+
 /// The result of a solve.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Outcome {
@@ -167,6 +190,9 @@ pub(crate) struct Outcome {
     pub groups: Option<GroupOutcome>,
     /// The pairs were re-optimised from a kept base optimum (a what-if).
     pub resumed: bool,
+    /// The flow's optimality certificate, in problem order (flow engine,
+    /// coverage then score or score).
+    pub certificate: Option<FlowCertificate>,
 }
 
 impl Outcome {

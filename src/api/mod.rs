@@ -7,7 +7,9 @@
 //! - [`what_if()`]: scenarios of edits (`edits`) re-solved and diffed
 //!   (`diff`) against a baseline;
 //! - [`alternatives()`]: "why not X?", exact losses of forced pairs;
-//! - [`ScoredBase`] (`scored_base`): a solve's scores kept for fast what-ifs.
+//! - [`ScoredBase`] (`scored_base`): a solve's scores kept for fast what-ifs;
+//! - [`verify()`]: a response checked against its request, the optimality
+//!   certificate on every arc, without the engines.
 
 mod alternatives;
 mod diff;
@@ -15,12 +17,14 @@ mod edits;
 mod scored_base;
 mod solve;
 mod validate;
+pub mod verify;
 mod whatif;
 
 pub use alternatives::alternatives;
 pub use scored_base::{score_base, solve_keeping, ScoredBase};
 pub use solve::solve;
 pub use validate::{validate, MAX_FLOW_MENTEES};
+pub use verify::{verify, Finding, Verdict};
 pub use whatif::{
     baseline_groups, baseline_pairs, scenario_request, what_if, what_if_on, what_if_reusing, Base,
     MAX_SCENARIOS,

@@ -126,6 +126,19 @@ pub(super) struct ReportArgs {
     limits: LimitArgs,
 }
 
+/// `mentormatch verify`.
+#[derive(Debug, clap::Args)]
+pub(super) struct VerifyArgs {
+    /// The request: proto3 JSON `SolveRequest`, a spreadsheet or a folder
+    /// of CSV files.
+    request: PathBuf,
+    /// Its response (proto3 JSON `SolveResponse`; solved with
+    /// `include_certificate` for a proof of optimality).
+    response: PathBuf,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
 /// `solve`: solves a request and writes the response, then the timings
 /// when asked.
 pub(super) fn solve(a: &SolveArgs) -> Result<()> {
@@ -217,17 +230,61 @@ pub(super) fn alternatives(a: &AlternativesArgs) -> Result<()> {
     write_output(out, &text)
 }
 
+/// A `SolveResponse` from a proto3 JSON file.
+fn read_response(path: &Path) -> Result<pb::SolveResponse> {
+    let bytes = read_file(path)?;
+    Ok(serde_json::from_slice(&bytes).map_err(|e| {
+        InputError(format!(
+            "{} is not a response (proto3 JSON SolveResponse): {e}",
+            path.display()
+        ))
+    })?)
+}
+
+/// `verify`: checks a response against its request without the engines
+/// (scores recomputed, rules, loads, pins, the certificate on every arc);
+/// an input error (exit code 2) naming what fails.
+pub(super) fn verify(a: &VerifyArgs) -> Result<()> {
+    let req = read_request(&a.request)?;
+    let resp = read_response(&a.response)?;
+    let t0 = Instant::now();
+    let v = mentormatch::api::verify(&req, &resp, &a.limits.limits()).map_err(solve_error)?;
+    let took = ms(t0.elapsed());
+    if !v.findings.is_empty() {
+        let mut lines: Vec<String> = v
+            .findings
+            .iter()
+            .map(|f| format!("  {}", f.message()))
+            .collect();
+        if v.more_findings > 0 {
+            lines.push(format!("  … and {} more", v.more_findings));
+        }
+        return Err(InputError(format!(
+            "{} does not hold against {}:\n{}",
+            a.response.display(),
+            a.request.display(),
+            lines.join("\n")
+        ))
+        .into());
+    }
+    let pairs = resp.pairs.len();
+    let text = match v.no_certificate {
+        None => format!(
+            "verified: the {pairs} pairs keep every rule and the certificate proves them optimal ({} pairs scored, {took:.0} ms)\n",
+            v.pairs_scored
+        ),
+        Some(why) => format!(
+            "the {pairs} pairs keep every rule; optimality not proven: {why} ({took:.0} ms)\n"
+        ),
+    };
+    write_output(None, &text)
+}
+
 /// `report`: the HTML report of a saved request and its response, the same
 /// bytes as `solve --format html` writes.
 pub(super) fn report(a: &ReportArgs) -> Result<()> {
     let req = read_request(&a.request)?;
-    let bytes = read_file(&a.response)?;
-    let resp: pb::SolveResponse = serde_json::from_slice(&bytes).map_err(|e| {
-        InputError(format!(
-            "{} is not a response (proto3 JSON SolveResponse): {e}",
-            a.response.display()
-        ))
-    })?;
+    let resp = read_response(&a.response)?;
     let html = report::solve(&req, &resp, &a.limits.limits()).map_err(|e| match e {
         mentormatch::formats::FormatError::Request(m) => {
             anyhow::Error::new(InputError(format!("{}: {m}", a.request.display())))

@@ -56,6 +56,10 @@ enum Command {
     /// Write the HTML report of a saved request and its response (what
     /// `solve --format html` writes).
     Report(answer::ReportArgs),
+    /// Check a response against its request without the engines: scores
+    /// recomputed, hard rules, capacities, minimums, pins, and the
+    /// optimality certificate on every arc (exit 2 naming what fails).
+    Verify(answer::VerifyArgs),
     /// Run the gRPC service.
     Serve(ServeArgs),
     /// Read a coordinator's spreadsheet (or CSV folder) and print the
@@ -309,6 +313,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Check(a) => answer::check(&a),
         Command::Alternatives(a) => answer::alternatives(&a),
         Command::Report(a) => answer::report(&a),
+        Command::Verify(a) => answer::verify(&a),
         Command::Serve(args) => serve(&args),
         Command::Import(a) => sheets::import(&a),
         Command::Template(a) => sheets::template(&a),

@@ -85,6 +85,7 @@ pub(crate) fn resume_pairs(
         },
         groups: None,
         resumed: true,
+        certificate: None,
     }))
 }
 
@@ -177,7 +178,11 @@ fn explain_unmatched(
                 .map(|a| a as u32)
         })
         .collect();
-    let assignment = Assignment { arc, optimal: true };
+    let assignment = Assignment {
+        arc,
+        optimal: true,
+        duals: None,
+    };
     Ok(unmatched(
         scorer,
         &cands,

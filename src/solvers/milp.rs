@@ -243,5 +243,9 @@ fn stage(
             .find(|&a| sol.value(x[a]) > 0.5)
             .map(|a| a as u32);
     }
-    Ok(Assignment { arc, optimal })
+    Ok(Assignment {
+        arc,
+        optimal,
+        duals: None,
+    })
 }

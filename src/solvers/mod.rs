@@ -22,6 +22,7 @@ pub mod scored;
 use std::time::{Duration, Instant};
 
 use crate::model::{Milli, Objective};
+use crate::outcome::FlowCertificate;
 use crate::settings::Cancel;
 
 /// A bipartite assignment instance: mentees on the left, mentors on the
@@ -192,6 +193,9 @@ pub struct Assignment {
     pub arc: Vec<Option<u32>>,
     /// Optimality is proven (false only when a MILP stopped at its time limit).
     pub optimal: bool,
+    /// Node potentials proving the flow optimal (the flow engine under
+    /// coverage then score or score), mentees in instance order.
+    pub duals: Option<FlowCertificate>,
 }
 
 impl Assignment {

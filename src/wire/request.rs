@@ -94,6 +94,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
             organizations: b.orgs.list,
         },
         include_timings: req.include_timings,
+        include_certificate: req.include_certificate,
         stability: None,
         history,
     })

@@ -7,8 +7,8 @@ use crate::calendar::{format_hhmm, round_hours, slots};
 use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
 use crate::outcome::{
-    Certificate, EngineUsed, GroupCriterion, GroupOutcome, GroupResult, MatchedPair, Outcome,
-    Status, Timings, UngroupedReason, Unmatched, UnmatchedReason,
+    Certificate, EngineUsed, FlowCertificate, GroupCriterion, GroupOutcome, GroupResult,
+    MatchedPair, Outcome, Status, Timings, UngroupedReason, Unmatched, UnmatchedReason,
 };
 use crate::wire::pb;
 
@@ -207,6 +207,25 @@ pub(crate) fn response_with(
             candidate_pairs_feasible: o.candidate_pairs_feasible,
             timings: problem.include_timings.then(|| timings_wire(&o.timings)),
         }),
+        certificate: o
+            .certificate
+            .as_ref()
+            .filter(|_| problem.include_certificate)
+            .map(optimality_wire),
+    }
+}
+
+/// The flow's optimality certificate on the wire.
+fn optimality_wire(c: &FlowCertificate) -> pb::OptimalityCertificate {
+    pb::OptimalityCertificate {
+        top: c.top,
+        scale: c.scale,
+        cost_unmatched: c.cost_unmatched,
+        minimum_weight: c.minimum_weight,
+        mentee_potentials: c.mentee.clone(),
+        mentor_potentials: c.mentor.clone(),
+        unmatched_potential: c.unmatched,
+        sink_potential: c.sink,
     }
 }
 

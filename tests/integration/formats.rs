@@ -283,3 +283,77 @@ fn exports_carry_names_terms_and_changes() {
         .iter()
         .all(|r| matches!(&r[3], Value::Text(t) if !t.is_empty())));
 }
+
+/// The example workbook saved as OpenDocument (every cell kept as text or
+/// number, as a spreadsheet application saves it) reads to the same request.
+#[test]
+fn the_example_as_an_ods_file_is_the_same_request() {
+    use calamine::{Data, Reader};
+    use std::io::Write;
+    let xlsx = repo_path("examples/cmr-2021/cohort.xlsx");
+    let mut book = calamine::open_workbook_auto(&xlsx).expect("the example workbook");
+    let mut content = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" \
+         xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
+         xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\">\
+         <office:body><office:spreadsheet>",
+    );
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("a sheet");
+        content.push_str(&format!("<table:table table:name=\"{}\">", esc(&name)));
+        for row in range.rows() {
+            content.push_str("<table:table-row>");
+            for cell in row {
+                content.push_str(&match cell {
+                    Data::Empty => "<table:table-cell/>".to_string(),
+                    Data::Float(x) => format!(
+                        "<table:table-cell office:value-type=\"float\" office:value=\"{x}\"><text:p>{x}</text:p></table:table-cell>"
+                    ),
+                    Data::Int(x) => format!(
+                        "<table:table-cell office:value-type=\"float\" office:value=\"{x}\"><text:p>{x}</text:p></table:table-cell>"
+                    ),
+                    other => format!(
+                        "<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>",
+                        esc(&other.to_string())
+                    ),
+                });
+            }
+            content.push_str("</table:table-row>");
+        }
+        content.push_str("</table:table>");
+    }
+    content.push_str("</office:spreadsheet></office:body></office:document-content>");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ods = dir.path().join("cohort.ods");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&ods).expect("create"));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let files = [
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet".to_string()),
+        (
+            "META-INF/manifest.xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\">\
+             <manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/>\
+             <manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>\
+             </manifest:manifest>"
+                .to_string(),
+        ),
+        ("content.xml", content),
+    ];
+    for (name, text) in files {
+        zip.start_file(name, stored).expect("entry");
+        zip.write_all(text.as_bytes()).expect("write");
+    }
+    zip.finish().expect("zip");
+    assert_eq!(
+        formats::read_request(&ods).expect("the ods reads"),
+        example()
+    );
+}

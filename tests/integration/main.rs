@@ -2,6 +2,7 @@
 //! live in `util`, each area in its own file.
 
 mod alternatives;
+mod certificate;
 mod cli;
 mod determinism;
 mod diagnosis;

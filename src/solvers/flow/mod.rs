@@ -30,6 +30,7 @@
 //! and the coverage-then-score optimum over arcs scoring `≥ t` is returned.
 
 mod network;
+mod order;
 pub mod resume;
 mod warm;
 
@@ -97,6 +98,8 @@ fn fair(inst: &Instance, deadline: &Deadline, t: usize) -> Result<Assignment, So
     Ok(Assignment {
         arc: a.arc.iter().map(|x| x.map(|a| kept[a as usize])).collect(),
         optimal: true,
+        // The threshold's proof is not a flow certificate of one network.
+        duals: None,
     })
 }
 

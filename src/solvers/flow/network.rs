@@ -5,8 +5,11 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use crate::outcome::FlowCertificate;
 use crate::solvers::{Assignment, Deadline, Instance, SolveError};
 use crate::threads::join;
+
+use super::order::{laid_out, sorted_arcs, ArcsPart, PARALLEL_SORT_ARCS, RESORT_SCANS};
 
 /// Cost models of the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,114 +126,17 @@ fn minimum_weight(inst: &Instance, f: &CostFn) -> Result<i64, SolveError> {
     })
 }
 
-/// Mentees whose arcs are sorted between two looks at the deadline.
-const SORT_CHECK_MENTEES: usize = 64;
-
-/// Fewest arcs for which the arc sort runs on several threads.
-const PARALLEL_SORT_ARCS: usize = 200_000;
-
-/// Arc indices sorted by (cost, mentor) within each mentee, in parallel
-/// over contiguous mentee chunks (the order does not depend on it). Keys are
-/// packed into one integer when they fit, for a cache-friendly sort.
-fn sorted_arcs(
-    inst: &Instance,
-    cost: &[i64],
-    threads: usize,
-    deadline: &Deadline,
-) -> Result<Vec<u32>, SolveError> {
-    let n_e = inst.mentees();
-    let mut order: Vec<u32> = (0..inst.mentor.len() as u32).collect();
-    let packable = inst.mentors() < (1 << 24) && cost.iter().all(|&c| (0..1 << 39).contains(&c));
-    let sort = |e: usize, out: &mut [u32], buf: &mut Vec<(u64, u32)>| {
-        let arcs = inst.arcs(e);
-        if packable {
-            buf.clear();
-            buf.extend(arcs.map(|a| {
-                (
-                    ((cost[a] as u64) << 24) | u64::from(inst.mentor[a]),
-                    a as u32,
-                )
-            }));
-            buf.sort_unstable();
-            for (o, &(_, a)) in out.iter_mut().zip(buf.iter()) {
-                *o = a;
-            }
-        } else {
-            out.sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
-        }
-    };
-    // Threads only pay off on large instances (spawning costs ~50 µs).
-    let threads = if inst.mentor.len() < PARALLEL_SORT_ARCS {
-        1
-    } else {
-        threads.max(1)
-    };
-    // Sorts mentees first..last, whose arcs are `mine`; false if the
-    // deadline passed first.
-    let sort_chunk = |first: usize, last: usize, mine: &mut [u32]| {
-        let mut buf = Vec::new();
-        let base = inst.start[first] as usize;
-        for e in first..last {
-            if (e - first).is_multiple_of(SORT_CHECK_MENTEES) && deadline.passed() {
-                return false;
-            }
-            let r = inst.arcs(e);
-            sort(e, &mut mine[r.start - base..r.end - base], &mut buf);
-        }
-        true
-    };
-    if threads == 1 {
-        return match sort_chunk(0, n_e, &mut order) {
-            true => Ok(order),
-            false => Err(SolveError::Deadline),
-        };
-    }
-    let chunk = n_e.div_ceil(threads).max(1);
-    let joined = std::thread::scope(|scope| {
-        let mut rest: &mut [u32] = &mut order;
-        let mut first = 0usize;
-        let mut handles = Vec::with_capacity(threads);
-        while first < n_e {
-            let last = (first + chunk).min(n_e);
-            let len = inst.start[last] as usize - inst.start[first] as usize;
-            let (mine, tail) = rest.split_at_mut(len);
-            rest = tail;
-            let sort_chunk = &sort_chunk;
-            handles.push(scope.spawn(move || sort_chunk(first, last, mine)));
-            first = last;
-        }
-        handles.into_iter().map(join).collect::<Vec<_>>()
-    });
-    for r in joined {
-        if !r.map_err(|e| SolveError::Backend(e.to_string()))? {
-            return Err(SolveError::Deadline);
-        }
-    }
-    Ok(order)
-}
-
-/// Whether `order` lists each mentee's arcs, and only those, by score
-/// descending then mentor, strictly: one pass, so a builder's order is
-/// trusted only once checked.
-fn sorted_by_score(inst: &Instance, order: &[u32]) -> bool {
-    if order.len() != inst.mentor.len() {
-        return false;
-    }
-    (0..inst.mentees()).all(|e| {
-        let r = inst.arcs(e);
-        let key = |a: u32| (Reverse(inst.score[a as usize]), inst.mentor[a as usize]);
-        let mine = &order[r.clone()];
-        mine.iter().all(|&a| r.contains(&(a as usize)))
-            && mine.windows(2).all(|w| key(w[0]) < key(w[1]))
-    })
-}
-
 /// Residual network state and Dijkstra scratch space.
 ///
 /// Each mentee's arcs are stored sorted by cost, so that a scan can stop
 /// at the first arc that cannot lead to a path shorter than the best one
-/// known to `T`: mentor potentials never rise above 0, so an arc's reduced
-/// cost is at least `c + π(e)`.
+/// known to `T`. Potentials only fall, so with `snap` the mentors'
+/// potentials when the arcs were last sorted, an arc's reduced cost is at
+/// least `c − snap(j) + π(e)`: the arcs are sorted by `c − snap(j)`, first
+/// with `snap = 0`. When the places are short, full mentors' potentials
+/// fall far and unevenly, the bound loosens, and scans grow; once the
+/// scans since the last sort add up to [`RESORT_SCANS`] times the arcs,
+/// the arcs are sorted again with the potentials of the moment.
 pub(super) struct Network<'a> {
     pub(super) inst: &'a Instance,
     /// Mentor of each arc, arcs sorted by cost within each mentee.
@@ -241,11 +147,22 @@ pub(super) struct Network<'a> {
     pub(super) orig: Vec<u32>,
     pub(super) cost_u: i64,
     pub(super) h: i64,
+    /// The cost model: an arc costs `(top − score) × scale`.
+    top: i64,
+    scale: i64,
     pub(super) n_e: u32,
     pub(super) node_u: u32,
     pub(super) node_t: u32,
     /// Potentials per node.
     pub(super) pot: Vec<i64>,
+    /// Mentor potentials when the arcs were last sorted (by `c − snap(j)`).
+    pub(super) snap: Vec<i64>,
+    /// Arcs scanned since the last sort.
+    scanned: u64,
+    /// Threads that sort the arcs.
+    threads: usize,
+    /// Why a sort's thread failed, if one did.
+    broken: Option<String>,
     /// Per mentee: (sorted) arc used, `TO_U`, or `NONE` (not yet sent).
     pub(super) assign: Vec<u32>,
     /// Per mentor, then `U` last: mentees assigned.
@@ -278,6 +195,9 @@ pub(super) fn run(
         if net.assign[e as usize] == NONE {
             net.send(e);
         }
+        if let Some(why) = net.broken.take() {
+            return Err(SolveError::Backend(why));
+        }
     }
     let short: Vec<(u32, u32)> = (0..inst.mentors())
         .filter(|&j| (net.members[j].len() as u32) < inst.minimum[j])
@@ -293,6 +213,7 @@ pub(super) fn run(
             .map(|&a| (a != TO_U && a != NONE).then(|| net.orig[a as usize]))
             .collect(),
         optimal: true,
+        duals: (costs != Costs::Coverage).then(|| net.duals()),
     })
 }
 
@@ -313,17 +234,15 @@ impl<'a> Network<'a> {
         let known = (costs != Costs::Coverage)
             .then_some(inst.sorted.as_ref())
             .flatten()
-            .filter(|o| sorted_by_score(inst, o));
-        let (order, cost) = match known {
-            Some(o) => {
-                let cost = o.iter().map(|&a| f.of(inst.score[a as usize])).collect();
-                (o.clone(), cost)
-            }
+            .and_then(|o| Some((o, laid_out(inst, o, |s| f.of(s))?)));
+        let (order, mentor, cost) = match known {
+            Some((o, (mentor, cost))) => (o.clone(), mentor, cost),
             None => {
                 let cost: Vec<i64> = inst.score.iter().map(|&s| f.of(s)).collect();
                 let order = sorted_arcs(inst, &cost, threads, deadline)?;
                 let sorted_cost = order.iter().map(|&a| cost[a as usize]).collect();
-                (order, sorted_cost)
+                let mentor = order.iter().map(|&a| inst.mentor[a as usize]).collect();
+                (order, mentor, sorted_cost)
             }
         };
         let n_e = inst.mentees() as u32;
@@ -334,15 +253,21 @@ impl<'a> Network<'a> {
         pot[nodes - 1] = -h;
         Ok(Network {
             inst,
-            mentor: order.iter().map(|&a| inst.mentor[a as usize]).collect(),
+            mentor,
             cost,
             orig: order,
             cost_u,
             h,
+            top: f.top,
+            scale: f.scale,
             n_e,
             node_u: n_e + n_m,
             node_t: n_e + n_m + 1,
             pot,
+            snap: vec![0; n_m as usize],
+            scanned: 0,
+            threads,
+            broken: None,
             assign: vec![NONE; n_e as usize],
             members: vec![Vec::new(); n_m as usize + 1],
             dist: vec![0; nodes],
@@ -354,6 +279,21 @@ impl<'a> Network<'a> {
             heap: BinaryHeap::new(),
             settled_list: Vec::new(),
         })
+    }
+
+    /// The potentials, which prove the flow optimal once every unit is sent.
+    fn duals(&self) -> FlowCertificate {
+        let (n_e, u) = (self.n_e as usize, self.node_u as usize);
+        FlowCertificate {
+            top: self.top,
+            scale: self.scale,
+            cost_unmatched: self.cost_u,
+            minimum_weight: self.h,
+            mentee: self.pot[..n_e].to_vec(),
+            mentor: self.pot[n_e..u].to_vec(),
+            unmatched: self.pot[u],
+            sink: self.pot[u + 1],
+        }
     }
 
     /// Index in `members` of a mentor node or `U`.
@@ -456,6 +396,57 @@ impl<'a> Network<'a> {
             }
         }
         self.augment(s);
+        if self.scanned > RESORT_SCANS * self.mentor.len() as u64 {
+            self.resort();
+        }
+    }
+
+    /// Sorts each mentee's arcs by `c − π(j)` with today's potentials
+    /// (then by mentor), keeping each mentee's arc in use; on `threads`
+    /// threads over contiguous mentees.
+    fn resort(&mut self) {
+        let (n_e, inst) = (self.n_e as usize, self.inst);
+        let pot_m = &self.pot[n_e..self.node_u as usize];
+        let threads = if self.mentor.len() < PARALLEL_SORT_ARCS {
+            1
+        } else {
+            self.threads.max(1)
+        };
+        let chunk = n_e.div_ceil(threads).max(1);
+        let joined = std::thread::scope(|scope| {
+            let (mut mentor, mut orig, mut cost) =
+                (&mut self.mentor[..], &mut self.orig[..], &mut self.cost[..]);
+            let mut handles = Vec::with_capacity(threads);
+            let mut assign = &mut self.assign[..];
+            let mut first = 0usize;
+            while first < n_e {
+                let last = (first + chunk).min(n_e);
+                let len = inst.start[last] as usize - inst.start[first] as usize;
+                let (m, m_rest) = mentor.split_at_mut(len);
+                let (o, o_rest) = orig.split_at_mut(len);
+                let (c, c_rest) = cost.split_at_mut(len);
+                let (a, a_rest) = assign.split_at_mut(last - first);
+                (mentor, orig, cost, assign) = (m_rest, o_rest, c_rest, a_rest);
+                let part = ArcsPart {
+                    first,
+                    mentor: m,
+                    orig: o,
+                    cost: c,
+                    assign: a,
+                };
+                handles.push(scope.spawn(move || part.sort(inst, pot_m)));
+                first = last;
+            }
+            handles
+                .into_iter()
+                .map(join)
+                .collect::<Result<Vec<()>, _>>()
+        });
+        if let Err(e) = joined {
+            self.broken = Some(e.to_string());
+        }
+        self.snap.copy_from_slice(pot_m);
+        self.scanned = 0;
     }
 
     pub(super) fn scan_mentee(&mut self, e: u32, d: i64) {
@@ -471,9 +462,15 @@ impl<'a> Network<'a> {
             }
         }
         let arcs = self.inst.arcs(ei);
+        // No mentor potential is above its snapshot, so rc ≥ cost − snap + pe.
+        let floor = d + pe;
+        let first = arcs.start;
+        let mut end = arcs.end;
         for a in arcs {
-            // Mentor potentials are at most 0, so rc ≥ cost + pe.
-            if d + self.cost[a] + pe >= self.bound_t() {
+            let m = self.mentor[a] as usize;
+            debug_assert!(self.pot[self.n_e as usize + m] <= self.snap[m]);
+            if floor + self.cost[a] - self.snap[m] >= self.bound_t() {
+                end = a;
                 break;
             }
             if a as u32 == cur {
@@ -486,6 +483,7 @@ impl<'a> Network<'a> {
                 self.relax_t_through(j, d + rc);
             }
         }
+        self.scanned += (end - first) as u64;
     }
 
     /// Scans a mentor (or `U`): its arc to `T`, and back to its mentees.
