@@ -163,6 +163,19 @@ pub struct FlowCertificate {
     pub sink: i64,
 }
 
+/// What a MILP stopped at its time limit proved about the pairs' optimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchBound {
+    /// No matching matches more mentees (the pinned ones not counted).
+    pub matched_at_most: u32,
+    /// At the answer's coverage, no matching has a higher total score of
+    /// the engine's pairs (milli-points), when the last stage proved one.
+    pub score_at_most: Option<Milli>,
+    /// Fair: at the answer's coverage, no matching has a higher lowest
+    /// pair score (milli-points), when proved.
+    pub lowest_at_most: Option<Milli>,
+}
+
 /// The result of a solve.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Outcome {
@@ -193,6 +206,8 @@ pub(crate) struct Outcome {
     /// The flow's optimality certificate, in problem order (flow engine,
     /// coverage then score or score).
     pub certificate: Option<FlowCertificate>,
+    /// A FEASIBLE answer's proven bounds.
+    pub bound: Option<SearchBound>,
 }
 
 impl Outcome {

@@ -145,6 +145,7 @@ fn infeasible(
         groups: None,
         resumed: false,
         certificate: None,
+        bound: None,
     }
 }
 
@@ -193,6 +194,7 @@ fn assemble(
             },
             ..d.clone()
         }),
+        bound: assignment.bound,
     }
 }
 

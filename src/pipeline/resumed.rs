@@ -86,6 +86,7 @@ pub(crate) fn resume_pairs(
         groups: None,
         resumed: true,
         certificate: None,
+        bound: None,
     }))
 }
 
@@ -182,6 +183,7 @@ fn explain_unmatched(
         arc,
         optimal: true,
         duals: None,
+        bound: None,
     };
     Ok(unmatched(
         scorer,

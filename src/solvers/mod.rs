@@ -22,7 +22,7 @@ pub mod scored;
 use std::time::{Duration, Instant};
 
 use crate::model::{Milli, Objective};
-use crate::outcome::FlowCertificate;
+use crate::outcome::{FlowCertificate, SearchBound};
 use crate::settings::Cancel;
 
 /// A bipartite assignment instance: mentees on the left, mentors on the
@@ -196,6 +196,8 @@ pub struct Assignment {
     /// Node potentials proving the flow optimal (the flow engine under
     /// coverage then score or score), mentees in instance order.
     pub duals: Option<FlowCertificate>,
+    /// What a search stopped at its time limit proved (when not optimal).
+    pub bound: Option<SearchBound>,
 }
 
 impl Assignment {
@@ -294,6 +296,16 @@ impl Deadline {
     /// Whether the deadline has passed or the solve was cancelled.
     pub fn passed(&self) -> bool {
         self.cancelled() || self.at.is_some_and(|t| Instant::now() >= t)
+    }
+
+    /// The first of `parts` equal shares of the time left, with the same
+    /// cancel flag (unbounded stays unbounded).
+    pub(crate) fn share(&self, parts: u32) -> Deadline {
+        let at = self
+            .remaining()
+            .zip(self.at)
+            .map(|(left, at)| at - left + left / parts.max(1));
+        Deadline::new(at, self.cancel.clone())
     }
 
     /// Time left, if bounded (none once cancelled).

@@ -8,7 +8,8 @@ use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
 use crate::outcome::{
     Certificate, EngineUsed, FlowCertificate, GroupCriterion, GroupOutcome, GroupResult,
-    MatchedPair, Outcome, Status, Timings, UngroupedReason, Unmatched, UnmatchedReason,
+    MatchedPair, Outcome, SearchBound, Status, Timings, UngroupedReason, Unmatched,
+    UnmatchedReason,
 };
 use crate::wire::pb;
 
@@ -206,12 +207,29 @@ pub(crate) fn response_with(
             candidate_pairs_total: o.candidate_pairs_total,
             candidate_pairs_feasible: o.candidate_pairs_feasible,
             timings: problem.include_timings.then(|| timings_wire(&o.timings)),
+            bound: o.bound.map(|b| bound_wire(o, &b)),
         }),
         certificate: o
             .certificate
             .as_ref()
             .filter(|_| problem.include_certificate)
             .map(optimality_wire),
+    }
+}
+
+/// A FEASIBLE answer's bounds on the wire, pinned pairs added back in.
+fn bound_wire(o: &Outcome, b: &SearchBound) -> pb::SearchBound {
+    let pinned = o.pairs.iter().filter(|p| p.pinned);
+    let (count, score) = pinned.fold((0u32, 0), |(n, s), p| (n + 1, s + p.detail.score));
+    let total = o.total_score();
+    let at_most = b.score_at_most.map(|x| (x + score).max(total));
+    pb::SearchBound {
+        matched_at_most: b.matched_at_most + count,
+        total_score_at_most: at_most.map(from_milli),
+        gap: at_most
+            .filter(|&x| x != 0)
+            .map(|x| (x - total) as f64 / (x as f64).abs()),
+        lowest_pair_score_at_most: b.lowest_at_most.map(from_milli),
     }
 }
 

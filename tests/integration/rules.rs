@@ -397,3 +397,61 @@ fn country_quota_selects_the_milp_and_holds() {
         "cannot express max_mentees_per_country",
     );
 }
+
+/// Country quotas under a time limit: the MILP answers with the best
+/// matching found and what it proved, never "no answer" (the 30 × 30 case
+/// of issue 12 and random programmes), and every answer keeps the quota.
+#[test]
+fn quota_answers_at_their_time_limit_with_a_bound() {
+    use mentormatch::tools::synth::{generate, SynthConfig};
+    let cases = [(30, 30, 1146, 1, 2), (40, 12, 7, 4, 2), (60, 15, 11, 5, 3)];
+    for (mentees, mentors, seed, cap, quota) in cases {
+        let mut req = generate(&SynthConfig {
+            mentees,
+            mentors,
+            seed,
+            max_capacity: cap,
+        });
+        let p = req.policy.get_or_insert_with(Default::default);
+        p.objective = pb::Objective::Fair as i32;
+        p.max_mentees_per_country = Some(quota);
+        p.time_limit_ms = Some(1500);
+        let resp = solve_ok(&req);
+        let stats = resp.stats.unwrap();
+        let status = pb::SolveStatus::try_from(resp.status).unwrap();
+        assert!(
+            matches!(status, pb::SolveStatus::Optimal | pb::SolveStatus::Feasible),
+            "seed {seed}: {status:?}"
+        );
+        assert!(stats.matched > 0, "seed {seed}: an answer with pairs");
+        // Quotas and capacities hold.
+        let country: std::collections::HashMap<&str, &str> = req
+            .mentees
+            .iter()
+            .map(|e| {
+                let p = e.profile.as_ref().unwrap();
+                (p.id.as_str(), p.country.as_str())
+            })
+            .collect();
+        let mut per: std::collections::HashMap<(&str, &str), u32> = Default::default();
+        for pair in &resp.pairs {
+            *per.entry((pair.mentor_id.as_str(), country[pair.mentee_id.as_str()]))
+                .or_default() += 1;
+        }
+        assert!(
+            per.values().all(|&n| n <= quota),
+            "seed {seed}: a quota broken"
+        );
+        match status {
+            pb::SolveStatus::Optimal => assert!(stats.bound.is_none()),
+            _ => {
+                let b = stats.bound.expect("a FEASIBLE answer carries its bound");
+                assert!(b.matched_at_most >= stats.matched, "seed {seed}");
+                if let Some(s) = b.total_score_at_most {
+                    assert!(s + 1e-9 >= stats.total_score, "seed {seed}");
+                    assert!(b.gap.is_some_and(|g| g >= 0.0));
+                }
+            }
+        }
+    }
+}

@@ -100,6 +100,7 @@ fn fair(inst: &Instance, deadline: &Deadline, t: usize) -> Result<Assignment, So
         optimal: true,
         // The threshold's proof is not a flow certificate of one network.
         duals: None,
+        bound: None,
     })
 }
 

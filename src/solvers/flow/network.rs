@@ -214,6 +214,7 @@ pub(super) fn run(
             .collect(),
         optimal: true,
         duals: (costs != Costs::Coverage).then(|| net.duals()),
+        bound: None,
     })
 }
 
