@@ -257,3 +257,27 @@ fn what_if_and_alternatives_reports_say_what_moves() {
     assert_eq!(sheets[0].rows.len(), ar.alternatives.len());
     assert_eq!(sheets[1].rows.len(), ar.excluded.len());
 }
+
+/// An infeasible request's report says why, in the response's words, and
+/// lists everyone as unmatched.
+#[test]
+fn an_infeasible_request_is_reported_with_its_reasons() {
+    let mut req = example_request();
+    for m in req.mentors.iter_mut().take(3) {
+        m.capacity = Some(6);
+        m.min_mentees = 6;
+    }
+    let (resp, html) = solved_report(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Infeasible as i32);
+    assert!(!resp.infeasibilities.is_empty());
+    let summary = section(&html, "summary");
+    for i in &resp.infeasibilities {
+        assert!(summary.contains(&escaped(&i.message)), "{}", i.message);
+    }
+    assert_eq!(
+        section(&html, "unmatched")
+            .matches("class=\"person\"")
+            .count(),
+        req.mentees.len()
+    );
+}

@@ -176,7 +176,14 @@ fn countries(people: &People, req: &pb::SolveRequest, resp: &pb::SolveResponse) 
             .entry(p.country.trim().to_ascii_uppercase())
             .or_default();
     }
-    for p in &resp.pairs {
+    // Pairs of people the request has (a saved response may not match it).
+    let known =
+        |p: &&pb::Pair| people.get(&p.mentee_id).is_some() && people.get(&p.mentor_id).is_some();
+    let pairs: Vec<&pb::Pair> = match req.mentees.is_empty() {
+        true => Vec::new(),
+        false => resp.pairs.iter().filter(known).collect(),
+    };
+    for p in &pairs {
         *received.entry(people.country(&p.mentor_id)).or_default() += 1;
     }
     let (left, right) = (top(mentees), top(received));
@@ -192,7 +199,7 @@ fn countries(people: &People, req: &pb::SolveRequest, resp: &pb::SolveResponse) 
     let mut bands: BTreeMap<(usize, usize), u64> = BTreeMap::new();
     let mut unmatched = vec![0u64; left.len()];
     let mut matched_of = vec![0u64; left.len()];
-    for p in &resp.pairs {
+    for p in &pairs {
         let (l, r) = (
             side(&left, &people.country(&p.mentee_id)),
             side(&right, &people.country(&p.mentor_id)),
