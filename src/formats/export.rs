@@ -67,7 +67,11 @@ fn who(people: &People, id: &str) -> [Value; 3] {
 /// The matching, one row per mentee in request order: the mentee, their
 /// mentor (or why they have none), the pair's score and its terms.
 pub fn matching(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
-    let people = People::of(req);
+    matching_of(&People::of(req), req, resp)
+}
+
+/// [`matching`] with the request's people already looked up.
+fn matching_of(people: &People, req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
     let criteria: BTreeSet<i32> = resp
         .pairs
         .iter()
@@ -109,11 +113,11 @@ pub fn matching(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
     let mut rows = Vec::new();
     for e in req.mentees.iter().filter_map(|e| e.profile.as_ref()) {
         let mut row: Vec<Value> = vec![e.id.clone().into()];
-        row.extend(who(&people, &e.id));
+        row.extend(who(people, &e.id));
         match pairs.get(e.id.as_str()) {
             Some(p) => {
                 row.push(p.mentor_id.clone().into());
-                row.extend(who(&people, &p.mentor_id));
+                row.extend(who(people, &p.mentor_id));
                 row.push(p.score.into());
                 for &c in &criteria {
                     let points: f64 = p
@@ -150,14 +154,13 @@ pub fn matching(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
 }
 
 /// Mentors' loads against their capacities.
-fn mentors(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
-    let people = People::of(req);
+fn mentors(people: &People, resp: &pb::SolveResponse) -> Grid {
     let rows = resp
         .mentor_loads
         .iter()
         .map(|l| {
             let mut row: Vec<Value> = vec![l.mentor_id.clone().into()];
-            row.extend(who(&people, &l.mentor_id));
+            row.extend(who(people, &l.mentor_id));
             row.push(f64::from(l.mentees).into());
             row.push(f64::from(l.capacity).into());
             row.push(f64::from(l.min_mentees).into());
@@ -183,8 +186,7 @@ fn mentors(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
 
 /// Groups: lead and co-mentor, members by name, theme, working language,
 /// and the weekly slot in every member's local time.
-fn groups(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Grid {
-    let people = People::of(req);
+fn groups(people: &People, resp: &pb::SolveResponse) -> Grid {
     // A member without a name is shown by id.
     let name = |id: &str| people.label(id).to_string();
     let mut rows = Vec::new();
@@ -255,9 +257,14 @@ fn summary(resp: &pb::SolveResponse) -> Grid {
 
 /// A solve's sheets: summary, matching, mentors, groups.
 pub fn solve_sheets(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Vec<Grid> {
-    let mut out = vec![summary(resp), matching(req, resp), mentors(req, resp)];
+    let people = People::of(req);
+    let mut out = vec![
+        summary(resp),
+        matching_of(&people, req, resp),
+        mentors(&people, resp),
+    ];
     if !resp.groups.is_empty() {
-        out.push(groups(req, resp));
+        out.push(groups(&people, resp));
     }
     out
 }
@@ -360,7 +367,11 @@ pub fn whatif_sheets(req: &pb::WhatIfRequest, resp: &pb::WhatIfResponse) -> Vec<
 /// exact loss of forcing the pair.
 pub fn alternatives(req: &pb::AlternativesRequest, resp: &pb::AlternativesResponse) -> Grid {
     let empty = pb::SolveRequest::default();
-    let people = People::of(req.request.as_ref().unwrap_or(&empty));
+    alternatives_of(&People::of(req.request.as_ref().unwrap_or(&empty)), resp)
+}
+
+/// [`alternatives`] with the request's people already looked up.
+fn alternatives_of(people: &People, resp: &pb::AlternativesResponse) -> Grid {
     let rows = resp
         .alternatives
         .iter()
@@ -370,7 +381,7 @@ pub fn alternatives(req: &pb::AlternativesRequest, resp: &pb::AlternativesRespon
                 people.name(&resp.mentee_id).into(),
                 a.mentor_id.clone().into(),
             ];
-            row.extend(who(&people, &a.mentor_id));
+            row.extend(who(people, &a.mentor_id));
             row.extend([
                 a.pair_score.into(),
                 f64::from(a.coverage_loss).into(),
@@ -426,7 +437,7 @@ pub fn alternatives_sheets(
             .to_vec(),
         rows,
     };
-    vec![alternatives(req, resp), excluded]
+    vec![alternatives_of(&people, resp), excluded]
 }
 
 /// Grids as one workbook (deterministic bytes).

@@ -51,6 +51,8 @@ impl Engine for MilpEngine {
             .filter(|&e| !inst.arcs(e).is_empty())
             .count() as u64;
         let trivial = anyone.min(cap_total) as u32;
+        // The total score, the weight of the last stage of the other objectives.
+        let scores: Vec<f64> = inst.score.iter().map(|&s| s as f64).collect();
         match objective {
             Objective::Score => {
                 let w: Vec<f64> = inst
@@ -65,8 +67,7 @@ impl Engine for MilpEngine {
             }
             Objective::CoverageThenScore => {
                 let (k, k_bound, start) = coverage(inst, &greedy, &deadline.share(2))?;
-                let w: Vec<f64> = inst.score.iter().map(|&s| s as f64).collect();
-                let (a, st) = stage(inst, &w, Some(k), None, &start.arc, &deadline)?;
+                let (a, st) = stage(inst, &scores, Some(k), None, &start.arc, &deadline)?;
                 let bound = st.bound.map(|b| b.floor() as Milli);
                 Ok(with_bound(
                     a,
@@ -89,8 +90,7 @@ impl Engine for MilpEngine {
                     return Ok(with_bound(a, st.proven && k_bound == 0, k_bound, None));
                 }
                 let (z, z_proof, start) = max_min(inst, k, &start.arc, &deadline.share(2))?;
-                let w: Vec<f64> = inst.score.iter().map(|&s| s as f64).collect();
-                let (a, st) = stage(inst, &w, Some(k), Some(z), &start, &deadline)?;
+                let (a, st) = stage(inst, &scores, Some(k), Some(z), &start, &deadline)?;
                 let proven = st.proven && z_proof.proven && k_bound == k as u32;
                 let score_at_most = st.bound.map(|b| b.floor() as Milli);
                 let mut a = with_bound(a, proven, k_bound, score_at_most);

@@ -83,19 +83,12 @@ fn column<'a>(
 }
 
 /// Everyone drawn one by one.
-fn persons(people: &People, req: &pb::SolveRequest, resp: &pb::SolveResponse) -> Markup {
-    let mentees: Vec<&str> = req
-        .mentees
-        .iter()
-        .filter_map(|e| e.profile.as_ref())
-        .map(|p| p.id.as_str())
-        .collect();
-    let mentors: Vec<&str> = req
-        .mentors
-        .iter()
-        .filter_map(|m| m.profile.as_ref())
-        .map(|p| p.id.as_str())
-        .collect();
+fn persons<'a>(people: &People, req: &'a pb::SolveRequest, resp: &pb::SolveResponse) -> Markup {
+    let ids = |ps: Vec<Option<&'a pb::Profile>>| -> Vec<&'a str> {
+        ps.into_iter().flatten().map(|p| p.id.as_str()).collect()
+    };
+    let mentees = ids(req.mentees.iter().map(|e| e.profile.as_ref()).collect());
+    let mentors = ids(req.mentors.iter().map(|m| m.profile.as_ref()).collect());
     let (lh, left, ln) = column(people, mentees.iter().copied());
     let (rh, right, rn) = column(people, mentors.iter().copied());
     let mut colour: BTreeMap<String, &str> = BTreeMap::new();
