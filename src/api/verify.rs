@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::model::{
     from_milli, to_milli, HardRule, MenteeIdx, MentorIdx, Milli, Objective, Problem,
 };
-use crate::scoring::Scorer;
+use crate::scoring::{RowScorer, Scorer};
 use crate::settings::Limits;
 use crate::wire::{self, pb};
 
@@ -319,7 +319,9 @@ fn check_certificate(
     }
     let free: Vec<MenteeIdx> = (0..n_e).filter(|&e| !pinned[e]).collect();
     v.pairs_scored += (free.len() * n_m) as u64;
-    let model = CostModel::of(p, scorer, &free, &pins);
+    // Every pair's score, row by row (the scorer's, to the milli-point).
+    let rows = RowScorer::new(scorer);
+    let model = CostModel::of(p, &rows, &free, &pins);
     for (name, certificate, recomputed) in [
         ("top", c.top, model.top),
         ("scale", c.scale, model.scale),
@@ -352,18 +354,17 @@ fn check_certificate(
     let mut unmatched = 0u32;
     for &e in &free {
         let pi_e = i128::from(c.mentee_potentials[e]);
-        for m in 0..n_m {
-            if let Ok(s) = scorer.evaluate(m, e) {
-                let cost = i128::from(model.top - s) * i128::from(model.scale);
-                let rc = cost + pi_e - i128::from(c.mentor_potentials[m]);
-                let flow = mentor_of[e] == Some(m);
-                let arc = || Arc::Pair {
-                    mentor: mentor_id(m),
-                    mentee: mentee_id(e),
-                };
-                check(&arc, rc, flow, !flow);
-            }
-        }
+        rows.row(e, |m, s| {
+            let m = m as usize;
+            let cost = i128::from(model.top - s) * i128::from(model.scale);
+            let rc = cost + pi_e - i128::from(c.mentor_potentials[m]);
+            let flow = mentor_of[e] == Some(m);
+            let arc = || Arc::Pair {
+                mentor: mentor_id(m),
+                mentee: mentee_id(e),
+            };
+            check(&arc, rc, flow, !flow);
+        });
         match mentor_of[e] {
             Some(m) => load[m] += 1,
             None => unmatched += 1,
@@ -418,15 +419,13 @@ struct CostModel {
 }
 
 impl CostModel {
-    fn of(p: &Problem, scorer: &Scorer<'_>, free: &[MenteeIdx], pins: &[u32]) -> Self {
+    fn of(p: &Problem, rows: &RowScorer<'_>, free: &[MenteeIdx], pins: &[u32]) -> Self {
         let n = free.len() as i64;
         let mut range: Option<(Milli, Milli)> = None;
         for &e in free {
-            for m in 0..p.mentors.len() {
-                if let Ok(s) = scorer.evaluate(m, e) {
-                    range = Some(range.map_or((s, s), |(lo, hi)| (lo.min(s), hi.max(s))));
-                }
-            }
+            rows.row(e, |_, s| {
+                range = Some(range.map_or((s, s), |(lo, hi)| (lo.min(s), hi.max(s))));
+            });
         }
         let (s_min, s_max) = range.unwrap_or((0, 0));
         let (top, scale, cost_u, max_arc) = match p.policy.objective {

@@ -209,6 +209,11 @@ struct LimitArgs {
     /// Most mentor × mentee pairs in a request.
     #[arg(long, default_value_t = Limits::default().max_pairs)]
     max_pairs: u64,
+    /// Most pairs (unpinned mentees × mentors) a flow solve holds as arcs;
+    /// above it the flow holds each mentee's best mentors and prices the
+    /// rest with its potentials (exact either way).
+    #[arg(long, default_value_t = SolveOptions::default().held_pairs)]
+    held_pairs: u64,
     /// Most affinities in a request.
     #[arg(long, default_value_t = Limits::default().max_affinities)]
     max_affinities: usize,
@@ -251,6 +256,7 @@ impl LimitArgs {
     fn options(&self) -> SolveOptions {
         SolveOptions {
             max_time: Duration::from_millis(self.max_time_ms),
+            held_pairs: self.held_pairs,
             ..SolveOptions::default()
         }
     }
@@ -376,6 +382,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
         drain_timeout: Duration::from_millis(args.drain_timeout_ms),
         max_connection_age: args.max_connection_age_s.map(Duration::from_secs),
         scored_base_cache_bytes: args.scored_base_cache_mib << 20,
+        held_pairs: args.limits.held_pairs,
         ..defaults
     };
     let (addr, admin_addr) = (args.addr, args.admin_addr);

@@ -9,7 +9,7 @@
 use crate::model::MenteeIdx;
 use crate::outcome::Certificate;
 use crate::scoring::Scorer;
-use crate::solvers::hall::{Reach, Search, Searcher};
+use crate::solvers::hall::{MentorGraph, Reach, Search, Searcher};
 use crate::solvers::Instance;
 
 use super::certificate::certificate;
@@ -55,6 +55,8 @@ pub(crate) struct Bottlenecks<'a> {
     /// Problem mentors' loads (pins included) and pinned mentees.
     loads: &'a [u32],
     pinned: &'a [u32],
+    /// Mentor-level edges given apart from `inst` (a priced solve's).
+    graph: Option<&'a MentorGraph>,
     /// Built at the first search.
     searcher: Option<Searcher<'a>>,
     searches: usize,
@@ -85,6 +87,7 @@ impl<'a> Bottlenecks<'a> {
             mentees,
             loads,
             pinned,
+            graph: None,
             searcher: None,
             searches: 0,
             max_certificates,
@@ -92,12 +95,19 @@ impl<'a> Bottlenecks<'a> {
         }
     }
 
+    /// The finder with the mentor-level edges of the assignment given, for
+    /// an instance that holds only some arcs of assigned mentees.
+    pub(crate) fn over(mut self, graph: Option<&'a MentorGraph>) -> Self {
+        self.graph = graph;
+        self
+    }
+
     /// Searches from the unmatched instance mentee `k`.
     pub(crate) fn classify(&mut self, k: u32) -> Bottleneck {
-        let (inst, arc) = (self.inst, self.arc);
+        let (inst, arc, graph) = (self.inst, self.arc, self.graph);
         let searcher = self
             .searcher
-            .get_or_insert_with(|| Searcher::new(inst, arc));
+            .get_or_insert_with(|| Searcher::over(inst, arc, graph));
         if self.searches >= searcher.search_limit() {
             return Bottleneck::Unknown;
         }

@@ -37,7 +37,8 @@ pub(crate) fn unmatched(
         loads,
         &pins.per_mentor,
         MAX_CERTIFICATES,
-    );
+    )
+    .over(cands.reach.as_ref());
     let mut out = Vec::new();
     for (e, m) in mentor_of.iter().enumerate() {
         if m.is_some() {

@@ -7,10 +7,12 @@ use crate::error::Error;
 use crate::explain::{infeasible as why, unmatched::unmatched};
 use crate::model::{EngineChoice, MentorIdx, Objective, Problem};
 use crate::outcome::{EngineUsed, FlowCertificate, Infeasibility, Outcome, Status, Timings};
+use crate::scoring::RowScorer;
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
-use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
+use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins, Places};
 use crate::solvers::flow::resume::BaseState;
+use crate::solvers::pricing::solve_priced;
 use crate::solvers::scored::{Reuse, ScoredPairs};
 
 use super::matched::pairs_and_loads;
@@ -52,16 +54,39 @@ pub(crate) fn solve_pairs(
             return r.map_err(|e| stopped(e, deadline, opts, t0));
         }
     }
-    let cands = candidate_arcs(&scorer, &pins, opts.threads, deadline, scores.reuse)
-        .map_err(|e| stopped(e, deadline, opts, t0))?;
-    let t_scored = Instant::now();
-
-    let result = match engine_used {
-        EngineUsed::Flow => FlowEngine {
-            threads: opts.threads,
-        }
-        .solve(&cands.instance, objective, deadline.clone()),
-        EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline.clone()),
+    let places = Places::new(problem, &pins);
+    let pairs = (places.free.len() * problem.mentors.len()) as u64;
+    let priced = engine_used == EngineUsed::Flow
+        && objective != Objective::Fair
+        && scores.reuse.is_none()
+        && pairs > opts.held_pairs;
+    let (cands, result, t_scored) = if priced {
+        let rows = RowScorer::new(&scorer);
+        let result = priced_solve(
+            &rows,
+            places,
+            objective,
+            opts.held_pairs,
+            opts.threads,
+            deadline,
+        );
+        let (cands, result) = match result {
+            Ok((cands, a)) => (Some(cands), Ok(a)),
+            Err(e) => (None, Err(e)),
+        };
+        (cands, result, t0)
+    } else {
+        let cands = candidate_arcs(&scorer, &pins, opts.threads, deadline, scores.reuse)
+            .map_err(|e| stopped(e, deadline, opts, t0))?;
+        let t_scored = Instant::now();
+        let result = match engine_used {
+            EngineUsed::Flow => FlowEngine {
+                threads: opts.threads,
+            }
+            .solve(&cands.instance, objective, deadline.clone()),
+            EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline.clone()),
+        };
+        (Some(cands), result, t_scored)
     };
     let t_solved = Instant::now();
     let assignment = match result {
@@ -81,6 +106,9 @@ pub(crate) fn solve_pairs(
         }
     };
 
+    let Some(cands) = cands else {
+        return Err(Error::Solver("a priced solve returned no arcs".into()));
+    };
     let mut outcome = assemble(&scorer, &cands, &assignment, &pins, engine_used);
     outcome.timings = Timings {
         score: t_scored - t0,
@@ -88,7 +116,7 @@ pub(crate) fn solve_pairs(
         explain: t_solved.elapsed(),
         groups: Duration::ZERO,
     };
-    if scores.keep && problem.stability.is_none() {
+    if scores.keep && problem.stability.is_none() && !priced {
         scores.kept = Some(ScoredPairs {
             instance: cands.instance,
             mentees: cands.mentees,
@@ -97,6 +125,34 @@ pub(crate) fn solve_pairs(
         });
     }
     Ok(outcome)
+}
+
+/// The flow over every pair, holding only the arcs its potentials show may
+/// matter ([`solve_priced`]); the candidate arcs given to the explanations
+/// hold every feasible arc of each unmatched mentee.
+fn priced_solve(
+    rows: &RowScorer<'_>,
+    places: Places,
+    objective: Objective,
+    held: u64,
+    threads: usize,
+    deadline: &Deadline,
+) -> Result<(CandidateArcs, Assignment), SolveError> {
+    let n_m = places.capacity.len();
+    // Hold at most `held` arcs before pricing: each mentee's best `keep`.
+    let keep = (held / places.free.len().max(1) as u64).clamp(1, n_m.max(1) as u64) as usize;
+    let priced = solve_priced(rows, &places, objective, keep, threads, deadline)?;
+    let total = (places.free.len() * n_m) as u64;
+    let feasible = priced.feasible;
+    let (instance, assignment, reach) = priced.explained(rows, &places.free, threads)?;
+    let cands = CandidateArcs {
+        instance,
+        mentees: places.free,
+        total,
+        feasible,
+        reach,
+    };
+    Ok((cands, assignment))
 }
 
 /// Scores to reuse going into a solve, and the pairs it scored coming out.
@@ -180,7 +236,7 @@ fn assemble(
         loads,
         infeasibilities: Vec::new(),
         candidate_pairs_total: cands.total,
-        candidate_pairs_feasible: inst.mentor.len() as u64,
+        candidate_pairs_feasible: cands.feasible,
         timings: Timings::default(),
         groups: None,
         resumed: false,

@@ -396,6 +396,7 @@ impl Matcher {
         let limits = self.config.limits;
         let opts = SolveOptions {
             threads: 1,
+            held_pairs: self.config.held_pairs,
             ..SolveOptions::default()
         };
         let (store, baseline_from) = (self.store.clone(), run_id.clone());
@@ -488,6 +489,7 @@ impl Matcher {
             threads: self.config.threads_per_solve.max(1),
             cancel: call.cancel.clone(),
             observer: Some(self.metrics.clone()),
+            held_pairs: self.config.held_pairs,
         };
         let calls = self.calls.clone();
         let task = tokio::task::spawn_blocking(move || {

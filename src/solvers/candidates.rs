@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::model::{MenteeIdx, MentorIdx, Problem};
-use crate::scoring::Scorer;
+use crate::scoring::{RowScorer, Scorer};
 use crate::threads::map_chunks;
 
+use super::hall::MentorGraph;
 use super::scored::{Prepared, Reuse, Scratch};
 use super::{Deadline, Instance, Keep, Quota, Rows};
 
@@ -23,6 +24,11 @@ pub(crate) struct CandidateArcs {
     pub(crate) mentees: Vec<MenteeIdx>,
     /// Pairs considered.
     pub(crate) total: u64,
+    /// Feasible pairs among them (the instance's arcs, unless priced).
+    pub(crate) feasible: u64,
+    /// The mentor-level edges of the assignment, when the instance holds
+    /// only some arcs of assigned mentees (a priced solve's).
+    pub(crate) reach: Option<MentorGraph>,
 }
 
 /// Pinned pairs, and what is left to match around them.
@@ -50,6 +56,35 @@ impl Pins {
     }
 }
 
+/// The mentees left to match and the places around the pins.
+#[derive(Debug, Clone)]
+pub(crate) struct Places {
+    /// Unpinned mentees, ascending: instance mentee `k` is `free[k]`.
+    pub(crate) free: Vec<MenteeIdx>,
+    /// Mentor capacities net of pins (saturating at 0).
+    pub(crate) capacity: Vec<u32>,
+    /// Mentor minimums net of pins.
+    pub(crate) minimum: Vec<u32>,
+}
+
+impl Places {
+    /// The places `problem` leaves around `pins`.
+    pub(crate) fn new(p: &Problem, pins: &Pins) -> Self {
+        let net = |of: &dyn Fn(usize) -> u32| {
+            (0..p.mentors.len())
+                .map(|m| of(m).saturating_sub(pins.per_mentor[m]))
+                .collect()
+        };
+        Places {
+            free: (0..p.mentees.len())
+                .filter(|&e| pins.mentor_of[e].is_none())
+                .collect(),
+            capacity: net(&|m| p.mentors[m].capacity),
+            minimum: net(&|m| p.mentors[m].min_mentees),
+        }
+    }
+}
+
 /// Candidate arcs of the unpinned mentees, with capacities and minimums
 /// net of pins (capacities saturate at 0), and the side constraints and
 /// warm start the problem asks for.
@@ -64,15 +99,11 @@ pub(crate) fn candidate_arcs(
     reuse: Option<&Reuse<'_>>,
 ) -> Result<CandidateArcs, Error> {
     let p = scorer.problem();
-    let free: Vec<MenteeIdx> = (0..p.mentees.len())
-        .filter(|&e| pins.mentor_of[e].is_none())
-        .collect();
-    let capacity = (0..p.mentors.len())
-        .map(|m| p.mentors[m].capacity.saturating_sub(pins.per_mentor[m]))
-        .collect();
-    let minimum = (0..p.mentors.len())
-        .map(|m| p.mentors[m].min_mentees.saturating_sub(pins.per_mentor[m]))
-        .collect();
+    let Places {
+        free,
+        capacity,
+        minimum,
+    } = Places::new(p, pins);
     // Earlier scores hold for pairs that pass `min_pair_score` on their own;
     // with stability points, a pair may pass only with them.
     let stable = p.stability.as_ref().is_none_or(|s| s.weight == 0.0);
@@ -199,6 +230,7 @@ fn score_pairs(
     let n_m = scorer.problem().mentors.len();
     // Mentees scored between two looks at the deadline (~0.1 ms at 1 000 mentors).
     let check_every = (STOP_CHECK_PAIRS / n_m.max(1)).max(1);
+    let fast = RowScorer::new(scorer);
     let score_rows = |part: &[MenteeIdx]| {
         let mut rows = Rows::default();
         rows.counts.reserve_exact(part.len());
@@ -221,12 +253,10 @@ fn score_pairs(
                 }
             }
             let before = rows.mentor.len();
-            for m in 0..n_m {
-                if let Ok(s) = scorer.evaluate(m, e) {
-                    rows.mentor.push(m as u32);
-                    rows.score.push(s);
-                }
-            }
+            fast.row(e, |m, s| {
+                rows.mentor.push(m);
+                rows.score.push(s);
+            });
             rows.counts.push((rows.mentor.len() - before) as u32);
             if reuse.is_some() {
                 let (mentor, score) = (&rows.mentor[before..], &rows.score[before..]);
@@ -248,9 +278,12 @@ fn score_pairs(
         .into_iter()
         .collect::<Option<Vec<Rows>>>()
         .ok_or(Error::TimeLimit(Duration::ZERO))?;
+    let instance = Instance::from_rows(parts, capacity, minimum);
     Ok(CandidateArcs {
-        instance: Instance::from_rows(parts, capacity, minimum),
+        feasible: instance.mentor.len() as u64,
+        instance,
         total: (mentees.len() * n_m) as u64,
         mentees,
+        reach: None,
     })
 }

@@ -130,6 +130,81 @@ fn search_in(inst: &Instance, members: &[Vec<u32>], root: u32, budget: u64) -> S
     })
 }
 
+/// Mentor-level edges of an assignment: `j → j'` when a mentee assigned to
+/// `j` has a feasible pair with `j'` (bit rows, `n_m²` bits), for a search
+/// over an instance that holds only some arcs of assigned mentees.
+#[derive(Debug, Clone)]
+pub struct MentorGraph {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl MentorGraph {
+    /// No edges between `mentors` mentors.
+    pub(crate) fn new(mentors: usize) -> Self {
+        let words = mentors.div_ceil(64);
+        MentorGraph {
+            words,
+            bits: vec![0; words * mentors],
+        }
+    }
+
+    /// Adds the edge `from → to`.
+    pub(crate) fn add(&mut self, from: u32, to: u32) {
+        self.bits[from as usize * self.words + to as usize / 64] |= 1 << (to % 64);
+    }
+
+    /// Adds every edge of `other` (a graph over the same mentors).
+    pub(crate) fn merge(&mut self, other: &MentorGraph) {
+        for (a, b) in self.bits.iter_mut().zip(&other.bits) {
+            *a |= b;
+        }
+    }
+
+    /// The mentors `from` leads to, ascending.
+    fn next(&self, from: u32) -> impl Iterator<Item = u32> + '_ {
+        let row = &self.bits[from as usize * self.words..(from as usize + 1) * self.words];
+        row.iter().enumerate().flat_map(|(w, &bits)| {
+            (0..64u32)
+                .filter(move |b| bits & (1 << b) != 0)
+                .map(move |b| w as u32 * 64 + b)
+        })
+    }
+}
+
+/// [`search_in`] over mentor-level edges: from the root's arcs, then from
+/// each full mentor reached along `graph`; the same violator as a search
+/// over every arc of the assigned mentees.
+fn search_graph(inst: &Instance, members: &[Vec<u32>], graph: &MentorGraph, root: u32) -> Search {
+    let mut seen = vec![false; inst.mentors()];
+    let mut mentors: Vec<u32> = Vec::new();
+    let mut places = 0u32;
+    let mut queue: Vec<u32> = inst.arcs(root as usize).map(|a| inst.mentor[a]).collect();
+    while let Some(j) = queue.pop() {
+        if std::mem::replace(&mut seen[j as usize], true) {
+            continue;
+        }
+        if (members[j as usize].len() as u32) < inst.capacity[j as usize] {
+            return Search::Placeable;
+        }
+        mentors.push(j);
+        places += inst.capacity[j as usize];
+        queue.extend(graph.next(j).filter(|&k| !seen[k as usize]));
+    }
+    mentors.sort_unstable();
+    let mut mentees: Vec<u32> = mentors
+        .iter()
+        .flat_map(|&j| members[j as usize].iter().copied())
+        .chain([root])
+        .collect();
+    mentees.sort_unstable();
+    Search::Violator(Violator {
+        mentees,
+        mentors,
+        places,
+    })
+}
+
 /// Searches from many unmatched mentees over one assignment, sharing the
 /// work. The alternating paths are followed on a mentor-level graph (`j →
 /// j'` when a mentee assigned to `j` also has an arc to `j'`), built once;
@@ -140,6 +215,8 @@ fn search_in(inst: &Instance, members: &[Vec<u32>], root: u32, budget: u64) -> S
 pub struct Searcher<'a> {
     inst: &'a Instance,
     arc: &'a [Option<u32>],
+    /// The mentor-level edges, when given apart from the instance.
+    graph: Option<&'a MentorGraph>,
     /// Assigned mentees per mentor, ascending.
     members: Vec<Vec<u32>>,
     /// Component of each mentor.
@@ -179,6 +256,17 @@ pub(crate) enum Reach {
 impl<'a> Searcher<'a> {
     /// Prepares the mentor-level graph of an assignment and its closures.
     pub fn new(inst: &'a Instance, arc: &'a [Option<u32>]) -> Self {
+        Searcher::over(inst, arc, None)
+    }
+
+    /// [`Searcher::new`], with the mentor-level edges `graph` given when the
+    /// instance holds only some arcs of assigned mentees (every arc of an
+    /// unassigned one): a priced solve's.
+    pub(crate) fn over(
+        inst: &'a Instance,
+        arc: &'a [Option<u32>],
+        graph: Option<&'a MentorGraph>,
+    ) -> Self {
         let n_m = inst.mentors();
         let members = members_of(inst, arc);
         if n_m > MAX_CLOSURE_MENTORS {
@@ -186,6 +274,7 @@ impl<'a> Searcher<'a> {
             return Searcher {
                 inst,
                 arc,
+                graph,
                 members,
                 comp_of: Vec::new(),
                 comps: Vec::new(),
@@ -195,21 +284,26 @@ impl<'a> Searcher<'a> {
             };
         }
 
+        let mut stamp = vec![u32::MAX; n_m];
+        let given = graph;
         let mut graph = petgraph::graph::DiGraph::<(), ()>::with_capacity(n_m, 0);
         for _ in 0..n_m {
             graph.add_node(());
         }
-        let mut stamp = vec![u32::MAX; n_m];
         for (j, ms) in members.iter().enumerate() {
             stamp[j] = j as u32;
-            for &e in ms {
-                for a in inst.arcs(e as usize) {
-                    let k = inst.mentor[a] as usize;
-                    if stamp[k] != j as u32 {
-                        stamp[k] = j as u32;
-                        graph.add_edge((j as u32).into(), (k as u32).into(), ());
-                    }
+            let mut edge = |k: usize| {
+                if stamp[k] != j as u32 {
+                    stamp[k] = j as u32;
+                    graph.add_edge((j as u32).into(), (k as u32).into(), ());
                 }
+            };
+            match given {
+                Some(g) => g.next(j as u32).for_each(|k| edge(k as usize)),
+                None => ms
+                    .iter()
+                    .flat_map(|&e| inst.arcs(e as usize))
+                    .for_each(|a| edge(inst.mentor[a] as usize)),
             }
         }
         // Reverse topological order: a component's successors come first.
@@ -257,6 +351,7 @@ impl<'a> Searcher<'a> {
         Searcher {
             inst,
             arc,
+            graph: given,
             members,
             comp_of,
             comps,
@@ -273,7 +368,10 @@ impl<'a> Searcher<'a> {
         {
             return Search::Unknown;
         }
-        search_in(self.inst, &self.members, root, WORK_BUDGET)
+        match self.graph {
+            Some(g) => search_graph(self.inst, &self.members, g, root),
+            None => search_in(self.inst, &self.members, root, WORK_BUDGET),
+        }
     }
 
     /// How many searches a solve or check should run with this searcher:

@@ -17,6 +17,7 @@ pub mod hall;
 pub(crate) mod max_flow;
 pub(crate) mod microlp_run;
 pub mod milp;
+pub(crate) mod pricing;
 pub mod scored;
 
 use std::time::{Duration, Instant};
@@ -52,6 +53,11 @@ pub struct Instance {
     /// knows it (from a [`scored::ScoredRows`]): the flow checks it in one
     /// pass and skips its sort. The solve is the same either way.
     pub sorted: Option<Vec<u32>>,
+    /// The lowest and highest score of every feasible pair, when the
+    /// instance holds only some of them (a priced solve): the flow's cost
+    /// model spans this range, so that its network is the network of every
+    /// pair. `None`: the arcs' own range.
+    pub score_range: Option<(Milli, Milli)>,
 }
 
 /// The arcs of a run of consecutive mentees: each mentee's arc count, and
@@ -168,6 +174,7 @@ impl Instance {
             quota: self.quota.clone(),
             keep: None,
             warm: None,
+            score_range: self.score_range,
             ..Instance::default()
         };
         let mut kept = Vec::new();

@@ -13,6 +13,7 @@ mod groups;
 mod layout;
 mod memory;
 mod optimality;
+mod pricing;
 mod programme;
 mod report;
 mod resume;

@@ -253,7 +253,9 @@ async fn a_queued_call_past_its_deadline_is_refused() {
     let server = start_server(one_solver()).await;
     let mut busy = server.client().await;
     let running = tokio::spawn(async move { busy.solve(large_request()).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The large request (40 M pairs, 12 s in a debug build) must hold the
+    // solver first: its encoding alone can take a few hundred ms under load.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut client = server.client().await;
     let mut req = tonic::Request::new(small_request());
     req.set_timeout(Duration::from_millis(300));

@@ -56,9 +56,12 @@ impl CostFn {
     /// Under `costs`, for an instance's scores (every cost checked to fit).
     fn new(inst: &Instance, costs: Costs) -> Result<CostFn, SolveError> {
         let n = inst.mentees() as i64;
+        // A priced instance's cost model spans every pair's scores.
+        let every: Vec<i64> = inst.score_range.map_or(Vec::new(), |(lo, hi)| vec![lo, hi]);
         let (s_min, s_max) = inst
             .score
             .iter()
+            .chain(&every)
             .fold(None, |acc: Option<(i64, i64)>, &s| {
                 Some(acc.map_or((s, s), |(lo, hi)| (lo.min(s), hi.max(s))))
             })
@@ -115,7 +118,12 @@ pub(super) fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, Sol
 /// `H`, the weight of a minimum place (0 without minimums).
 fn minimum_weight(inst: &Instance, f: &CostFn) -> Result<i64, SolveError> {
     let n = inst.mentees() as i64;
-    let max_c = if inst.score.is_empty() { 0 } else { f.max_arc }.max(f.cost_u);
+    let max_c = if inst.score.is_empty() && inst.score_range.is_none() {
+        0
+    } else {
+        f.max_arc
+    }
+    .max(f.cost_u);
     Ok(if inst.minimum.iter().any(|&m| m > 0) {
         n.checked_mul(max_c)
             .and_then(|x| x.checked_add(1))
@@ -165,6 +173,9 @@ pub(super) struct Network<'a> {
     broken: Option<String>,
     /// Per mentee: (sorted) arc used, `TO_U`, or `NONE` (not yet sent).
     pub(super) assign: Vec<u32>,
+    /// Per mentee: the cost of the arc it uses (`c_U` for `TO_U`), kept
+    /// beside `assign` so that a mentor's scan of its members reads no arc.
+    pub(super) held: Vec<i64>,
     /// Per mentor, then `U` last: mentees assigned.
     pub(super) members: Vec<Vec<u32>>,
     pub(super) dist: Vec<i64>,
@@ -270,6 +281,7 @@ impl<'a> Network<'a> {
             threads,
             broken: None,
             assign: vec![NONE; n_e as usize],
+            held: vec![0; n_e as usize],
             members: vec![Vec::new(); n_m as usize + 1],
             dist: vec![0; nodes],
             seen: vec![0; nodes],
@@ -497,13 +509,7 @@ impl<'a> Network<'a> {
         let pu = self.pot[u as usize];
         for k in 0..self.members[slot].len() {
             let e = self.members[slot][k];
-            let a = self.assign[e as usize];
-            let c = if a == TO_U {
-                self.cost_u
-            } else {
-                self.cost[a as usize]
-            };
-            let rc = -c + pu - self.pot[e as usize];
+            let rc = -self.held[e as usize] + pu - self.pot[e as usize];
             debug_assert!(rc >= 0);
             self.relax(e, d + rc, u, NONE);
         }
@@ -517,6 +523,11 @@ impl<'a> Network<'a> {
             let arc = self.pred_arc[v as usize];
             let old = self.assign[e as usize];
             self.assign[e as usize] = arc;
+            self.held[e as usize] = if arc == TO_U {
+                self.cost_u
+            } else {
+                self.cost[arc as usize]
+            };
             let slot = self.slot(v);
             self.members[slot].push(e);
             if e == s || old == NONE {

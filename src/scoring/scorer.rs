@@ -1,31 +1,4 @@
-//! Hard rules and the scoring model.
-//!
-//! A pair is *feasible* when it passes every hard rule. Its score is the sum
-//! over criteria of `round(weight × value × 1000)` milli-points, so the
-//! breakdown terms add up exactly to the score that the engines optimise.
-//!
-//! | criterion         | value in \[0, 1\]                                             |
-//! |-------------------|-----------------------------------------------------------------|
-//! | sector            | share of the mentee's sectors that the mentor has (0 if none)  |
-//! | topics            | share of the mentee's topics in the mentor's topics (0 if none) |
-//! | language          | best shared level, min of both, as level/7 (native = 1)         |
-//! | time zone         | worst-week overlap / target overlap, capped at 1                |
-//! | preference        | (k − r) / k for the mentor ranked r (0-based) of k; else 0      |
-//! | different country | 1 if countries differ                                           |
-//! | affinity          | the caller's value (may be negative), 0 when absent             |
-//!
-//! In affinity-only mode the score is the affinity alone, weight 1. A
-//! what-if adds a stability term: its weight for a baseline pair.
-//!
-//! The programme's memory (`Problem::history`, in every scoring mode):
-//!
-//! | criterion      | value                                                        |
-//! |----------------|--------------------------------------------------------------|
-//! | earlier cohort | −1 for a pair of an earlier cohort (policy: penalty)          |
-//! | cohort load    | −(mentor's earlier mentees) / (most of any mentor), when > 0 |
-//!
-//! A declined pair, and under the `Avoid` policy an earlier-cohort pair,
-//! breaks a hard rule instead.
+//! [`Scorer`]: the hard rules of a pair and the terms of its score.
 
 use crate::calendar::{Overlap, OverlapTable, Period};
 use crate::model::{
@@ -37,37 +10,37 @@ use crate::outcome::{PairDetail, Term};
 /// Evaluates pairs of a problem. Cheap to query once built.
 #[derive(Debug)]
 pub struct Scorer<'p> {
-    problem: &'p Problem,
-    overlap: OverlapTable,
+    pub(super) problem: &'p Problem,
+    pub(super) overlap: OverlapTable,
     /// Per mentee: forbidden mentors (policy + exclusions), sorted.
-    forbidden: Vec<Vec<u32>>,
+    pub(super) forbidden: Vec<Vec<u32>>,
     /// Per mentee: (mentor, affinity), sorted by mentor.
-    affinity: Vec<Vec<(u32, f64)>>,
+    pub(super) affinity: Vec<Vec<(u32, f64)>>,
     /// Per mentee: its what-if baseline mentor, if any.
-    baseline_of: Vec<Option<u32>>,
+    pub(super) baseline_of: Vec<Option<u32>>,
     /// Per mentee: mentors who declined it (or it them), sorted.
-    declined: Vec<Vec<u32>>,
+    pub(super) declined: Vec<Vec<u32>>,
     /// Per mentee: its mentors of earlier cohorts, sorted.
-    earlier: Vec<Vec<u32>>,
+    pub(super) earlier: Vec<Vec<u32>>,
     /// Per mentor: the cohort-load value in [0, 1] (empty: no history).
-    load: Vec<f64>,
+    pub(super) load: Vec<f64>,
     /// Languages in the vocabulary.
-    n_lang: usize,
+    pub(super) n_lang: usize,
     /// Mentor levels by language, `mentor * n_lang + language` (0: none).
-    mentor_levels: Vec<u8>,
+    pub(super) mentor_levels: Vec<u8>,
     /// Interned countries of mentors and mentees.
-    mentor_country: Vec<u32>,
-    mentee_country: Vec<u32>,
+    pub(super) mentor_country: Vec<u32>,
+    pub(super) mentee_country: Vec<u32>,
     /// Sector and topic sets as bit masks, when the vocabularies have at
     /// most 128 entries (`None`: merge the sorted lists instead).
-    masks: Option<Masks>,
+    pub(super) masks: Option<Masks>,
 }
 
 /// Per person: (sectors, topics) as bits.
 #[derive(Debug)]
-struct Masks {
-    mentor: Vec<(u128, u128)>,
-    mentee: Vec<(u128, u128)>,
+pub(super) struct Masks {
+    pub(super) mentor: Vec<(u128, u128)>,
+    pub(super) mentee: Vec<(u128, u128)>,
 }
 
 fn mask(ids: &[u32]) -> u128 {
@@ -346,7 +319,7 @@ impl<'p> Scorer<'p> {
     }
 
     /// Whether the pair worked together in an earlier cohort.
-    fn is_earlier(&self, m: MentorIdx, e: MenteeIdx) -> bool {
+    pub(super) fn is_earlier(&self, m: MentorIdx, e: MenteeIdx) -> bool {
         self.earlier[e].binary_search(&(m as u32)).is_ok()
     }
 

@@ -1,0 +1,309 @@
+//! A mentee's whole row of mentors scored at once, for the passes over
+//! every pair (candidate arcs, pricing, `verify`).
+//!
+//! Every term of [`Scorer`]'s score that depends on the pair through a few
+//! small facts is a table lookup here: the sector and topic terms by the
+//! number of shared entries (per mentee, one entry per possible count), the
+//! language term by the best shared level, the time-zone term and the
+//! overlap rule by the pair of schedules, the country term by whether the
+//! countries differ, the cohort-load term by the mentor. Each table entry is
+//! the same `to_milli(weight × value)` the scorer computes, so the sum is the
+//! same integer. The pairs whose score has a sparse part (forbidden,
+//! declined, earlier-cohort, preferred, affinity, baseline pairs) go through
+//! [`Scorer::evaluate`] itself; so does every pair when the sector or topic
+//! vocabulary is too large for bit masks. `candidates` builds every
+//! instance through this file, and the optimality tests compare its arcs
+//! with `Scorer::evaluate` pair by pair.
+
+use crate::model::{to_milli, EarlierPairs, Level, MenteeIdx, MentorIdx, Milli, ScoringMode};
+
+use super::scorer::Scorer;
+
+/// A table entry for a pair of schedules that breaks the overlap rule.
+const BLOCKED: Milli = Milli::MIN;
+
+/// No organisation (or organisations allowed to match).
+const NO_ORG: u32 = u32::MAX;
+
+/// Scores rows of mentors for one [`Scorer`].
+#[derive(Debug)]
+pub(crate) struct RowScorer<'s> {
+    scorer: &'s Scorer<'s>,
+    /// `None`: every pair through `Scorer::evaluate`.
+    fast: Option<Tables>,
+}
+
+/// The per-mentor arrays and per-problem tables of the fast path.
+#[derive(Debug)]
+struct Tables {
+    /// Per mentor: sector and topic bits, organisation, schedule rank,
+    /// cohort-load term, whether it takes mentees at all.
+    sectors: Vec<u128>,
+    topics: Vec<u128>,
+    org: Vec<u32>,
+    schedule: Vec<u32>,
+    base: Vec<Milli>,
+    open: Vec<bool>,
+    /// Per mentee schedule: its rank among mentees' schedules.
+    mentee_schedule: Vec<u32>,
+    /// Time-zone term per (mentor schedule rank, mentee schedule rank), or
+    /// [`BLOCKED`].
+    tz: Vec<Milli>,
+    width: usize,
+    /// Language term by best shared level.
+    language: Vec<Milli>,
+    /// The different-country term.
+    differ: Milli,
+    affinity_only: bool,
+    /// Per mentee: the mentors whose pair has a sparse part, ascending.
+    special: Vec<Vec<u32>>,
+}
+
+/// What the fast path needs of one mentee.
+struct Mentee<'a> {
+    sectors: u128,
+    topics: u128,
+    /// Sector and topic terms by shared count.
+    sector_term: Vec<Milli>,
+    topic_term: Vec<Milli>,
+    /// Organisation that blocks a pair, or [`NO_ORG`].
+    org: u32,
+    /// Country that blocks a pair (cross-border rule), or `u32::MAX`.
+    blocked_country: u32,
+    country: u32,
+    /// Offset of the mentee's schedule column in the time-zone table.
+    column: usize,
+    /// (language, level) of the mentee.
+    languages: Vec<(usize, u8)>,
+    special: &'a [u32],
+}
+
+impl<'s> RowScorer<'s> {
+    /// Prepares the tables of `scorer`'s problem (linear in people and in
+    /// pairs of schedules).
+    pub(crate) fn new(scorer: &'s Scorer<'s>) -> Self {
+        RowScorer {
+            scorer,
+            fast: Tables::new(scorer),
+        }
+    }
+
+    /// Calls `out(mentor, score)` for every feasible mentor of mentee `e`,
+    /// in mentor order: the scores of [`Scorer::evaluate`].
+    pub(crate) fn row(&self, e: MenteeIdx, mut out: impl FnMut(u32, Milli)) {
+        let n_m = self.scorer.problem().mentors.len();
+        let Some(t) = &self.fast else {
+            for m in 0..n_m {
+                if let Ok(s) = self.scorer.evaluate(m, e) {
+                    out(m as u32, s);
+                }
+            }
+            return;
+        };
+        let x = t.mentee(self.scorer, e);
+        let mut next = 0;
+        for m in 0..n_m {
+            if x.special.get(next) == Some(&(m as u32)) {
+                next += 1;
+                if let Ok(s) = self.scorer.evaluate(m, e) {
+                    out(m as u32, s);
+                }
+            } else if let Some(s) = t.pair(self.scorer, &x, m) {
+                out(m as u32, s);
+            }
+        }
+    }
+
+    /// Calls `out(mentor, score)` for each mentor of `mentors` (any order)
+    /// feasible with mentee `e`, in the order given.
+    pub(crate) fn some(&self, e: MenteeIdx, mentors: &[u32], mut out: impl FnMut(u32, Milli)) {
+        let Some(t) = &self.fast else {
+            for &m in mentors {
+                if let Ok(s) = self.scorer.evaluate(m as usize, e) {
+                    out(m, s);
+                }
+            }
+            return;
+        };
+        let x = t.mentee(self.scorer, e);
+        for &m in mentors {
+            let s = if x.special.binary_search(&m).is_ok() {
+                self.scorer.evaluate(m as usize, e).ok()
+            } else {
+                t.pair(self.scorer, &x, m as usize)
+            };
+            if let Some(s) = s {
+                out(m, s);
+            }
+        }
+    }
+}
+
+impl Tables {
+    fn new(sc: &Scorer<'_>) -> Option<Tables> {
+        let p = sc.problem();
+        let masks = sc.masks.as_ref()?;
+        let rank = |used: &mut dyn Iterator<Item = u32>| {
+            let mut rank = vec![u32::MAX; p.schedules.len()];
+            let mut next = 0;
+            for s in used {
+                if rank[s as usize] == u32::MAX {
+                    rank[s as usize] = next;
+                    next += 1;
+                }
+            }
+            (rank, next as usize)
+        };
+        let (mentor_rank, rows) = rank(&mut p.mentors.iter().map(|m| m.profile.schedule));
+        let (mentee_rank, width) = rank(&mut p.mentees.iter().map(|e| e.profile.schedule));
+        let (w, policy) = (&p.policy.weights, &p.policy);
+        let term = |weight: f64, value: f64| {
+            if weight == 0.0 {
+                0
+            } else {
+                to_milli(weight * value)
+            }
+        };
+        let mut tz = vec![BLOCKED; rows * width];
+        for ms in (0..p.schedules.len()).filter(|&s| mentor_rank[s] != u32::MAX) {
+            for es in (0..p.schedules.len()).filter(|&s| mentee_rank[s] != u32::MAX) {
+                let o = sc.overlap.get(ms as u32, es as u32);
+                if o.min_week_min >= policy.min_weekly_overlap_min {
+                    let v =
+                        (f64::from(o.min_week_min) / f64::from(policy.overlap_target_min)).min(1.0);
+                    tz[mentor_rank[ms] as usize * width + mentee_rank[es] as usize] =
+                        term(w.time_zone, v);
+                }
+            }
+        }
+        let memory = &policy.memory;
+        let base = (0..p.mentors.len())
+            .map(|m| match sc.load.get(m).filter(|&&l| l > 0.0) {
+                Some(&l) => term(memory.cohort_load_weight, -l),
+                None => 0,
+            })
+            .collect();
+        let special = (0..p.mentees.len())
+            .map(|e| {
+                let mut v: Vec<u32> = sc.forbidden[e].clone();
+                v.extend(&sc.declined[e]);
+                if memory.earlier_pairs != EarlierPairs::Allow {
+                    v.extend(&sc.earlier[e]);
+                }
+                v.extend(p.mentees[e].preferred.iter().map(|&m| m as u32));
+                v.extend(sc.affinity[e].iter().map(|&(m, _)| m));
+                v.extend(sc.baseline_of[e]);
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        Some(Tables {
+            sectors: masks.mentor.iter().map(|x| x.0).collect(),
+            topics: masks.mentor.iter().map(|x| x.1).collect(),
+            org: p
+                .mentors
+                .iter()
+                .map(|m| m.profile.organization.unwrap_or(NO_ORG))
+                .collect(),
+            schedule: p
+                .mentors
+                .iter()
+                .map(|m| mentor_rank[m.profile.schedule as usize])
+                .collect(),
+            base,
+            open: p.mentors.iter().map(|m| m.capacity > 0).collect(),
+            mentee_schedule: mentee_rank,
+            tz,
+            width,
+            language: (0..=u8::MAX)
+                .map(|l| term(w.language, Level(l).value()))
+                .collect(),
+            differ: term(w.different_country, 1.0),
+            affinity_only: policy.scoring_mode == ScoringMode::AffinityOnly,
+            special,
+        })
+    }
+
+    /// The fast path's view of mentee `e`.
+    fn mentee<'a>(&'a self, sc: &Scorer<'_>, e: MenteeIdx) -> Mentee<'a> {
+        let p = sc.problem();
+        let ep = &p.mentees[e].profile;
+        let w = &p.policy.weights;
+        let (sectors, topics) = sc.masks.as_ref().map_or((0, 0), |k| k.mentee[e]);
+        let by_count = |weight: f64, theirs: usize| -> Vec<Milli> {
+            (0..=theirs)
+                .map(|c| match (weight, theirs) {
+                    (0.0, _) | (_, 0) => 0,
+                    _ => to_milli(weight * (c as f64 / theirs as f64)),
+                })
+                .collect()
+        };
+        let org = match ep.organization {
+            Some(o) if !p.policy.allow_same_organization => o,
+            _ => NO_ORG,
+        };
+        let country = sc.mentee_country[e];
+        Mentee {
+            sectors,
+            topics,
+            sector_term: by_count(w.sector, ep.sectors.len()),
+            topic_term: by_count(w.topics, ep.topics.len()),
+            org,
+            blocked_country: if p.policy.require_cross_border {
+                country
+            } else {
+                u32::MAX
+            },
+            country,
+            column: self.mentee_schedule[ep.schedule as usize] as usize,
+            languages: ep
+                .languages
+                .iter()
+                .map(|s| (s.language as usize, s.level.0))
+                .collect(),
+            special: &self.special[e],
+        }
+    }
+
+    /// The score of a pair without a sparse part, if it is feasible.
+    #[inline]
+    fn pair(&self, sc: &Scorer<'_>, x: &Mentee<'_>, m: MentorIdx) -> Option<Milli> {
+        if !self.open[m] || (x.org != NO_ORG && self.org[m] == x.org) {
+            return None;
+        }
+        let country = sc.mentor_country[m];
+        if country == x.blocked_country {
+            return None;
+        }
+        let tz = self.tz[self.schedule[m] as usize * self.width + x.column];
+        if tz == BLOCKED {
+            return None;
+        }
+        let levels = &sc.mentor_levels[m * sc.n_lang..(m + 1) * sc.n_lang];
+        let mut best: Option<u8> = None;
+        for &(l, mine) in &x.languages {
+            let theirs = levels.get(l).copied().unwrap_or(0);
+            if theirs > 0 {
+                best = Some(best.unwrap_or(0).max(theirs.min(mine)));
+            }
+        }
+        let policy = &sc.problem().policy;
+        let level = best.filter(|&l| l >= policy.min_level.0)?;
+        let score = if self.affinity_only {
+            self.base[m]
+        } else {
+            let shared = |a: u128, b: u128| (a & b).count_ones() as usize;
+            self.base[m]
+                + x.sector_term[shared(self.sectors[m], x.sectors).min(x.sector_term.len() - 1)]
+                + x.topic_term[shared(self.topics[m], x.topics).min(x.topic_term.len() - 1)]
+                + self.language[level as usize]
+                + tz
+                + if country != x.country { self.differ } else { 0 }
+        };
+        match policy.min_pair_score {
+            Some(min) if score < min => None,
+            _ => Some(score),
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The priced flow (each mentee's best mentors held, the other pairs priced
+//! with the potentials): the same optimum as the flow over every pair, a
+//! certificate `verify` accepts over every pair, and the same explanations;
+//! and the row scorer behind it gives `Scorer::evaluate`'s score for every
+//! pair.
+
+use mentormatch::api::{verify, Finding};
+use mentormatch::pb;
+use mentormatch::scoring::Scorer;
+use mentormatch::solvers::candidates::instance;
+use mentormatch::tools::synth::{self, SplitMix64, SynthConfig};
+use mentormatch::wire::problem_from_request;
+use mentormatch::{Limits, SolveOptions};
+
+fn policy(req: &mut pb::SolveRequest) -> &mut pb::Policy {
+    req.policy.get_or_insert_with(Default::default)
+}
+
+fn id(p: &Option<pb::Profile>) -> String {
+    p.as_ref().unwrap().id.clone()
+}
+
+/// A random programme with pins, forbidden pairs, minimums, places short
+/// or plenty, and either objective with a certificate.
+fn programme(seed: u64) -> pb::SolveRequest {
+    let mut rng = SplitMix64::new(seed);
+    let mut req = synth::generate(&SynthConfig {
+        mentees: 5 + rng.below(40),
+        mentors: 3 + rng.below(12),
+        seed,
+        max_capacity: 1 + rng.below(4) as u32,
+    });
+    if rng.chance(0.4) {
+        policy(&mut req).objective = pb::Objective::Score as i32;
+    }
+    let mentors: Vec<String> = req.mentors.iter().map(|m| id(&m.profile)).collect();
+    let mentees: Vec<String> = req.mentees.iter().map(|e| id(&e.profile)).collect();
+    let pair = |rng: &mut SplitMix64| pb::PairRef {
+        mentor_id: mentors[rng.below(mentors.len())].clone(),
+        mentee_id: mentees[rng.below(mentees.len())].clone(),
+    };
+    if rng.chance(0.3) {
+        let p = pair(&mut rng);
+        policy(&mut req).pinned_pairs.push(p);
+    }
+    for _ in 0..rng.below(4) {
+        let p = pair(&mut rng);
+        policy(&mut req).forbidden_pairs.push(p);
+    }
+    if rng.chance(0.3) {
+        let m = rng.below(req.mentors.len());
+        req.mentors[m].min_mentees = 1;
+    }
+    req.include_certificate = true;
+    req
+}
+
+fn solve_with(req: &pb::SolveRequest, held_pairs: u64) -> Option<pb::SolveResponse> {
+    let opts = SolveOptions {
+        held_pairs,
+        ..SolveOptions::default()
+    };
+    match mentormatch::api::solve(req, &Limits::default(), &opts) {
+        Ok(r) if r.status == pb::SolveStatus::Optimal as i32 => Some(r),
+        _ => None,
+    }
+}
+
+fn pairs(r: &pb::SolveResponse) -> Vec<(String, String)> {
+    let mut v: Vec<_> = r
+        .pairs
+        .iter()
+        .map(|p| (p.mentor_id.clone(), p.mentee_id.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn priced_answers_equal_the_flow_over_every_pair_and_are_proven() {
+    let limits = Limits::default();
+    let (mut compared, mut same_pairs, mut unmatched) = (0, 0, 0);
+    for seed in 0..80 {
+        let req = programme(seed);
+        let Some(full) = solve_with(&req, u64::MAX) else {
+            // Infeasible (a pin over capacity, a minimum): the priced solve
+            // must say so too.
+            assert!(solve_with(&req, 1).is_none(), "seed {seed}");
+            continue;
+        };
+        // One held arc per mentee (many pricing rounds), then two.
+        for held in [1, 2 * req.mentees.len() as u64] {
+            let priced = solve_with(&req, held).expect("priced answer");
+            let (a, b) = (full.stats.unwrap(), priced.stats.unwrap());
+            assert_eq!(a.matched, b.matched, "seed {seed} held {held}");
+            assert_eq!(
+                (a.total_score * 1000.0).round(),
+                (b.total_score * 1000.0).round(),
+                "seed {seed} held {held}"
+            );
+            assert_eq!(a.candidate_pairs_feasible, b.candidate_pairs_feasible);
+            let v = verify(&req, &priced, &limits).expect("verified");
+            let words: Vec<String> = v.findings.iter().map(Finding::message).collect();
+            assert!(v.proven_optimal, "seed {seed} held {held}: {words:?}");
+            unmatched += priced.unmatched.len();
+            if pairs(&full) == pairs(&priced) {
+                // The same matching is explained the same way: candidates,
+                // reasons and certificates over every pair.
+                assert_eq!(full.unmatched, priced.unmatched, "seed {seed} held {held}");
+                same_pairs += 1;
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 100, "only {compared} comparisons");
+    assert!(same_pairs >= 50, "only {same_pairs} identical matchings");
+    assert!(unmatched > 0, "no programme left a mentee unmatched");
+}
+
+/// A programme with every sparse part a score can have: preferences,
+/// exclusions, affinities, declined and earlier-cohort pairs, a minimum
+/// pair score, and the rules toggled.
+fn rich(seed: u64) -> pb::SolveRequest {
+    let mut rng = SplitMix64::new(seed);
+    let mut req = synth::generate(&SynthConfig {
+        mentees: 5 + rng.below(25),
+        mentors: 3 + rng.below(10),
+        seed,
+        max_capacity: 1 + rng.below(3) as u32,
+    });
+    let mentors: Vec<String> = req.mentors.iter().map(|m| id(&m.profile)).collect();
+    let mentees: Vec<String> = req.mentees.iter().map(|e| id(&e.profile)).collect();
+    for e in &mut req.mentees {
+        if rng.chance(0.4) {
+            e.preferred_mentors = vec![mentors[rng.below(mentors.len())].clone()];
+        }
+        let m = &mentors[rng.below(mentors.len())];
+        if rng.chance(0.2) && !e.preferred_mentors.contains(m) {
+            e.excluded_mentors = vec![m.clone()];
+        }
+    }
+    for _ in 0..rng.below(10) {
+        req.affinities.push(pb::Affinity {
+            mentor_id: mentors[rng.below(mentors.len())].clone(),
+            mentee_id: mentees[rng.below(mentees.len())].clone(),
+            value: rng.below(200) as f64 / 10.0 - 10.0,
+        });
+    }
+    req.affinities
+        .sort_by(|a, b| (&a.mentor_id, &a.mentee_id).cmp(&(&b.mentor_id, &b.mentee_id)));
+    req.affinities
+        .dedup_by(|a, b| a.mentor_id == b.mentor_id && a.mentee_id == b.mentee_id);
+    let mut history = pb::ProgrammeHistory::default();
+    for _ in 0..rng.below(4) {
+        history.declined.push(pb::DeclinedPair {
+            mentor_id: mentors[rng.below(mentors.len())].clone(),
+            mentee_id: mentees[rng.below(mentees.len())].clone(),
+            date: "2025-06-01".into(),
+            ..Default::default()
+        });
+        history.earlier_pairs.push(pb::EarlierPair {
+            mentor_id: mentors[rng.below(mentors.len())].clone(),
+            mentee_id: mentees[rng.below(mentees.len())].clone(),
+            cohort: "2025".into(),
+        });
+    }
+    req.history = Some(history);
+    let p = policy(&mut req);
+    p.require_cross_border = rng.chance(0.5);
+    p.allow_same_organization = rng.chance(0.5);
+    if rng.chance(0.3) {
+        p.min_pair_score = Some(rng.below(60) as f64);
+    }
+    if rng.chance(0.2) {
+        p.scoring_mode = pb::ScoringMode::AffinityOnly as i32;
+    }
+    let memory = p.memory.get_or_insert_with(Default::default);
+    memory.earlier_pairs = [
+        pb::EarlierPairs::Penalty,
+        pb::EarlierPairs::Avoid,
+        pb::EarlierPairs::Allow,
+    ][rng.below(3)] as i32;
+    req
+}
+
+#[test]
+fn every_arc_is_the_scorers_pair() {
+    let limits = Limits::default();
+    let mut arcs = 0;
+    for seed in 0..60 {
+        let req = rich(seed);
+        let problem = problem_from_request(&req, &limits).expect("valid");
+        let scorer = Scorer::new(&problem);
+        let inst = instance(&problem, 1 + (seed % 2) as usize).expect("instance");
+        let pinned: Vec<usize> = problem.policy.pinned.iter().map(|&(_, e)| e).collect();
+        let free: Vec<usize> = (0..problem.mentees.len())
+            .filter(|e| !pinned.contains(e))
+            .collect();
+        assert_eq!(inst.mentees(), free.len());
+        for (k, &e) in free.iter().enumerate() {
+            let expected: Vec<(u32, i64)> = (0..problem.mentors.len())
+                .filter_map(|m| scorer.evaluate(m, e).ok().map(|s| (m as u32, s)))
+                .collect();
+            let got: Vec<(u32, i64)> = inst
+                .arcs(k)
+                .map(|a| (inst.mentor[a], inst.score[a]))
+                .collect();
+            assert_eq!(got, expected, "seed {seed}, mentee {e}");
+            arcs += got.len();
+        }
+    }
+    assert!(arcs > 1000, "only {arcs} arcs compared");
+}
