@@ -60,21 +60,11 @@ pub(crate) fn solve_pairs(
         && objective != Objective::Fair
         && scores.reuse.is_none()
         && pairs > opts.held_pairs;
-    let (cands, result, t_scored) = if priced {
+    // The priced solve scores as it solves: its scoring time counts as solving.
+    let (result, t_scored) = if priced {
         let rows = RowScorer::new(&scorer);
-        let result = priced_solve(
-            &rows,
-            places,
-            objective,
-            opts.held_pairs,
-            opts.threads,
-            deadline,
-        );
-        let (cands, result) = match result {
-            Ok((cands, a)) => (Some(cands), Ok(a)),
-            Err(e) => (None, Err(e)),
-        };
-        (cands, result, t0)
+        let result = priced_solve(&rows, places, objective, opts, deadline);
+        (result, t0)
     } else {
         let cands = candidate_arcs(&scorer, &pins, opts.threads, deadline, scores.reuse)
             .map_err(|e| stopped(e, deadline, opts, t0))?;
@@ -86,11 +76,11 @@ pub(crate) fn solve_pairs(
             .solve(&cands.instance, objective, deadline.clone()),
             EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline.clone()),
         };
-        (Some(cands), result, t_scored)
+        (result.map(|a| (cands, a)), t_scored)
     };
     let t_solved = Instant::now();
-    let assignment = match result {
-        Ok(a) => a,
+    let (cands, assignment) = match result {
+        Ok(solved) => solved,
         Err(SolveError::Deadline) => {
             return Err(stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0))
         }
@@ -106,9 +96,6 @@ pub(crate) fn solve_pairs(
         }
     };
 
-    let Some(cands) = cands else {
-        return Err(Error::Solver("a priced solve returned no arcs".into()));
-    };
     let mut outcome = assemble(&scorer, &cands, &assignment, &pins, engine_used);
     outcome.timings = Timings {
         score: t_scored - t0,
@@ -127,24 +114,27 @@ pub(crate) fn solve_pairs(
     Ok(outcome)
 }
 
-/// The flow over every pair, holding only the arcs its potentials show may
-/// matter ([`solve_priced`]); the candidate arcs given to the explanations
+/// The flow over every pair, holding at most `opts.held_pairs` arcs before
+/// pricing ([`solve_priced`]); the candidate arcs given to the explanations
 /// hold every feasible arc of each unmatched mentee.
 fn priced_solve(
     rows: &RowScorer<'_>,
     places: Places,
     objective: Objective,
-    held: u64,
-    threads: usize,
+    opts: &SolveOptions,
     deadline: &Deadline,
 ) -> Result<(CandidateArcs, Assignment), SolveError> {
-    let n_m = places.capacity.len();
-    // Hold at most `held` arcs before pricing: each mentee's best `keep`.
-    let keep = (held / places.free.len().max(1) as u64).clamp(1, n_m.max(1) as u64) as usize;
-    let priced = solve_priced(rows, &places, objective, keep, threads, deadline)?;
-    let total = (places.free.len() * n_m) as u64;
+    let total = (places.free.len() * places.capacity.len()) as u64;
+    let priced = solve_priced(
+        rows,
+        &places,
+        objective,
+        opts.held_pairs,
+        opts.threads,
+        deadline,
+    )?;
     let feasible = priced.feasible;
-    let (instance, assignment, reach) = priced.explained(rows, &places.free, threads)?;
+    let (instance, assignment, reach) = priced.explained(rows, &places.free, opts.threads)?;
     let cands = CandidateArcs {
         instance,
         mentees: places.free,

@@ -55,6 +55,9 @@ struct Tables {
     /// The different-country term.
     differ: Milli,
     affinity_only: bool,
+    /// The policy's lowest shared language level and lowest pair score.
+    min_level: u8,
+    min_score: Option<Milli>,
     /// Per mentee: the mentors whose pair has a sparse part, ascending.
     special: Vec<Vec<u32>>,
 }
@@ -221,6 +224,8 @@ impl Tables {
                 .collect(),
             differ: term(w.different_country, 1.0),
             affinity_only: policy.scoring_mode == ScoringMode::AffinityOnly,
+            min_level: policy.min_level.0,
+            min_score: policy.min_pair_score,
             special,
         })
     }
@@ -288,8 +293,7 @@ impl Tables {
                 best = Some(best.unwrap_or(0).max(theirs.min(mine)));
             }
         }
-        let policy = &sc.problem().policy;
-        let level = best.filter(|&l| l >= policy.min_level.0)?;
+        let level = best.filter(|&l| l >= self.min_level)?;
         let score = if self.affinity_only {
             self.base[m]
         } else {
@@ -301,7 +305,7 @@ impl Tables {
                 + tz
                 + if country != x.country { self.differ } else { 0 }
         };
-        match policy.min_pair_score {
+        match self.min_score {
             Some(min) if score < min => None,
             _ => Some(score),
         }

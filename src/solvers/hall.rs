@@ -285,20 +285,19 @@ impl<'a> Searcher<'a> {
         }
 
         let mut stamp = vec![u32::MAX; n_m];
-        let given = graph;
-        let mut graph = petgraph::graph::DiGraph::<(), ()>::with_capacity(n_m, 0);
+        let mut digraph = petgraph::graph::DiGraph::<(), ()>::with_capacity(n_m, 0);
         for _ in 0..n_m {
-            graph.add_node(());
+            digraph.add_node(());
         }
         for (j, ms) in members.iter().enumerate() {
             stamp[j] = j as u32;
             let mut edge = |k: usize| {
                 if stamp[k] != j as u32 {
                     stamp[k] = j as u32;
-                    graph.add_edge((j as u32).into(), (k as u32).into(), ());
+                    digraph.add_edge((j as u32).into(), (k as u32).into(), ());
                 }
             };
-            match given {
+            match graph {
                 Some(g) => g.next(j as u32).for_each(|k| edge(k as usize)),
                 None => ms
                     .iter()
@@ -307,7 +306,7 @@ impl<'a> Searcher<'a> {
             }
         }
         // Reverse topological order: a component's successors come first.
-        let sccs = petgraph::algo::tarjan_scc(&graph);
+        let sccs = petgraph::algo::tarjan_scc(&digraph);
         let n_c = sccs.len();
         let words = n_c.div_ceil(64);
         let mut comp_of = vec![0u32; n_m];
@@ -329,7 +328,7 @@ impl<'a> Searcher<'a> {
             let mut bits = vec![0u64; words];
             bits[c / 64] |= 1 << (c % 64);
             for &j in js {
-                for k in graph.neighbors((j).into()) {
+                for k in digraph.neighbors((j).into()) {
                     let d = comp_of[k.index()] as usize;
                     if d != c && seen[d] != c as u32 {
                         seen[d] = c as u32;
@@ -351,7 +350,7 @@ impl<'a> Searcher<'a> {
         Searcher {
             inst,
             arc,
-            graph: given,
+            graph,
             members,
             comp_of,
             comps,

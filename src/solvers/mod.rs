@@ -193,6 +193,11 @@ impl Instance {
     }
 }
 
+/// `range` widened to hold `s` (a lowest and highest score).
+pub(crate) fn widen(range: Option<(Milli, Milli)>, s: Milli) -> Option<(Milli, Milli)> {
+    Some(range.map_or((s, s), |(lo, hi)| (lo.min(s), hi.max(s))))
+}
+
 /// An assignment: for each mentee, the arc it uses, if matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {

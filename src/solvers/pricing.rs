@@ -25,10 +25,24 @@ use crate::threads::map_chunks;
 use super::candidates::Places;
 use super::flow::FlowEngine;
 use super::hall::MentorGraph;
-use super::{Assignment, Deadline, Engine, Instance, Rows, SolveError};
+use super::{widen, Assignment, Deadline, Engine, Instance, Rows, SolveError};
 
 /// Mentees between two looks at the deadline.
 const CHECK_EVERY: usize = 16;
+
+/// `f` over contiguous chunks of `items` on `threads` threads, in chunk
+/// order; a chunk that saw the deadline pass gives `None`.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&[T]) -> Option<R> + Sync,
+) -> Result<Vec<R>, SolveError> {
+    map_chunks(items, threads, f)
+        .map_err(|e| SolveError::Backend(e.to_string()))?
+        .into_iter()
+        .map(|r| r.ok_or(SolveError::Deadline))
+        .collect()
+}
 
 /// A priced solve: the last instance and its optimal assignment.
 #[derive(Debug)]
@@ -114,9 +128,9 @@ fn mentor_graph(
                 rows.row(mentees[k as usize], |m, _| g.add(j, m));
             }
         }
-        g
+        Some(g)
     };
-    let parts = map_chunks(&ks, threads, part).map_err(|e| SolveError::Backend(e.to_string()))?;
+    let parts = on_threads(&ks, threads, part)?;
     let mut all = MentorGraph::new(inst.mentors());
     for g in &parts {
         all.merge(g);
@@ -133,20 +147,23 @@ struct Kept {
     feasible: u64,
 }
 
-/// Solves the mentees of `places` (instance mentee `k` is `free[k]`) over every pair
-/// that `rows` scores feasible, under `objective` (coverage then score, or
-/// score: the objectives with a flow certificate), holding only the arcs
-/// that the potentials show may matter.
+/// Solves the mentees of `places` (instance mentee `k` is `free[k]`) over
+/// every pair that `rows` scores feasible, under `objective` (coverage then
+/// score, or score: the objectives with a flow certificate), holding at
+/// most `held` arcs before pricing, then those the potentials show may
+/// matter.
 pub(crate) fn solve_priced(
     rows: &RowScorer<'_>,
     places: &Places,
     objective: Objective,
-    keep: usize,
+    held: u64,
     threads: usize,
     deadline: &Deadline,
 ) -> Result<Priced, SolveError> {
-    let keep = keep.max(1);
     let mentees = &places.free;
+    // At most `held` arcs before pricing: each mentee's best `keep`.
+    let keep =
+        (held / mentees.len().max(1) as u64).clamp(1, places.capacity.len().max(1) as u64) as usize;
     let (capacity, minimum) = (places.capacity.clone(), places.minimum.clone());
     let forced: Vec<bool> = minimum.iter().map(|&m| m > 0).collect();
     let kept = keep_best(rows, mentees, &forced, keep, threads, deadline)?;
@@ -204,7 +221,7 @@ fn keep_best(
             });
             out.feasible += (row.len() + chosen.len()) as u64;
             for &(_, s) in row.iter().chain(&chosen) {
-                out.range = Some(out.range.map_or((s, s), |(lo, hi)| (lo.min(s), hi.max(s))));
+                out.range = widen(out.range, s);
             }
             let mut left = None;
             if row.len() > keep {
@@ -221,8 +238,7 @@ fn keep_best(
         }
         Some(out)
     };
-    let parts =
-        map_chunks(mentees, threads, part).map_err(|e| SolveError::Backend(e.to_string()))?;
+    let parts = on_threads(mentees, threads, part)?;
     let mut all = Kept {
         rows: Vec::with_capacity(parts.len()),
         left: Vec::with_capacity(mentees.len()),
@@ -230,14 +246,12 @@ fn keep_best(
         feasible: 0,
     };
     for p in parts {
-        let p = p.ok_or(SolveError::Deadline)?;
         all.rows.extend(p.rows);
         all.left.extend(p.left);
         all.feasible += p.feasible;
-        all.range = match (all.range, p.range) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-            (x, y) => x.or(y),
-        };
+        all.range = p
+            .range
+            .map_or(all.range, |(lo, hi)| widen(widen(all.range, lo), hi));
     }
     Ok(all)
 }
@@ -292,12 +306,7 @@ fn price(
         }
         Some(out)
     };
-    let parts = map_chunks(&ks, threads, part).map_err(|e| SolveError::Backend(e.to_string()))?;
-    let mut added = Vec::new();
-    for p in parts {
-        added.extend(p.ok_or(SolveError::Deadline)?);
-    }
-    Ok(added)
+    Ok(on_threads(&ks, threads, part)?.concat())
 }
 
 /// `inst` with the arcs `added` ((mentee, mentor, score), in mentee then

@@ -8,15 +8,12 @@ use mentormatch::pb;
 use mentormatch::tools::synth::{self, SplitMix64, SynthConfig};
 use mentormatch::{Limits, SolveOptions};
 
+use crate::util::policy_mut as policy;
 use crate::util::*;
 
 fn with_certificate(mut req: pb::SolveRequest) -> pb::SolveRequest {
     req.include_certificate = true;
     req
-}
-
-fn policy(req: &mut pb::SolveRequest) -> &mut pb::Policy {
-    req.policy.get_or_insert_with(Default::default)
 }
 
 /// A random programme: sizes, capacities, an objective, some minimums,

@@ -12,24 +12,34 @@ use mentormatch::tools::synth::{self, SplitMix64, SynthConfig};
 use mentormatch::wire::problem_from_request;
 use mentormatch::{Limits, SolveOptions};
 
-fn policy(req: &mut pb::SolveRequest) -> &mut pb::Policy {
-    req.policy.get_or_insert_with(Default::default)
-}
+use crate::util::policy_mut as policy;
 
 fn id(p: &Option<pb::Profile>) -> String {
     p.as_ref().unwrap().id.clone()
+}
+
+/// A synthetic programme of 5 + up to `mentees` mentees, 3 + up to
+/// `mentors` mentors with capacities up to `cap`, the sizes drawn from `rng`.
+fn random_size(
+    rng: &mut SplitMix64,
+    seed: u64,
+    mentees: usize,
+    mentors: usize,
+    cap: usize,
+) -> pb::SolveRequest {
+    synth::generate(&SynthConfig {
+        mentees: 5 + rng.below(mentees),
+        mentors: 3 + rng.below(mentors),
+        seed,
+        max_capacity: 1 + rng.below(cap) as u32,
+    })
 }
 
 /// A random programme with pins, forbidden pairs, minimums, places short
 /// or plenty, and either objective with a certificate.
 fn programme(seed: u64) -> pb::SolveRequest {
     let mut rng = SplitMix64::new(seed);
-    let mut req = synth::generate(&SynthConfig {
-        mentees: 5 + rng.below(40),
-        mentors: 3 + rng.below(12),
-        seed,
-        max_capacity: 1 + rng.below(4) as u32,
-    });
+    let mut req = random_size(&mut rng, seed, 40, 12, 4);
     if rng.chance(0.4) {
         policy(&mut req).objective = pb::Objective::Score as i32;
     }
@@ -122,12 +132,7 @@ fn priced_answers_equal_the_flow_over_every_pair_and_are_proven() {
 /// pair score, and the rules toggled.
 fn rich(seed: u64) -> pb::SolveRequest {
     let mut rng = SplitMix64::new(seed);
-    let mut req = synth::generate(&SynthConfig {
-        mentees: 5 + rng.below(25),
-        mentors: 3 + rng.below(10),
-        seed,
-        max_capacity: 1 + rng.below(3) as u32,
-    });
+    let mut req = random_size(&mut rng, seed, 25, 10, 3);
     let mentors: Vec<String> = req.mentors.iter().map(|m| id(&m.profile)).collect();
     let mentees: Vec<String> = req.mentees.iter().map(|e| id(&e.profile)).collect();
     for e in &mut req.mentees {

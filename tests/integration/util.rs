@@ -128,6 +128,11 @@ pub fn small_request() -> pb::SolveRequest {
     }
 }
 
+/// The request's policy, created empty when absent.
+pub fn policy_mut(req: &mut pb::SolveRequest) -> &mut pb::Policy {
+    req.policy.get_or_insert_with(Default::default)
+}
+
 /// Solves in process with default limits.
 pub fn solve(req: &pb::SolveRequest) -> Result<pb::SolveResponse, mentormatch::Error> {
     mentormatch::api::solve(req, &Limits::default(), &SolveOptions::default())

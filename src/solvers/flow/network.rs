@@ -6,10 +6,9 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::outcome::FlowCertificate;
-use crate::solvers::{Assignment, Deadline, Instance, SolveError};
-use crate::threads::join;
+use crate::solvers::{widen, Assignment, Deadline, Instance, SolveError};
 
-use super::order::{laid_out, sorted_arcs, ArcsPart, PARALLEL_SORT_ARCS, RESORT_SCANS};
+use super::order::{laid_out, sort_net_of, sorted_arcs, ArcsPart, RESORT_SCANS};
 
 /// Cost models of the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,14 +56,10 @@ impl CostFn {
     fn new(inst: &Instance, costs: Costs) -> Result<CostFn, SolveError> {
         let n = inst.mentees() as i64;
         // A priced instance's cost model spans every pair's scores.
-        let every: Vec<i64> = inst.score_range.map_or(Vec::new(), |(lo, hi)| vec![lo, hi]);
         let (s_min, s_max) = inst
             .score
             .iter()
-            .chain(&every)
-            .fold(None, |acc: Option<(i64, i64)>, &s| {
-                Some(acc.map_or((s, s), |(lo, hi)| (lo.min(s), hi.max(s))))
-            })
+            .fold(inst.score_range, |r, &s| widen(r, s))
             .unwrap_or((0, 0));
         let f = match costs {
             Costs::CoverageThenScore => {
@@ -118,12 +113,8 @@ pub(super) fn cost_model(inst: &Instance, costs: Costs) -> Result<CostModel, Sol
 /// `H`, the weight of a minimum place (0 without minimums).
 fn minimum_weight(inst: &Instance, f: &CostFn) -> Result<i64, SolveError> {
     let n = inst.mentees() as i64;
-    let max_c = if inst.score.is_empty() && inst.score_range.is_none() {
-        0
-    } else {
-        f.max_arc
-    }
-    .max(f.cost_u);
+    // With no score at all, `max_arc` is 0.
+    let max_c = f.max_arc.max(f.cost_u);
     Ok(if inst.minimum.iter().any(|&m| m > 0) {
         n.checked_mul(max_c)
             .and_then(|x| x.checked_add(1))
@@ -415,47 +406,18 @@ impl<'a> Network<'a> {
     }
 
     /// Sorts each mentee's arcs by `c − π(j)` with today's potentials
-    /// (then by mentor), keeping each mentee's arc in use; on `threads`
-    /// threads over contiguous mentees.
+    /// (then by mentor), keeping each mentee's arc in use; on threads.
     fn resort(&mut self) {
-        let (n_e, inst) = (self.n_e as usize, self.inst);
+        let n_e = self.n_e as usize;
         let pot_m = &self.pot[n_e..self.node_u as usize];
-        let threads = if self.mentor.len() < PARALLEL_SORT_ARCS {
-            1
-        } else {
-            self.threads.max(1)
+        let all = ArcsPart {
+            first: 0,
+            mentor: &mut self.mentor,
+            orig: &mut self.orig,
+            cost: &mut self.cost,
+            assign: &mut self.assign,
         };
-        let chunk = n_e.div_ceil(threads).max(1);
-        let joined = std::thread::scope(|scope| {
-            let (mut mentor, mut orig, mut cost) =
-                (&mut self.mentor[..], &mut self.orig[..], &mut self.cost[..]);
-            let mut handles = Vec::with_capacity(threads);
-            let mut assign = &mut self.assign[..];
-            let mut first = 0usize;
-            while first < n_e {
-                let last = (first + chunk).min(n_e);
-                let len = inst.start[last] as usize - inst.start[first] as usize;
-                let (m, m_rest) = mentor.split_at_mut(len);
-                let (o, o_rest) = orig.split_at_mut(len);
-                let (c, c_rest) = cost.split_at_mut(len);
-                let (a, a_rest) = assign.split_at_mut(last - first);
-                (mentor, orig, cost, assign) = (m_rest, o_rest, c_rest, a_rest);
-                let part = ArcsPart {
-                    first,
-                    mentor: m,
-                    orig: o,
-                    cost: c,
-                    assign: a,
-                };
-                handles.push(scope.spawn(move || part.sort(inst, pot_m)));
-                first = last;
-            }
-            handles
-                .into_iter()
-                .map(join)
-                .collect::<Result<Vec<()>, _>>()
-        });
-        if let Err(e) = joined {
+        if let Err(e) = sort_net_of(self.inst, all, pot_m, self.threads) {
             self.broken = Some(e.to_string());
         }
         self.snap.copy_from_slice(pot_m);

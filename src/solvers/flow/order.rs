@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 
+use crate::error::Error;
 use crate::model::Milli;
 use crate::solvers::{Deadline, Instance, SolveError};
 use crate::threads::join;
@@ -16,7 +17,7 @@ pub(super) const RESORT_SCANS: u64 = 4;
 const SORT_CHECK_MENTEES: usize = 64;
 
 /// Fewest arcs for which the arc sort runs on several threads.
-pub(super) const PARALLEL_SORT_ARCS: usize = 200_000;
+const PARALLEL_SORT_ARCS: usize = 200_000;
 
 /// Arc indices sorted by (cost, mentor) within each mentee, in parallel
 /// over contiguous mentee chunks (the order does not depend on it). Keys are
@@ -48,12 +49,6 @@ pub(super) fn sorted_arcs(
             out.sort_unstable_by_key(|&a| (cost[a as usize], inst.mentor[a as usize]));
         }
     };
-    // Threads only pay off on large instances (spawning costs ~50 µs).
-    let threads = if inst.mentor.len() < PARALLEL_SORT_ARCS {
-        1
-    } else {
-        threads.max(1)
-    };
     // Sorts mentees first..last, whose arcs are `mine`; false if the
     // deadline passed first.
     let sort_chunk = |first: usize, last: usize, mine: &mut [u32]| {
@@ -68,25 +63,22 @@ pub(super) fn sorted_arcs(
         }
         true
     };
-    if threads == 1 {
+    let runs = runs(inst, threads);
+    if runs.len() <= 1 {
         return match sort_chunk(0, n_e, &mut order) {
             true => Ok(order),
             false => Err(SolveError::Deadline),
         };
     }
-    let chunk = n_e.div_ceil(threads).max(1);
     let joined = std::thread::scope(|scope| {
         let mut rest: &mut [u32] = &mut order;
-        let mut first = 0usize;
-        let mut handles = Vec::with_capacity(threads);
-        while first < n_e {
-            let last = (first + chunk).min(n_e);
+        let mut handles = Vec::with_capacity(runs.len());
+        for &(first, last) in &runs {
             let len = inst.start[last] as usize - inst.start[first] as usize;
             let (mine, tail) = rest.split_at_mut(len);
             rest = tail;
             let sort_chunk = &sort_chunk;
             handles.push(scope.spawn(move || sort_chunk(first, last, mine)));
-            first = last;
         }
         handles.into_iter().map(join).collect::<Vec<_>>()
     });
@@ -96,6 +88,22 @@ pub(super) fn sorted_arcs(
         }
     }
     Ok(order)
+}
+
+/// Contiguous runs of mentees `(first, last)`, one per thread (a single run
+/// below [`PARALLEL_SORT_ARCS`] arcs: spawning costs ~50 µs).
+fn runs(inst: &Instance, threads: usize) -> Vec<(usize, usize)> {
+    let n_e = inst.mentees();
+    let threads = if inst.mentor.len() < PARALLEL_SORT_ARCS {
+        1
+    } else {
+        threads.max(1)
+    };
+    let chunk = n_e.div_ceil(threads).max(1);
+    (0..n_e)
+        .step_by(chunk)
+        .map(|first| (first, (first + chunk).min(n_e)))
+        .collect()
 }
 
 /// Whether `order` lists each mentee's arcs, and only those, by score
@@ -137,6 +145,31 @@ pub(super) fn laid_out(
     Some((mentor, cost))
 }
 
+/// Sorts each mentee's arcs by cost net of the mentors' potentials `pot_m`
+/// ([`ArcsPart::sort`]), on `threads` threads over runs of mentees.
+pub(super) fn sort_net_of(
+    inst: &Instance,
+    arcs: ArcsPart<'_>,
+    pot_m: &[i64],
+    threads: usize,
+) -> Result<(), Error> {
+    let runs = runs(inst, threads);
+    std::thread::scope(|scope| {
+        let mut rest = arcs;
+        let mut handles = Vec::with_capacity(runs.len());
+        for &(_, last) in &runs {
+            let (mine, tail) = rest.split(inst, last);
+            rest = tail;
+            handles.push(scope.spawn(move || mine.sort(inst, pot_m)));
+        }
+        handles
+            .into_iter()
+            .map(join)
+            .collect::<Result<Vec<()>, _>>()
+    })?;
+    Ok(())
+}
+
 /// The sorted arcs of mentees `first..`, and their arcs in use.
 pub(super) struct ArcsPart<'s> {
     pub(super) first: usize,
@@ -146,9 +179,34 @@ pub(super) struct ArcsPart<'s> {
     pub(super) assign: &'s mut [u32],
 }
 
-impl ArcsPart<'_> {
+impl<'s> ArcsPart<'s> {
+    /// The part's mentees before `at` (an instance mentee), and the rest.
+    fn split(self, inst: &Instance, at: usize) -> (ArcsPart<'s>, ArcsPart<'s>) {
+        let len = inst.start[at] as usize - inst.start[self.first] as usize;
+        let (mentor, mentor_rest) = self.mentor.split_at_mut(len);
+        let (orig, orig_rest) = self.orig.split_at_mut(len);
+        let (cost, cost_rest) = self.cost.split_at_mut(len);
+        let (assign, assign_rest) = self.assign.split_at_mut(at - self.first);
+        (
+            ArcsPart {
+                first: self.first,
+                mentor,
+                orig,
+                cost,
+                assign,
+            },
+            ArcsPart {
+                first: at,
+                mentor: mentor_rest,
+                orig: orig_rest,
+                cost: cost_rest,
+                assign: assign_rest,
+            },
+        )
+    }
+
     /// Each mentee's arcs by `c − π(j)`, then mentor, the arc in use followed.
-    pub(super) fn sort(self, inst: &Instance, pot_m: &[i64]) {
+    fn sort(self, inst: &Instance, pot_m: &[i64]) {
         let base = inst.start[self.first] as usize;
         let mut buf: Vec<(i64, u32, u32, i64)> = Vec::new();
         for (k, used) in self.assign.iter_mut().enumerate() {
