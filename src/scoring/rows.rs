@@ -2,11 +2,15 @@
 //! every pair (candidate arcs, pricing, `verify`).
 //!
 //! Every term of [`Scorer`]'s score that depends on the pair through a few
-//! small facts is a table lookup here: the sector and topic terms by the
-//! number of shared entries (per mentee, one entry per possible count), the
-//! language term by the best shared level, the time-zone term and the
-//! overlap rule by the pair of schedules, the country term by whether the
-//! countries differ, the cohort-load term by the mentor. Each table entry is
+//! small facts is a table lookup here. Mentors fall into classes that share
+//! their sectors, and classes that share their language levels; a mentee's
+//! view holds its sector term per sector class (by the number of shared
+//! sectors), its language term per language class (by the best shared
+//! level, or blocked below the policy's), and its time-zone term and
+//! overlap rule per mentor schedule, each computed once a row. The topic
+//! term is looked up by the number of shared topics (counted over the
+//! mentee's few topic bits), the country term by whether the countries
+//! differ, the cohort-load term by the mentor. Each table entry is
 //! the same `to_milli(weight × value)` the scorer computes, so the sum is the
 //! same integer. The pairs whose score has a sparse part (forbidden,
 //! declined, earlier-cohort, preferred, affinity, baseline pairs) go through
@@ -22,6 +26,10 @@ use super::scorer::Scorer;
 /// A table entry for a pair of schedules that breaks the overlap rule.
 const BLOCKED: Milli = Milli::MIN;
 
+/// Most topic bits a mentee's shared count is summed bit by bit for
+/// (else by `count_ones`, which is slow without `popcnt`).
+const FEW_BITS: u32 = 8;
+
 /// No organisation (or organisations allowed to match).
 const NO_ORG: u32 = u32::MAX;
 
@@ -36,18 +44,24 @@ pub(crate) struct RowScorer<'s> {
 /// The per-mentor arrays and per-problem tables of the fast path.
 #[derive(Debug)]
 struct Tables {
-    /// Per mentor: sector and topic bits, organisation, schedule rank,
-    /// cohort-load term, whether it takes mentees at all.
-    sectors: Vec<u128>,
+    /// Per mentor: sector class, language class, topic bits, organisation,
+    /// schedule rank, cohort-load term, whether it takes mentees at all.
+    /// Mentors of one class share their sectors (or their language levels),
+    /// so a mentee's term for a class is computed once a row.
+    sector_class: Vec<u32>,
+    lang_class: Vec<u32>,
     topics: Vec<u128>,
     org: Vec<u32>,
     schedule: Vec<u32>,
     base: Vec<Milli>,
     open: Vec<bool>,
+    /// Per sector class: its sector bits; per language class: a mentor of it.
+    sector_masks: Vec<u128>,
+    lang_rep: Vec<usize>,
     /// Per mentee schedule: its rank among mentees' schedules.
     mentee_schedule: Vec<u32>,
     /// Time-zone term per (mentor schedule rank, mentee schedule rank), or
-    /// [`BLOCKED`].
+    /// [`BLOCKED`], `width` mentee ranks a row.
     tz: Vec<Milli>,
     width: usize,
     /// Language term by best shared level.
@@ -64,20 +78,23 @@ struct Tables {
 
 /// What the fast path needs of one mentee.
 struct Mentee<'a> {
-    sectors: u128,
+    /// Per sector class: the sector term.
+    sector: Vec<Milli>,
+    /// Per language class: the language term, or [`BLOCKED`] below the
+    /// policy's level (or with no shared language).
+    language: Vec<Milli>,
+    /// Per mentor schedule rank: the time-zone term, or [`BLOCKED`].
+    tz: Vec<Milli>,
+    /// The mentee's topic bits, and their positions when few.
     topics: u128,
-    /// Sector and topic terms by shared count.
-    sector_term: Vec<Milli>,
+    topic_bits: Option<Vec<u32>>,
+    /// Topic term by shared count.
     topic_term: Vec<Milli>,
     /// Organisation that blocks a pair, or [`NO_ORG`].
     org: u32,
     /// Country that blocks a pair (cross-border rule), or `u32::MAX`.
     blocked_country: u32,
     country: u32,
-    /// Offset of the mentee's schedule column in the time-zone table.
-    column: usize,
-    /// (language, level) of the mentee.
-    languages: Vec<(usize, u8)>,
     special: &'a [u32],
 }
 
@@ -201,8 +218,15 @@ impl Tables {
                 v
             })
             .collect();
+        let (sector_class, sector_rep) = classes(masks.mentor.iter().map(|x| x.0));
+        let n_lang = sc.n_lang;
+        let (lang_class, lang_rep) =
+            classes((0..p.mentors.len()).map(|m| &sc.mentor_levels[m * n_lang..(m + 1) * n_lang]));
         Some(Tables {
-            sectors: masks.mentor.iter().map(|x| x.0).collect(),
+            sector_class,
+            lang_class,
+            sector_masks: sector_rep.iter().map(|&m| masks.mentor[m].0).collect(),
+            lang_rep,
             topics: masks.mentor.iter().map(|x| x.1).collect(),
             org: p
                 .mentors
@@ -230,7 +254,8 @@ impl Tables {
         })
     }
 
-    /// The fast path's view of mentee `e`.
+    /// The fast path's view of mentee `e`: its terms per class, linear in
+    /// the classes (not in the mentors).
     fn mentee<'a>(&'a self, sc: &Scorer<'_>, e: MenteeIdx) -> Mentee<'a> {
         let p = sc.problem();
         let ep = &p.mentees[e].profile;
@@ -244,15 +269,53 @@ impl Tables {
                 })
                 .collect()
         };
+        let sector_term = by_count(w.sector, ep.sectors.len());
+        let sector = self
+            .sector_masks
+            .iter()
+            .map(|&mask| {
+                sector_term[((mask & sectors).count_ones() as usize).min(ep.sectors.len())]
+            })
+            .collect();
+        let languages: Vec<(usize, u8)> = ep
+            .languages
+            .iter()
+            .map(|s| (s.language as usize, s.level.0))
+            .collect();
+        let language = self
+            .lang_rep
+            .iter()
+            .map(|&m| {
+                let levels = &sc.mentor_levels[m * sc.n_lang..(m + 1) * sc.n_lang];
+                let mut best: Option<u8> = None;
+                for &(l, mine) in &languages {
+                    let theirs = levels.get(l).copied().unwrap_or(0);
+                    if theirs > 0 {
+                        best = Some(best.unwrap_or(0).max(theirs.min(mine)));
+                    }
+                }
+                best.filter(|&l| l >= self.min_level)
+                    .map_or(BLOCKED, |l| self.language[l as usize])
+            })
+            .collect();
+        let column = self.mentee_schedule[ep.schedule as usize] as usize;
+        let tz = self
+            .tz
+            .chunks(self.width.max(1))
+            .map(|row| row[column])
+            .collect();
         let org = match ep.organization {
             Some(o) if !p.policy.allow_same_organization => o,
             _ => NO_ORG,
         };
         let country = sc.mentee_country[e];
         Mentee {
-            sectors,
+            sector,
+            language,
+            tz,
             topics,
-            sector_term: by_count(w.sector, ep.sectors.len()),
+            topic_bits: (topics.count_ones() <= FEW_BITS)
+                .then(|| (0..u128::BITS).filter(|&b| topics >> b & 1 == 1).collect()),
             topic_term: by_count(w.topics, ep.topics.len()),
             org,
             blocked_country: if p.policy.require_cross_border {
@@ -261,47 +324,36 @@ impl Tables {
                 u32::MAX
             },
             country,
-            column: self.mentee_schedule[ep.schedule as usize] as usize,
-            languages: ep
-                .languages
-                .iter()
-                .map(|s| (s.language as usize, s.level.0))
-                .collect(),
             special: &self.special[e],
         }
     }
 
     /// The score of a pair without a sparse part, if it is feasible.
-    #[inline]
+    #[inline(always)]
     fn pair(&self, sc: &Scorer<'_>, x: &Mentee<'_>, m: MentorIdx) -> Option<Milli> {
-        if !self.open[m] || (x.org != NO_ORG && self.org[m] == x.org) {
-            return None;
-        }
+        let language = x.language[self.lang_class[m] as usize];
+        let tz = x.tz[self.schedule[m] as usize];
         let country = sc.mentor_country[m];
-        if country == x.blocked_country {
+        if language == BLOCKED
+            || tz == BLOCKED
+            || !self.open[m]
+            || country == x.blocked_country
+            || (x.org != NO_ORG && self.org[m] == x.org)
+        {
             return None;
         }
-        let tz = self.tz[self.schedule[m] as usize * self.width + x.column];
-        if tz == BLOCKED {
-            return None;
-        }
-        let levels = &sc.mentor_levels[m * sc.n_lang..(m + 1) * sc.n_lang];
-        let mut best: Option<u8> = None;
-        for &(l, mine) in &x.languages {
-            let theirs = levels.get(l).copied().unwrap_or(0);
-            if theirs > 0 {
-                best = Some(best.unwrap_or(0).max(theirs.min(mine)));
-            }
-        }
-        let level = best.filter(|&l| l >= self.min_level)?;
         let score = if self.affinity_only {
             self.base[m]
         } else {
-            let shared = |a: u128, b: u128| (a & b).count_ones() as usize;
+            let mine = self.topics[m];
+            let topics = match &x.topic_bits {
+                Some(bits) => bits.iter().map(|&b| (mine >> b) as usize & 1).sum(),
+                None => (mine & x.topics).count_ones() as usize,
+            };
             self.base[m]
-                + x.sector_term[shared(self.sectors[m], x.sectors).min(x.sector_term.len() - 1)]
-                + x.topic_term[shared(self.topics[m], x.topics).min(x.topic_term.len() - 1)]
-                + self.language[level as usize]
+                + x.sector[self.sector_class[m] as usize]
+                + x.topic_term[topics.min(x.topic_term.len() - 1)]
+                + language
                 + tz
                 + if country != x.country { self.differ } else { 0 }
         };
@@ -310,4 +362,20 @@ impl Tables {
             _ => Some(score),
         }
     }
+}
+
+/// The class of each key (classes numbered in order of first sight) and
+/// the first index of each class.
+fn classes<K: Eq + std::hash::Hash>(keys: impl Iterator<Item = K>) -> (Vec<u32>, Vec<usize>) {
+    let mut ids = std::collections::HashMap::new();
+    let (mut class, mut first) = (Vec::new(), Vec::new());
+    for (i, k) in keys.enumerate() {
+        let next = first.len() as u32;
+        let c = *ids.entry(k).or_insert_with(|| {
+            first.push(i);
+            next
+        });
+        class.push(c);
+    }
+    (class, first)
 }

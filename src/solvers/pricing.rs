@@ -166,25 +166,65 @@ pub(crate) fn solve_priced(
         (held / mentees.len().max(1) as u64).clamp(1, places.capacity.len().max(1) as u64) as usize;
     let (capacity, minimum) = (places.capacity.clone(), places.minimum.clone());
     let forced: Vec<bool> = minimum.iter().map(|&m| m > 0).collect();
+    let clock = std::time::Instant::now();
     let kept = keep_best(rows, mentees, &forced, keep, threads, deadline)?;
     let mut inst = Instance::from_rows(kept.rows, capacity, minimum);
     inst.score_range = kept.range;
+    tracing::debug!(
+        keep,
+        held = inst.mentor.len(),
+        feasible = kept.feasible,
+        ms = clock.elapsed().as_millis() as u64,
+        "priced solve: pass over every pair"
+    );
     let engine = FlowEngine { threads };
+    let mut flow_clock = std::time::Instant::now();
+    let mut assignment = engine.solve(&inst, objective, deadline.clone())?;
+    let mut round = 0u32;
     loop {
-        let assignment = engine.solve(&inst, objective, deadline.clone())?;
-        let duals = assignment.duals.as_ref().ok_or(SolveError::Unsupported(
+        round += 1;
+        let flow_ms = flow_clock.elapsed().as_millis() as u64;
+        let clock = std::time::Instant::now();
+        let duals = assignment.duals.take().ok_or(SolveError::Unsupported(
             "pricing needs the flow's potentials",
         ))?;
-        let added = price(rows, mentees, duals, &kept.left, keep, threads, deadline)?;
+        let added = price(rows, mentees, &duals, &kept.left, keep, threads, deadline)?;
+        tracing::debug!(
+            round,
+            held = inst.mentor.len(),
+            added = added.len(),
+            flow_ms,
+            price_ms = clock.elapsed().as_millis() as u64,
+            "priced solve: flow and pricing"
+        );
         if added.is_empty() {
+            assignment.duals = Some(duals);
             return Ok(Priced {
                 instance: inst,
                 assignment,
                 feasible: kept.feasible,
             });
         }
-        inst = with_arcs(&inst, &added);
+        let next = with_arcs(&inst, &added);
+        let prior = carried(&inst, &next, &assignment.arc);
+        flow_clock = std::time::Instant::now();
+        assignment = engine.resolve(&next, objective, &prior, &duals, deadline.clone())?;
+        inst = next;
     }
+}
+
+/// `arc` (an arc of `old` per mentee) as arcs of `new`, which holds every
+/// arc of `old` (rows in mentor order).
+fn carried(old: &Instance, new: &Instance, arc: &[Option<u32>]) -> Vec<Option<u32>> {
+    arc.iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let m = old.mentor[(*a)? as usize];
+            let row = new.arcs(k);
+            let at = new.mentor[row.clone()].binary_search(&m).ok()?;
+            Some((row.start + at) as u32)
+        })
+        .collect()
 }
 
 /// The pass over every pair: each mentee's `keep` best arcs by (score
@@ -198,8 +238,15 @@ fn keep_best(
     deadline: &Deadline,
 ) -> Result<Kept, SolveError> {
     let part = |part: &[MenteeIdx]| {
+        // Every arc kept but those to mentors with a minimum fits.
+        let arcs = part.len().saturating_mul(keep);
         let mut out = Kept {
-            rows: vec![Rows::default()],
+            rows: vec![Rows {
+                counts: Vec::with_capacity(part.len()),
+                mentor: Vec::with_capacity(arcs),
+                score: Vec::with_capacity(arcs),
+                order: Vec::new(),
+            }],
             left: Vec::with_capacity(part.len()),
             range: None,
             feasible: 0,

@@ -31,10 +31,12 @@
 
 mod network;
 mod order;
+mod reprice;
 pub mod resume;
 mod warm;
 
 use crate::model::{Milli, Objective};
+use crate::outcome::FlowCertificate;
 use crate::solvers::{Assignment, Deadline, Engine, Instance, SolveError};
 
 use network::{cost_model, run, Costs, Network};
@@ -70,6 +72,37 @@ impl Engine for FlowEngine {
             Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, &deadline, t),
             Objective::Score => run(inst, Costs::ScoreThenCoverage, &deadline, t),
             Objective::Fair => fair(inst, &deadline, t),
+        }
+    }
+}
+
+impl FlowEngine {
+    /// Solves `inst` warm from `prior` (an instance arc per mentee) and its
+    /// potentials `duals`, an optimum over some of `inst`'s arcs (a pricing
+    /// round's): only the mentees with an arc of negative reduced cost are
+    /// sent again. Cold when they do not fit, or under the fair objective.
+    pub(crate) fn resolve(
+        &self,
+        inst: &Instance,
+        objective: Objective,
+        prior: &[Option<u32>],
+        duals: &FlowCertificate,
+        deadline: Deadline,
+    ) -> Result<Assignment, SolveError> {
+        let costs = match objective {
+            Objective::CoverageThenScore => Costs::CoverageThenScore,
+            Objective::Score => Costs::ScoreThenCoverage,
+            Objective::Fair => return self.solve(inst, objective, deadline),
+        };
+        if inst.quota.is_some() || inst.warm.is_some() {
+            return self.solve(inst, objective, deadline);
+        }
+        match reprice::reprice(inst, costs, prior, duals, self.threads, &deadline)? {
+            Some(a) => Ok(a),
+            None => {
+                tracing::debug!("pricing round solved cold: the previous optimum does not fit");
+                self.solve(inst, objective, deadline)
+            }
         }
     }
 }

@@ -147,8 +147,8 @@ pub(super) struct Network<'a> {
     pub(super) cost_u: i64,
     pub(super) h: i64,
     /// The cost model: an arc costs `(top − score) × scale`.
-    top: i64,
-    scale: i64,
+    pub(super) top: i64,
+    pub(super) scale: i64,
     pub(super) n_e: u32,
     pub(super) node_u: u32,
     pub(super) node_t: u32,
@@ -161,7 +161,7 @@ pub(super) struct Network<'a> {
     /// Threads that sort the arcs.
     threads: usize,
     /// Why a sort's thread failed, if one did.
-    broken: Option<String>,
+    pub(super) broken: Option<String>,
     /// Per mentee: (sorted) arc used, `TO_U`, or `NONE` (not yet sent).
     pub(super) assign: Vec<u32>,
     /// Per mentee: the cost of the arc it uses (`c_U` for `TO_U`), kept
@@ -169,6 +169,10 @@ pub(super) struct Network<'a> {
     pub(super) held: Vec<i64>,
     /// Per mentor, then `U` last: mentees assigned.
     pub(super) members: Vec<Vec<u32>>,
+    /// Per mentor, then `U` last: places whose unit flows on to `T` with
+    /// no mentee on them (a warm start's, see `reprice.rs`). A slot's flow
+    /// to `T` is its members plus its reserved places.
+    pub(super) reserved: Vec<u32>,
     pub(super) dist: Vec<i64>,
     pub(super) seen: Vec<u32>,
     pub(super) settled: Vec<u32>,
@@ -201,23 +205,7 @@ pub(super) fn run(
             return Err(SolveError::Backend(why));
         }
     }
-    let short: Vec<(u32, u32)> = (0..inst.mentors())
-        .filter(|&j| (net.members[j].len() as u32) < inst.minimum[j])
-        .map(|j| (j as u32, net.members[j].len() as u32))
-        .collect();
-    if !short.is_empty() {
-        return Err(SolveError::MinimumsUnmet { short });
-    }
-    Ok(Assignment {
-        arc: net
-            .assign
-            .iter()
-            .map(|&a| (a != TO_U && a != NONE).then(|| net.orig[a as usize]))
-            .collect(),
-        optimal: true,
-        duals: (costs != Costs::Coverage).then(|| net.duals()),
-        bound: None,
-    })
+    net.answer(costs)
 }
 
 impl<'a> Network<'a> {
@@ -274,6 +262,7 @@ impl<'a> Network<'a> {
             assign: vec![NONE; n_e as usize],
             held: vec![0; n_e as usize],
             members: vec![Vec::new(); n_m as usize + 1],
+            reserved: vec![0; n_m as usize + 1],
             dist: vec![0; nodes],
             seen: vec![0; nodes],
             settled: vec![0; nodes],
@@ -282,6 +271,29 @@ impl<'a> Network<'a> {
             pred_arc: vec![NONE; nodes],
             heap: BinaryHeap::new(),
             settled_list: Vec::new(),
+        })
+    }
+
+    /// The assignment once every unit is sent (an error if a minimum is
+    /// unmet), with its potentials unless the costs count coverage only.
+    pub(super) fn answer(&self, costs: Costs) -> Result<Assignment, SolveError> {
+        let inst = self.inst;
+        let short: Vec<(u32, u32)> = (0..inst.mentors())
+            .filter(|&j| (self.members[j].len() as u32) < inst.minimum[j])
+            .map(|j| (j as u32, self.members[j].len() as u32))
+            .collect();
+        if !short.is_empty() {
+            return Err(SolveError::MinimumsUnmet { short });
+        }
+        Ok(Assignment {
+            arc: self
+                .assign
+                .iter()
+                .map(|&a| (a != TO_U && a != NONE).then(|| self.orig[a as usize]))
+                .collect(),
+            optimal: true,
+            duals: (costs != Costs::Coverage).then(|| self.duals()),
+            bound: None,
         })
     }
 
@@ -323,13 +335,18 @@ impl<'a> Network<'a> {
         }
     }
 
+    /// Units on a mentor's (or `U`'s) arcs to `T`.
+    pub(super) fn flow_to_t(&self, slot: usize) -> u32 {
+        self.members[slot].len() as u32 + self.reserved[slot]
+    }
+
     /// Cost of the residual arc from a mentor node or `U` to `T`, if any.
     pub(super) fn sink_cost(&self, u: u32) -> Option<i64> {
         if u == self.node_u {
             return Some(0);
         }
         let slot = self.slot(u);
-        let load = self.members[slot].len() as u32;
+        let load = self.flow_to_t(slot);
         if load < self.inst.minimum[slot] {
             Some(-self.h)
         } else if load < self.inst.capacity[slot] {
@@ -358,8 +375,8 @@ impl<'a> Network<'a> {
         }
     }
 
-    /// Sends mentee `s`'s unit along a shortest residual path to `T`.
-    pub(super) fn send(&mut self, s: u32) {
+    /// Starts a search from `s` at distance 0.
+    pub(super) fn begin(&mut self, s: u32) {
         self.epoch += 1;
         self.heap.clear();
         self.settled_list.clear();
@@ -367,8 +384,11 @@ impl<'a> Network<'a> {
         self.dist[s as usize] = 0;
         self.pred[s as usize] = NONE;
         self.heap.push(Reverse((0, s)));
-        let t = self.node_t;
-        let mut d_t = None;
+    }
+
+    /// Settles the unsettled node of smallest label, if any: (label, node).
+    #[inline]
+    pub(super) fn settle_next(&mut self) -> Option<(i64, u32)> {
         while let Some(Reverse((d, u))) = self.heap.pop() {
             let ui = u as usize;
             if self.settled[ui] == self.epoch || d > self.dist[ui] {
@@ -376,6 +396,29 @@ impl<'a> Network<'a> {
             }
             self.settled[ui] = self.epoch;
             self.settled_list.push(u);
+            return Some((d, u));
+        }
+        None
+    }
+
+    /// Shifts each settled node's potential by its label minus `d_end`
+    /// (the label of the search's end) where that is below: reduced costs
+    /// stay non-negative and the path found becomes tight.
+    pub(super) fn shift_settled(&mut self, d_end: i64) {
+        for &v in &self.settled_list {
+            let vi = v as usize;
+            if self.dist[vi] < d_end {
+                self.pot[vi] += self.dist[vi] - d_end;
+            }
+        }
+    }
+
+    /// Sends mentee `s`'s unit along a shortest residual path to `T`.
+    pub(super) fn send(&mut self, s: u32) {
+        self.begin(s);
+        let t = self.node_t;
+        let mut d_t = None;
+        while let Some((d, u)) = self.settle_next() {
             if u == t {
                 d_t = Some(d);
                 break;
@@ -393,12 +436,7 @@ impl<'a> Network<'a> {
         }
         // T is always reachable through s → U → T.
         let Some(d_t) = d_t else { return };
-        for &v in &self.settled_list {
-            let vi = v as usize;
-            if self.dist[vi] < d_t {
-                self.pot[vi] += self.dist[vi] - d_t;
-            }
-        }
+        self.shift_settled(d_t);
         self.augment(s);
         if self.scanned > RESORT_SCANS * self.mentor.len() as u64 {
             self.resort();
@@ -407,7 +445,7 @@ impl<'a> Network<'a> {
 
     /// Sorts each mentee's arcs by `c − π(j)` with today's potentials
     /// (then by mentor), keeping each mentee's arc in use; on threads.
-    fn resort(&mut self) {
+    pub(super) fn resort(&mut self) {
         let n_e = self.n_e as usize;
         let pot_m = &self.pot[n_e..self.node_u as usize];
         let all = ArcsPart {
@@ -469,6 +507,7 @@ impl<'a> Network<'a> {
         }
         let slot = self.slot(u);
         let pu = self.pot[u as usize];
+        self.touch_rows(slot);
         for k in 0..self.members[slot].len() {
             let e = self.members[slot][k];
             let rc = -self.held[e as usize] + pu - self.pot[e as usize];
@@ -477,34 +516,68 @@ impl<'a> Network<'a> {
         }
     }
 
+    /// Reads the first arc of each member of `slot`'s row, all at once, so
+    /// that the cache misses of the scans to come overlap rather than
+    /// follow one another (the reads are independent; `black_box` keeps
+    /// them). Most members are scanned next: they sit at the mentor's
+    /// distance, their assigned arcs being tight.
+    fn touch_rows(&self, slot: usize) {
+        let mut sum = 0u64;
+        for &e in &self.members[slot] {
+            let a = self.inst.start[e as usize] as usize;
+            if let (Some(&m), Some(&c)) = (self.mentor.get(a), self.cost.get(a)) {
+                sum = sum.wrapping_add(u64::from(m) ^ c as u64);
+            }
+        }
+        std::hint::black_box(sum);
+    }
+
     /// Flips the path found by the last search, ending at `T`.
     pub(super) fn augment(&mut self, s: u32) {
         let mut v = self.pred[self.node_t as usize];
         loop {
             let e = self.pred[v as usize];
-            let arc = self.pred_arc[v as usize];
             let old = self.assign[e as usize];
-            self.assign[e as usize] = arc;
-            self.held[e as usize] = if arc == TO_U {
-                self.cost_u
-            } else {
-                self.cost[arc as usize]
-            };
-            let slot = self.slot(v);
-            self.members[slot].push(e);
+            self.place(e, self.pred_arc[v as usize]);
             if e == s || old == NONE {
                 break;
             }
-            let old_node = if old == TO_U {
-                self.node_u
-            } else {
-                self.n_e + self.mentor[old as usize]
-            };
-            let old_slot = self.slot(old_node);
+            let old_slot = self.slot_of(old);
             if let Some(k) = self.members[old_slot].iter().position(|&x| x == e) {
                 self.members[old_slot].swap_remove(k);
             }
-            v = old_node;
+            v = self.n_e + old_slot as u32;
+        }
+    }
+
+    /// The slot in `members` of a (sorted) arc, or of `U` for `TO_U`.
+    pub(super) fn slot_of(&self, arc: u32) -> usize {
+        if arc == TO_U {
+            self.members.len() - 1
+        } else {
+            self.mentor[arc as usize] as usize
+        }
+    }
+
+    /// Puts mentee `e` on `arc` (a sorted arc, or `TO_U`): its assignment,
+    /// the cost it holds, and its membership (the caller takes it off the
+    /// arc it leaves).
+    pub(super) fn place(&mut self, e: u32, arc: u32) {
+        self.assign[e as usize] = arc;
+        self.held[e as usize] = if arc == TO_U {
+            self.cost_u
+        } else {
+            self.cost[arc as usize]
+        };
+        let slot = self.slot_of(arc);
+        self.members[slot].push(e);
+    }
+
+    /// Takes mentee `e` off the arc it is on (membership only).
+    pub(super) fn unplace(&mut self, e: u32) {
+        let slot = self.slot_of(self.assign[e as usize]);
+        if let Some(k) = self.members[slot].iter().position(|&x| x == e) {
+            self.members[slot].swap_remove(k);
         }
     }
 }

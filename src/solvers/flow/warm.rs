@@ -150,9 +150,7 @@ impl Network<'_> {
         self.pot[self.node_t as usize] = dist[t_i];
         for (e, &p0) in pos.iter().enumerate() {
             if p0 != NONE {
-                self.assign[e] = p0;
-                self.held[e] = self.cost[p0 as usize];
-                self.members[self.mentor[p0 as usize] as usize].push(e as u32);
+                self.place(e as u32, p0);
             }
         }
     }
