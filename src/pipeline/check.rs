@@ -3,7 +3,8 @@
 //!
 //! Scores every pair once (the hard rules need it), then answers with
 //! maximum flows rather than an optimisation: the largest number of mentees
-//! any matching can place (petgraph's Dinic), whether every mentor minimum
+//! any matching can place (Hopcroft–Karp over the candidate arcs' own arrays,
+//! `solvers::max_flow`), whether every mentor minimum
 //! can be met, and a capacity certificate for each distinct bottleneck.
 //! The sentences are in `explain::findings`. Pure: no IO.
 
@@ -26,8 +27,9 @@ use super::pairs::{engine_for, stopped};
 /// Findings of one code listed one by one; the rest are counted in one more.
 pub(crate) const MAX_FINDINGS_PER_CODE: usize = 50;
 
-/// Most unpinned mentees for which the max-flow checks run (petgraph's
-/// Dinic augments one unit at a time, each in time linear in the nodes).
+/// Most unpinned mentees for which the max-flow checks and their capacity
+/// certificates run (a larger programme's check reports the findings of
+/// the scores alone, and says so).
 pub const MAX_FLOW_MENTEES: usize = 20_000;
 
 /// Diagnoses a validated problem; scoring stops at the options' deadline
@@ -116,7 +118,7 @@ fn candidate_findings(
     without
 }
 
-/// Maximum coverage of the unpinned mentees (petgraph's Dinic), each
+/// Maximum coverage of the unpinned mentees (Hopcroft–Karp), each
 /// bottleneck with its certificate, and idle places; returns the coverage.
 fn flows(
     scorer: &Scorer<'_>,
