@@ -161,6 +161,46 @@ pub struct FlowCertificate {
     pub unmatched: i64,
     /// Potential of `T`.
     pub sink: i64,
+    /// Fair objective: the proof of the coverage and of the lowest score
+    /// (this certificate then proves the total over the pairs scoring at
+    /// least the lowest).
+    pub fair: Option<Box<FairProof>>,
+}
+
+impl FlowCertificate {
+    /// The certificate with mentee potentials in problem order: instance
+    /// mentee `k` is problem mentee `mentees[k]`, of `n` (0 for the rest).
+    pub fn in_problem_order(&self, mentees: &[usize], n: usize) -> FlowCertificate {
+        let mut mentee = vec![0; n];
+        for (k, &e) in mentees.iter().enumerate() {
+            mentee[e] = self.mentee[k];
+        }
+        FlowCertificate {
+            mentee,
+            fair: self.fair.as_ref().map(|f| {
+                Box::new(FairProof {
+                    lowest: f.lowest,
+                    coverage: f.coverage.in_problem_order(mentees, n),
+                    above: f.above.in_problem_order(mentees, n),
+                })
+            }),
+            ..self.clone()
+        }
+    }
+}
+
+/// Why a fair answer's coverage and lowest score are the best: two
+/// certificates on networks with the coverage costs (every pair 0, `c_U` 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FairProof {
+    /// The lowest score of a pair not pinned, milli-points.
+    pub lowest: Milli,
+    /// Proves the answer's flow optimal over every pair: no matching that
+    /// meets the minimums places more mentees.
+    pub coverage: FlowCertificate,
+    /// Over the pairs scoring above `lowest`, a dual bound above the
+    /// answer's cost: no matching of only such pairs places as many.
+    pub above: FlowCertificate,
 }
 
 /// What a MILP stopped at its time limit proved about the pairs' optimum.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 use crate::explain::{infeasible as why, unmatched::unmatched};
 use crate::model::{EngineChoice, MentorIdx, Objective, Problem};
-use crate::outcome::{EngineUsed, FlowCertificate, Infeasibility, Outcome, Status, Timings};
+use crate::outcome::{EngineUsed, Infeasibility, Outcome, Status, Timings};
 use crate::scoring::RowScorer;
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
@@ -230,16 +230,10 @@ fn assemble(
         timings: Timings::default(),
         groups: None,
         resumed: false,
-        certificate: assignment.duals.as_ref().map(|d| FlowCertificate {
-            mentee: {
-                let mut v = vec![0; p.mentees.len()];
-                for (k, &e) in cands.mentees.iter().enumerate() {
-                    v[e] = d.mentee[k];
-                }
-                v
-            },
-            ..d.clone()
-        }),
+        certificate: assignment
+            .duals
+            .as_ref()
+            .map(|d| d.in_problem_order(&cands.mentees, p.mentees.len())),
         bound: assignment.bound,
     }
 }

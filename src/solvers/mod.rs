@@ -165,7 +165,8 @@ impl Instance {
     }
 
     /// The instance restricted to arcs with a score of at least `t`, and
-    /// the original index of each kept arc.
+    /// the original index of each kept arc (its cost model spans the kept
+    /// arcs' scores only).
     pub(crate) fn with_threshold(&self, t: Milli) -> (Instance, Vec<u32>) {
         let mut out = Instance {
             start: Vec::with_capacity(self.start.len()),
@@ -174,7 +175,7 @@ impl Instance {
             quota: self.quota.clone(),
             keep: None,
             warm: None,
-            score_range: self.score_range,
+            score_range: None,
             ..Instance::default()
         };
         let mut kept = Vec::new();

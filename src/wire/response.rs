@@ -244,6 +244,13 @@ fn optimality_wire(c: &FlowCertificate) -> pb::OptimalityCertificate {
         mentor_potentials: c.mentor.clone(),
         unmatched_potential: c.unmatched,
         sink_potential: c.sink,
+        fair: c.fair.as_ref().map(|f| {
+            Box::new(pb::FairProof {
+                lowest_score: f.lowest,
+                coverage: Some(Box::new(optimality_wire(&f.coverage))),
+                above: Some(Box::new(optimality_wire(&f.above))),
+            })
+        }),
     }
 }
 

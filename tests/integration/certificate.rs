@@ -3,6 +3,7 @@
 //! a proven answer is never beaten by the MILP, and a response with one
 //! pair swapped or one dual nudged is rejected, naming the arc.
 
+use mentormatch::api::verify::Proof;
 use mentormatch::api::{verify, Finding};
 use mentormatch::pb;
 use mentormatch::tools::synth::{self, SplitMix64, SynthConfig};
@@ -237,4 +238,118 @@ fn the_command_line_verifies_and_names_what_fails() {
     let out = run(&ps);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("optimality not proven"));
+}
+
+/// The fair objective's order: matched, lowest score of a pair not
+/// pinned (milli-points), total score.
+fn fair_key(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> (u32, i64, i64) {
+    let pinned: Vec<&str> = req
+        .policy
+        .as_ref()
+        .map(|p| {
+            p.pinned_pairs
+                .iter()
+                .map(|p| p.mentee_id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let lowest = resp
+        .pairs
+        .iter()
+        .filter(|p| !pinned.contains(&p.mentee_id.as_str()))
+        .map(|p| (p.score * 1000.0).round() as i64)
+        .min()
+        .unwrap_or(i64::MAX);
+    let s = resp.stats.unwrap();
+    (s.matched, lowest, (s.total_score * 1000.0).round() as i64)
+}
+
+#[test]
+fn every_fair_answer_is_proven_and_equals_the_milp() {
+    let limits = Limits::default();
+    let mut proven = 0;
+    for seed in 0..40 {
+        let mut req = programme(seed);
+        policy(&mut req).objective = pb::Objective::Fair as i32;
+        let resp = match mentormatch::api::solve(&req, &limits, &SolveOptions::default()) {
+            Ok(r) if r.status == pb::SolveStatus::Optimal as i32 => r,
+            _ => continue,
+        };
+        let fair = resp.certificate.as_ref().and_then(|c| c.fair.as_ref());
+        assert!(
+            fair.is_some() || resp.pairs.is_empty(),
+            "seed {seed}: no fair proof"
+        );
+        let v = verify(&req, &resp, &limits).expect("verified");
+        let words: Vec<String> = v.findings.iter().map(Finding::message).collect();
+        assert!(v.proven_optimal, "seed {seed}: {words:?}");
+        proven += 1;
+        let mut milp = req.clone();
+        policy(&mut milp).engine = pb::Engine::Milp as i32;
+        let m = solve_ok(&milp);
+        assert_eq!(
+            fair_key(&req, &resp),
+            fair_key(&milp, &m),
+            "seed {seed}: the MILP's fair optimum differs"
+        );
+    }
+    assert!(proven >= 25, "only {proven} fair programmes were proven");
+}
+
+#[test]
+fn a_fair_proof_with_a_part_nudged_is_rejected() {
+    let limits = Limits::default();
+    let mut req = example_request();
+    policy(&mut req).objective = pb::Objective::Fair as i32;
+    let req = with_certificate(req);
+    let resp = solve_ok(&req);
+    let v = verify(&req, &resp, &limits).expect("verified");
+    assert!(v.proven_optimal, "{:?}", v.findings);
+    let rejects = |edit: &dyn Fn(&mut pb::FairProof), found: &dyn Fn(&Finding) -> bool| {
+        let mut bad = resp.clone();
+        let cert = bad.certificate.as_mut().unwrap();
+        edit(cert.fair.as_mut().unwrap());
+        let v = verify(&req, &bad, &limits).expect("verified");
+        assert!(!v.proven_optimal);
+        assert!(v.findings.iter().any(found), "{:?}", v.findings);
+    };
+    // A lowest score the pairs do not have.
+    rejects(
+        &|f| f.lowest_score += 1,
+        &|f| matches!(f, Finding::Stat { name, .. } if name.contains("lowest")),
+    );
+    // The coverage proof with the sink's potential raised: an arc fails.
+    rejects(
+        &|f| f.coverage.as_mut().unwrap().sink_potential += 1_000,
+        &|f| {
+            matches!(
+                f,
+                Finding::ReducedCost {
+                    proof: Proof::Coverage,
+                    ..
+                }
+            )
+        },
+    );
+    // The lowest-score proof with the sink's potential lowered: its bound
+    // no longer exceeds the answer's coverage cost.
+    rejects(
+        &|f| f.above.as_mut().unwrap().sink_potential -= 1_000,
+        &|f| matches!(f, Finding::Bound { .. }),
+    );
+    // Not the coverage costs.
+    rejects(&|f| f.above.as_mut().unwrap().cost_unmatched += 1, &|f| {
+        matches!(
+            f,
+            Finding::CostModel {
+                proof: Proof::Above,
+                ..
+            }
+        )
+    });
+    // No proof at all.
+    let mut bare = resp.clone();
+    bare.certificate.as_mut().unwrap().fair = None;
+    let v = verify(&req, &bare, &limits).expect("verified");
+    assert!(v.findings.contains(&Finding::NoFairProof));
 }

@@ -28,6 +28,10 @@
 //! only coverage; a binary search over the distinct scores finds the largest
 //! threshold `t` at which coverage `k` (and every minimum) is still reached,
 //! and the coverage-then-score optimum over arcs scoring `≥ t` is returned.
+//! Its certificate is that optimum's potentials, with a `FairProof`: the
+//! first flow's potentials (no matching places more) and those of the
+//! coverage flow over the arcs scoring above `t` (whose optimum, and so
+//! their dual bound, is worse than the answer's coverage cost).
 
 mod network;
 mod order;
@@ -36,10 +40,10 @@ pub mod resume;
 mod warm;
 
 use crate::model::{Milli, Objective};
-use crate::outcome::FlowCertificate;
+use crate::outcome::{FairProof, FlowCertificate};
 use crate::solvers::{Assignment, Deadline, Engine, Instance, SolveError};
 
-use network::{cost_model, run, Costs, Network};
+use network::{cost_model, run, sent, Costs, Network};
 
 /// The min-cost flow engine.
 #[derive(Debug, Clone, Copy)]
@@ -108,31 +112,53 @@ impl FlowEngine {
 }
 
 fn fair(inst: &Instance, deadline: &Deadline, t: usize) -> Result<Assignment, SolveError> {
-    let k = matched(&run(inst, Costs::Coverage, deadline, t)?);
+    let first = sent(inst, Costs::Coverage, deadline, t)?;
+    // Minimums met (else the error), the coverage cost a threshold must reach.
+    let k = matched(&first.answer()?);
+    let target = first.cost();
     let mut levels: Vec<Milli> = inst.score.clone();
     levels.sort_unstable();
     levels.dedup();
     if k == 0 || levels.is_empty() {
         return run(inst, Costs::CoverageThenScore, deadline, t);
     }
-    // Invariant: threshold levels[lo] reaches coverage k; levels[hi + 1..] do not.
+    // Invariant: threshold levels[lo] reaches the target; levels[hi + 1..]
+    // do not, and `above` proves it for levels[hi + 1] (when hi + 1 is a level).
     let (mut lo, mut hi) = (0usize, levels.len() - 1);
+    let mut above = None;
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
         let (sub, _) = inst.with_threshold(levels[mid]);
-        match run(&sub, Costs::Coverage, deadline, t) {
-            Ok(a) if matched(&a) == k => lo = mid,
-            Ok(_) | Err(SolveError::MinimumsUnmet { .. }) => hi = mid - 1,
-            Err(e) => return Err(e),
+        let net = sent(&sub, Costs::Coverage, deadline, t)?;
+        if net.cost() <= target {
+            lo = mid;
+        } else {
+            above = Some(net.duals());
+            hi = mid - 1;
         }
     }
+    let above = match above {
+        Some(d) => d,
+        // No level above levels[lo]: the network of no pair at all.
+        None => {
+            let none = inst.with_threshold(levels[lo].saturating_add(1)).0;
+            sent(&none, Costs::Coverage, deadline, t)?.duals()
+        }
+    };
     let (sub, kept) = inst.with_threshold(levels[lo]);
     let a = run(&sub, Costs::CoverageThenScore, deadline, t)?;
+    let proof = FairProof {
+        lowest: levels[lo],
+        coverage: first.duals(),
+        above,
+    };
     Ok(Assignment {
         arc: a.arc.iter().map(|x| x.map(|a| kept[a as usize])).collect(),
         optimal: true,
-        // The threshold's proof is not a flow certificate of one network.
-        duals: None,
+        duals: a.duals.map(|d| FlowCertificate {
+            fair: Some(Box::new(proof)),
+            ..d
+        }),
         bound: None,
     })
 }

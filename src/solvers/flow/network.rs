@@ -190,6 +190,17 @@ pub(super) fn run(
     deadline: &Deadline,
     threads: usize,
 ) -> Result<Assignment, SolveError> {
+    sent(inst, costs, deadline, threads)?.answer()
+}
+
+/// The network once every mentee not placed by a warm start has sent its
+/// unit: a min-cost flow, minimums met or not.
+pub(super) fn sent<'a>(
+    inst: &'a Instance,
+    costs: Costs,
+    deadline: &Deadline,
+    threads: usize,
+) -> Result<Network<'a>, SolveError> {
     let mut net = Network::new(inst, costs, threads, deadline)?;
     if let Some(w) = inst.warm.as_deref() {
         net.warm_start(w);
@@ -205,7 +216,7 @@ pub(super) fn run(
             return Err(SolveError::Backend(why));
         }
     }
-    net.answer(costs)
+    Ok(net)
 }
 
 impl<'a> Network<'a> {
@@ -275,8 +286,8 @@ impl<'a> Network<'a> {
     }
 
     /// The assignment once every unit is sent (an error if a minimum is
-    /// unmet), with its potentials unless the costs count coverage only.
-    pub(super) fn answer(&self, costs: Costs) -> Result<Assignment, SolveError> {
+    /// unmet), with its potentials.
+    pub(super) fn answer(&self) -> Result<Assignment, SolveError> {
         let inst = self.inst;
         let short: Vec<(u32, u32)> = (0..inst.mentors())
             .filter(|&j| (self.members[j].len() as u32) < inst.minimum[j])
@@ -292,13 +303,31 @@ impl<'a> Network<'a> {
                 .map(|&a| (a != TO_U && a != NONE).then(|| self.orig[a as usize]))
                 .collect(),
             optimal: true,
-            duals: (costs != Costs::Coverage).then(|| self.duals()),
+            duals: Some(self.duals()),
             bound: None,
         })
     }
 
+    /// The flow's cost: its arcs', `c_U` per unmatched mentee, `−H` per
+    /// minimum place filled.
+    pub(super) fn cost(&self) -> i128 {
+        let arcs: i128 = self
+            .assign
+            .iter()
+            .map(|&a| match a {
+                TO_U => i128::from(self.cost_u),
+                NONE => 0,
+                a => i128::from(self.cost[a as usize]),
+            })
+            .sum();
+        let filled: i128 = (0..self.inst.mentors())
+            .map(|j| i128::from((self.members[j].len() as u32).min(self.inst.minimum[j])))
+            .sum();
+        arcs - filled * i128::from(self.h)
+    }
+
     /// The potentials, which prove the flow optimal once every unit is sent.
-    fn duals(&self) -> FlowCertificate {
+    pub(super) fn duals(&self) -> FlowCertificate {
         let (n_e, u) = (self.n_e as usize, self.node_u as usize);
         FlowCertificate {
             top: self.top,
@@ -309,6 +338,7 @@ impl<'a> Network<'a> {
             mentor: self.pot[n_e..u].to_vec(),
             unmatched: self.pot[u],
             sink: self.pot[u + 1],
+            fair: None,
         }
     }
 

@@ -45,7 +45,7 @@ pub(super) fn reprice(
     }
     let unsent: Vec<u32> = (0..net.n_e).filter(|&e| net.violated(e as usize)).collect();
     if unsent.is_empty() {
-        return net.answer(costs).map(Some);
+        return net.answer().map(Some);
     }
     for &e in &unsent {
         net.reserve(e as usize);
@@ -80,7 +80,7 @@ pub(super) fn reprice(
     for p in &mut net.pot {
         *p -= lift;
     }
-    net.answer(costs).map(Some)
+    net.answer().map(Some)
 }
 
 /// Per mentor: the arcs into it, as (`c + π(e)` when built, mentee,
