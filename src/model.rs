@@ -348,6 +348,8 @@ pub struct Policy {
     pub time_limit: Option<Duration>,
     /// Group mentoring, if requested.
     pub groups: Option<GroupPolicy>,
+    /// Weekly bilateral session slots for every pair, if requested.
+    pub bilateral_sessions: Option<BilateralSessions>,
     /// Most bilateral mentees of one country per mentor.
     pub max_mentees_per_country: Option<u32>,
     /// How the programme's history counts.
@@ -447,6 +449,17 @@ pub struct GroupWeights {
     pub co_mentor: f64,
     /// Per member: affinity with the lead. Default 0, or 20 with affinities.
     pub affinity: f64,
+}
+
+/// Weekly bilateral session slots asked for each pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BilateralSessions {
+    /// Session length in minutes.
+    pub session_min: u32,
+    /// Slots reported per pair, at most.
+    pub slots: u32,
+    /// Granularity of start times in minutes (divides 1440).
+    pub step_min: u32,
 }
 
 /// How groups are formed.

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::calendar::sessions::PairSlot;
 use crate::calendar::{Overlap, Slot};
 use crate::model::{Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Objective};
 
@@ -241,10 +242,12 @@ pub(crate) struct Outcome {
     pub timings: Timings,
     /// Groups, when the policy asks for them.
     pub groups: Option<GroupOutcome>,
+    /// Each pair's weekly session slots, in `pairs` order, when the policy
+    /// asks for them (else empty).
+    pub sessions: Vec<Vec<PairSlot>>,
     /// The pairs were re-optimised from a kept base optimum (a what-if).
     pub resumed: bool,
-    /// The flow's optimality certificate, in problem order (flow engine,
-    /// coverage then score or score).
+    /// The flow's optimality certificate, in problem order (flow engine).
     pub certificate: Option<FlowCertificate>,
     /// A FEASIBLE answer's proven bounds.
     pub bound: Option<SearchBound>,

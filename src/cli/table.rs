@@ -85,15 +85,40 @@ fn pair_row(p: &pb::Pair, we: usize, wm: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "{:<we$} {:<wm$} {:>8.3}  {:<10} {:>6.1}h  {}{}\n",
+        "{:<we$} {:<wm$} {:>8.3}  {:<10} {:>6.1}h  {}{}{}\n",
         p.mentee_id,
         p.mentor_id,
         p.score,
         lang,
         p.weekly_overlap_hours,
         if p.pinned { "[pinned] " } else { "" },
-        why
+        why,
+        sessions(p)
     )
+}
+
+/// The pair's weekly session slots in the mentor's zone, with the weeks
+/// each misses, e.g. `; sessions Europe/Madrid: Wed 14:00, Thu 14:00 (39/43 weeks)`.
+fn sessions(p: &pb::Pair) -> String {
+    let Some(tz) = p.session_slots.first().and_then(|s| s.slot.as_ref()) else {
+        return String::new();
+    };
+    let slots: Vec<String> = p
+        .session_slots
+        .iter()
+        .filter_map(|s| {
+            let slot = s.slot.as_ref()?;
+            let day = enum_name::<pb::Weekday>(slot.weekday);
+            let mut day: String = day.chars().take(3).collect();
+            day[1..].make_ascii_lowercase();
+            let weeks = match s.weeks_inside < s.weeks_total {
+                true => format!(" ({}/{} weeks)", s.weeks_inside, s.weeks_total),
+                false => String::new(),
+            };
+            Some(format!("{day} {}{weeks}", slot.start))
+        })
+        .collect();
+    format!("; sessions {}: {}", tz.time_zone, slots.join(", "))
 }
 
 /// The unmatched mentees with their reasons.

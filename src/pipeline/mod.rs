@@ -3,6 +3,7 @@
 //! - [`pairs`]: pins checked, candidate arcs scored, an exact engine run,
 //!   the result explained;
 //! - [`groups`]: group formation after the pairs (the group MILP);
+//! - `sessions`: each pair's weekly session slots, when asked;
 //! - [`check`]: diagnosis without a solve (findings, max-flow answers).
 //!
 //! Pure: no IO, no clocks except for the deadline and optional timings.
@@ -12,6 +13,7 @@ pub(crate) mod groups;
 mod matched;
 pub(crate) mod pairs;
 pub(crate) mod resumed;
+mod sessions;
 
 use std::time::Instant;
 
@@ -51,6 +53,9 @@ pub(crate) fn solve_scored(
             .map_or(opts.max_time, |d| d.saturating_duration_since(t0));
         outcome.groups = groups::form_groups(problem, &bilateral, &deadline, limit)?;
         outcome.timings.groups = t.elapsed();
+    }
+    if let Some(cfg) = &problem.policy.bilateral_sessions {
+        outcome.sessions = sessions::schedule(problem, cfg, &outcome.pairs);
     }
     if deadline.cancelled() {
         return Err(Error::Cancelled);

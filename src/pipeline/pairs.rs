@@ -189,6 +189,7 @@ fn infeasible(
         candidate_pairs_feasible: 0,
         timings: Timings::default(),
         groups: None,
+        sessions: Vec::new(),
         resumed: false,
         certificate: None,
         bound: None,
@@ -229,6 +230,7 @@ fn assemble(
         candidate_pairs_feasible: cands.feasible,
         timings: Timings::default(),
         groups: None,
+        sessions: Vec::new(),
         resumed: false,
         certificate: assignment
             .duals

@@ -84,6 +84,7 @@ pub(crate) fn resume_pairs(
             groups: std::time::Duration::ZERO,
         },
         groups: None,
+        sessions: Vec::new(),
         resumed: true,
         certificate: None,
         bound: None,

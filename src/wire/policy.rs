@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::model::{
-    to_milli, BilateralRelation, CountGoal, EngineChoice, GroupPolicy, GroupWeights, Level, Mentee,
-    Objective, Policy, ScoringMode, Weights,
+    to_milli, BilateralRelation, BilateralSessions, CountGoal, EngineChoice, GroupPolicy,
+    GroupWeights, Level, Mentee, Objective, Policy, ScoringMode, Weights,
 };
 use crate::settings::Limits;
 use crate::wire::pb;
@@ -91,6 +91,10 @@ pub(super) fn policy(
             .time_limit_ms
             .map(|ms| Duration::from_millis(u64::from(ms))),
         groups: None,
+        bilateral_sessions: p
+            .bilateral_sessions
+            .as_ref()
+            .map(|b| bilateral_sessions(c, b)),
         max_mentees_per_country: p.max_mentees_per_country,
         memory: super::history::memory(c, p.memory.as_ref()),
     }
@@ -341,6 +345,37 @@ fn group_sizes(c: &mut Checker, g: &pb::GroupPolicy, n: u64) -> (u32, u32) {
         }
     }
     (min_size, max_size)
+}
+
+/// Bilateral session slots: length, slots per pair, start-time step.
+fn bilateral_sessions(c: &mut Checker, b: &pb::BilateralSessions) -> BilateralSessions {
+    let f = |name: &str| format!("policy.bilateral_sessions.{name}");
+    let session_min = b.session_minutes.unwrap_or(60);
+    if !(15..=480).contains(&session_min) {
+        c.bad(
+            f("session_minutes"),
+            format!("{session_min} is not between 15 and 480 minutes"),
+        );
+    }
+    let slots = b.slots_per_pair.unwrap_or(3);
+    if !(1..=10).contains(&slots) {
+        c.bad(
+            f("slots_per_pair"),
+            format!("{slots} is not between 1 and 10"),
+        );
+    }
+    let step_min = b.slot_step_minutes.unwrap_or(30);
+    if step_min < 5 || 1440 % step_min != 0 {
+        c.bad(
+            f("slot_step_minutes"),
+            format!("{step_min} is not at least 5 and a divisor of 1440"),
+        );
+    }
+    BilateralSessions {
+        session_min,
+        slots,
+        step_min,
+    }
 }
 
 /// Session length, start-time step and the zone of session times.

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::calendar::{format_hhmm, round_hours, slots};
+use crate::calendar::sessions::PairSlot;
+use crate::calendar::{format_hhmm, round_hours, slots, Slot};
 use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
 use crate::outcome::{
@@ -165,8 +166,12 @@ pub(crate) fn response_with(
         pairs: o
             .pairs
             .iter()
-            .filter(|p| pair_kept(p))
-            .map(|p| pair_wire(problem, p))
+            .enumerate()
+            .filter(|(_, p)| pair_kept(p))
+            .map(|(k, p)| {
+                let slots = o.sessions.get(k).map_or(&[][..], Vec::as_slice);
+                pair_wire(problem, p, slots)
+            })
             .collect(),
         unmatched: o
             .unmatched
@@ -255,7 +260,7 @@ fn optimality_wire(c: &FlowCertificate) -> pb::OptimalityCertificate {
 }
 
 /// A pair with its breakdown, shared languages and overlaps.
-fn pair_wire(problem: &Problem, p: &MatchedPair) -> pb::Pair {
+fn pair_wire(problem: &Problem, p: &MatchedPair, slots: &[PairSlot]) -> pb::Pair {
     let d = &p.detail;
     pb::Pair {
         mentor_id: problem.mentors[p.mentor].profile.id.clone(),
@@ -284,6 +289,67 @@ fn pair_wire(problem: &Problem, p: &MatchedPair) -> pb::Pair {
         weekly_overlap_hours: round_hours(f64::from(d.overlap.min_week_min)),
         mean_weekly_overlap_hours: round_hours(d.overlap.mean_week_min),
         pinned: p.pinned,
+        session_slots: slots
+            .iter()
+            .map(|s| pair_slot_wire(problem, p, s))
+            .collect(),
+    }
+}
+
+/// A pair's weekly slot: fixed in the mentor's zone, in both local times
+/// and UTC, with the weeks it falls outside someone's hours.
+fn pair_slot_wire(problem: &Problem, p: &MatchedPair, s: &PairSlot) -> pb::PairSessionSlot {
+    let minutes = problem
+        .policy
+        .bilateral_sessions
+        .map_or(0, |b| b.session_min);
+    let len_s = i64::from(minutes) * 60;
+    let (mentor, mentee) = (
+        &problem.mentors[p.mentor].profile,
+        &problem.mentees[p.mentee].profile,
+    );
+    let tz = |pr: &crate::model::Profile| problem.schedules[pr.schedule as usize].tz;
+    let local = |id: &str, zone: chrono_tz::Tz| pb::LocalSession {
+        person_id: id.to_string(),
+        time_zone: zone.name().to_string(),
+        local: slots::local_times(&s.occurrences, len_s, zone),
+    };
+    pb::PairSessionSlot {
+        slot: Some(session_slot_wire(
+            s.slot,
+            minutes,
+            tz(mentor),
+            &s.occurrences,
+        )),
+        local_times: vec![
+            local(&mentor.id, tz(mentor)),
+            local(&mentee.id, tz(mentee)),
+            local("", chrono_tz::Tz::UTC),
+        ],
+        weeks_inside: s.inside() as u32,
+        weeks_total: s.occurrences.len() as u32,
+        dates_outside: s
+            .outside
+            .iter()
+            .filter_map(|&t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.with_timezone(&tz(mentor)).format("%Y-%m-%d").to_string())
+            .collect(),
+        margin_minutes: s.margin_min,
+    }
+}
+
+/// A weekly slot of `minutes` fixed in `tz`, and its first occurrence.
+fn session_slot_wire(slot: Slot, minutes: u32, tz: chrono_tz::Tz, occ: &[i64]) -> pb::SessionSlot {
+    pb::SessionSlot {
+        weekday: i32::from(slot.weekday) + 1,
+        start: format_hhmm(slot.start_min),
+        minutes,
+        time_zone: tz.name().to_string(),
+        first_utc: occ
+            .first()
+            .and_then(|&t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -366,18 +432,7 @@ fn group_wire(problem: &Problem, k: usize, r: &GroupResult) -> pb::Group {
             .collect(),
         theme: r.theme.clone(),
         working_language: problem.vocab.languages[r.language as usize].clone(),
-        slot: Some(pb::SessionSlot {
-            weekday: i32::from(r.slot.weekday) + 1,
-            start: format_hhmm(r.slot.start_min),
-            minutes,
-            time_zone: tz.name().to_string(),
-            first_utc: r
-                .occurrences
-                .first()
-                .and_then(|&t| chrono::DateTime::from_timestamp(t, 0))
-                .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-                .unwrap_or_default(),
-        }),
+        slot: Some(session_slot_wire(r.slot, minutes, tz, &r.occurrences)),
         local_times,
         score: from_milli(r.score),
         breakdown: r

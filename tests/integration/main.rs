@@ -19,6 +19,7 @@ mod report;
 mod resume;
 mod rules;
 mod service;
+mod sessions;
 mod store;
 mod util;
 mod validation;
