@@ -262,6 +262,18 @@ pub enum Objective {
     Fair,
     /// Maximise total score, then matched mentees.
     Score,
+    /// A stable matching under the scores (deferred acceptance, the side
+    /// that proposes gets its best stable matching).
+    Stable(Proposer),
+}
+
+/// The side that proposes in deferred acceptance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proposer {
+    /// Mentees propose: the mentee-optimal stable matching.
+    Mentees,
+    /// Mentors propose: the mentor-optimal stable matching.
+    Mentors,
 }
 
 /// Which engine to use.
@@ -350,6 +362,8 @@ pub struct Policy {
     pub groups: Option<GroupPolicy>,
     /// Weekly bilateral session slots for every pair, if requested.
     pub bilateral_sessions: Option<BilateralSessions>,
+    /// Count and list the answer's blocking pairs.
+    pub report_blocking_pairs: bool,
     /// Most bilateral mentees of one country per mentor.
     pub max_mentees_per_country: Option<u32>,
     /// How the programme's history counts.

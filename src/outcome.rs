@@ -30,6 +30,8 @@ pub(crate) enum EngineUsed {
     Flow,
     /// MILP.
     Milp,
+    /// Deferred acceptance (the stable objective).
+    DeferredAcceptance,
 }
 
 // --- pairs ---
@@ -204,6 +206,32 @@ pub struct FairProof {
     pub above: FlowCertificate,
 }
 
+/// An answer's blocking pairs: a mentee and a mentor who would both rather
+/// be together (see `pipeline::blocking` for the preferences).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Blocking {
+    /// How many.
+    pub count: u64,
+    /// The first ones, by mentee then mentor.
+    pub listed: Vec<BlockingPair>,
+}
+
+/// A blocking pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlockingPair {
+    /// Mentor.
+    pub mentor: MentorIdx,
+    /// Mentee.
+    pub mentee: MenteeIdx,
+    /// The pair's score.
+    pub score: Milli,
+    /// The mentee's score with its mentor in the answer (none: unmatched).
+    pub mentee_now: Option<Milli>,
+    /// The lowest score of a mentee the full mentor may drop (none: the
+    /// mentor has a free place).
+    pub mentor_lowest: Option<Milli>,
+}
+
 /// What a MILP stopped at its time limit proved about the pairs' optimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SearchBound {
@@ -245,6 +273,11 @@ pub(crate) struct Outcome {
     /// Each pair's weekly session slots, in `pairs` order, when the policy
     /// asks for them (else empty).
     pub sessions: Vec<Vec<PairSlot>>,
+    /// The answer's blocking pairs, when the policy asks for them.
+    pub blocking: Option<Blocking>,
+    /// The stable objective: the coverage-then-score optimum's matched
+    /// mentees and total score (pinned pairs included).
+    pub optimum: Option<(u32, Milli)>,
     /// The pairs were re-optimised from a kept base optimum (a what-if).
     pub resumed: bool,
     /// The flow's optimality certificate, in problem order (flow engine).

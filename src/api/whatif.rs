@@ -111,6 +111,19 @@ pub fn what_if_on(
             ),
         ));
     }
+    let stable = pb::Objective::Stable as i32;
+    let objective = req
+        .base
+        .as_ref()
+        .and_then(|b| b.policy.as_ref())
+        .map(|p| p.objective);
+    if req.max_changes.is_some() && objective == Some(stable) {
+        bad.push(FieldViolation::new(
+            "max_changes",
+            "OBJECTIVE_STABLE cannot cap changes (deferred acceptance has no side constraint): \
+             use stability_weight, or another objective",
+        ));
+    }
     if !bad.is_empty() {
         return Err(Error::InvalidArgument(bad));
     }

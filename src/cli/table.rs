@@ -23,9 +23,29 @@ fn header(r: &pb::SolveResponse) -> String {
         stats.min_pair_score,
     );
     s.push_str(&format!(
-        "candidate pairs: {} feasible of {}\n\n",
+        "candidate pairs: {} feasible of {}\n",
         stats.candidate_pairs_feasible, stats.candidate_pairs_total
     ));
+    if let Some(l) = stats.stable_loss {
+        s.push_str(&format!(
+            "stable: {} fewer matched and {:.3} points below the coverage-then-score optimum ({} matched, {:.3})\n",
+            l.matched_fewer, l.score_lower, l.optimum_matched, l.optimum_total_score
+        ));
+    }
+    if let Some(b) = &r.blocking {
+        let listed: Vec<String> = b
+            .pairs
+            .iter()
+            .take(5)
+            .map(|p| format!("{} – {} ({:.3})", p.mentee_id, p.mentor_id, p.score))
+            .collect();
+        let more = if b.count > 5 { ", …" } else { "" };
+        s.push_str(&match b.count {
+            0 => "blocking pairs: none (stable under the scores)\n".to_string(),
+            n => format!("blocking pairs: {n}: {}{more}\n", listed.join(", ")),
+        });
+    }
+    s.push('\n');
     s
 }
 

@@ -66,7 +66,7 @@ pub(crate) fn status(s: i32) -> String {
     words(name, "SOLVE_STATUS_")
 }
 
-/// An objective's name (`coverage then score`, `fair`, `score`).
+/// An objective's name (`coverage then score`, `fair`, `score`, `stable`).
 pub(crate) fn objective(o: i32) -> String {
     let name = pb::Objective::try_from(o).map_or("", |o| o.as_str_name());
     words(name, "OBJECTIVE_")
@@ -92,6 +92,11 @@ pub(crate) fn meaning(status: i32, objective: i32) -> &'static str {
             "proven optimal: no matching under these rules matches more mentees; at that \
              coverage none has a higher lowest pair score, and at that lowest score none a \
              higher total score"
+        }
+        (Ok(S::Optimal), Ok(O::Stable)) => {
+            "stable: no mentee and mentor who are not paired would both rather be \
+             together (preferences are the pair scores); see below what it gives up against \
+             the coverage-then-score optimum"
         }
         (Ok(S::Optimal), Ok(O::Score)) => {
             "proven optimal: no matching under these rules has a higher total score, and \

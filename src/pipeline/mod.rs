@@ -4,10 +4,12 @@
 //!   the result explained;
 //! - [`groups`]: group formation after the pairs (the group MILP);
 //! - `sessions`: each pair's weekly session slots, when asked;
+//! - `blocking`: the answer's blocking pairs (the stability view), when asked;
 //! - [`check`]: diagnosis without a solve (findings, max-flow answers).
 //!
 //! Pure: no IO, no clocks except for the deadline and optional timings.
 
+mod blocking;
 pub(crate) mod check;
 pub(crate) mod groups;
 mod matched;
@@ -19,7 +21,7 @@ use std::time::Instant;
 
 use crate::error::Error;
 use crate::model::Problem;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Status};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, Pins};
@@ -56,6 +58,9 @@ pub(crate) fn solve_scored(
     }
     if let Some(cfg) = &problem.policy.bilateral_sessions {
         outcome.sessions = sessions::schedule(problem, cfg, &outcome.pairs);
+    }
+    if problem.policy.report_blocking_pairs && outcome.status != Status::Infeasible {
+        outcome.blocking = Some(blocking::blocking(&Scorer::new(problem), &outcome.pairs));
     }
     if deadline.cancelled() {
         return Err(Error::Cancelled);

@@ -18,7 +18,8 @@ use crate::solvers::scored::{Reuse, ScoredPairs};
 use super::matched::pairs_and_loads;
 use super::resumed::{resume_pairs, Resumable};
 use crate::solvers::{
-    flow::FlowEngine, milp::MilpEngine, Assignment, Deadline, Engine, SolveError,
+    flow::FlowEngine, milp::MilpEngine, stable::StableEngine, Assignment, Deadline, Engine,
+    SolveError,
 };
 
 /// Solves the bilateral pairs of `problem` by `deadline` (`t0` is when the
@@ -35,6 +36,18 @@ pub(crate) fn solve_pairs(
     let broken = why::broken_pins(&scorer);
     if !broken.is_empty() {
         return Err(Error::InvalidArgument(broken));
+    }
+    let capped = problem
+        .stability
+        .as_ref()
+        .is_some_and(|s| s.max_changes.is_some());
+    if capped && matches!(problem.policy.objective, Objective::Stable(_)) {
+        return Err(Error::InvalidArgument(vec![
+            crate::error::FieldViolation::new(
+                "max_changes",
+                "OBJECTIVE_STABLE cannot cap changes (deferred acceptance has no side constraint)",
+            ),
+        ]));
     }
     let pins = Pins::new(problem);
     // Side constraints (quotas, a cap on changes) need the MILP; validation
@@ -75,6 +88,9 @@ pub(crate) fn solve_pairs(
             }
             .solve(&cands.instance, objective, deadline.clone()),
             EngineUsed::Milp => MilpEngine.solve(&cands.instance, objective, deadline.clone()),
+            EngineUsed::DeferredAcceptance => {
+                StableEngine.solve(&cands.instance, objective, deadline.clone())
+            }
         };
         (result.map(|a| (cands, a)), t_scored)
     };
@@ -97,6 +113,9 @@ pub(crate) fn solve_pairs(
     };
 
     let mut outcome = assemble(&scorer, &cands, &assignment, &pins, engine_used);
+    if engine_used == EngineUsed::DeferredAcceptance {
+        outcome.optimum = Some(optimum(&outcome, &cands, opts, deadline)?);
+    }
     outcome.timings = Timings {
         score: t_scored - t0,
         solve: t_solved - t_scored,
@@ -190,6 +209,8 @@ fn infeasible(
         timings: Timings::default(),
         groups: None,
         sessions: Vec::new(),
+        blocking: None,
+        optimum: None,
         resumed: false,
         certificate: None,
         bound: None,
@@ -231,6 +252,8 @@ fn assemble(
         timings: Timings::default(),
         groups: None,
         sessions: Vec::new(),
+        blocking: None,
+        optimum: None,
         resumed: false,
         certificate: assignment
             .duals
@@ -238,6 +261,31 @@ fn assemble(
             .map(|d| d.in_problem_order(&cands.mentees, p.mentees.len())),
         bound: assignment.bound,
     }
+}
+
+/// The coverage-then-score optimum's matched mentees and total score, the
+/// pinned pairs of `outcome` included: what the stable objective is
+/// measured against.
+fn optimum(
+    outcome: &Outcome,
+    cands: &CandidateArcs,
+    opts: &SolveOptions,
+    deadline: &Deadline,
+) -> Result<(u32, crate::model::Milli), Error> {
+    let engine = FlowEngine {
+        threads: opts.threads,
+    };
+    let a = engine
+        .solve(
+            &cands.instance,
+            Objective::CoverageThenScore,
+            deadline.clone(),
+        )
+        .map_err(|e| Error::Solver(format!("the optimum to compare with: {e:?}")))?;
+    let v = a.value(&cands.instance);
+    let pinned = outcome.pairs.iter().filter(|p| p.pinned);
+    let (n, total) = pinned.fold((0u32, 0), |(n, t), p| (n + 1, t + p.detail.score));
+    Ok((n + v.matched as u32, total + v.total))
 }
 
 /// The engine a solve of `problem` uses: the flow unless the policy asks
@@ -249,6 +297,9 @@ pub(crate) fn engine_for(problem: &Problem) -> EngineUsed {
             .stability
             .as_ref()
             .is_some_and(|s| s.max_changes.is_some());
+    if matches!(problem.policy.objective, Objective::Stable(_)) {
+        return EngineUsed::DeferredAcceptance;
+    }
     match problem.policy.engine {
         EngineChoice::Milp => EngineUsed::Milp,
         EngineChoice::Auto | EngineChoice::Flow if side => EngineUsed::Milp,

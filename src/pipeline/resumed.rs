@@ -85,6 +85,8 @@ pub(crate) fn resume_pairs(
         },
         groups: None,
         sessions: Vec::new(),
+        blocking: None,
+        optimum: None,
         resumed: true,
         certificate: None,
         bound: None,
@@ -102,7 +104,7 @@ fn scenario(
     let order = match p.policy.objective {
         Objective::CoverageThenScore => Order::CoverageThenScore,
         Objective::Score => Order::ScoreThenCoverage,
-        Objective::Fair => return None,
+        Objective::Fair | Objective::Stable(_) => return None,
     };
     let stable = p.stability.as_ref().is_none_or(|s| s.weight == 0.0);
     if p.policy.min_pair_score.is_some() && !stable {

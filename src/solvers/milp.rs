@@ -54,6 +54,9 @@ impl Engine for MilpEngine {
         // The total score, the weight of the last stage of the other objectives.
         let scores: Vec<f64> = inst.score.iter().map(|&s| s as f64).collect();
         match objective {
+            Objective::Stable(_) => Err(SolveError::Unsupported(
+                "the stable objective is solved by deferred acceptance",
+            )),
             Objective::Score => {
                 let w: Vec<f64> = inst
                     .score

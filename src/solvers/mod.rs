@@ -19,6 +19,7 @@ pub(crate) mod microlp_run;
 pub mod milp;
 pub(crate) mod pricing;
 pub mod scored;
+pub mod stable;
 
 use std::time::{Duration, Instant};
 

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::model::{
     to_milli, BilateralRelation, BilateralSessions, CountGoal, EngineChoice, GroupPolicy,
-    GroupWeights, Level, Mentee, Objective, Policy, ScoringMode, Weights,
+    GroupWeights, Level, Mentee, Objective, Policy, Proposer, ScoringMode, Weights,
 };
 use crate::settings::Limits;
 use crate::wire::pb;
@@ -95,6 +95,7 @@ pub(super) fn policy(
             .bilateral_sessions
             .as_ref()
             .map(|b| bilateral_sessions(c, b)),
+        report_blocking_pairs: p.report_blocking_pairs,
         max_mentees_per_country: p.max_mentees_per_country,
         memory: super::history::memory(c, p.memory.as_ref()),
     }
@@ -174,11 +175,36 @@ fn modes(c: &mut Checker, p: &pb::Policy) -> (ScoringMode, Objective, EngineChoi
         0 | 1 => Objective::CoverageThenScore,
         2 => Objective::Fair,
         3 => Objective::Score,
+        4 => Objective::Stable(match p.stable_proposer {
+            0 | 1 => Proposer::Mentees,
+            2 => Proposer::Mentors,
+            v => {
+                c.bad(
+                    "policy.stable_proposer",
+                    format!("{v} is not a proposing side"),
+                );
+                Proposer::Mentees
+            }
+        }),
         v => {
             c.bad("policy.objective", format!("{v} is not an objective"));
             Objective::CoverageThenScore
         }
     };
+    if matches!(objective, Objective::Stable(_)) {
+        if p.engine != 0 {
+            c.bad(
+                "policy.engine",
+                "OBJECTIVE_STABLE is solved by deferred acceptance: leave the engine automatic",
+            );
+        }
+        if p.max_mentees_per_country.is_some() {
+            c.bad(
+                "policy.max_mentees_per_country",
+                "OBJECTIVE_STABLE cannot take a country quota (deferred acceptance has none)",
+            );
+        }
+    }
     if p.max_mentees_per_country.is_some() && p.engine == 1 {
         c.bad(
             "policy.engine",

@@ -8,7 +8,7 @@ use crate::calendar::{format_hhmm, round_hours, slots, Slot};
 use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
 use crate::outcome::{
-    Certificate, EngineUsed, FlowCertificate, GroupCriterion, GroupOutcome, GroupResult,
+    Blocking, Certificate, EngineUsed, FlowCertificate, GroupCriterion, GroupOutcome, GroupResult,
     MatchedPair, Outcome, SearchBound, Status, Timings, UngroupedReason, Unmatched,
     UnmatchedReason,
 };
@@ -51,6 +51,7 @@ fn objective(o: Objective) -> pb::Objective {
         Objective::CoverageThenScore => pb::Objective::CoverageThenScore,
         Objective::Fair => pb::Objective::Fair,
         Objective::Score => pb::Objective::Score,
+        Objective::Stable(_) => pb::Objective::Stable,
     }
 }
 
@@ -64,6 +65,7 @@ pub(crate) fn engine(e: EngineUsed) -> pb::Engine {
     match e {
         EngineUsed::Flow => pb::Engine::Flow,
         EngineUsed::Milp => pb::Engine::Milp,
+        EngineUsed::DeferredAcceptance => pb::Engine::DeferredAcceptance,
     }
 }
 
@@ -213,12 +215,37 @@ pub(crate) fn response_with(
             candidate_pairs_feasible: o.candidate_pairs_feasible,
             timings: problem.include_timings.then(|| timings_wire(&o.timings)),
             bound: o.bound.map(|b| bound_wire(o, &b)),
+            stable_loss: o.optimum.map(|(matched, total)| pb::StableLoss {
+                optimum_matched: matched,
+                optimum_total_score: from_milli(total),
+                matched_fewer: matched.saturating_sub(o.pairs.len() as u32),
+                score_lower: from_milli(total - o.total_score()),
+            }),
         }),
         certificate: o
             .certificate
             .as_ref()
             .filter(|_| problem.include_certificate)
             .map(optimality_wire),
+        blocking: o.blocking.as_ref().map(|b| blocking_wire(problem, b)),
+    }
+}
+
+/// The answer's blocking pairs on the wire.
+fn blocking_wire(problem: &Problem, b: &Blocking) -> pb::Blocking {
+    pb::Blocking {
+        count: b.count,
+        pairs: b
+            .listed
+            .iter()
+            .map(|x| pb::BlockingPair {
+                mentor_id: problem.mentors[x.mentor].profile.id.clone(),
+                mentee_id: problem.mentees[x.mentee].profile.id.clone(),
+                score: from_milli(x.score),
+                mentee_score_now: x.mentee_now.map(from_milli),
+                mentor_lowest_score: x.mentor_lowest.map(from_milli),
+            })
+            .collect(),
     }
 }
 

@@ -20,6 +20,7 @@ mod resume;
 mod rules;
 mod service;
 mod sessions;
+mod stable;
 mod store;
 mod util;
 mod validation;

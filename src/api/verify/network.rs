@@ -35,7 +35,9 @@ fn check_certificate(
     let all = |_: Milli| true;
     let costs = match objective {
         Objective::Score => Costs::Score,
-        Objective::CoverageThenScore | Objective::Fair => Costs::CoverageThenScore,
+        Objective::CoverageThenScore | Objective::Fair | Objective::Stable(_) => {
+            Costs::CoverageThenScore
+        }
     };
     let model = net.model(costs, &all);
     if net.matches(c, &model, Proof::Optimum, v) {

@@ -76,6 +76,9 @@ impl Engine for FlowEngine {
             Objective::CoverageThenScore => run(inst, Costs::CoverageThenScore, &deadline, t),
             Objective::Score => run(inst, Costs::ScoreThenCoverage, &deadline, t),
             Objective::Fair => fair(inst, &deadline, t),
+            Objective::Stable(_) => Err(SolveError::Unsupported(
+                "the stable objective is solved by deferred acceptance",
+            )),
         }
     }
 }
@@ -96,7 +99,7 @@ impl FlowEngine {
         let costs = match objective {
             Objective::CoverageThenScore => Costs::CoverageThenScore,
             Objective::Score => Costs::ScoreThenCoverage,
-            Objective::Fair => return self.solve(inst, objective, deadline),
+            Objective::Fair | Objective::Stable(_) => return self.solve(inst, objective, deadline),
         };
         if inst.quota.is_some() || inst.warm.is_some() {
             return self.solve(inst, objective, deadline);
@@ -182,7 +185,9 @@ pub(crate) struct NetworkDescription {
 fn costs_for(objective: Objective) -> Costs {
     match objective {
         Objective::Score => Costs::ScoreThenCoverage,
-        Objective::CoverageThenScore | Objective::Fair => Costs::CoverageThenScore,
+        Objective::CoverageThenScore | Objective::Fair | Objective::Stable(_) => {
+            Costs::CoverageThenScore
+        }
     }
 }
 
