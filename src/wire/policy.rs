@@ -376,13 +376,6 @@ fn group_sizes(c: &mut Checker, g: &pb::GroupPolicy, n: u64) -> (u32, u32) {
 /// Bilateral session slots: length, slots per pair, start-time step.
 fn bilateral_sessions(c: &mut Checker, b: &pb::BilateralSessions) -> BilateralSessions {
     let f = |name: &str| format!("policy.bilateral_sessions.{name}");
-    let session_min = b.session_minutes.unwrap_or(60);
-    if !(15..=480).contains(&session_min) {
-        c.bad(
-            f("session_minutes"),
-            format!("{session_min} is not between 15 and 480 minutes"),
-        );
-    }
     let slots = b.slots_per_pair.unwrap_or(3);
     if !(1..=10).contains(&slots) {
         c.bad(
@@ -390,37 +383,42 @@ fn bilateral_sessions(c: &mut Checker, b: &pb::BilateralSessions) -> BilateralSe
             format!("{slots} is not between 1 and 10"),
         );
     }
-    let step_min = b.slot_step_minutes.unwrap_or(30);
-    if step_min < 5 || 1440 % step_min != 0 {
+    BilateralSessions {
+        session_min: session_minutes(c, f("session_minutes"), b.session_minutes, 60),
+        slots,
+        step_min: slot_step(c, f("slot_step_minutes"), b.slot_step_minutes),
+    }
+}
+
+/// A session length in minutes (15 to 480), `default` when absent.
+fn session_minutes(c: &mut Checker, field: String, v: Option<u32>, default: u32) -> u32 {
+    let minutes = v.unwrap_or(default);
+    if !(15..=480).contains(&minutes) {
         c.bad(
-            f("slot_step_minutes"),
-            format!("{step_min} is not at least 5 and a divisor of 1440"),
+            field,
+            format!("{minutes} is not between 15 and 480 minutes"),
         );
     }
-    BilateralSessions {
-        session_min,
-        slots,
-        step_min,
+    minutes
+}
+
+/// A start-time step in minutes (at least 5, divides 1440), 30 when absent.
+fn slot_step(c: &mut Checker, field: String, v: Option<u32>) -> u32 {
+    let step = v.unwrap_or(30);
+    if step < 5 || 1440 % step != 0 {
+        c.bad(
+            field,
+            format!("{step} is not at least 5 and a divisor of 1440"),
+        );
     }
+    step
 }
 
 /// Session length, start-time step and the zone of session times.
 fn session(c: &mut Checker, g: &pb::GroupPolicy) -> (u32, u32, Tz) {
     let f = |name: &str| format!("policy.groups.{name}");
-    let session_min = g.session_minutes.unwrap_or(90);
-    if !(15..=480).contains(&session_min) {
-        c.bad(
-            f("session_minutes"),
-            format!("{session_min} is not between 15 and 480 minutes"),
-        );
-    }
-    let slot_step_min = g.slot_step_minutes.unwrap_or(30);
-    if slot_step_min < 5 || 1440 % slot_step_min != 0 {
-        c.bad(
-            f("slot_step_minutes"),
-            format!("{slot_step_min} is not at least 5 and a divisor of 1440"),
-        );
-    }
+    let session_min = session_minutes(c, f("session_minutes"), g.session_minutes, 90);
+    let slot_step_min = slot_step(c, f("slot_step_minutes"), g.slot_step_minutes);
     let slot_tz = if g.slot_time_zone.trim().is_empty() {
         Tz::UTC
     } else {
