@@ -36,6 +36,15 @@ pub(crate) struct Period {
 }
 
 impl Period {
+    /// `start..=end` widened by a day either side, so that the working
+    /// intervals of sessions near the ends are whole.
+    pub(crate) fn padded(start: NaiveDate, end: NaiveDate) -> Self {
+        Period::new(
+            start.pred_opt().unwrap_or(start),
+            end.succ_opt().unwrap_or(end),
+        )
+    }
+
     /// From the first to the last day, inclusive (`end >= start`).
     pub(crate) fn new(start: NaiveDate, end: NaiveDate) -> Self {
         let t0 = start

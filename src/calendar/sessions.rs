@@ -52,11 +52,7 @@ pub(crate) fn pair_slots(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Vec<PairSlot> {
-    // Working intervals with a day's margin so sessions near the ends fit.
-    let period = Period::new(
-        start.pred_opt().unwrap_or(start),
-        end.succ_opt().unwrap_or(end),
-    );
+    let period = Period::padded(start, end);
     let work = [intervals(mentor, &period), intervals(mentee, &period)];
     let len_s = i64::from(cfg.session_min) * 60;
     let mut found: Vec<PairSlot> = Vec::new();

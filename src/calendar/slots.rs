@@ -89,11 +89,7 @@ pub(crate) fn classes(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Vec<SlotClass> {
-    // Working intervals with a margin so sessions near the period's ends fit.
-    let period = Period::new(
-        start.pred_opt().unwrap_or(start),
-        end.succ_opt().unwrap_or(end),
-    );
+    let period = Period::padded(start, end);
     let work: Vec<Vec<(i64, i64)>> = schedules
         .iter()
         .zip(used)
