@@ -125,16 +125,15 @@ fn mentees_propose(inst: &Instance, deadline: &Deadline) -> Result<Vec<Option<u3
 /// keeps its best proposal.
 fn mentors_propose(inst: &Instance, deadline: &Deadline) -> Result<Vec<Option<u32>>, SolveError> {
     let (n_e, n_m) = (inst.mentees(), inst.mentors());
-    // Each mentor's arcs, best mentee first.
-    let mut order: Vec<Vec<u32>> = vec![Vec::new(); n_m];
+    // Each mentor's (arc, mentee), best mentee first.
+    let mut order: Vec<Vec<(u32, usize)>> = vec![Vec::new(); n_m];
     for e in 0..n_e {
         for a in inst.arcs(e) {
-            order[inst.mentor[a] as usize].push(a as u32);
+            order[inst.mentor[a] as usize].push((a as u32, e));
         }
     }
-    let mentee_of = |a: u32| inst.start.partition_point(|&s| s <= a) - 1;
     for list in &mut order {
-        list.sort_by_key(|&a| Reverse(rank(inst.score[a as usize], mentee_of(a))));
+        list.sort_by_key(|&(a, e)| Reverse(rank(inst.score[a as usize], e)));
     }
     let mut next = vec![0usize; n_m];
     let mut load = vec![0u32; n_m];
@@ -145,11 +144,10 @@ fn mentors_propose(inst: &Instance, deadline: &Deadline) -> Result<Vec<Option<u3
             return Err(SolveError::Deadline);
         }
         while load[j] < inst.capacity[j] {
-            let Some(&a) = order[j].get(next[j]) else {
+            let Some(&(a, e)) = order[j].get(next[j]) else {
                 break;
             };
             next[j] += 1;
-            let e = mentee_of(a);
             let key = rank(inst.score[a as usize], j);
             let better = arc[e].is_none_or(|b| {
                 let k = inst.mentor[b as usize] as usize;
