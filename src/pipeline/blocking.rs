@@ -61,8 +61,8 @@ pub(super) fn blocking(scorer: &Scorer<'_>, pairs: &[MatchedPair]) -> Blocking {
                         mentee: e,
                         score: s,
                         mentee_now: now.map(|(_, c)| c),
-                        mentor_lowest: lowest[m as usize]
-                            .filter(|_| load[m as usize] >= p.mentors[m as usize].capacity),
+                        // A free place bars no one.
+                        mentor_lowest: bar[m as usize].filter(|&b| b != Milli::MIN),
                     });
                 }
             }
