@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::explain::{infeasible as why, unmatched::unmatched};
-use crate::model::{EngineChoice, MentorIdx, Objective, Problem};
+use crate::model::{EngineChoice, MentorIdx, Milli, Objective, Problem};
 use crate::outcome::{EngineUsed, Infeasibility, Outcome, Status, Timings};
 use crate::scoring::RowScorer;
 use crate::scoring::Scorer;
@@ -114,7 +114,13 @@ pub(crate) fn solve_pairs(
 
     let mut outcome = assemble(&scorer, &cands, &assignment, &pins, engine_used);
     if engine_used == EngineUsed::DeferredAcceptance {
-        outcome.optimum = Some(optimum(&outcome, &cands, opts, deadline)?);
+        // The stable answer met every minimum, so the optimum meets them too:
+        // only the deadline or the backend can stop it.
+        let best = optimum(&outcome, &cands, opts, deadline).map_err(|e| match e {
+            SolveError::Deadline => stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0),
+            e => Error::Solver(format!("the optimum to compare with: {e:?}")),
+        })?;
+        outcome.optimum = Some(best);
     }
     outcome.timings = Timings {
         score: t_scored - t0,
@@ -271,17 +277,15 @@ fn optimum(
     cands: &CandidateArcs,
     opts: &SolveOptions,
     deadline: &Deadline,
-) -> Result<(u32, crate::model::Milli), Error> {
+) -> Result<(u32, Milli), SolveError> {
     let engine = FlowEngine {
         threads: opts.threads,
     };
-    let a = engine
-        .solve(
-            &cands.instance,
-            Objective::CoverageThenScore,
-            deadline.clone(),
-        )
-        .map_err(|e| Error::Solver(format!("the optimum to compare with: {e:?}")))?;
+    let a = engine.solve(
+        &cands.instance,
+        Objective::CoverageThenScore,
+        deadline.clone(),
+    )?;
     let v = a.value(&cands.instance);
     let pinned = outcome.pairs.iter().filter(|p| p.pinned);
     let (n, total) = pinned.fold((0u32, 0), |(n, t), p| (n + 1, t + p.detail.score));
