@@ -8,10 +8,8 @@
 //! UTC). We report the worst full week (used by the hard rule and the score)
 //! and the mean per week.
 
-use crate::model::Schedule;
-use chrono::{
-    Datelike, Duration as ChronoDuration, LocalResult, NaiveDate, NaiveDateTime, TimeZone,
-};
+use crate::model::{Schedule, Window};
+use chrono::{Duration as ChronoDuration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 
 const DAY_S: i64 = 86_400;
 const WEEK_S: i64 = 7 * DAY_S;
@@ -24,6 +22,9 @@ pub(crate) struct Overlap {
     pub min_week_min: u32,
     /// Mean overlapping minutes per week.
     pub mean_week_min: f64,
+    /// Full weeks of the programme in which both take part (the overlap
+    /// rule's worst week is among them).
+    pub shared_weeks: u32,
 }
 
 /// The programme period as UTC seconds, split in weeks.
@@ -63,7 +64,8 @@ impl Period {
         (self.t1 - self.t0) / DAY_S
     }
 
-    fn full_weeks(&self) -> usize {
+    /// Whole weeks from the first day (the last, shorter one aside).
+    pub(crate) fn full_weeks(&self) -> usize {
         (self.days() / 7) as usize
     }
 
@@ -72,22 +74,27 @@ impl Period {
     }
 }
 
-/// UTC working intervals `[a, b)` of a schedule over a period, sorted.
+/// UTC working intervals `[a, b)` of a schedule over a period: each local
+/// date's own hours (its weekday's, or an override's) on the dates the
+/// person takes part; sorted, and merged where they touch (a split day's
+/// parts that meet, a night across midnight).
 pub(crate) fn intervals(s: &Schedule, period: &Period) -> Vec<(i64, i64)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(i64, i64)> = Vec::new();
     // One day either side: a local day can fall partly inside the UTC window.
     let mut day = period.start.pred_opt().unwrap_or(period.start);
     let last = period.end.succ_opt().unwrap_or(period.end);
     while day <= last {
-        let wd = day.weekday().num_days_from_monday();
-        if s.hours.days & (1 << wd) != 0 {
-            if let (Some(a), Some(b)) = (
-                local_to_utc(s, day, s.hours.start_min),
-                local_to_utc(s, day, s.hours.end_min),
-            ) {
+        if s.available.contains(day) {
+            for &(start, end) in s.hours.on(day) {
+                let (Some(a), Some(b)) = (local_to_utc(s, day, start), local_to_utc(s, day, end))
+                else {
+                    continue;
+                };
                 let (a, b) = (a.max(period.t0), b.min(period.t1));
-                if a < b {
-                    out.push((a, b));
+                match out.last_mut() {
+                    _ if a >= b => {}
+                    Some(prev) if prev.1 >= a => prev.1 = prev.1.max(b),
+                    _ => out.push((a, b)),
                 }
             }
         }
@@ -97,6 +104,16 @@ pub(crate) fn intervals(s: &Schedule, period: &Period) -> Vec<(i64, i64)> {
         }
     }
     out
+}
+
+/// Whether the instant `t` (UTC seconds) falls on a local date the person
+/// takes part.
+pub(crate) fn takes_part(s: &Schedule, t: i64) -> bool {
+    s.available == Window::ALWAYS
+        || s.tz
+            .timestamp_opt(t, 0)
+            .single()
+            .is_some_and(|d| s.available.contains(d.date_naive()))
 }
 
 /// Local wall time `minutes` after midnight of `day` in the schedule's zone,
@@ -115,8 +132,14 @@ fn local_to_utc(s: &Schedule, day: NaiveDate, minutes: u16) -> Option<i64> {
     None
 }
 
-/// Overlap of two interval lists over a period.
-pub(crate) fn overlap(a: &[(i64, i64)], b: &[(i64, i64)], period: &Period) -> Overlap {
+/// Overlap of two interval lists over a period, counting only the weeks
+/// (the mean: the days) inside `shared`, the dates both take part.
+pub(crate) fn overlap(
+    a: &[(i64, i64)],
+    b: &[(i64, i64)],
+    shared: &Window,
+    period: &Period,
+) -> Overlap {
     let mut weeks = vec![0i64; period.buckets().max(1)];
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
@@ -139,16 +162,27 @@ pub(crate) fn overlap(a: &[(i64, i64)], b: &[(i64, i64)], period: &Period) -> Ov
         }
     }
     let total: i64 = weeks.iter().sum();
-    let mean_week_min = total as f64 / 60.0 / (period.days() as f64 / 7.0);
-    let full = period.full_weeks();
-    let min_week_min = if full == 0 {
+    let shared_days = shared
+        .clip(period.start, period.end)
+        .map_or(0, |(a, b)| (b - a).num_days() + 1);
+    let mean_week_min = match shared_days {
+        0 => 0.0,
+        n => total as f64 / 60.0 / (n as f64 / 7.0),
+    };
+    let in_shared = |w: usize| {
+        let first = period.start + ChronoDuration::days(7 * w as i64);
+        shared.contains(first) && shared.contains(first + ChronoDuration::days(6))
+    };
+    let full: Vec<usize> = (0..period.full_weeks()).filter(|&w| in_shared(w)).collect();
+    let min_week_min = if period.full_weeks() == 0 {
         mean_week_min.floor() as u32
     } else {
-        (weeks[..full].iter().copied().min().unwrap_or(0) / 60) as u32
+        (full.iter().map(|&w| weeks[w]).min().unwrap_or(0) / 60) as u32
     };
     Overlap {
         min_week_min,
         mean_week_min,
+        shared_weeks: full.len() as u32,
     }
 }
 
@@ -205,7 +239,8 @@ impl OverlapTable {
         let mut cells = Vec::with_capacity(width * mentor_used.iter().filter(|&&u| u).count());
         for m in (0..schedules.len()).filter(|&k| mentor_used[k]) {
             for e in (0..schedules.len()).filter(|&k| mentee_used[k]) {
-                cells.push(overlap(&layouts[m], &layouts[e], period));
+                let shared = schedules[m].available.and(&schedules[e].available);
+                cells.push(overlap(&layouts[m], &layouts[e], &shared, period));
             }
         }
         OverlapTable {
@@ -256,19 +291,16 @@ mod tests {
     use chrono_tz::Tz;
 
     fn sched(tz: &str, start: u16, end: u16) -> Schedule {
-        Schedule {
-            tz: tz.parse::<Tz>().unwrap(),
-            hours: Hours {
-                start_min: start * 60,
-                end_min: end * 60,
-                days: 0b001_1111,
-            },
-        }
+        Schedule::new(
+            tz.parse::<Tz>().unwrap(),
+            Hours::weekly(start * 60, end * 60, 0b001_1111),
+        )
     }
 
     fn pair(a: &Schedule, b: &Schedule, from: &str, to: &str) -> Overlap {
         let p = Period::new(from.parse().unwrap(), to.parse().unwrap());
-        overlap(&intervals(a, &p), &intervals(b, &p), &p)
+        let shared = a.available.and(&b.available);
+        overlap(&intervals(a, &p), &intervals(b, &p), &shared, &p)
     }
 
     #[test]
@@ -339,6 +371,36 @@ mod tests {
         let o = pair(&madrid, &amman, "2021-01-20", "2021-10-31");
         assert_eq!(o.min_week_min, 39 * 60);
         assert!(o.mean_week_min > 39.0 * 60.0 && o.mean_week_min < 40.0 * 60.0);
+    }
+
+    #[test]
+    fn split_days_count_each_part_and_touching_parts_join() {
+        let mut a = sched("UTC", 9, 18);
+        a.hours.week[4] = vec![(9 * 60, 12 * 60), (12 * 60, 13 * 60), (15 * 60, 17 * 60)];
+        let p = Period::new("2021-03-01".parse().unwrap(), "2021-03-07".parse().unwrap());
+        let iv = intervals(&a, &p);
+        assert_eq!(iv.len(), 6);
+        assert_eq!(iv[4].1 - iv[4].0, 4 * 3600);
+        // 4 × 9 h + 4 h + 2 h.
+        assert_eq!(
+            pair(&a, &a, "2021-03-01", "2021-03-28").min_week_min,
+            42 * 60
+        );
+    }
+
+    #[test]
+    fn only_weeks_both_take_part_count() {
+        let a = sched("UTC", 9, 18);
+        let mut b = a.clone();
+        b.available.from = Some("2021-03-10".parse().unwrap());
+        // Weeks from Monday 1 March: b joins on Wednesday of the second, so
+        // the last two are shared, and their worst week is a whole one.
+        let o = pair(&a, &b, "2021-03-01", "2021-03-28");
+        assert_eq!(o.shared_weeks, 2);
+        assert_eq!(o.min_week_min, 45 * 60);
+        b.available.until = Some("2021-03-05".parse().unwrap());
+        let none = pair(&a, &b, "2021-03-01", "2021-03-28");
+        assert_eq!((none.shared_weeks, none.min_week_min), (0, 0));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 
 use chrono::NaiveDate;
 
-use super::overlap::{intervals, Period};
+use super::overlap::{intervals, takes_part, Period};
 use super::slots::{occurrences, Slot};
 use crate::model::{BilateralSessions, Schedule};
 
@@ -43,8 +43,8 @@ impl PairSlot {
 }
 
 /// The best `cfg.slots` weekly slots of a pair whose working hours are
-/// `mentor`'s and `mentee`'s, over `start..=end`; empty when no occurrence
-/// of any slot is inside both people's hours.
+/// `mentor`'s and `mentee`'s, over `start..=end` on the dates both take
+/// part; empty when no occurrence of any slot is inside both people's hours.
 pub(crate) fn pair_slots(
     mentor: &Schedule,
     mentee: &Schedule,
@@ -62,7 +62,8 @@ pub(crate) fn pair_slots(
                 weekday,
                 start_min: start_min as u16,
             };
-            let occ = occurrences(slot, mentor.tz, start, end);
+            let mut occ = occurrences(slot, mentor.tz, start, end);
+            occ.retain(|&t| takes_part(mentor, t) && takes_part(mentee, t));
             let mut outside = Vec::new();
             let mut margin = i64::MAX;
             for &t in &occ {
@@ -128,14 +129,10 @@ mod tests {
     use crate::model::Hours;
 
     fn sched(tz: &str, start_h: u16, end_h: u16, days: u8) -> Schedule {
-        Schedule {
-            tz: tz.parse().unwrap(),
-            hours: Hours {
-                start_min: start_h * 60,
-                end_min: end_h * 60,
-                days,
-            },
-        }
+        Schedule::new(
+            tz.parse().unwrap(),
+            Hours::weekly(start_h * 60, end_h * 60, days),
+        )
     }
 
     fn d(s: &str) -> NaiveDate {

@@ -2,7 +2,8 @@
 //!
 //! A slot is a weekday and a start time in the policy's slot zone, with a
 //! fixed length. It suits a schedule when, on **every** date of that weekday
-//! in the programme, the session's UTC interval lies inside one of the
+//! in the programme that the person takes part (their availability window),
+//! the session's UTC interval lies inside one of the
 //! schedule's working intervals (see [`super::overlap::intervals`]), so a
 //! slot that slides out of someone's hours after a clock change (Morocco's
 //! Ramadan offset, Egypt's summer time) does not suit them.
@@ -13,7 +14,7 @@
 use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use super::overlap::{intervals, Period};
+use super::overlap::{intervals, takes_part, Period};
 use crate::model::Schedule;
 
 /// A weekly slot in the slot zone.
@@ -78,6 +79,14 @@ pub(crate) fn inside(sessions: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool 
     })
 }
 
+/// Whether a slot whose occurrences are `occ` suits a schedule: every
+/// occurrence on a date the person takes part is inside their hours, and
+/// there is one.
+fn suits(s: &Schedule, occ: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool {
+    let theirs: Vec<i64> = occ.iter().copied().filter(|&t| takes_part(s, t)).collect();
+    !theirs.is_empty() && inside(&theirs, len_s, work)
+}
+
 /// Classes of slots over the schedules flagged in `used`; a class that suits
 /// no schedule in `used` is dropped. Classes are ordered by their slot.
 pub(crate) fn classes(
@@ -110,7 +119,7 @@ pub(crate) fn classes(
                 continue;
             }
             let suits: Vec<bool> = (0..schedules.len())
-                .map(|k| used[k] && inside(&occ, len_s, &work[k]))
+                .map(|k| used[k] && suits(&schedules[k], &occ, len_s, &work[k]))
                 .collect();
             if suits.iter().any(|&b| b) && !out.iter().any(|c| c.suits == suits) {
                 out.push(SlotClass { slot, suits });
@@ -153,14 +162,10 @@ mod tests {
     use crate::model::Hours;
 
     fn sched(tz: &str, start_h: u16, end_h: u16) -> Schedule {
-        Schedule {
-            tz: tz.parse().unwrap(),
-            hours: Hours {
-                start_min: start_h * 60,
-                end_min: end_h * 60,
-                days: 0b001_1111,
-            },
-        }
+        Schedule::new(
+            tz.parse().unwrap(),
+            Hours::weekly(start_h * 60, end_h * 60, 0b001_1111),
+        )
     }
 
     fn d(s: &str) -> NaiveDate {

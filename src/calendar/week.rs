@@ -129,14 +129,10 @@ mod tests {
     use chrono_tz::Tz;
 
     fn sched(tz: &str, start_h: u16, end_h: u16, days: u8) -> Schedule {
-        Schedule {
-            tz: tz.parse::<Tz>().unwrap(),
-            hours: Hours {
-                start_min: start_h * 60,
-                end_min: end_h * 60,
-                days,
-            },
-        }
+        Schedule::new(
+            tz.parse::<Tz>().unwrap(),
+            Hours::weekly(start_h * 60, end_h * 60, days),
+        )
     }
 
     fn d(s: &str) -> NaiveDate {

@@ -206,6 +206,7 @@ fn single_rule_arcs(
                     None => continue,
                 },
                 HardRule::Overlap => i64::from(scorer.overlap(m, e).min_week_min),
+                HardRule::SharedWeeks => i64::from(scorer.overlap(m, e).shared_weeks),
                 HardRule::MinScore => scorer.score(m, e),
                 _ => 0,
             };
@@ -240,6 +241,11 @@ fn rule_relaxation(
             "policy.min_weekly_overlap_hours".to_string(),
             hours_text(pol.min_weekly_overlap_min),
             hours_text(key as u32),
+        ),
+        HardRule::SharedWeeks => (
+            "policy.min_shared_weeks".to_string(),
+            pol.min_shared_weeks.to_string(),
+            key.to_string(),
         ),
         HardRule::MinScore => (
             "policy.min_pair_score".to_string(),

@@ -1,7 +1,6 @@
 //! The sentences of a check: one constructor per kind of finding, given
 //! what the check found.
 
-use crate::calendar::format_hhmm;
 use crate::error::FieldViolation;
 use crate::model::{MenteeIdx, MentorIdx, Problem, Profile};
 use crate::outcome::{Certificate, Code, Finding, Severity, Unmatched};
@@ -177,13 +176,7 @@ pub(crate) fn zero_overlap(
     x: &Profile,
     sched: u32,
 ) -> Finding {
-    let sc = &p.schedules[sched as usize];
-    let hours = format!(
-        "{}–{} {}",
-        format_hhmm(sc.hours.start_min),
-        format_hhmm(sc.hours.end_min),
-        sc.tz.name()
-    );
+    let hours = super::words::schedule(&p.schedules[sched as usize]);
     let mut f = Finding::new(
         Severity::Warning,
         Code::ZeroOverlap,
@@ -207,7 +200,7 @@ pub(crate) fn weeks_without_overlap(pairs: u64, zones: &[(&str, &str)]) -> Findi
         Code::WeeksWithoutOverlap,
         format!(
             "{pairs} mentor–mentee pairs overlap on average but not at all in some week of \
-             the programme (clock changes), e.g. {}",
+             the programme (clock changes or date overrides), e.g. {}",
             zones.join(", ")
         ),
     )

@@ -245,6 +245,22 @@ fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]
                     )
                 )
             }
+            HardRule::SharedWeeks => {
+                let best = ms
+                    .iter()
+                    .map(|&m| scorer.overlap(m, e).shared_weeks)
+                    .max()
+                    .unwrap_or(0);
+                format!(
+                    "lowering min_shared_weeks to {best}, or dates of availability that \
+                     overlap longer, would make a candidate of {}",
+                    id_list(
+                        ms.iter()
+                            .filter(|&&m| scorer.overlap(m, e).shared_weeks == best)
+                            .map(|&m| &p.mentors[m].profile.id)
+                    )
+                )
+            }
             HardRule::CrossBorder => {
                 format!("allowing same-country pairs would make candidates of {n} mentor(s): {ids}")
             }

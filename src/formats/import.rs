@@ -294,6 +294,7 @@ fn profile(r: &Row<'_>, errors: &mut Errors) -> Option<pb::Profile> {
                 start,
                 end,
                 days: d.unwrap_or_default(),
+                ..Default::default()
             })
         }
     };
@@ -307,6 +308,7 @@ fn profile(r: &Row<'_>, errors: &mut Errors) -> Option<pb::Profile> {
         working_hours,
         sectors: cells::list(r.text("sectors")),
         topics: cells::list(r.text("topics")),
+        ..Default::default()
     })
 }
 

@@ -224,10 +224,10 @@ fn overlap_findings(scorer: &Scorer<'_>) -> Vec<Finding> {
     };
     let mentor_reps = reps(p.mentors.iter().map(|m| m.profile.schedule).collect());
     let mentee_reps = reps(p.mentees.iter().map(|e| e.profile.schedule).collect());
-    // (mentor schedule, mentee schedule) → (mean, worst week).
+    // (mentor schedule, mentee schedule) → (mean, worst shared week, shared weeks).
     let cell = |&(_, m): &(u32, usize), &(_, e): &(u32, usize)| {
         let o = scorer.overlap(m, e);
-        (o.mean_week_min, o.min_week_min)
+        (o.mean_week_min, o.min_week_min, o.shared_weeks)
     };
     let mut out = Vec::new();
     if mentor_reps.is_empty() || mentee_reps.is_empty() {
@@ -266,8 +266,8 @@ fn overlap_findings(scorer: &Scorer<'_>) -> Vec<Finding> {
     let mut zones = Vec::new();
     for mr in &mentor_reps {
         for er in &mentee_reps {
-            let (mean, worst) = cell(mr, er);
-            if mean > 0.0 && worst == 0 {
+            let (mean, worst, shared) = cell(mr, er);
+            if mean > 0.0 && worst == 0 && shared > 0 {
                 pairs += u64::from(count[mr.0 as usize]) * u64::from(mentee_count[er.0 as usize]);
                 let z = (
                     p.schedules[mr.0 as usize].tz.name(),

@@ -188,7 +188,9 @@ impl Tables {
         for ms in (0..p.schedules.len()).filter(|&s| mentor_rank[s] != u32::MAX) {
             for es in (0..p.schedules.len()).filter(|&s| mentee_rank[s] != u32::MAX) {
                 let o = sc.overlap.get(ms as u32, es as u32);
-                if o.min_week_min >= policy.min_weekly_overlap_min {
+                if o.shared_weeks >= policy.min_shared_weeks
+                    && o.min_week_min >= policy.min_weekly_overlap_min
+                {
                     let v =
                         (f64::from(o.min_week_min) / f64::from(policy.overlap_target_min)).min(1.0);
                     tz[mentor_rank[ms] as usize * width + mentee_rank[es] as usize] =

@@ -192,6 +192,9 @@ impl<'p> Scorer<'p> {
             return Err(HardRule::Language);
         }
         let o = self.overlap.get(mp.schedule, ep.schedule);
+        if o.shared_weeks < p.policy.min_shared_weeks {
+            return Err(HardRule::SharedWeeks);
+        }
         if o.min_week_min < p.policy.min_weekly_overlap_min {
             return Err(HardRule::Overlap);
         }
@@ -298,6 +301,9 @@ impl<'p> Scorer<'p> {
             HardRule::Language => self
                 .best_shared_level(m, e)
                 .is_none_or(|l| l < p.policy.min_level),
+            HardRule::SharedWeeks => {
+                self.overlap.get(mp.schedule, ep.schedule).shared_weeks < p.policy.min_shared_weeks
+            }
             HardRule::Overlap => {
                 self.overlap.get(mp.schedule, ep.schedule).min_week_min
                     < p.policy.min_weekly_overlap_min

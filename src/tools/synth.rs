@@ -229,9 +229,11 @@ fn profile(
             start: start.into(),
             end: end.into(),
             days,
+            ..Default::default()
         }),
         sectors: distinct(rng, SECTORS, n_sectors),
         topics: distinct(rng, TOPICS, topics),
+        ..Default::default()
     }
 }
 

@@ -1,16 +1,14 @@
 //! Field-level validation shared by the request and policy readers: the
-//! violation collector, text and id checks, numbers, dates, levels and
-//! working hours, and the fixed limits on field sizes.
+//! violation collector, text and id checks, numbers, dates and levels, and
+//! the fixed limits on field sizes.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::calendar::parse_hhmm;
 use crate::error::{Error, FieldViolation};
-use crate::model::{Hours, Level};
+use crate::model::Level;
 use crate::settings::Limits;
-use crate::wire::pb;
 
 /// Largest capacity or group count of one mentor.
 pub(super) const MAX_CAPACITY: u32 = 100_000;
@@ -188,58 +186,6 @@ pub(super) fn norm(s: &str) -> String {
 /// A wire language level (1 = A1 … 7 = native).
 pub(super) fn level(v: i32) -> Option<Level> {
     (1..=7).contains(&v).then_some(Level(v as u8))
-}
-
-/// Working hours (defaults 09:00–18:00, Monday to Friday) of the profile
-/// at `profile`.
-pub(super) fn working_hours(c: &mut Checker, profile: &str, h: Option<&pb::WorkingHours>) -> Hours {
-    let mut out = Hours::default();
-    let Some(h) = h else { return out };
-    let path = format!("{profile}.working_hours");
-    if !h.start.is_empty() {
-        match parse_hhmm(&h.start) {
-            Some(m) if m < 24 * 60 => out.start_min = m,
-            _ => c.bad(
-                format!("{path}.start"),
-                format!("{:?} is not a time \"HH:MM\" before 24:00", h.start),
-            ),
-        }
-    }
-    if !h.end.is_empty() {
-        match parse_hhmm(&h.end) {
-            Some(m) => out.end_min = m,
-            None => c.bad(
-                format!("{path}.end"),
-                format!("{:?} is not a time \"HH:MM\"", h.end),
-            ),
-        }
-    }
-    if out.end_min <= out.start_min {
-        c.bad(
-            format!("{path}.end"),
-            format!("end {:?} is not after start {:?}", h.end, h.start),
-        );
-        out.end_min = out.start_min + 1;
-    }
-    if h.days.len() > 7 {
-        c.bad(
-            format!("{path}.days"),
-            format!("{} entries: a week has 7 days", h.days.len()),
-        );
-    } else if !h.days.is_empty() {
-        out.days = 0;
-        for (k, &d) in h.days.iter().enumerate() {
-            if (1..=7).contains(&d) {
-                out.days |= 1 << (d - 1);
-            } else {
-                c.bad(
-                    format!("{path}.days[{k}]"),
-                    format!("{d} is not a weekday (1 = Monday … 7 = Sunday)"),
-                );
-            }
-        }
-    }
-    out
 }
 
 /// An optional number in `[lo, hi]`, else `default`.

@@ -16,6 +16,7 @@
 pub mod codec;
 mod fields;
 mod history;
+mod hours;
 mod ids;
 pub mod pb;
 mod policy;

@@ -77,6 +77,10 @@ pub(super) fn policy(
         end,
         min_level,
         min_weekly_overlap_min: (min_overlap * 60.0).round() as u32,
+        min_shared_weeks: p
+            .min_shared_weeks
+            .unwrap_or(1)
+            .min(((end - start).num_days().max(0) as u32 + 1) / 7),
         require_cross_border: p.require_cross_border,
         allow_same_organization: p.allow_same_organization,
         forbidden,

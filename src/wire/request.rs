@@ -12,9 +12,10 @@ use crate::settings::Limits;
 use crate::wire::pb;
 
 use super::fields::{
-    check_text, level, norm, text_ok, working_hours, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
+    check_text, level, norm, text_ok, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
 };
 use super::history::history;
+use super::hours::{availability, working_hours};
 use super::ids::Ids;
 use super::policy::{group_policy, policy};
 
@@ -427,7 +428,7 @@ fn languages(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> V
     languages
 }
 
-/// A profile's time zone and working hours, as an index into the distinct
+/// A profile's time zone, working hours and availability, as an index into the distinct
 /// schedules.
 fn schedule(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> u32 {
     let tz = match p.time_zone.trim().parse::<Tz>() {
@@ -444,11 +445,19 @@ fn schedule(c: &mut Checker, b: &mut Builder, path: &str, p: &pb::Profile) -> u3
         }
     };
     let hours = working_hours(c, path, p.working_hours.as_ref());
-    let schedule = Schedule { tz, hours };
-    *b.schedule_ix.entry(schedule).or_insert_with(|| {
-        b.schedules.push(schedule);
-        (b.schedules.len() - 1) as u32
-    })
+    let available = availability(c, path, p);
+    let schedule = Schedule {
+        tz,
+        hours,
+        available,
+    };
+    if let Some(&k) = b.schedule_ix.get(&schedule) {
+        return k;
+    }
+    b.schedules.push(schedule.clone());
+    let k = (b.schedules.len() - 1) as u32;
+    b.schedule_ix.insert(schedule, k);
+    k
 }
 
 /// Sectors or topics (`name`): interned, sorted, unique.

@@ -40,6 +40,7 @@ pub(crate) fn hard_rule(r: HardRule) -> pb::HardRule {
         HardRule::CrossBorder => pb::HardRule::CrossBorder,
         HardRule::Language => pb::HardRule::Language,
         HardRule::Overlap => pb::HardRule::Overlap,
+        HardRule::SharedWeeks => pb::HardRule::SharedWeeks,
         HardRule::MinScore => pb::HardRule::MinScore,
         HardRule::NoCapacity => pb::HardRule::NoCapacity,
     }

@@ -457,6 +457,7 @@ fn hours_that_never_overlap_are_flagged() {
         start: "09:00".into(),
         end: "12:00".into(),
         days: Vec::new(),
+        ..Default::default()
     });
     let v = validate(&req);
     let f = v

@@ -690,6 +690,7 @@ mod requests {
                 start: "09:00".into(),
                 end: "13:00".into(),
                 days: vec![],
+                ..Default::default()
             });
         }
         let resp = solve_ok(&req);

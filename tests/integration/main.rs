@@ -2,6 +2,7 @@
 //! live in `util`, each area in its own file.
 
 mod alternatives;
+mod availability;
 mod certificate;
 mod cli;
 mod determinism;

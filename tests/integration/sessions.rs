@@ -6,7 +6,7 @@
 //! that a clock change moves out of reach, and random programmes; and the
 //! first slot is the best of every start on the grid.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use mentormatch::pb;
 use mentormatch::tools::synth::{self, SynthConfig};
@@ -14,42 +14,112 @@ use mentormatch::tools::synth::{self, SynthConfig};
 use crate::util::policy_mut as policy;
 use crate::util::*;
 
-/// A person's zone and working hours, read from the request.
+/// Local working intervals of a day, minutes.
+type Spans = Vec<(i64, i64)>;
+
+/// A person's zone, working hours and dates, read from the request.
 struct Hours {
     tz: Tz,
-    start: NaiveTime,
-    end: NaiveTime,
-    /// 0 = Monday.
-    days: Vec<u32>,
+    /// Local minutes per weekday (0 = Monday).
+    week: [Vec<(i64, i64)>; 7],
+    /// (from, until, spans).
+    overrides: Vec<(NaiveDate, NaiveDate, Spans)>,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+}
+
+fn minutes(s: &str) -> i64 {
+    let (h, m) = s.split_once(':').unwrap();
+    h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap()
+}
+
+fn spans(list: &[pb::TimeSpan]) -> Vec<(i64, i64)> {
+    list.iter()
+        .map(|t| (minutes(&t.start), minutes(&t.end)))
+        .collect()
+}
+
+fn date_opt(s: &str) -> Option<NaiveDate> {
+    (!s.is_empty()).then(|| s.parse().unwrap())
 }
 
 fn hours(p: &pb::Profile) -> Hours {
     let wh = p.working_hours.clone().unwrap_or_default();
-    let t = |s: &str, d: &str| {
-        NaiveTime::parse_from_str(if s.is_empty() { d } else { s }, "%H:%M").unwrap()
-    };
-    let days = if wh.days.is_empty() {
-        (0..5).collect()
+    let mut week: [Vec<(i64, i64)>; 7] = Default::default();
+    if wh.weekdays.is_empty() {
+        let t = |s: &str, d: &str| minutes(if s.is_empty() { d } else { s });
+        let days: Vec<usize> = if wh.days.is_empty() {
+            (0..5).collect()
+        } else {
+            wh.days.iter().map(|&d| (d - 1) as usize).collect()
+        };
+        for d in days {
+            week[d] = vec![(t(&wh.start, "09:00"), t(&wh.end, "18:00"))];
+        }
     } else {
-        wh.days.iter().map(|&d| (d - 1) as u32).collect()
-    };
+        for d in &wh.weekdays {
+            week[(d.day - 1) as usize] = spans(&d.spans);
+        }
+    }
     Hours {
         tz: p.time_zone.parse().unwrap(),
-        start: t(&wh.start, "09:00"),
-        end: t(&wh.end, "18:00"),
-        days,
+        week,
+        overrides: wh
+            .overrides
+            .iter()
+            .map(|o| {
+                (
+                    o.from.parse().unwrap(),
+                    o.until.parse().unwrap(),
+                    spans(&o.spans),
+                )
+            })
+            .collect(),
+        from: date_opt(&p.available_from),
+        until: date_opt(&p.available_until),
     }
 }
 
-/// Minutes the session `[utc, utc + len)` keeps from the edges of `h`'s
-/// working day, or `None` when it is not inside it.
+impl Hours {
+    /// The working intervals of a local date, touching ones joined.
+    fn on(&self, d: NaiveDate) -> Vec<(i64, i64)> {
+        let raw = match self.overrides.iter().find(|o| o.0 <= d && d <= o.1) {
+            Some(o) => o.2.clone(),
+            None => self.week[d.weekday().num_days_from_monday() as usize].clone(),
+        };
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        for (a, b) in raw {
+            match out.last_mut() {
+                Some(last) if last.1 == a => last.1 = b,
+                _ => out.push((a, b)),
+            }
+        }
+        out
+    }
+
+    fn takes_part(&self, utc: chrono::DateTime<chrono::Utc>) -> bool {
+        let d = utc.with_timezone(&self.tz).date_naive();
+        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
+    }
+}
+
+/// Minutes the session `[utc, utc + len)` keeps from the edges of the
+/// working interval of `h` holding it, or `None` when none holds it.
 fn margin(h: &Hours, utc: chrono::DateTime<chrono::Utc>, len: Duration) -> Option<i64> {
     let (a, b) = (utc.with_timezone(&h.tz), (utc + len).with_timezone(&h.tz));
-    let day_ok =
-        a.date_naive() == b.date_naive() && h.days.contains(&a.weekday().num_days_from_monday());
-    let (s, e) = (a.time(), b.time());
-    (day_ok && s >= h.start && e <= h.end)
-        .then(|| ((s - h.start).num_minutes()).min((h.end - e).num_minutes()))
+    let s = i64::from(a.hour() * 60 + a.minute());
+    let mut e = i64::from(b.hour() * 60 + b.minute());
+    if b.date_naive() != a.date_naive() {
+        // Only a session ending at midnight may end on the next date.
+        if b.date_naive() != a.date_naive().succ_opt().unwrap() || e != 0 {
+            return None;
+        }
+        e = 1440;
+    }
+    h.on(a.date_naive())
+        .into_iter()
+        .find(|&(x, y)| x <= s && e <= y)
+        .map(|(x, y)| (s - x).min(y - e))
 }
 
 /// What one slot gives when recomputed date by date: (occurrences, the
@@ -71,7 +141,7 @@ fn recompute(
                 .from_local_datetime(&local)
                 .earliest()
                 .map(|t| t.with_timezone(&chrono::Utc));
-            if let Some(utc) = utc {
+            if let Some(utc) = utc.filter(|&t| people.iter().all(|p| p.takes_part(t))) {
                 occ.push(utc);
                 match (margin(people[0], utc, len), margin(people[1], utc, len)) {
                     (Some(a), Some(b)) => best = Some(best.map_or(a.min(b), |m| m.min(a).min(b))),
@@ -202,12 +272,14 @@ fn pair_request(
         start: hours_m.0.into(),
         end: hours_m.1.into(),
         days: Vec::new(),
+        ..Default::default()
     });
     let mut e = profile("e", "EG", tz_e, &[("en", NATIVE)]);
     e.working_hours = Some(pb::WorkingHours {
         start: hours_e.0.into(),
         end: hours_e.1.into(),
         days: hours_e.2,
+        ..Default::default()
     });
     let mut req = pb::SolveRequest {
         mentors: vec![mentor(m, 1)],
@@ -315,4 +387,146 @@ fn bad_session_settings_name_the_field() {
         let path = format!("policy.bilateral_sessions.{f}");
         assert!(fields.contains(&path), "{path} not in {fields:?}");
     }
+}
+
+fn span(a: &str, b: &str) -> pb::TimeSpan {
+    pb::TimeSpan {
+        start: a.into(),
+        end: b.into(),
+    }
+}
+
+fn day(d: pb::Weekday, spans: Vec<pb::TimeSpan>) -> pb::DayHours {
+    pb::DayHours {
+        day: d as i32,
+        spans,
+    }
+}
+
+/// Monday to Thursday `week`, Friday split in `friday`.
+fn split_friday(week: (&str, &str), friday: [(&str, &str); 2]) -> pb::WorkingHours {
+    use pb::Weekday as W;
+    let mut weekdays: Vec<pb::DayHours> = [W::Monday, W::Tuesday, W::Wednesday, W::Thursday]
+        .into_iter()
+        .map(|d| day(d, vec![span(week.0, week.1)]))
+        .collect();
+    weekdays.push(day(W::Friday, friday.map(|(a, b)| span(a, b)).to_vec()));
+    pb::WorkingHours {
+        weekdays,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_friday_split_day_and_ramadan_hours_checked_day_by_day() {
+    // Madrid: Fridays 09:00–13:00 and 16:00–18:00. Casablanca: Fridays
+    // 09:00–12:00 and 15:00–17:00 (the Friday prayer), and 10:00–15:00 on
+    // every day of Ramadan 2021 (an override, 13 April – 12 May), while
+    // Casablanca's clock is at UTC+0 (11 April – 16 May).
+    let mut req = pair_request(
+        "Europe/Madrid",
+        ("09:00", "18:00"),
+        "Africa/Casablanca",
+        ("09:00", "17:00", Vec::new()),
+        ("2021-03-01", "2021-06-30"),
+    );
+    let (m, e) = (
+        req.mentors[0].profile.as_mut().unwrap(),
+        req.mentees[0].profile.as_mut().unwrap(),
+    );
+    m.working_hours = Some(split_friday(
+        ("09:00", "18:00"),
+        [("09:00", "13:00"), ("16:00", "18:00")],
+    ));
+    let mut casa = split_friday(("09:00", "17:00"), [("09:00", "12:00"), ("15:00", "17:00")]);
+    casa.overrides = vec![pb::DateHours {
+        from: "2021-04-13".into(),
+        until: "2021-05-12".into(),
+        spans: vec![span("10:00", "15:00")],
+    }];
+    e.working_hours = Some(casa);
+    policy(&mut req).bilateral_sessions = Some(pb::BilateralSessions {
+        slots_per_pair: Some(7),
+        ..Default::default()
+    });
+    let resp = solve_ok(&req);
+    // Monday to Friday, one each, then two more: all checked day by day.
+    assert_eq!(check_every_slot(&req, &resp), 7);
+    let slots = &resp.pairs[0].session_slots;
+    let friday: Vec<&pb::PairSessionSlot> = slots
+        .iter()
+        .filter(|s| s.slot.as_ref().unwrap().weekday == pb::Weekday::Friday as i32)
+        .collect();
+    assert!(!friday.is_empty(), "no Friday slot among {slots:?}");
+    // The Friday slot is in the afternoon parts: Madrid 16:00 is 15:00
+    // in Casablanca (inside 15:00–17:00) until Ramadan's clock, 14:00 in it
+    // (inside the override's 10:00–15:00) while the override lasts, and on
+    // Friday 14 May, after the override's end but before the clock's
+    // return (16 May), 14:00 falls in the Friday prayer gap.
+    assert_eq!(friday.len(), 1);
+    let slot = friday[0].slot.as_ref().unwrap();
+    assert_eq!(slot.start, "16:00");
+    assert_eq!(friday[0].dates_outside, ["2021-05-14"]);
+}
+
+/// Gives some people of a request split Fridays, a date override or an
+/// availability window (deterministic in `seed`).
+fn vary_calendars(req: &mut pb::SolveRequest, seed: u64) {
+    let profiles = req
+        .mentors
+        .iter_mut()
+        .filter_map(|m| m.profile.as_mut())
+        .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()));
+    for (k, p) in profiles.enumerate() {
+        let r = (k as u64).wrapping_mul(0x9E37_79B9).wrapping_add(seed) % 12;
+        if r.is_multiple_of(3) {
+            p.working_hours = Some(split_friday(
+                ("08:00", "16:00"),
+                [("08:30", "11:30"), ("13:30", "15:00")],
+            ));
+        }
+        if r % 4 == 1 {
+            let wh = p.working_hours.get_or_insert_with(Default::default);
+            wh.overrides.push(pb::DateHours {
+                from: "2026-03-02".into(),
+                until: "2026-03-20".into(),
+                spans: if r < 6 {
+                    vec![span("10:00", "14:00")]
+                } else {
+                    vec![]
+                },
+            });
+        }
+        if r == 2 || r == 7 {
+            p.available_from = "2026-02-16".into();
+        }
+        if r == 5 {
+            p.available_until = "2026-05-31".into();
+        }
+    }
+}
+
+#[test]
+fn random_split_days_overrides_and_windows_hold_day_by_day() {
+    let mut checked = 0;
+    for seed in 0..4 {
+        let mut req = synth::generate(&SynthConfig {
+            mentees: 12,
+            mentors: 6,
+            seed,
+            max_capacity: 3,
+        });
+        vary_calendars(&mut req, seed);
+        let p = policy(&mut req);
+        p.programme_start = "2026-01-05".into();
+        p.programme_end = "2026-06-28".into();
+        p.bilateral_sessions = Some(pb::BilateralSessions {
+            session_minutes: Some(60),
+            slots_per_pair: Some(3),
+            slot_step_minutes: Some(60),
+        });
+        let resp = solve_ok(&req);
+        checked += check_every_slot(&req, &resp);
+    }
+    assert!(checked > 20, "only {checked} slots");
 }

@@ -56,6 +56,7 @@ pub fn profile(id: &str, country: &str, tz: &str, langs: &[(&str, i32)]) -> pb::
         working_hours: None,
         sectors: vec!["ict".into()],
         topics: vec!["export".into()],
+        ..Default::default()
     }
 }
 

@@ -151,6 +151,7 @@ fn bad_dates_and_hours() {
             start: "18:00".into(),
             end: "09:00".into(),
             days: vec![9],
+            ..Default::default()
         });
     });
     assert_violation(&v, "policy.programme_start", "\"2021-13-01\"");

@@ -8,7 +8,8 @@ use maud::{html, Markup};
 
 use crate::calendar::week::{week_patterns, WeekPattern};
 use crate::calendar::{format_hhmm, slots::weekday_name};
-use crate::model::{Hours, Problem, Schedule};
+use crate::explain::words::schedule;
+use crate::model::Problem;
 use crate::wire::pb;
 
 use super::super::names::People;
@@ -73,41 +74,6 @@ pub(super) fn section(problem: &Problem, people: &People, resp: &pb::SolveRespon
             }
             @if more > 0 { p.note { (more) " less used pair(s) of schedules are not drawn." } }
         }
-    }
-}
-
-/// A schedule in words: "Europe/Madrid 09:00–18:00 Mon–Fri".
-fn schedule(s: &Schedule) -> String {
-    format!(
-        "{} {}–{} {}",
-        s.tz.name(),
-        format_hhmm(s.hours.start_min),
-        format_hhmm(s.hours.end_min),
-        days(s.hours)
-    )
-}
-
-/// Working days as a range where they follow each other ("Sun–Thu").
-fn days(h: Hours) -> String {
-    let on = |d: u8| h.days & (1 << (d % 7)) != 0;
-    let all: Vec<u8> = (0..7).filter(|&d| on(d)).collect();
-    if all.len() == 7 {
-        return "every day".into();
-    }
-    // Start after a day off, so a range may wrap past Sunday.
-    let first = (0..7).find(|&d| on(d) && !on(d + 6)).unwrap_or(0);
-    let run: Vec<u8> = (0..7).map(|k| (first + k) % 7).filter(|&d| on(d)).collect();
-    let consecutive = run.windows(2).all(|w| w[1] == (w[0] + 1) % 7);
-    match run.as_slice() {
-        [] => "no day".into(),
-        [a, .., b] if consecutive && run.len() >= 3 => {
-            format!("{}–{}", weekday_name(*a), weekday_name(*b))
-        }
-        _ => run
-            .iter()
-            .map(|&d| weekday_name(d))
-            .collect::<Vec<_>>()
-            .join(", "),
     }
 }
 

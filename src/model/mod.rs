@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use chrono_tz::Tz;
+
+mod hours;
+
+pub use hours::{DateHours, Hours, Schedule, Span, Window};
 
 /// Index of a mentor in [`Problem::mentors`].
 pub type MentorIdx = usize;
@@ -77,37 +80,6 @@ pub struct Skill {
     pub language: u32,
     /// Proficiency.
     pub level: Level,
-}
-
-/// Local working hours: minutes after midnight and a weekday mask
-/// (bit 0 = Monday … bit 6 = Sunday).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Hours {
-    /// Start, minutes after local midnight.
-    pub start_min: u16,
-    /// End, minutes after local midnight; greater than `start_min`.
-    pub end_min: u16,
-    /// Working days, bit 0 = Monday.
-    pub days: u8,
-}
-
-impl Default for Hours {
-    fn default() -> Self {
-        Hours {
-            start_min: 9 * 60,
-            end_min: 18 * 60,
-            days: 0b001_1111,
-        }
-    }
-}
-
-/// Where and when a person works: the key of the overlap table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Schedule {
-    /// IANA time zone.
-    pub tz: Tz,
-    /// Local working hours.
-    pub hours: Hours,
 }
 
 /// What mentors and mentees share.
@@ -302,6 +274,8 @@ pub enum HardRule {
     CrossBorder,
     /// No shared language at the minimum level.
     Language,
+    /// Fewer full weeks both take part than the minimum.
+    SharedWeeks,
     /// Weekly overlap below the minimum.
     Overlap,
     /// Score below the minimum pair score.
@@ -312,13 +286,14 @@ pub enum HardRule {
 
 impl HardRule {
     /// All rules, in evaluation order.
-    pub const ALL: [HardRule; 9] = [
+    pub const ALL: [HardRule; 10] = [
         HardRule::Forbidden,
         HardRule::Declined,
         HardRule::EarlierCohort,
         HardRule::SameOrganization,
         HardRule::CrossBorder,
         HardRule::Language,
+        HardRule::SharedWeeks,
         HardRule::Overlap,
         HardRule::MinScore,
         HardRule::NoCapacity,
@@ -334,8 +309,11 @@ pub struct Policy {
     pub end: NaiveDate,
     /// Minimum shared language level.
     pub min_level: Level,
-    /// Minimum overlap in the worst full week, in minutes.
+    /// Minimum overlap in the worst full week both take part, in minutes.
     pub min_weekly_overlap_min: u32,
+    /// Fewest full weeks a pair both take part (already capped at the
+    /// programme's full weeks).
+    pub min_shared_weeks: u32,
     /// Mentor and mentee must be from different countries.
     pub require_cross_border: bool,
     /// Allow same-organisation pairs.
