@@ -105,87 +105,12 @@ pub(super) fn time_zone(s: &str) -> Result<String, String> {
         .map_err(|_| format!("{s:?} is not an IANA time-zone name (e.g. Africa/Casablanca)"))
 }
 
-/// `09:00-18:00` → (start, end).
-pub(super) fn hours(s: &str) -> Result<(String, String), String> {
-    let bad = || format!("{s:?} is not working hours HH:MM-HH:MM (e.g. 09:00-18:00)");
-    let (a, b) = s.split_once(['-', '–']).ok_or_else(bad)?;
-    let (a, b) = (a.trim(), b.trim());
-    let ok = |t: &str| {
-        let (h, m) = t.split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (h <= 24 && m < 60 && m.to_string().len() <= 2).then_some(())
-    };
-    ok(a).and(ok(b)).ok_or_else(bad)?;
-    Ok((a.to_string(), b.to_string()))
-}
-
-const DAYS: [(&str, &str); 7] = [
-    ("mon", "monday"),
-    ("tue", "tuesday"),
-    ("wed", "wednesday"),
-    ("thu", "thursday"),
-    ("fri", "friday"),
-    ("sat", "saturday"),
-    ("sun", "sunday"),
-];
-
-/// Weekday number 1 (Monday) … 7 (Sunday) of a day's name or abbreviation.
-fn day(s: &str) -> Option<i32> {
-    let s = s.trim().to_lowercase();
-    DAYS.iter()
-        .position(|(short, long)| s == *short || s == *long)
-        .map(|k| k as i32 + 1)
-}
-
-/// `Sun-Thu` (a range, wrapping past Sunday) or `Mon, Wed, Fri`.
-pub(super) fn days(s: &str) -> Result<Vec<i32>, String> {
-    let bad =
-        |part: &str| format!("{part:?} is not a day (Mon … Sun) or a range of days (Sun-Thu)");
-    let mut out = Vec::new();
-    for part in list(s) {
-        match part.split_once(['-', '–']) {
-            Some((a, b)) => {
-                let (a, b) = (
-                    day(a).ok_or_else(|| bad(&part))?,
-                    day(b).ok_or_else(|| bad(&part))?,
-                );
-                let mut d = a;
-                loop {
-                    out.push(d);
-                    if d == b {
-                        break;
-                    }
-                    d = d % 7 + 1;
-                }
-            }
-            None => out.push(day(&part).ok_or_else(|| bad(&part))?),
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    if let Some(d) = out.iter().find(|d| !seen.insert(**d)) {
-        return Err(format!("{} is listed twice", DAYS[(*d - 1) as usize].0));
-    }
-    Ok(out)
-}
-
-/// Days as [`days`] reads them: a range when they follow each other.
-pub(super) fn write_days(ds: &[i32]) -> String {
-    let name = |d: i32| {
-        let n = DAYS.get((d - 1) as usize).map_or("?", |x| x.0);
-        let mut c = n.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect())
-            .unwrap_or_default()
-    };
-    let consecutive = ds.windows(2).all(|w| w[1] == w[0] % 7 + 1);
-    if ds.len() >= 3 && consecutive {
-        format!("{}-{}", name(ds[0]), name(ds[ds.len() - 1]))
-    } else {
-        ds.iter()
-            .map(|&d| name(d))
-            .collect::<Vec<String>>()
-            .join(", ")
-    }
+/// A date `YYYY-MM-DD`.
+pub(super) fn date(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map(|_| t.to_string())
+        .map_err(|_| format!("{s:?} is not a date YYYY-MM-DD"))
 }
 
 /// A whole number in `0..=max`.
@@ -211,16 +136,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_read_ranges_across_the_weekend_and_write_them_back() {
-        assert_eq!(days("Sun-Thu").unwrap(), vec![7, 1, 2, 3, 4]);
-        assert_eq!(days("Mon, Wed, friday").unwrap(), vec![1, 3, 5]);
-        assert_eq!(write_days(&[7, 1, 2, 3, 4]), "Sun-Thu");
-        assert_eq!(write_days(&[1, 3, 5]), "Mon, Wed, Fri");
-        assert!(days("Mon, Mon").is_err());
-        assert!(days("Funday").is_err());
-    }
-
-    #[test]
     fn languages_and_countries_read_as_coordinators_write_them() {
         let ls = languages("FR c1; ar Native, en mother tongue").unwrap();
         let got: Vec<(&str, i32)> = ls.iter().map(|l| (l.code.as_str(), l.level)).collect();
@@ -238,10 +153,5 @@ mod tests {
         assert_eq!(country("Tunisia").unwrap(), "TN");
         assert_eq!(country(" eg ").unwrap(), "EG");
         assert!(country("Atlantis").is_err());
-        assert_eq!(
-            hours("08:30-16:30").unwrap(),
-            ("08:30".into(), "16:30".into())
-        );
-        assert!(hours("9h-17h").is_err());
     }
 }

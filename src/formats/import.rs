@@ -9,6 +9,7 @@ use crate::wire::pb;
 
 use super::cells;
 use super::error::{CellError, FormatError};
+use super::hours;
 use super::table::{Cell, Table};
 use super::template::{self, key, Column, Sheet};
 
@@ -278,26 +279,13 @@ fn profile(r: &Row<'_>, errors: &mut Errors) -> Option<pb::Profile> {
     let time_zone = r
         .required(errors, "time zone", cells::time_zone)
         .unwrap_or_default();
-    let hours = match r.text("hours") {
-        "" => None,
-        _ => r.get(errors, "hours", cells::hours),
+    let working_hours = working_hours(r, errors);
+    let date = |errors: &mut Errors, header: &str| match r.text(header) {
+        "" => String::new(),
+        _ => r.get(errors, header, cells::date).unwrap_or_default(),
     };
-    let days = match r.text("days") {
-        "" => Some(Vec::new()),
-        _ => r.get(errors, "days", cells::days),
-    };
-    let working_hours = match (hours, days) {
-        (None, Some(d)) if d.is_empty() => None,
-        (h, d) => {
-            let (start, end) = h.unwrap_or_default();
-            Some(pb::WorkingHours {
-                start,
-                end,
-                days: d.unwrap_or_default(),
-                ..Default::default()
-            })
-        }
-    };
+    let available_from = date(errors, "available from");
+    let available_until = date(errors, "available until");
     Some(pb::Profile {
         id: r.text("id").into(),
         name: r.text("name").into(),
@@ -308,8 +296,27 @@ fn profile(r: &Row<'_>, errors: &mut Errors) -> Option<pb::Profile> {
         working_hours,
         sectors: cells::list(r.text("sectors")),
         topics: cells::list(r.text("topics")),
-        ..Default::default()
+        available_from,
+        available_until,
     })
+}
+
+/// Working hours from the `hours`, `days` and `dated hours` cells.
+fn working_hours(r: &Row<'_>, errors: &mut Errors) -> Option<pb::WorkingHours> {
+    let hours = match r.text("hours") {
+        "" => None,
+        _ => Some(r.get(errors, "hours", hours::hours)?),
+    };
+    let days = match r.text("days") {
+        "" => Vec::new(),
+        _ => r.get(errors, "days", hours::days)?,
+    };
+    let dated = match r.text("dated hours") {
+        "" => Vec::new(),
+        _ => r.get(errors, "dated hours", hours::dated)?,
+    };
+    r.get(errors, "days", |_| hours::working_hours(hours, days, dated))
+        .flatten()
 }
 
 /// The rules rows set into `req` (its own fields) and returned as a

@@ -27,6 +27,7 @@
 mod cells;
 mod error;
 pub mod export;
+mod hours;
 mod import;
 mod names;
 pub mod report;

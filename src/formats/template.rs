@@ -55,8 +55,11 @@ macro_rules! profile_columns {
             col("organization", "Cluster, company or institution; empty if none.", "Catalan ICT cluster"),
             req("languages", "Language codes (ISO 639-1) with a level A1–C2 or native, separated by ';'.", "ca native; es native; en C1; fr B2"),
             req("time zone", "IANA name.", "Europe/Madrid"),
-            col("hours", "Working hours, HH:MM-HH:MM in the person's time zone; empty: 09:00-18:00.", "09:00-18:00"),
+            col("hours", "Working hours in the person's time zone: HH:MM-HH:MM, a split day (09:00-13:00, 15:00-18:00), or per weekday (Sun-Thu 09:00-17:00; Fri 09:00-12:00, 15:00-17:00, days then empty); empty: 09:00-18:00.", "09:00-18:00"),
             col("days", "Working days: a range (Sun-Thu) or a list (Mon, Wed, Fri); empty: Mon-Fri.", "Mon-Fri"),
+            col("dated hours", "Dates with their own hours, separated by ';': 2027-02-08 to 2027-03-09 10:00-15:00 (Ramadan); 2027-05-01 off.", ""),
+            col("available from", "First date the person takes part, YYYY-MM-DD; empty: the programme's start.", ""),
+            col("available until", "Last date the person takes part, YYYY-MM-DD; empty: the programme's end.", ""),
             col("sectors", "Cluster domains, separated by ';'.", "ict"),
             col("topics", "Topics of expertise or need, separated by ';'.", "digital_transformation; eu_projects"),
             $($more),*

@@ -12,6 +12,7 @@ use crate::wire::pb;
 
 use super::cells;
 use super::error::FormatError;
+use super::hours;
 use super::template::{self, Sheet};
 
 fn failed(e: rust_xlsxwriter::XlsxError) -> FormatError {
@@ -88,7 +89,8 @@ fn validations(ws: &mut Worksheet, sheet: &Sheet) -> Result<(), FormatError> {
             .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Information),
             "hours" => pick(
                 &["09:00-18:00", "08:00-17:00", "08:30-16:30"],
-                "HH:MM-HH:MM in the person's time zone; other values are accepted.",
+                "HH:MM-HH:MM in the person's time zone, a split day (09:00-13:00, 15:00-18:00) \
+                 or per weekday (Sun-Thu 09:00-17:00; Fri 09:00-12:00); other values are accepted.",
             )?
             .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Information),
             _ => continue,
@@ -174,13 +176,7 @@ fn rows_of(req: &pb::SolveRequest, sheet: &Sheet) -> Vec<Vec<String>> {
 
 fn profile(p: Option<&pb::Profile>) -> Vec<String> {
     let p = p.cloned().unwrap_or_default();
-    let (hours, days) = match &p.working_hours {
-        Some(h) if !h.start.is_empty() || !h.end.is_empty() => {
-            (format!("{}-{}", h.start, h.end), cells::write_days(&h.days))
-        }
-        Some(h) => (String::new(), cells::write_days(&h.days)),
-        None => (String::new(), String::new()),
-    };
+    let [hours, days, dated] = hours::write(p.working_hours.as_ref());
     vec![
         p.id,
         p.name,
@@ -190,6 +186,9 @@ fn profile(p: Option<&pb::Profile>) -> Vec<String> {
         p.time_zone,
         hours,
         days,
+        dated,
+        p.available_from,
+        p.available_until,
         cells::write_list(&p.sectors),
         cells::write_list(&p.topics),
     ]

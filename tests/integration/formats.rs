@@ -357,3 +357,67 @@ fn the_example_as_an_ods_file_is_the_same_request() {
         example()
     );
 }
+
+#[test]
+fn split_days_dated_hours_and_availability_survive_a_workbook() {
+    let span = |a: &str, b: &str| pb::TimeSpan {
+        start: a.into(),
+        end: b.into(),
+    };
+    let mut req = example();
+    let people = req
+        .mentors
+        .iter_mut()
+        .filter_map(|m| m.profile.as_mut())
+        .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()));
+    for (k, p) in people.enumerate() {
+        match k % 4 {
+            0 => {
+                // Sunday to Thursday, a split Friday, Ramadan hours, a holiday.
+                let mut weekdays: Vec<pb::DayHours> = [1, 2, 3, 4, 7]
+                    .into_iter()
+                    .map(|day| pb::DayHours {
+                        day,
+                        spans: vec![span("08:00", "16:00")],
+                    })
+                    .collect();
+                weekdays.insert(
+                    4,
+                    pb::DayHours {
+                        day: 5,
+                        spans: vec![span("09:00", "12:00"), span("15:00", "17:00")],
+                    },
+                );
+                p.working_hours = Some(pb::WorkingHours {
+                    weekdays,
+                    overrides: vec![
+                        pb::DateHours {
+                            from: "2021-04-13".into(),
+                            until: "2021-05-12".into(),
+                            spans: vec![span("10:00", "15:00")],
+                        },
+                        pb::DateHours {
+                            from: "2021-05-13".into(),
+                            until: "2021-05-13".into(),
+                            spans: vec![],
+                        },
+                    ],
+                    ..Default::default()
+                });
+                p.available_from = "2021-02-01".into();
+            }
+            1 => p.available_until = "2021-09-30".into(),
+            _ => {}
+        }
+    }
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("calendars.xlsx");
+    std::fs::write(&path, formats::workbook(&req).expect("written")).expect("write");
+    let back = formats::read_request(&path).expect("reads back");
+    assert_eq!(back, req);
+    // And the service reads it: the same answer as the JSON request.
+    let (limits, opts) = (Limits::default(), SolveOptions::default());
+    let a = mentormatch::api::solve(&back, &limits, &opts).expect("solved");
+    let b = mentormatch::api::solve(&req, &limits, &opts).expect("solved");
+    assert_eq!(a.encode_to_vec(), b.encode_to_vec());
+}
