@@ -206,6 +206,55 @@ pub struct FairProof {
     pub above: FlowCertificate,
 }
 
+/// A joint meeting: the best start of its window and who is outside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Meeting {
+    /// The window searched (dates in the meetings' zone).
+    pub window: (chrono::NaiveDate, chrono::NaiveDate),
+    /// The best start (`None`: the window had no candidate start).
+    pub best: Option<crate::calendar::meetings::Best>,
+    /// Everyone (mentors and mentees) and their summed weight.
+    pub participants: usize,
+    /// Summed weight of every participant, milli-points.
+    pub total_weight: Milli,
+    /// Everyone not inside their hours for the whole meeting, mentors
+    /// first, in request order.
+    pub outside: Vec<Absent>,
+}
+
+/// A participant outside their working hours at a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Absent {
+    /// Who.
+    pub person: Person,
+    /// Why.
+    pub reason: Absence,
+    /// Minutes of the meeting outside their working hours.
+    pub minutes_outside: u32,
+}
+
+/// A mentor or a mentee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Person {
+    /// A mentor.
+    Mentor(MentorIdx),
+    /// A mentee.
+    Mentee(MenteeIdx),
+}
+
+/// Why a participant is outside their hours at a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Absence {
+    /// A working day, the meeting not all inside its hours.
+    OutsideHours,
+    /// No working hours that date.
+    DayOff,
+    /// A public holiday of their country.
+    Holiday,
+    /// Outside their availability window.
+    NotTakingPart,
+}
+
 /// An answer's blocking pairs: a mentee and a mentor who would both rather
 /// be together (see `pipeline::blocking` for the preferences).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -275,6 +324,8 @@ pub(crate) struct Outcome {
     pub sessions: Vec<Vec<PairSlot>>,
     /// The answer's blocking pairs, when the policy asks for them.
     pub blocking: Option<Blocking>,
+    /// The joint meetings, one per window, when the policy asks for them.
+    pub meetings: Vec<Meeting>,
     /// The stable objective: the coverage-then-score optimum's matched
     /// mentees and total score (pinned pairs included).
     pub optimum: Option<(u32, Milli)>,

@@ -30,6 +30,9 @@ pub struct Limits {
     pub max_text_chars: usize,
     /// Most violations listed for one invalid request (the rest are counted).
     pub max_violations: usize,
+    /// Most checks of one joint meeting's search: the candidate starts of
+    /// its window times the participants.
+    pub max_meeting_checks: u64,
 }
 
 impl Default for Limits {
@@ -44,6 +47,7 @@ impl Default for Limits {
             max_id_chars: 128,
             max_text_chars: 256,
             max_violations: 100,
+            max_meeting_checks: 2_000_000_000,
         }
     }
 }

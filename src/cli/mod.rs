@@ -61,7 +61,7 @@ enum Command {
     /// optimality certificate on every arc (exit 2 naming what fails).
     Verify(answer::VerifyArgs),
     /// Run the gRPC service.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Read a coordinator's spreadsheet (or CSV folder) and print the
     /// request it describes (proto3 JSON); every bad cell is named.
     Import(sheets::ImportArgs),
@@ -234,6 +234,10 @@ struct LimitArgs {
     /// gRPC replies also keep their error details under 8 KiB).
     #[arg(long, default_value_t = Limits::default().max_violations)]
     max_violations: usize,
+    /// Most checks of one joint meeting's search (candidate starts of a
+    /// window × participants).
+    #[arg(long, default_value_t = Limits::default().max_meeting_checks)]
+    max_meeting_checks: u64,
 }
 
 impl LimitArgs {
@@ -249,6 +253,7 @@ impl LimitArgs {
             max_id_chars: self.max_id_chars,
             max_text_chars: self.max_text_chars,
             max_violations: self.max_violations,
+            max_meeting_checks: self.max_meeting_checks,
         }
     }
 

@@ -6,7 +6,64 @@ use mentormatch::pb;
 /// A readable table of a response: the header, then pairs, unmatched
 /// mentees, groups and infeasibilities (each section only when present).
 pub fn table(r: &pb::SolveResponse) -> String {
-    [header(r), pairs(r), unmatched(r), groups(r), infeasible(r)].concat()
+    [
+        header(r),
+        pairs(r),
+        unmatched(r),
+        groups(r),
+        meetings(r),
+        infeasible(r),
+    ]
+    .concat()
+}
+
+/// The joint meetings: date and time in the meetings' zone and in every
+/// participant's zone, then who is outside their hours.
+fn meetings(r: &pb::SolveResponse) -> String {
+    let mut s = String::new();
+    if r.joint_meetings.is_empty() {
+        return s;
+    }
+    s.push_str(
+        "joint meetings:
+",
+    );
+    for (k, m) in r.joint_meetings.iter().enumerate() {
+        let w = m.window.clone().unwrap_or_default();
+        if m.start_utc.is_empty() {
+            s.push_str(&format!(
+                "  {}. {} to {}: {}\n",
+                k + 1,
+                w.from,
+                w.until,
+                m.message
+            ));
+            continue;
+        }
+        s.push_str(&format!(
+            "  {}. {} {} {} ({} min, window {} to {}): {}/{} inside their hours\n",
+            k + 1,
+            m.date,
+            m.start,
+            m.time_zone,
+            m.minutes,
+            w.from,
+            w.until,
+            m.inside,
+            m.participants
+        ));
+        let zones: Vec<String> = m
+            .local_times
+            .iter()
+            .map(|z| format!("{} {}", z.time_zone, z.local))
+            .collect();
+        s.push_str(&format!("     {}\n", zones.join("; ")));
+        if !m.outside.is_empty() {
+            s.push_str(&format!("     {}\n", m.message));
+        }
+    }
+    s.push('\n');
+    s
 }
 
 /// Status, engine, objective, coverage and scores; candidate pair counts.

@@ -25,6 +25,7 @@ pub(crate) mod certificate;
 pub(crate) mod findings;
 pub(crate) mod groups;
 pub(crate) mod infeasible;
+pub(crate) mod meetings;
 pub(crate) mod pairs;
 pub(crate) mod unmatched;
 pub(crate) mod words;

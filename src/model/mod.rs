@@ -340,6 +340,8 @@ pub struct Policy {
     pub groups: Option<GroupPolicy>,
     /// Weekly bilateral session slots for every pair, if requested.
     pub bilateral_sessions: Option<BilateralSessions>,
+    /// Joint meetings of the whole cohort, if requested.
+    pub joint_meetings: Option<JointMeetings>,
     /// Count and list the answer's blocking pairs.
     pub report_blocking_pairs: bool,
     /// Most bilateral mentees of one country per mentor.
@@ -452,6 +454,27 @@ pub struct BilateralSessions {
     pub slots: u32,
     /// Granularity of start times in minutes (divides 1440).
     pub step_min: u32,
+}
+
+/// Joint meetings of the whole cohort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointMeetings {
+    /// Length in minutes.
+    pub minutes: u32,
+    /// One meeting per window: dates in `tz`, inclusive, in order.
+    pub windows: Vec<(NaiveDate, NaiveDate)>,
+    /// Zone of the candidate starts and of the dates.
+    pub tz: chrono_tz::Tz,
+    /// Minutes between candidate starts (divides 1440).
+    pub step_min: u32,
+    /// Dates in `tz` with no meeting, sorted.
+    pub blackout: Vec<NaiveDate>,
+    /// Public holidays by country (upper-case code): local dates, sorted.
+    pub holidays: BTreeMap<String, Vec<NaiveDate>>,
+    /// Weight of a mentor inside their hours, milli-points.
+    pub mentor_weight: Milli,
+    /// Weight of a mentee inside their hours, milli-points.
+    pub mentee_weight: Milli,
 }
 
 /// How groups are formed.

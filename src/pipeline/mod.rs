@@ -5,6 +5,7 @@
 //! - [`groups`]: group formation after the pairs (the group MILP);
 //! - `sessions`: each pair's weekly session slots, when asked;
 //! - `blocking`: the answer's blocking pairs (the stability view), when asked;
+//! - `meetings`: the cohort's joint meetings, dated, when asked;
 //! - [`check`]: diagnosis without a solve (findings, max-flow answers).
 //!
 //! Pure: no IO, no clocks except for the deadline and optional timings.
@@ -13,6 +14,7 @@ mod blocking;
 pub(crate) mod check;
 pub(crate) mod groups;
 mod matched;
+mod meetings;
 pub(crate) mod pairs;
 pub(crate) mod resumed;
 mod sessions;
@@ -58,6 +60,11 @@ pub(crate) fn solve_scored(
     }
     if let Some(cfg) = &problem.policy.bilateral_sessions {
         outcome.sessions = sessions::schedule(problem, cfg, &outcome.pairs);
+    }
+    if let Some(cfg) = &problem.policy.joint_meetings {
+        let stop = || deadline.passed();
+        outcome.meetings = meetings::schedule(problem, cfg, &stop)
+            .map_err(|e| pairs::stopped(e, &deadline, opts, t0))?;
     }
     if problem.policy.report_blocking_pairs && outcome.status != Status::Infeasible {
         outcome.blocking = Some(blocking::blocking(&Scorer::new(problem), &outcome.pairs));

@@ -85,6 +85,7 @@ pub(crate) fn resume_pairs(
         },
         groups: None,
         sessions: Vec::new(),
+        meetings: Vec::new(),
         blocking: None,
         optimum: None,
         resumed: true,

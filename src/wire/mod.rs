@@ -18,6 +18,7 @@ mod fields;
 mod history;
 mod hours;
 mod ids;
+pub(crate) mod meetings;
 pub mod pb;
 mod policy;
 pub(crate) mod report;

@@ -100,6 +100,7 @@ pub(super) fn policy(
             .as_ref()
             .map(|b| bilateral_sessions(c, b)),
         report_blocking_pairs: p.report_blocking_pairs,
+        joint_meetings: None,
         max_mentees_per_country: p.max_mentees_per_country,
         memory: super::history::memory(c, p.memory.as_ref()),
     }
@@ -395,7 +396,7 @@ fn bilateral_sessions(c: &mut Checker, b: &pb::BilateralSessions) -> BilateralSe
 }
 
 /// A session length in minutes (15 to 480), `default` when absent.
-fn session_minutes(c: &mut Checker, field: String, v: Option<u32>, default: u32) -> u32 {
+pub(super) fn session_minutes(c: &mut Checker, field: String, v: Option<u32>, default: u32) -> u32 {
     let minutes = v.unwrap_or(default);
     if !(15..=480).contains(&minutes) {
         c.bad(
@@ -407,7 +408,7 @@ fn session_minutes(c: &mut Checker, field: String, v: Option<u32>, default: u32)
 }
 
 /// A start-time step in minutes (at least 5, divides 1440), 30 when absent.
-fn slot_step(c: &mut Checker, field: String, v: Option<u32>) -> u32 {
+pub(super) fn slot_step(c: &mut Checker, field: String, v: Option<u32>) -> u32 {
     let step = v.unwrap_or(30);
     if step < 5 || 1440 % step != 0 {
         c.bad(

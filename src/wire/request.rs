@@ -17,6 +17,7 @@ use super::fields::{
 use super::history::history;
 use super::hours::{availability, working_hours};
 use super::ids::Ids;
+use super::meetings::joint_meetings;
 use super::policy::{group_policy, policy};
 
 /// Interned strings and distinct schedules, built while reading profiles.
@@ -64,6 +65,15 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
             &mentees,
             has_affinities,
             &ids,
+        ));
+    }
+    if let Some(j) = pp.joint_meetings.as_ref() {
+        let people = mentors.len() + mentees.len();
+        policy.joint_meetings = Some(joint_meetings(
+            &mut c,
+            j,
+            (policy.start, policy.end),
+            people,
         ));
     }
     let history = history(

@@ -229,6 +229,13 @@ pub(crate) fn response_with(
             .filter(|_| problem.include_certificate)
             .map(optimality_wire),
         blocking: o.blocking.as_ref().map(|b| blocking_wire(problem, b)),
+        joint_meetings: problem
+            .policy
+            .joint_meetings
+            .as_ref()
+            .map_or_else(Vec::new, |cfg| {
+                super::meetings::meetings_pb(problem, cfg, &o.meetings)
+            }),
     }
 }
 

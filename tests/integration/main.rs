@@ -12,6 +12,7 @@ mod formats;
 mod fuzz;
 mod groups;
 mod layout;
+mod meetings;
 mod memory;
 mod optimality;
 mod pricing;

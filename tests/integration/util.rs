@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use chrono::{Datelike, NaiveDate};
+use chrono_tz::Tz;
 use mentormatch::pb;
 use mentormatch::service;
 use mentormatch::Limits;
@@ -231,5 +233,95 @@ pub async fn start_server_with(config: ServerConfig, extras: service::Extras) ->
         addr,
         shutdown: Some(tx),
         handle: Some(handle),
+    }
+}
+
+/// Local working intervals of a day, minutes.
+pub type Spans = Vec<(i64, i64)>;
+
+/// A person's zone, working hours and dates, read from the request (an
+/// oracle apart from the engine's calendar).
+pub struct Hours {
+    pub tz: Tz,
+    /// Local minutes per weekday (0 = Monday).
+    pub week: [Vec<(i64, i64)>; 7],
+    /// (from, until, spans).
+    pub overrides: Vec<(NaiveDate, NaiveDate, Spans)>,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+pub fn minutes(s: &str) -> i64 {
+    let (h, m) = s.split_once(':').unwrap();
+    h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap()
+}
+
+fn spans(list: &[pb::TimeSpan]) -> Vec<(i64, i64)> {
+    list.iter()
+        .map(|t| (minutes(&t.start), minutes(&t.end)))
+        .collect()
+}
+
+fn date_opt(s: &str) -> Option<NaiveDate> {
+    (!s.is_empty()).then(|| s.parse().unwrap())
+}
+
+pub fn hours(p: &pb::Profile) -> Hours {
+    let wh = p.working_hours.clone().unwrap_or_default();
+    let mut week: [Vec<(i64, i64)>; 7] = Default::default();
+    if wh.weekdays.is_empty() {
+        let t = |s: &str, d: &str| minutes(if s.is_empty() { d } else { s });
+        let days: Vec<usize> = if wh.days.is_empty() {
+            (0..5).collect()
+        } else {
+            wh.days.iter().map(|&d| (d - 1) as usize).collect()
+        };
+        for d in days {
+            week[d] = vec![(t(&wh.start, "09:00"), t(&wh.end, "18:00"))];
+        }
+    } else {
+        for d in &wh.weekdays {
+            week[(d.day - 1) as usize] = spans(&d.spans);
+        }
+    }
+    Hours {
+        tz: p.time_zone.parse().unwrap(),
+        week,
+        overrides: wh
+            .overrides
+            .iter()
+            .map(|o| {
+                (
+                    o.from.parse().unwrap(),
+                    o.until.parse().unwrap(),
+                    spans(&o.spans),
+                )
+            })
+            .collect(),
+        from: date_opt(&p.available_from),
+        until: date_opt(&p.available_until),
+    }
+}
+
+impl Hours {
+    /// The working intervals of a local date, touching ones joined.
+    pub fn on(&self, d: NaiveDate) -> Vec<(i64, i64)> {
+        let raw = match self.overrides.iter().find(|o| o.0 <= d && d <= o.1) {
+            Some(o) => o.2.clone(),
+            None => self.week[d.weekday().num_days_from_monday() as usize].clone(),
+        };
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        for (a, b) in raw {
+            match out.last_mut() {
+                Some(last) if last.1 == a => last.1 = b,
+                _ => out.push((a, b)),
+            }
+        }
+        out
+    }
+
+    pub fn takes_part(&self, utc: chrono::DateTime<chrono::Utc>) -> bool {
+        let d = utc.with_timezone(&self.tz).date_naive();
+        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
     }
 }
