@@ -111,12 +111,7 @@ fn random_windows_never_pair_people_sharing_too_few_weeks() {
         programme(&mut req, "2026-01-05", "2026-06-28");
         let rule = 4 + (seed as u32 % 3) * 4;
         policy(&mut req).min_shared_weeks = Some(rule);
-        let people = req
-            .mentors
-            .iter_mut()
-            .filter_map(|m| m.profile.as_mut())
-            .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()));
-        for (k, p) in people.enumerate() {
+        for (k, p) in profiles_mut(&mut req).enumerate() {
             match (k as u64 + seed) % 5 {
                 0 => p.available_from = format!("2026-{:02}-{:02}", 2 + k % 4, 1 + k % 27),
                 1 => p.available_until = format!("2026-{:02}-{:02}", 2 + k % 4, 1 + k % 27),

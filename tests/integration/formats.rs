@@ -365,12 +365,7 @@ fn split_days_dated_hours_and_availability_survive_a_workbook() {
         end: b.into(),
     };
     let mut req = example();
-    let people = req
-        .mentors
-        .iter_mut()
-        .filter_map(|m| m.profile.as_mut())
-        .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()));
-    for (k, p) in people.enumerate() {
+    for (k, p) in profiles_mut(&mut req).enumerate() {
         match k % 4 {
             0 => {
                 // Sunday to Thursday, a split Friday, Ramadan hours, a holiday.

@@ -201,12 +201,7 @@ fn random_cohorts_meet_at_the_exhaustive_best() {
             seed,
             max_capacity: 2,
         });
-        let people = req
-            .mentors
-            .iter_mut()
-            .filter_map(|m| m.profile.as_mut())
-            .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()));
-        for (k, p) in people.enumerate() {
+        for (k, p) in profiles_mut(&mut req).enumerate() {
             match (k as u64 * 7 + seed) % 6 {
                 0 => {
                     let wh = p.working_hours.get_or_insert_with(Default::default);

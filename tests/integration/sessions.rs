@@ -383,12 +383,7 @@ fn a_friday_split_day_and_ramadan_hours_checked_day_by_day() {
 /// Gives some people of a request split Fridays, a date override or an
 /// availability window (deterministic in `seed`).
 fn vary_calendars(req: &mut pb::SolveRequest, seed: u64) {
-    let profiles = req
-        .mentors
-        .iter_mut()
-        .filter_map(|m| m.profile.as_mut())
-        .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()));
-    for (k, p) in profiles.enumerate() {
+    for (k, p) in profiles_mut(req).enumerate() {
         let r = (k as u64).wrapping_mul(0x9E37_79B9).wrapping_add(seed) % 12;
         if r.is_multiple_of(3) {
             p.working_hours = Some(split_friday(

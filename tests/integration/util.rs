@@ -325,3 +325,11 @@ impl Hours {
         self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
     }
 }
+
+/// Every profile of a request, mentors first, to edit.
+pub fn profiles_mut(req: &mut pb::SolveRequest) -> impl Iterator<Item = &mut pb::Profile> {
+    req.mentors
+        .iter_mut()
+        .filter_map(|m| m.profile.as_mut())
+        .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()))
+}
