@@ -65,6 +65,9 @@ pub(crate) struct PairDetail {
     pub preference_rank: Option<usize>,
     /// Shared sectors (interned).
     pub shared_sectors: Vec<u32>,
+    /// The mentee's sectors the mentor relates to without listing them:
+    /// (mentee's sector, the mentor's related sector), by mentee sector.
+    pub related_sectors: Vec<(u32, u32)>,
     /// Shared topics (interned).
     pub shared_topics: Vec<u32>,
 }

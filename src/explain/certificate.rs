@@ -207,6 +207,7 @@ fn single_rule_arcs(
                 },
                 HardRule::Overlap => i64::from(scorer.overlap(m, e).min_week_min),
                 HardRule::SharedWeeks => i64::from(scorer.overlap(m, e).shared_weeks),
+                HardRule::Sector => (scorer.sector_share(m, e) * 1e6).floor() as i64,
                 HardRule::MinScore => scorer.score(m, e),
                 _ => 0,
             };
@@ -241,6 +242,14 @@ fn rule_relaxation(
             "policy.min_weekly_overlap_hours".to_string(),
             hours_text(pol.min_weekly_overlap_min),
             hours_text(key as u32),
+        ),
+        HardRule::Sector => (
+            "policy.sector_rule.min_share".to_string(),
+            pol.sector_rule.unwrap_or(0.0).to_string(),
+            match key {
+                0 => "none (remove policy.sector_rule)".to_string(),
+                k => (k as f64 / 1e6).to_string(),
+            },
         ),
         HardRule::SharedWeeks => (
             "policy.min_shared_weeks".to_string(),

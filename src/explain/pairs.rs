@@ -17,8 +17,23 @@ pub(crate) fn term_detail(problem: &Problem, p: &MatchedPair, c: Criterion) -> S
     };
     let mentee = &problem.mentees[p.mentee];
     match c {
-        Criterion::Sector if d.shared_sectors.is_empty() => "no shared sector".into(),
-        Criterion::Sector => format!("shares {}", names(&d.shared_sectors, &v.sectors)),
+        Criterion::Sector => {
+            let mut parts = Vec::new();
+            if !d.shared_sectors.is_empty() {
+                parts.push(format!("shares {}", names(&d.shared_sectors, &v.sectors)));
+            }
+            for &(s, t) in &d.related_sectors {
+                parts.push(format!(
+                    "related sector: {} (for {})",
+                    v.sectors[t as usize], v.sectors[s as usize]
+                ));
+            }
+            if parts.is_empty() {
+                "no shared sector".into()
+            } else {
+                parts.join("; ")
+            }
+        }
         Criterion::Topics => format!(
             "covers {} of {} needs{}",
             d.shared_topics.len(),

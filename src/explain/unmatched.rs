@@ -3,7 +3,7 @@
 //! make one), places short (with the bottleneck's certificate), or not
 //! worth a pair under the score objective.
 
-use crate::model::{from_milli, HardRule, MenteeIdx, MentorIdx};
+use crate::model::{from_milli, HardRule, MenteeIdx, MentorIdx, Problem};
 use crate::outcome::{Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
 use crate::solvers::candidates::{CandidateArcs, Pins};
@@ -196,6 +196,25 @@ pub(crate) fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
     }
 }
 
+/// The best value of `key` over the mentors `ms` and the ids of those
+/// that have it.
+fn best_of<K: PartialOrd + Copy>(
+    p: &Problem,
+    ms: &[MentorIdx],
+    key: impl Fn(MentorIdx) -> K,
+) -> (K, String) {
+    let best = ms
+        .iter()
+        .map(|&m| key(m))
+        .fold(key(ms[0]), |a, b| if b > a { b } else { a });
+    let who = id_list(
+        ms.iter()
+            .filter(|&&m| key(m) == best)
+            .map(|&m| &p.mentors[m].profile.id),
+    );
+    (best, who)
+}
+
 fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]) -> Vec<String> {
     let p = scorer.problem();
     let mut out = Vec::new();
@@ -211,54 +230,39 @@ fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]
         let ids = id_list(ms.iter().map(|&m| &p.mentors[m].profile.id));
         let n = ms.len();
         out.push(match rule {
-            HardRule::Language => {
-                let best = ms
-                    .iter()
-                    .filter_map(|&m| scorer.best_shared_level(m, e))
-                    .max();
-                match best {
-                    Some(l) => format!(
-                        "lowering min_language_level to {} would make a candidate of {}",
-                        l.name(),
-                        id_list(
-                            ms.iter()
-                                .filter(|&&m| scorer.best_shared_level(m, e) == Some(l))
-                                .map(|&m| &p.mentors[m].profile.id)
-                        )
-                    ),
-                    None => continue,
-                }
-            }
+            HardRule::Language => match best_of(p, &ms, |m| scorer.best_shared_level(m, e)) {
+                (Some(l), who) => format!(
+                    "lowering min_language_level to {} would make a candidate of {who}",
+                    l.name()
+                ),
+                (None, _) => continue,
+            },
             HardRule::Overlap => {
-                let best = ms
-                    .iter()
-                    .map(|&m| scorer.overlap(m, e).min_week_min)
-                    .max()
-                    .unwrap_or(0);
+                let (best, who) = best_of(p, &ms, |m| scorer.overlap(m, e).min_week_min);
                 format!(
-                    "lowering min_weekly_overlap_hours to {} would make a candidate of {}",
-                    hours_text(best),
-                    id_list(
-                        ms.iter()
-                            .filter(|&&m| scorer.overlap(m, e).min_week_min == best)
-                            .map(|&m| &p.mentors[m].profile.id)
-                    )
+                    "lowering min_weekly_overlap_hours to {} would make a candidate of {who}",
+                    hours_text(best)
                 )
             }
+            HardRule::Sector => {
+                let (best, who) = best_of(p, &ms, |m| scorer.sector_share(m, e));
+                if best > 0.0 {
+                    format!(
+                        "lowering sector_rule.min_share to {} would make a candidate of {who}",
+                        round3(best)
+                    )
+                } else {
+                    format!(
+                        "lifting sector_rule, or relating sectors in related_sectors, would \
+                         make a candidate of {who}"
+                    )
+                }
+            }
             HardRule::SharedWeeks => {
-                let best = ms
-                    .iter()
-                    .map(|&m| scorer.overlap(m, e).shared_weeks)
-                    .max()
-                    .unwrap_or(0);
+                let (best, who) = best_of(p, &ms, |m| scorer.overlap(m, e).shared_weeks);
                 format!(
                     "lowering min_shared_weeks to {best}, or dates of availability that \
-                     overlap longer, would make a candidate of {}",
-                    id_list(
-                        ms.iter()
-                            .filter(|&&m| scorer.overlap(m, e).shared_weeks == best)
-                            .map(|&m| &p.mentors[m].profile.id)
-                    )
+                     overlap longer, would make a candidate of {who}"
                 )
             }
             HardRule::CrossBorder => {
@@ -309,4 +313,9 @@ pub(crate) fn declined_text(mentor_id: &str, d: &crate::model::Declined) -> Stri
         out.push_str(&format!(": {}", d.reason));
     }
     out
+}
+
+/// A share rounded to 0.001, as suggestions print it.
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).floor() / 1000.0
 }

@@ -51,6 +51,13 @@ pub(crate) fn rule_text(rule: HardRule, p: &Problem) -> String {
         }
         HardRule::SameOrganization => "same organisation".into(),
         HardRule::CrossBorder => "same country while cross-border pairs are required".into(),
+        HardRule::Sector => match p.policy.sector_rule {
+            Some(min) if min > 0.0 => format!(
+                "shares or relates to under {:.0}% of the mentee's sectors (policy.sector_rule)",
+                min * 100.0
+            ),
+            _ => "no shared or related sector (policy.sector_rule)".into(),
+        },
         HardRule::Language => format!(
             "no shared language at {} or above",
             p.policy.min_level.name()

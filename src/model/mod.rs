@@ -272,6 +272,8 @@ pub enum HardRule {
     SameOrganization,
     /// Same country while cross-border is required.
     CrossBorder,
+    /// Too few of the mentee's sectors shared or related.
+    Sector,
     /// No shared language at the minimum level.
     Language,
     /// Fewer full weeks both take part than the minimum.
@@ -286,12 +288,13 @@ pub enum HardRule {
 
 impl HardRule {
     /// All rules, in evaluation order.
-    pub const ALL: [HardRule; 10] = [
+    pub const ALL: [HardRule; 11] = [
         HardRule::Forbidden,
         HardRule::Declined,
         HardRule::EarlierCohort,
         HardRule::SameOrganization,
         HardRule::CrossBorder,
+        HardRule::Sector,
         HardRule::Language,
         HardRule::SharedWeeks,
         HardRule::Overlap,
@@ -342,6 +345,12 @@ pub struct Policy {
     pub bilateral_sessions: Option<BilateralSessions>,
     /// Joint meetings of the whole cohort, if requested.
     pub joint_meetings: Option<JointMeetings>,
+    /// The sector rule's least share of a mentee's sectors shared or
+    /// related (`Some(0.0)`: one sector), if the rule is on.
+    pub sector_rule: Option<f64>,
+    /// Per sector (vocabulary index): its related sectors and their
+    /// similarity, sorted by sector.
+    pub related_sectors: Vec<Vec<(u32, f64)>>,
     /// Count and list the answer's blocking pairs.
     pub report_blocking_pairs: bool,
     /// Most bilateral mentees of one country per mentor.

@@ -57,6 +57,8 @@ struct Tables {
     open: Vec<bool>,
     /// Per sector class: its sector bits; per language class: a mentor of it.
     sector_masks: Vec<u128>,
+    /// Per sector class: a mentor of it.
+    sector_rep: Vec<usize>,
     lang_rep: Vec<usize>,
     /// Per mentee schedule: its rank among mentees' schedules.
     mentee_schedule: Vec<u32>,
@@ -228,6 +230,7 @@ impl Tables {
             sector_class,
             lang_class,
             sector_masks: sector_rep.iter().map(|&m| masks.mentor[m].0).collect(),
+            sector_rep,
             lang_rep,
             topics: masks.mentor.iter().map(|x| x.1).collect(),
             org: p
@@ -272,13 +275,32 @@ impl Tables {
                 .collect()
         };
         let sector_term = by_count(w.sector, ep.sectors.len());
-        let sector = self
-            .sector_masks
-            .iter()
-            .map(|&mask| {
-                sector_term[((mask & sectors).count_ones() as usize).min(ep.sectors.len())]
-            })
-            .collect();
+        let sector = if sc.related || p.policy.sector_rule.is_some() {
+            // Related sectors or the sector rule: the scorer's own credit
+            // and rule, once per class.
+            let theirs = ep.sectors.len();
+            self.sector_rep
+                .iter()
+                .map(|&m| {
+                    let (credit, matched) =
+                        sc.sector_credit(&p.mentors[m].profile.sectors, &ep.sectors);
+                    if !sc.sector_rule_holds(matched, theirs) {
+                        BLOCKED
+                    } else if w.sector == 0.0 || theirs == 0 {
+                        0
+                    } else {
+                        to_milli(w.sector * (credit / theirs as f64))
+                    }
+                })
+                .collect()
+        } else {
+            self.sector_masks
+                .iter()
+                .map(|&mask| {
+                    sector_term[((mask & sectors).count_ones() as usize).min(ep.sectors.len())]
+                })
+                .collect()
+        };
         let languages: Vec<(usize, u8)> = ep
             .languages
             .iter()
@@ -335,9 +357,11 @@ impl Tables {
     fn pair(&self, sc: &Scorer<'_>, x: &Mentee<'_>, m: MentorIdx) -> Option<Milli> {
         let language = x.language[self.lang_class[m] as usize];
         let tz = x.tz[self.schedule[m] as usize];
+        let sector = x.sector[self.sector_class[m] as usize];
         let country = sc.mentor_country[m];
         if language == BLOCKED
             || tz == BLOCKED
+            || sector == BLOCKED
             || !self.open[m]
             || country == x.blocked_country
             || (x.org != NO_ORG && self.org[m] == x.org)
@@ -353,7 +377,7 @@ impl Tables {
                 None => (mine & x.topics).count_ones() as usize,
             };
             self.base[m]
-                + x.sector[self.sector_class[m] as usize]
+                + sector
                 + x.topic_term[topics.min(x.topic_term.len() - 1)]
                 + language
                 + tz

@@ -34,6 +34,9 @@ pub struct Scorer<'p> {
     /// Sector and topic sets as bit masks, when the vocabularies have at
     /// most 128 entries (`None`: merge the sorted lists instead).
     pub(super) masks: Option<Masks>,
+    /// Whether some sectors are related (the sector credit then goes
+    /// through [`Scorer::sector_credit`], not the masks).
+    pub(super) related: bool,
 }
 
 /// Per person: (sectors, topics) as bits.
@@ -148,6 +151,7 @@ impl<'p> Scorer<'p> {
                 }
             });
         Scorer {
+            related: problem.policy.related_sectors.iter().any(|l| !l.is_empty()),
             problem,
             overlap,
             forbidden,
@@ -182,6 +186,7 @@ impl<'p> Scorer<'p> {
             HardRule::EarlierCohort,
             HardRule::SameOrganization,
             HardRule::CrossBorder,
+            HardRule::Sector,
         ] {
             if self.breaks(rule, m, e) {
                 return Err(rule);
@@ -248,6 +253,7 @@ impl<'p> Scorer<'p> {
                 .iter()
                 .position(|&p| p == m),
             shared_sectors: intersect(&mp.sectors, &ep.sectors).collect(),
+            related_sectors: self.related_pairs(&mp.sectors, &ep.sectors),
             shared_topics: intersect(&mp.topics, &ep.topics).collect(),
         }
     }
@@ -257,6 +263,19 @@ impl<'p> Scorer<'p> {
         self.terms(m, e, |_| {})
     }
 
+    /// The share of the mentee's sectors the mentor shares or relates to
+    /// (0 when the mentee lists none).
+    pub(crate) fn sector_share(&self, m: MentorIdx, e: MenteeIdx) -> f64 {
+        let p = self.problem;
+        let es = &p.mentees[e].profile.sectors;
+        let (_, matched) = self.sector_credit(&p.mentors[m].profile.sectors, es);
+        if es.is_empty() {
+            0.0
+        } else {
+            matched as f64 / es.len() as f64
+        }
+    }
+
     /// Overlap between a mentor and a mentee.
     pub(crate) fn overlap(&self, m: MentorIdx, e: MenteeIdx) -> Overlap {
         let (mp, ep) = (
@@ -264,6 +283,62 @@ impl<'p> Scorer<'p> {
             &self.problem.mentees[e].profile,
         );
         self.overlap.get(mp.schedule, ep.schedule)
+    }
+
+    /// The credit of a mentor's sectors `ms` for a mentee's `es` (each of
+    /// the mentee's sectors: 1 when the mentor lists it, else the best
+    /// similarity of a related sector the mentor lists, else 0; summed in
+    /// the mentee's order) and how many of the mentee's sectors earn some.
+    /// The sector value is the credit over `es.len()`.
+    pub(crate) fn sector_credit(&self, ms: &[u32], es: &[u32]) -> (f64, usize) {
+        let (mut credit, mut matched) = (0.0, 0);
+        for &s in es {
+            let c = if ms.binary_search(&s).is_ok() {
+                1.0
+            } else {
+                let related = self.problem.policy.related_sectors.get(s as usize);
+                related.map_or(0.0, |list| {
+                    list.iter()
+                        .filter(|(t, _)| ms.binary_search(t).is_ok())
+                        .fold(0.0, |best: f64, &(_, sim)| best.max(sim))
+                })
+            };
+            if c > 0.0 {
+                matched += 1;
+                credit += c;
+            }
+        }
+        (credit, matched)
+    }
+
+    /// For each of the mentee's sectors `es` the mentor does not list, the
+    /// mentor's sector related to it with the best similarity (the first
+    /// such, by sector), if any.
+    fn related_pairs(&self, ms: &[u32], es: &[u32]) -> Vec<(u32, u32)> {
+        let related = &self.problem.policy.related_sectors;
+        es.iter()
+            .filter(|s| ms.binary_search(s).is_err())
+            .filter_map(|&s| {
+                let list = related.get(s as usize)?;
+                let mut best: Option<(u32, f64)> = None;
+                for &(t, sim) in list.iter().filter(|(t, _)| ms.binary_search(t).is_ok()) {
+                    if best.is_none_or(|b| sim > b.1) {
+                        best = Some((t, sim));
+                    }
+                }
+                best.map(|(t, _)| (s, t))
+            })
+            .collect()
+    }
+
+    /// Whether `matched` of a mentee's `theirs` sectors satisfy the sector
+    /// rule (always, when it is off or the mentee lists none).
+    pub(crate) fn sector_rule_holds(&self, matched: usize, theirs: usize) -> bool {
+        match self.problem.policy.sector_rule {
+            None => true,
+            Some(_) if theirs == 0 => true,
+            Some(min) => matched >= 1 && matched as f64 / theirs as f64 >= min,
+        }
     }
 
     /// Best level at which the pair shares a language, if any.
@@ -297,6 +372,10 @@ impl<'p> Scorer<'p> {
             }
             HardRule::CrossBorder => {
                 p.policy.require_cross_border && self.mentor_country[m] == self.mentee_country[e]
+            }
+            HardRule::Sector => {
+                let (_, matched) = self.sector_credit(&mp.sectors, &ep.sectors);
+                !self.sector_rule_holds(matched, ep.sectors.len())
             }
             HardRule::Language => self
                 .best_shared_level(m, e)
@@ -395,23 +474,25 @@ impl<'p> Scorer<'p> {
             }
         };
         let (sectors, topics) = match &self.masks {
-            Some(k) => {
+            Some(k) if !self.related => {
                 let ((ms, mt), (es, et)) = (k.mentor[m], k.mentee[e]);
                 (
-                    (ms & es).count_ones() as usize,
+                    f64::from((ms & es).count_ones()),
                     (mt & et).count_ones() as usize,
                 )
             }
-            None => (
-                intersect(&mp.sectors, &ep.sectors).count(),
+            _ => (
+                self.sector_credit(&mp.sectors, &ep.sectors).0,
                 intersect(&mp.topics, &ep.topics).count(),
             ),
         };
-        emit(
-            Criterion::Sector,
-            w.sector,
-            share(sectors, ep.sectors.len()),
-        );
+        let theirs = ep.sectors.len();
+        let sector_value = if theirs == 0 {
+            0.0
+        } else {
+            sectors / theirs as f64
+        };
+        emit(Criterion::Sector, w.sector, sector_value);
         emit(Criterion::Topics, w.topics, share(topics, ep.topics.len()));
         let level = level.map_or(0.0, Level::value);
         emit(Criterion::Language, w.language, level);

@@ -105,6 +105,11 @@ impl Interner {
         self.list.push(s);
         k
     }
+
+    /// The index of `s`, if interned.
+    pub(super) fn find(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
 }
 
 /// Checks a text field's length and characters.

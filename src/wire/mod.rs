@@ -24,6 +24,7 @@ mod policy;
 pub(crate) mod report;
 mod request;
 pub(crate) mod response;
+mod sectors;
 
 pub use request::problem_from_request;
 pub(crate) use response::response_from_outcome;

@@ -101,6 +101,8 @@ pub(super) fn policy(
             .map(|b| bilateral_sessions(c, b)),
         report_blocking_pairs: p.report_blocking_pairs,
         joint_meetings: None,
+        sector_rule: None,
+        related_sectors: Vec::new(),
         max_mentees_per_country: p.max_mentees_per_country,
         memory: super::history::memory(c, p.memory.as_ref()),
     }

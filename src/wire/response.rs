@@ -41,6 +41,7 @@ pub(crate) fn hard_rule(r: HardRule) -> pb::HardRule {
         HardRule::Language => pb::HardRule::Language,
         HardRule::Overlap => pb::HardRule::Overlap,
         HardRule::SharedWeeks => pb::HardRule::SharedWeeks,
+        HardRule::Sector => pb::HardRule::Sector,
         HardRule::MinScore => pb::HardRule::MinScore,
         HardRule::NoCapacity => pb::HardRule::NoCapacity,
     }

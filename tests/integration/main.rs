@@ -20,6 +20,7 @@ mod programme;
 mod report;
 mod resume;
 mod rules;
+mod sectors;
 mod service;
 mod sessions;
 mod stable;

@@ -179,6 +179,26 @@ fn rich(seed: u64) -> pb::SolveRequest {
     if rng.chance(0.2) {
         p.scoring_mode = pb::ScoringMode::AffinityOnly as i32;
     }
+    // The sector rule and related sectors: the row scorer takes the
+    // scorer's credit per class of mentors.
+    if rng.chance(0.4) {
+        p.sector_rule = Some(pb::SectorRule {
+            min_share: [None, Some(0.5), Some(1.0)][rng.below(3)],
+        });
+    }
+    if rng.chance(0.5) {
+        let groups: [&[&str]; 2] = [
+            &["ict", "mechatronics"],
+            &["textile", "furniture", "agrifood"],
+        ];
+        p.related_sectors = groups
+            .iter()
+            .map(|g| pb::RelatedSectors {
+                sectors: g.iter().map(|s| s.to_string()).collect(),
+                similarity: [None, Some(0.25), Some(0.8)][rng.below(3)],
+            })
+            .collect();
+    }
     let memory = p.memory.get_or_insert_with(Default::default);
     memory.earlier_pairs = [
         pb::EarlierPairs::Penalty,
