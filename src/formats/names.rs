@@ -84,6 +84,12 @@ pub(crate) fn reason(r: i32) -> String {
     words(name, "UNMATCHED_REASON_")
 }
 
+/// Why someone is outside a joint meeting (`day off`, `holiday`).
+pub(crate) fn absence(r: i32) -> String {
+    let name = pb::MeetingAbsence::try_from(r).map_or("", |r| r.as_str_name());
+    words(name, "MEETING_ABSENCE_")
+}
+
 /// What a status means under an objective, in one sentence.
 pub(crate) fn meaning(status: i32, objective: i32) -> &'static str {
     use pb::{Objective as O, SolveStatus as S};

@@ -281,3 +281,35 @@ fn an_infeasible_request_is_reported_with_its_reasons() {
         req.mentees.len()
     );
 }
+
+/// The example's three joint meetings are in the report, each with its
+/// date, every zone's local time and who is outside and why; each pair
+/// shows its weekly session slots.
+#[test]
+fn the_report_dates_the_joint_meetings_and_the_pairs_sessions() {
+    let mut req = example_request();
+    crate::util::policy_mut(&mut req).bilateral_sessions = Some(pb::BilateralSessions::default());
+    let (resp, html) = solved_report(&req);
+    assert_eq!(resp.joint_meetings.len(), 3);
+    let meetings = section(&html, "meetings");
+    for m in &resp.joint_meetings {
+        assert!(meetings.contains(&format!("{} {} {}", m.date, m.start, m.time_zone)));
+        for z in &m.local_times {
+            assert!(meetings.contains(&z.local), "{}", z.local);
+        }
+        for o in &m.outside {
+            assert!(meetings.contains(&o.local), "{}", o.local);
+        }
+    }
+    assert!(meetings.contains("day off"));
+    assert!(html.contains("href=\"#meetings\""));
+    let pairs = section(&html, "pairs");
+    assert_eq!(
+        pairs.matches("<small>sessions ").count(),
+        resp.pairs
+            .iter()
+            .filter(|p| !p.session_slots.is_empty())
+            .count()
+    );
+    assert!(resp.pairs.iter().all(|p| !p.session_slots.is_empty()));
+}

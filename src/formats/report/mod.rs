@@ -13,6 +13,7 @@
 //! - `hours.rs`: the working hours that meet, a week in UTC per pair of
 //!   schedules, split where clock changes move them (`calendar::week`);
 //! - `groups.rs`: groups, their sessions in every member's local time;
+//! - `meetings.rs`: joint meetings in every zone, who is outside and why;
 //! - `unmatched.rs`: mentees left out, their certificates in words;
 //! - `changes.rs`: a what-if's moves and an alternatives answer.
 //!
@@ -22,6 +23,7 @@
 mod changes;
 mod groups;
 mod hours;
+mod meetings;
 mod pairs;
 mod parts;
 mod picture;
@@ -56,6 +58,9 @@ pub fn solve(
     if !resp.groups.is_empty() || !resp.ungrouped.is_empty() {
         links.push(("groups", "Groups"));
     }
+    if !resp.joint_meetings.is_empty() {
+        links.push(("meetings", "Meetings"));
+    }
     if !resp.unmatched.is_empty() {
         links.push(("unmatched", "Unmatched"));
     }
@@ -67,6 +72,7 @@ pub fn solve(
             (hours::section(&problem, &people, resp))
         }
         @if links.iter().any(|l| l.0 == "groups") { (groups::section(&people, resp)) }
+        @if !resp.joint_meetings.is_empty() { (meetings::section(&people, resp)) }
         @if !resp.unmatched.is_empty() { (unmatched::section(&people, resp)) }
     };
     let subtitle = format!(

@@ -87,9 +87,43 @@ fn row(people: &People, p: &pb::Pair, scale: f64) -> Markup {
             }
             td { @for (k, t) in why.iter().take(3).enumerate() { @if k > 0 { "; " } (t.detail) } }
             td { (langs.join(", ")) }
-            td.num { (p.weekly_overlap_hours) " · " (format!("{:.1}", p.mean_weekly_overlap_hours)) }
+            td.num {
+                (p.weekly_overlap_hours) " · " (format!("{:.1}", p.mean_weekly_overlap_hours))
+                @if !p.session_slots.is_empty() { br; small { (sessions(p)) } }
+            }
         }
     }
+}
+
+/// A pair's weekly session slots: "sessions Europe/Madrid: Mon 14:00,
+/// Tue 14:00 (17 of 18 weeks)".
+fn sessions(p: &pb::Pair) -> String {
+    let zone = p.session_slots[0]
+        .slot
+        .as_ref()
+        .map_or("", |s| s.time_zone.as_str());
+    let slots: Vec<String> = p
+        .session_slots
+        .iter()
+        .filter_map(|s| {
+            let slot = s.slot.as_ref()?;
+            let day = pb::Weekday::try_from(slot.weekday)
+                .map_or("", |d| d.as_str_name().trim_start_matches("WEEKDAY_"));
+            let day: String = day
+                .chars()
+                .take(3)
+                .enumerate()
+                .map(|(k, c)| if k == 0 { c } else { c.to_ascii_lowercase() })
+                .collect();
+            let weeks = if s.weeks_inside == s.weeks_total {
+                String::new()
+            } else {
+                format!(" ({} of {} weeks)", s.weeks_inside, s.weeks_total)
+            };
+            Some(format!("{day} {}{weeks}", slot.start))
+        })
+        .collect();
+    format!("sessions {zone}: {}", slots.join(", "))
 }
 
 /// A language level's name.
