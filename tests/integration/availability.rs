@@ -140,11 +140,7 @@ fn random_windows_never_pair_people_sharing_too_few_weeks() {
                 .iter()
                 .filter(|m| shared_weeks(&req, &prof(&m.profile), &e) < rule)
                 .count() as u32;
-            let reported = u
-                .excluded_by
-                .iter()
-                .find(|c| c.rule == pb::HardRule::SharedWeeks as i32)
-                .map_or(0, |c| c.mentors);
+            let reported = excluded_by(u, pb::HardRule::SharedWeeks);
             assert_eq!(reported, expected, "{}", u.mentee_id);
             excluded += reported;
         }

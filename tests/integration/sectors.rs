@@ -110,11 +110,7 @@ fn random_programmes_keep_the_rule_and_score_related_sectors() {
                     !passes(min, matched, es.len())
                 })
                 .count() as u32;
-            let reported = u
-                .excluded_by
-                .iter()
-                .find(|c| c.rule == pb::HardRule::Sector as i32)
-                .map_or(0, |c| c.mentors);
+            let reported = excluded_by(u, pb::HardRule::Sector);
             assert_eq!(reported, expected, "{}", u.mentee_id);
             excluded += reported;
         }

@@ -333,3 +333,12 @@ pub fn profiles_mut(req: &mut pb::SolveRequest) -> impl Iterator<Item = &mut pb:
         .filter_map(|m| m.profile.as_mut())
         .chain(req.mentees.iter_mut().filter_map(|e| e.profile.as_mut()))
 }
+
+/// How many mentors a hard rule excludes for an unmatched mentee (0 when
+/// the rule is not listed).
+pub fn excluded_by(u: &pb::UnmatchedMentee, rule: pb::HardRule) -> u32 {
+    u.excluded_by
+        .iter()
+        .find(|c| c.rule == rule as i32)
+        .map_or(0, |c| c.mentors)
+}
