@@ -10,6 +10,7 @@
 
 use crate::model::{Schedule, Window};
 use chrono::{Duration as ChronoDuration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
 
 const DAY_S: i64 = 86_400;
 const WEEK_S: i64 = 7 * DAY_S;
@@ -86,7 +87,8 @@ pub(crate) fn intervals(s: &Schedule, period: &Period) -> Vec<(i64, i64)> {
     while day <= last {
         if s.available.contains(day) {
             for &(start, end) in s.hours.on(day) {
-                let (Some(a), Some(b)) = (local_to_utc(s, day, start), local_to_utc(s, day, end))
+                let (Some(a), Some(b)) =
+                    (local_to_utc(s.tz, day, start), local_to_utc(s.tz, day, end))
                 else {
                     continue;
                 };
@@ -116,14 +118,14 @@ pub(crate) fn takes_part(s: &Schedule, t: i64) -> bool {
             .is_some_and(|d| s.available.contains(d.date_naive()))
 }
 
-/// Local wall time `minutes` after midnight of `day` in the schedule's zone,
-/// as UTC seconds. Ambiguous times take the earlier instant; times in a
-/// spring-forward gap move forward to the first valid minute.
-fn local_to_utc(s: &Schedule, day: NaiveDate, minutes: u16) -> Option<i64> {
+/// Local wall time `minutes` after midnight of `day` in zone `tz`, as UTC
+/// seconds. Ambiguous times take the earlier instant; times in a
+/// spring-forward gap move forward in 30-minute steps to a valid one.
+pub(crate) fn local_to_utc(tz: Tz, day: NaiveDate, minutes: u16) -> Option<i64> {
     let base: NaiveDateTime = day.and_hms_opt(0, 0, 0)?;
     let mut t = base + ChronoDuration::minutes(i64::from(minutes));
     for _ in 0..=8 {
-        match s.tz.from_local_datetime(&t) {
+        match tz.from_local_datetime(&t) {
             LocalResult::Single(dt) => return Some(dt.timestamp()),
             LocalResult::Ambiguous(a, _) => return Some(a.timestamp()),
             LocalResult::None => t += ChronoDuration::minutes(30),

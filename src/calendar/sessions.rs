@@ -18,7 +18,7 @@
 use chrono::NaiveDate;
 
 use super::overlap::{intervals, takes_part, Period};
-use super::slots::{occurrences, Slot};
+use super::slots::{occurrences, room, Slot};
 use crate::model::{BilateralSessions, Schedule};
 
 /// A weekly slot of a pair and how its occurrences fall.
@@ -84,14 +84,6 @@ pub(crate) fn pair_slots(
     }
     found.sort_by(rank);
     best_spread(found, cfg.slots as usize)
-}
-
-/// Seconds between session `[t, t + len)` and the nearer end of the
-/// working interval holding it, or `None` when no interval holds it.
-fn room(work: &[(i64, i64)], t: i64, len_s: i64) -> Option<i64> {
-    let k = work.partition_point(|&(a, _)| a <= t);
-    let (a, b) = *work.get(k.checked_sub(1)?)?;
-    (b >= t + len_s).then(|| (t - a).min(b - t - len_s))
 }
 
 /// The first `k` of `ranked`, one per weekday before a second on a day.

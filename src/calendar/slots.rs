@@ -14,7 +14,7 @@
 use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use super::overlap::{intervals, takes_part, Period};
+use super::overlap::{intervals, local_to_utc, takes_part, Period};
 use crate::model::Schedule;
 
 /// A weekly slot in the slot zone.
@@ -47,7 +47,7 @@ pub(crate) fn occurrences(slot: Slot, tz: Tz, start: NaiveDate, end: NaiveDate) 
         }
     }
     while d <= end {
-        if let Some(t) = local_instant(tz, d, slot.start_min) {
+        if let Some(t) = local_to_utc(tz, d, slot.start_min) {
             out.push(t);
         }
         match d.checked_add_signed(ChronoDuration::days(7)) {
@@ -58,33 +58,21 @@ pub(crate) fn occurrences(slot: Slot, tz: Tz, start: NaiveDate, end: NaiveDate) 
     out
 }
 
-/// Local time on a date in a zone, as UTC seconds (earliest when ambiguous,
-/// shifted past a spring-forward gap).
-fn local_instant(tz: Tz, day: NaiveDate, minutes: u16) -> Option<i64> {
-    let mut t = day.and_hms_opt(0, 0, 0)? + ChronoDuration::minutes(i64::from(minutes));
-    for _ in 0..=8 {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return Some(dt.timestamp());
-        }
-        t += ChronoDuration::minutes(30);
-    }
-    None
-}
-
-/// Whether every session `[t, t + len)` lies inside one of the sorted intervals.
-pub(crate) fn inside(sessions: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool {
-    sessions.iter().all(|&t| {
-        let k = work.partition_point(|&(a, _)| a <= t);
-        k > 0 && work[k - 1].1 >= t + len_s
-    })
+/// Seconds between session `[t, t + len)` and the nearer end of the
+/// working interval (sorted, disjoint) holding it, or `None` when no
+/// interval holds it.
+pub(crate) fn room(work: &[(i64, i64)], t: i64, len_s: i64) -> Option<i64> {
+    let k = work.partition_point(|&(a, _)| a <= t);
+    let (a, b) = *work.get(k.checked_sub(1)?)?;
+    (b >= t + len_s).then(|| (t - a).min(b - t - len_s))
 }
 
 /// Whether a slot whose occurrences are `occ` suits a schedule: every
 /// occurrence on a date the person takes part is inside their hours, and
 /// there is one.
 fn suits(s: &Schedule, occ: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool {
-    let theirs: Vec<i64> = occ.iter().copied().filter(|&t| takes_part(s, t)).collect();
-    !theirs.is_empty() && inside(&theirs, len_s, work)
+    let mut theirs = occ.iter().copied().filter(|&t| takes_part(s, t)).peekable();
+    theirs.peek().is_some() && theirs.all(|t| room(work, t, len_s).is_some())
 }
 
 /// Classes of slots over the schedules flagged in `used`; a class that suits
@@ -159,6 +147,11 @@ pub(crate) fn local_times(occurrences: &[i64], len_s: i64, tz: Tz) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether every session `[t, t + len)` lies inside one of the sorted intervals.
+    fn inside(sessions: &[i64], len_s: i64, work: &[(i64, i64)]) -> bool {
+        sessions.iter().all(|&t| room(work, t, len_s).is_some())
+    }
     use crate::model::Hours;
 
     fn sched(tz: &str, start_h: u16, end_h: u16) -> Schedule {

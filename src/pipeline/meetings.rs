@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration as ChronoDuration, NaiveDate, TimeZone};
+use chrono::{NaiveDate, TimeZone};
 
 use crate::calendar::meetings::{best, candidates, inside_seconds, Group};
-use crate::calendar::overlap::intervals;
+use crate::calendar::overlap::{intervals, local_to_utc};
 use crate::calendar::Period;
 use crate::error::Error;
 use crate::model::{JointMeetings, Milli, Problem, Profile};
@@ -102,17 +102,7 @@ pub(super) fn schedule(
 
 /// A local date in `tz` as UTC seconds `[00:00, next 00:00)`.
 fn local_day(tz: chrono_tz::Tz, d: NaiveDate) -> Option<(i64, i64)> {
-    let at = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-            .earliest()
-            .or_else(|| {
-                // Midnight in a spring-forward gap: the first instant after it.
-                let t = d.and_hms_opt(1, 0, 0)?;
-                tz.from_local_datetime(&t).earliest()
-            })
-            .map(|t| t.timestamp())
-    };
-    Some((at(d)?, at(d + ChronoDuration::days(1))?))
+    Some((local_to_utc(tz, d, 0)?, local_to_utc(tz, d, 1440)?))
 }
 
 /// `work` without the (sorted) ranges `cut`.
