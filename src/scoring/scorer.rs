@@ -178,16 +178,13 @@ impl<'p> Scorer<'p> {
     pub fn evaluate(&self, m: MentorIdx, e: MenteeIdx) -> Result<Milli, HardRule> {
         let p = self.problem;
         let (mp, ep) = (&p.mentors[m].profile, &p.mentees[e].profile);
-        // The rules in `HardRule::ALL` order, with the language level and
-        // the overlap computed once for the rules and the score.
-        for rule in [
-            HardRule::Forbidden,
-            HardRule::Declined,
-            HardRule::EarlierCohort,
-            HardRule::SameOrganization,
-            HardRule::CrossBorder,
-            HardRule::Sector,
-        ] {
+        // The rules in `HardRule::ALL` order: those before the language
+        // rule by `breaks`, then the language level and the overlap
+        // computed once for the rules and the score.
+        for rule in HardRule::ALL
+            .into_iter()
+            .take_while(|&r| r != HardRule::Language)
+        {
             if self.breaks(rule, m, e) {
                 return Err(rule);
             }
@@ -374,8 +371,10 @@ impl<'p> Scorer<'p> {
                 p.policy.require_cross_border && self.mentor_country[m] == self.mentee_country[e]
             }
             HardRule::Sector => {
-                let (_, matched) = self.sector_credit(&mp.sectors, &ep.sectors);
-                !self.sector_rule_holds(matched, ep.sectors.len())
+                p.policy.sector_rule.is_some() && {
+                    let (_, matched) = self.sector_credit(&mp.sectors, &ep.sectors);
+                    !self.sector_rule_holds(matched, ep.sectors.len())
+                }
             }
             HardRule::Language => self
                 .best_shared_level(m, e)
