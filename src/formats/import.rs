@@ -301,20 +301,22 @@ fn profile(r: &Row<'_>, errors: &mut Errors) -> Option<pb::Profile> {
     })
 }
 
-/// Working hours from the `hours`, `days` and `dated hours` cells.
+/// Working hours from the `hours`, `days` and `dated hours` cells (each
+/// bad cell recorded).
 fn working_hours(r: &Row<'_>, errors: &mut Errors) -> Option<pb::WorkingHours> {
     let hours = match r.text("hours") {
-        "" => None,
-        _ => Some(r.get(errors, "hours", hours::hours)?),
+        "" => Some(None),
+        _ => r.get(errors, "hours", hours::hours).map(Some),
     };
     let days = match r.text("days") {
-        "" => Vec::new(),
-        _ => r.get(errors, "days", hours::days)?,
+        "" => Some(Vec::new()),
+        _ => r.get(errors, "days", hours::days),
     };
     let dated = match r.text("dated hours") {
-        "" => Vec::new(),
-        _ => r.get(errors, "dated hours", hours::dated)?,
+        "" => Some(Vec::new()),
+        _ => r.get(errors, "dated hours", hours::dated),
     };
+    let (hours, days, dated) = (hours?, days?, dated?);
     r.get(errors, "days", |_| hours::working_hours(hours, days, dated))
         .flatten()
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::calendar::Period;
 use crate::model::{
     to_milli, BilateralRelation, BilateralSessions, CountGoal, EngineChoice, GroupPolicy,
     GroupWeights, Level, Mentee, Objective, Policy, Proposer, ScoringMode, Weights,
@@ -80,7 +81,7 @@ pub(super) fn policy(
         min_shared_weeks: p
             .min_shared_weeks
             .unwrap_or(1)
-            .min(((end - start).num_days().max(0) as u32 + 1) / 7),
+            .min(Period::new(start, end).full_weeks() as u32),
         require_cross_border: p.require_cross_border,
         allow_same_organization: p.allow_same_organization,
         forbidden,
@@ -101,7 +102,7 @@ pub(super) fn policy(
             .map(|b| bilateral_sessions(c, b)),
         report_blocking_pairs: p.report_blocking_pairs,
         joint_meetings: None,
-        sector_rule: None,
+        sector_rule: super::sectors::sector_rule(c, p),
         related_sectors: Vec::new(),
         max_mentees_per_country: p.max_mentees_per_country,
         memory: super::history::memory(c, p.memory.as_ref()),

@@ -19,7 +19,7 @@ use super::hours::{availability, working_hours};
 use super::ids::Ids;
 use super::meetings::joint_meetings;
 use super::policy::{group_policy, policy};
-use super::sectors::{related_sectors, sector_rule};
+use super::sectors::related_sectors;
 
 /// Interned strings and distinct schedules, built while reading profiles.
 #[derive(Default)]
@@ -77,7 +77,6 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
             people,
         ));
     }
-    policy.sector_rule = sector_rule(&mut c, pp);
     policy.related_sectors = related_sectors(&mut c, &pp.related_sectors, &b.sectors);
     let history = history(
         &mut c,
