@@ -54,13 +54,6 @@ impl Hours {
             _ => &self.week[date.weekday().num_days_from_monday() as usize],
         }
     }
-
-    /// The weekdays with working intervals, bit 0 = Monday (overrides aside).
-    pub fn day_mask(&self) -> u8 {
-        (0..7)
-            .filter(|&d| !self.week[d].is_empty())
-            .fold(0, |m, d| m | (1 << d))
-    }
 }
 
 impl Default for Hours {
@@ -163,7 +156,6 @@ mod tests {
         assert!(h.on(d("2023-05-01")).is_empty());
         // A Saturday off in the week and outside every override.
         assert!(h.on(d("2023-04-22")).is_empty());
-        assert_eq!(h.day_mask(), 0b001_1111);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use maud::{html, Markup};
 
+use crate::calendar::slots::weekday_name;
 use crate::wire::pb;
 
 use super::super::names::{self, People};
@@ -107,14 +108,7 @@ fn sessions(p: &pb::Pair) -> String {
         .iter()
         .filter_map(|s| {
             let slot = s.slot.as_ref()?;
-            let day = pb::Weekday::try_from(slot.weekday)
-                .map_or("", |d| d.as_str_name().trim_start_matches("WEEKDAY_"));
-            let day: String = day
-                .chars()
-                .take(3)
-                .enumerate()
-                .map(|(k, c)| if k == 0 { c } else { c.to_ascii_lowercase() })
-                .collect();
+            let day = weekday_name((slot.weekday - 1).clamp(0, 6) as u8);
             let weeks = if s.weeks_inside == s.weeks_total {
                 String::new()
             } else {
