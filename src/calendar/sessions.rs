@@ -13,7 +13,7 @@
 //! and the edge of either person's working hours, over those occurrences:
 //! a slot in the middle of both days beats one at the end), then by
 //! weekday and time. The best few are reported, one per weekday before a
-//! second on the same day.
+//! second on the same day, and listed in that order.
 
 use chrono::NaiveDate;
 
@@ -86,7 +86,9 @@ pub(crate) fn pair_slots(
     best_spread(found, cfg.slots as usize)
 }
 
-/// The first `k` of `ranked`, one per weekday before a second on a day.
+/// The first `k` of `ranked`, one per weekday before a second on a day,
+/// and listed so: each weekday's best slot, best first, then the second
+/// slots of a day, best first.
 fn best_spread(ranked: Vec<PairSlot>, k: usize) -> Vec<PairSlot> {
     let mut days = [false; 7];
     let (mut first, mut rest) = (Vec::new(), Vec::new());
@@ -101,7 +103,6 @@ fn best_spread(ranked: Vec<PairSlot>, k: usize) -> Vec<PairSlot> {
     }
     let more = k.saturating_sub(first.len());
     first.extend(rest.into_iter().take(more));
-    first.sort_by(rank);
     first
 }
 
@@ -136,6 +137,32 @@ mod tests {
         slots: 3,
         step_min: 30,
     };
+
+    #[test]
+    fn a_second_slot_on_a_day_comes_after_every_weekdays_first() {
+        // Ranked best first: Monday 08:45 beats Monday 08:30 and 09:00,
+        // which beat Tuesday's and Friday's only slots.
+        let ranked: Vec<PairSlot> = [
+            (0, 525, 60),
+            (0, 510, 50),
+            (0, 540, 50),
+            (1, 525, 40),
+            (4, 510, 30),
+        ]
+        .into_iter()
+        .map(|(weekday, start_min, margin_min)| PairSlot {
+            slot: Slot { weekday, start_min },
+            occurrences: vec![0],
+            outside: vec![],
+            margin_min,
+        })
+        .collect();
+        let got: Vec<(u8, u16)> = best_spread(ranked, 4)
+            .iter()
+            .map(|s| (s.slot.weekday, s.slot.start_min))
+            .collect();
+        assert_eq!(got, [(0, 525), (1, 525), (4, 510), (0, 510)]);
+    }
 
     #[test]
     fn madrid_and_amman_meet_in_the_middle_of_both_days() {

@@ -13,7 +13,7 @@ use mentormatch::pb;
 
 use super::table;
 use super::{init_tracing, ms, peak_rss_mib, solve_error, to_json, InputError, LimitArgs};
-use super::{read_file, read_json, read_request, write_output};
+use super::{json_error, read_file, read_json, read_request, write_output};
 
 /// Formats of an answer coordinators keep.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -233,12 +233,9 @@ pub(super) fn alternatives(a: &AlternativesArgs) -> Result<()> {
 /// A `SolveResponse` from a proto3 JSON file.
 fn read_response(path: &Path) -> Result<pb::SolveResponse> {
     let bytes = read_file(path)?;
-    Ok(serde_json::from_slice(&bytes).map_err(|e| {
-        InputError(format!(
-            "{} is not a response (proto3 JSON SolveResponse): {e}",
-            path.display()
-        ))
-    })?)
+    let text = String::from_utf8(bytes)
+        .map_err(|_| InputError(format!("{} is not UTF-8 text", path.display())))?;
+    mentormatch::wire::json::from_json(&text).map_err(|e| json_error::<pb::SolveResponse>(path, e))
 }
 
 /// `verify`: checks a response against its request without the engines

@@ -45,13 +45,28 @@ pub(super) fn read_json<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T
         fs::read_to_string(file)
             .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?
     };
-    serde_json::from_str(&text).map_err(|e| {
-        InputError(format!(
-            "{} is not a valid request (proto3 JSON): {e}",
-            file.display()
-        ))
-        .into()
-    })
+    mentormatch::wire::json::from_json(&text).map_err(|e| json_error::<T>(file, e))
+}
+
+/// A message the JSON could not be read into: an input error naming the
+/// file, then each field, its value and where it is.
+pub(super) fn json_error<T>(file: &Path, e: mentormatch::Error) -> anyhow::Error {
+    let what = std::any::type_name::<T>()
+        .rsplit("::")
+        .next()
+        .unwrap_or("message");
+    match e {
+        mentormatch::Error::InvalidArgument(v) => {
+            let lines: Vec<String> = v.iter().map(|f| format!("  {f}")).collect();
+            InputError(format!(
+                "{} is not a valid {what} (proto3 JSON):\n{}",
+                file.display(),
+                lines.join("\n")
+            ))
+            .into()
+        }
+        other => other.into(),
+    }
 }
 
 /// Writes `text` to `path`, or to standard output when there is none.

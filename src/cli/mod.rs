@@ -27,7 +27,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use mentormatch::service;
 
-use io::{read_file, read_json, read_request, write_output};
+use io::{json_error, read_file, read_json, read_request, write_output};
 use mentormatch::tools::synth::{self, SynthConfig};
 use mentormatch::{pb, Error, Limits, ServerConfig, SolveOptions};
 
@@ -435,6 +435,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
             tokens,
             store,
             retention_days: args.retention_days,
+            gate: None,
         };
         service::serve_with(listener, extras, config, async move {
             tokio::select! {

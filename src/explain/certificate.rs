@@ -276,6 +276,11 @@ fn rule_relaxation(
             format!("contains {mid:?}"),
             format!("without {mid:?}"),
         ),
+        HardRule::NotAllowed => (
+            format!("mentees[{e}].allowed_mentors"),
+            format!("without {mid:?}"),
+            format!("with {mid:?}"),
+        ),
         HardRule::Forbidden => (
             "policy.forbidden_pairs".to_string(),
             format!("contains ({mid:?}, {eid:?})"),

@@ -274,6 +274,11 @@ fn suggestions(scorer: &Scorer<'_>, e: MenteeIdx, only: &[(HardRule, MentorIdx)]
             HardRule::Forbidden => {
                 format!("lifting the exclusion of {ids} would make candidates of them")
             }
+            HardRule::NotAllowed => {
+                format!(
+                    "adding {ids} to the mentee's allowed_mentors would make candidates of them"
+                )
+            }
             HardRule::Declined => {
                 let said: Vec<String> = ms
                     .iter()

@@ -44,6 +44,7 @@ pub(crate) fn hours_text(min: u32) -> String {
 pub(crate) fn rule_text(rule: HardRule, p: &Problem) -> String {
     match rule {
         HardRule::Forbidden => "the pair is forbidden or excluded by the mentee".into(),
+        HardRule::NotAllowed => "the mentor is not among the mentee's allowed mentors".into(),
         HardRule::Declined => "the pair was declined earlier in the programme".into(),
         HardRule::EarlierCohort => {
             "the pair worked together in an earlier cohort (policy.memory.earlier_pairs AVOID)"

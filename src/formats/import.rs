@@ -221,6 +221,7 @@ pub(super) fn request(tables: &[Table]) -> Result<pb::SolveRequest, FormatError>
             profile,
             preferred_mentors: cells::list(r.text("preferred mentors")),
             excluded_mentors: cells::list(r.text("excluded mentors")),
+            allowed_mentors: cells::list(r.text("allowed mentors")),
         });
     }
     let rules = sheet_rows(&template::RULES, &mut errors);

@@ -125,27 +125,104 @@ fn read_csv_folder(dir: &Path) -> Result<Vec<Table>, FormatError> {
 }
 
 fn read_csv(path: &Path) -> Result<Table, FormatError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| unreadable(path, e))?;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| unreadable(path, e))?;
-        let line = record.position().map_or(0, |p| p.line() as u32);
-        let cells: Vec<Cell> = record
-            .iter()
-            .map(|s| Cell::Text(s.trim().to_string()))
-            .collect();
-        if cells.iter().any(|c| !c.text().is_empty()) {
-            rows.push((line, cells));
-        }
-    }
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
+    let rows = csv_rows(&bytes).map_err(|e| unreadable(path, e))?;
     Ok(Table { name, rows })
+}
+
+/// The non-empty rows of CSV text with the row numbers a spreadsheet shows:
+/// a blank line is a row, a quoted cell's line breaks are not, and `\n`,
+/// `\r\n` and a lone `\r` each end a line (the csv crate's own line count
+/// is off by one after a `\r\n` or a blank line, so rows are counted here
+/// from each record's byte offset).
+fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<Cell>)>, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rows = Vec::new();
+    // Line breaks counted so far: up to `scanned`, and inside quoted cells.
+    let (mut breaks, mut scanned, mut inside) = (0usize, 0usize, 0usize);
+    for record in reader.records() {
+        let record = record?;
+        // The record's offset may point at the blank lines and the `\n` of
+        // a `\r\n` before it; its first cell starts past them.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize);
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        breaks += line_breaks(&bytes[scanned..start.max(scanned)]);
+        scanned = start.max(scanned);
+        let row = (breaks - inside + 1) as u32;
+        let cells: Vec<Cell> = record
+            .iter()
+            .map(|s| Cell::Text(s.trim().to_string()))
+            .collect();
+        inside += record
+            .iter()
+            .map(|s| line_breaks(s.as_bytes()))
+            .sum::<usize>();
+        if cells.iter().any(|c| !c.text().is_empty()) {
+            rows.push((row, cells));
+        }
+    }
+    Ok(rows)
+}
+
+/// How many lines end in `bytes`: each `\n`, and each `\r` not followed
+/// by `\n`.
+fn line_breaks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (row, first cell) of each non-empty row.
+    fn rows(text: &[u8]) -> Vec<(u32, String)> {
+        csv_rows(text)
+            .expect("csv")
+            .into_iter()
+            .map(|(r, c)| (r, c[0].text().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn rows_are_the_spreadsheets_whatever_ends_the_lines() {
+        let want = |v: &[(u32, &str)]| -> Vec<(u32, String)> {
+            v.iter().map(|&(r, s)| (r, s.to_string())).collect()
+        };
+        let plain = want(&[(1, "id"), (2, "m1"), (3, "m2")]);
+        for text in [
+            &b"id,c\nm1,x\nm2,y\n"[..],
+            b"id,c\r\nm1,x\r\nm2,y\r\n",
+            b"id,c\r\nm1,x\r\nm2,y",
+            b"id,c\nm1,x\nm2,y",
+            b"\xef\xbb\xbfid,c\r\nm1,x\r\nm2,y\r\n",
+            b"id,c\rm1,x\rm2,y\r",
+        ] {
+            assert_eq!(rows(text), plain, "{:?}", String::from_utf8_lossy(text));
+        }
+        // A quoted cell's line breaks stay in its row; blank lines are rows.
+        let quoted = want(&[(1, "id"), (2, "m1"), (3, "m2")]);
+        assert_eq!(rows(b"id,c\r\nm1,\"two\r\nlines\"\r\nm2,y\r\n"), quoted);
+        assert_eq!(rows(b"id,c\nm1,\"two\nlines\nmore\"\nm2,y"), quoted);
+        let blank = want(&[(1, "id"), (3, "m1"), (5, "m2")]);
+        assert_eq!(rows(b"id,c\n\nm1,x\n,\nm2,y\n"), blank);
+        assert_eq!(rows(b"id,c\r\n\r\nm1,x\r\n,\r\nm2,y\r\n"), blank);
+        assert_eq!(
+            rows(b"\"a\nb\",c\r\n\r\n\"m1\",x\r\n"),
+            want(&[(1, "a\nb"), (3, "m1")])
+        );
+    }
 }

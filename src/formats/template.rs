@@ -94,6 +94,12 @@ pub const MENTEES: Sheet = Sheet {
             "Mentor ids never to pair with, separated by ';'.",
             ""
         ),
+        col(
+            "allowed mentors",
+            "When filled: the only mentor ids this mentee may have, separated by ';' (a \
+             sparse programme's candidates). Empty: every mentor.",
+            ""
+        ),
     ),
     required: true,
 };

@@ -153,6 +153,7 @@ fn rows_of(req: &pb::SolveRequest, sheet: &Sheet) -> Vec<Vec<String>> {
                 let mut row = profile(e.profile.as_ref());
                 row.push(cells::write_list(&e.preferred_mentors));
                 row.push(cells::write_list(&e.excluded_mentors));
+                row.push(cells::write_list(&e.allowed_mentors));
                 row
             })
             .collect(),

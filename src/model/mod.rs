@@ -125,6 +125,8 @@ pub struct Mentee {
     pub preferred: Vec<MentorIdx>,
     /// Excluded mentors (hard).
     pub excluded: Vec<MentorIdx>,
+    /// The only mentors allowed (hard), ascending; `None`: every mentor.
+    pub allowed: Option<Vec<MentorIdx>>,
 }
 
 /// Scoring criteria, in response order.
@@ -264,6 +266,8 @@ pub enum EngineChoice {
 pub enum HardRule {
     /// Forbidden by policy or excluded by the mentee.
     Forbidden,
+    /// Not on the mentee's list of allowed mentors.
+    NotAllowed,
     /// Declined earlier in the programme.
     Declined,
     /// Paired in an earlier cohort, which the memory policy avoids.
@@ -288,8 +292,9 @@ pub enum HardRule {
 
 impl HardRule {
     /// All rules, in evaluation order.
-    pub const ALL: [HardRule; 11] = [
+    pub const ALL: [HardRule; 12] = [
         HardRule::Forbidden,
+        HardRule::NotAllowed,
         HardRule::Declined,
         HardRule::EarlierCohort,
         HardRule::SameOrganization,

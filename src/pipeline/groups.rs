@@ -100,7 +100,18 @@ fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Resul
         let next = countries.len() as u32;
         countries.entry(e.profile.country.as_str()).or_insert(next);
     }
-    let mut forbidden: Vec<Vec<MentorIdx>> = p.mentees.iter().map(|e| e.excluded.clone()).collect();
+    let mut forbidden: Vec<Vec<MentorIdx>> = p
+        .mentees
+        .iter()
+        .map(|e| {
+            let mut f = e.excluded.clone();
+            if let Some(allowed) = &e.allowed {
+                // A group's lead is one of the mentee's allowed mentors.
+                f.extend((0..p.mentors.len()).filter(|m| allowed.binary_search(m).is_err()));
+            }
+            f
+        })
+        .collect();
     for &(m, e) in &p.policy.forbidden {
         forbidden[e].push(m);
     }

@@ -114,6 +114,14 @@ impl<'s> RowScorer<'s> {
     /// in mentor order: the scores of [`Scorer::evaluate`].
     pub(crate) fn row(&self, e: MenteeIdx, mut out: impl FnMut(u32, Milli)) {
         let n_m = self.scorer.problem().mentors.len();
+        if let Some(allowed) = &self.scorer.problem().mentees[e].allowed {
+            // A candidate list: only its mentors can be feasible.
+            return self.some(
+                e,
+                &allowed.iter().map(|&m| m as u32).collect::<Vec<_>>(),
+                out,
+            );
+        }
         let Some(t) = &self.fast else {
             for m in 0..n_m {
                 if let Ok(s) = self.scorer.evaluate(m, e) {
@@ -139,6 +147,15 @@ impl<'s> RowScorer<'s> {
     /// Calls `out(mentor, score)` for each mentor of `mentors` (any order)
     /// feasible with mentee `e`, in the order given.
     pub(crate) fn some(&self, e: MenteeIdx, mentors: &[u32], mut out: impl FnMut(u32, Milli)) {
+        if self.scorer.problem().mentees[e].allowed.is_some() {
+            // Few pairs, each through the scorer (which checks the list).
+            for &m in mentors {
+                if let Ok(s) = self.scorer.evaluate(m as usize, e) {
+                    out(m, s);
+                }
+            }
+            return;
+        }
         let Some(t) = &self.fast else {
             for &m in mentors {
                 if let Ok(s) = self.scorer.evaluate(m as usize, e) {

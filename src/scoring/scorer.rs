@@ -358,6 +358,10 @@ impl<'p> Scorer<'p> {
         let (mentor, mp, ep) = (&p.mentors[m], &p.mentors[m].profile, &p.mentees[e].profile);
         match rule {
             HardRule::Forbidden => self.forbidden[e].binary_search(&(m as u32)).is_ok(),
+            HardRule::NotAllowed => p.mentees[e]
+                .allowed
+                .as_ref()
+                .is_some_and(|a| a.binary_search(&m).is_err()),
             HardRule::Declined => self.declined[e].binary_search(&(m as u32)).is_ok(),
             HardRule::EarlierCohort => {
                 p.policy.memory.earlier_pairs == EarlierPairs::Avoid && self.is_earlier(m, e)

@@ -19,6 +19,7 @@ use tonic::{Code, Request, Response, Status};
 mod admin;
 mod bases;
 mod calls;
+mod gate;
 mod intake;
 mod metrics;
 mod programme;
@@ -35,6 +36,7 @@ use crate::wire::pb;
 use crate::wire::pb::matching_service_server::{MatchingService, MatchingServiceServer};
 
 use calls::{Calls, Reservation};
+pub use gate::Gate;
 use intake::{Arrived, Intake, Reserved};
 use metrics::Metrics;
 pub use runs::RUN_ID_HEADER;
@@ -53,6 +55,8 @@ pub(crate) struct Matcher {
     store: Option<Arc<dyn Store>>,
     /// Scored bases of recent runs, for fast what-ifs.
     bases: Arc<bases::Bases>,
+    /// Holds solves before they start (tests).
+    gate: Option<Gate>,
 }
 
 /// The caller of a request: the name of its token, or "anonymous".
@@ -482,6 +486,9 @@ impl Matcher {
                 })??,
             None => slot.await?,
         };
+        if let Some(gate) = &self.gate {
+            gate.pass().await;
+        }
         let limits = self.config.limits;
         let opts = SolveOptions {
             max_time: self.config.max_time,
@@ -550,6 +557,9 @@ pub struct Extras {
     /// Delete stored runs, decisions and events older than this many days
     /// (at start, then hourly); keep everything when `None`.
     pub retention_days: Option<u32>,
+    /// A gate every solve waits at once it has its solver slot: tests hold
+    /// work with it instead of sleeping. None (the default) in production.
+    pub gate: Option<Gate>,
 }
 
 /// [`serve`], with an admin endpoint, TLS and tokens.
@@ -565,6 +575,7 @@ pub async fn serve_with(
         tokens,
         store,
         retention_days,
+        gate,
     } = extras;
     let pruning = match (&store, retention_days) {
         (Some(s), Some(days)) => Some(retention::spawn(s.clone(), days)),
@@ -593,6 +604,7 @@ pub async fn serve_with(
         metrics,
         store,
         bases: Arc::new(bases::Bases::new(config.scored_base_cache_bytes)),
+        gate,
     })
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);
@@ -602,10 +614,15 @@ pub async fn serve_with(
     // connections are closed only once every answer has been sent.
     let signal = async move {
         shutdown.await;
+        calls.start_draining();
+        // Every entry: probes and load balancers mostly read the server's
+        // overall entry "", not the service's own.
         health
             .set_not_serving::<MatchingServiceServer<Matcher>>()
             .await;
-        calls.start_draining();
+        health
+            .set_service_status("", tonic_health::ServingStatus::NotServing)
+            .await;
         tracing::info!(
             in_flight = calls.in_flight(),
             drain_timeout_ms = config.drain_timeout.as_millis() as u64,
@@ -624,6 +641,15 @@ pub async fn serve_with(
         }
         // Answers handed to the transport still have to reach their callers.
         tokio::time::sleep(FLUSH_GRACE).await;
+        // Health watches are streams that never end by themselves: removing
+        // the entries ends them, so that no connection holds the shutdown.
+        let mut health = health;
+        for entry in [
+            "",
+            <MatchingServiceServer<Matcher> as tonic::server::NamedService>::NAME,
+        ] {
+            health.clear_service_status(entry).await;
+        }
         tracing::info!("drained");
     };
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));

@@ -276,6 +276,7 @@ pub fn generate(cfg: &SynthConfig) -> pb::SolveRequest {
                 profile: Some(profile(&mut rng, format!("e{k}"), place, org, n_topics)),
                 preferred_mentors: preferred,
                 excluded_mentors: Vec::new(),
+                allowed_mentors: Vec::new(),
             }
         })
         .collect();

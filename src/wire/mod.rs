@@ -5,6 +5,7 @@
 //! - [`codec`]: the gRPC codec (prost; undecodable bodies are `INVALID_ARGUMENT`);
 //! - `fields`: field-level validation (paths, values, limits on sizes);
 //! - `ids`: ids checked once, references resolved to indices;
+//! - [`json`]: proto3 JSON read with the field path of any bad value;
 //! - `history`: the programme's memory (`policy.memory`, `history`);
 //! - `request`, `policy`: a request → a validated [`Problem`](crate::model::Problem);
 //! - `response`: an outcome → `SolveResponse`;
@@ -18,6 +19,7 @@ mod fields;
 mod history;
 mod hours;
 mod ids;
+pub mod json;
 pub(crate) mod meetings;
 pub mod pb;
 mod policy;

@@ -55,6 +55,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
     let forbidden = ids.pairs(&mut c, "forbidden_pairs", &pp.forbidden_pairs);
     let pinned = ids.pairs(&mut c, "pinned_pairs", &pp.pinned_pairs);
     check_pinned_pairs(&mut c, pp, &pinned, &forbidden);
+    check_pins_allowed(&mut c, pp, &pinned, &mentees);
     let affinities = affinities(&mut c, req, &ids);
     let has_affinities = !req.affinities.is_empty();
     let mut policy = policy(&mut c, pp, forbidden, pinned, has_affinities, limits);
@@ -219,6 +220,11 @@ fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'
         };
         let preferred = list("preferred_mentors", &e.preferred_mentors, c);
         let excluded = list("excluded_mentors", &e.excluded_mentors, c);
+        let allowed = (!e.allowed_mentors.is_empty()).then(|| {
+            let mut allowed = list("allowed_mentors", &e.allowed_mentors, c);
+            allowed.sort_unstable();
+            allowed
+        });
         for (i, m) in excluded.iter().enumerate() {
             if preferred.contains(m) {
                 c.bad(
@@ -234,6 +240,7 @@ fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'
             profile,
             preferred,
             excluded,
+            allowed,
         });
     }
     mentees
@@ -265,6 +272,29 @@ fn check_pinned_pairs(
                     pp.pinned_pairs[k].mentor_id, pp.pinned_pairs[k].mentee_id
                 ),
             );
+        }
+    }
+}
+
+/// A pinned pair of a mentee with a list of allowed mentors is on it.
+fn check_pins_allowed(
+    c: &mut Checker,
+    pp: &pb::Policy,
+    pinned: &[(usize, usize)],
+    mentees: &[Mentee],
+) {
+    for (k, &(m, e)) in pinned.iter().enumerate() {
+        if let Some(allowed) = mentees.get(e).and_then(|x| x.allowed.as_ref()) {
+            if allowed.binary_search(&m).is_err() {
+                c.bad(
+                    format!("policy.pinned_pairs[{k}]"),
+                    format!(
+                        "pair ({:?}, {:?}) is pinned but the mentor is not among the mentee's \
+                         allowed_mentors",
+                        pp.pinned_pairs[k].mentor_id, pp.pinned_pairs[k].mentee_id
+                    ),
+                );
+            }
         }
     }
 }

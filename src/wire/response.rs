@@ -34,6 +34,7 @@ fn criterion(c: Criterion) -> pb::Criterion {
 pub(crate) fn hard_rule(r: HardRule) -> pb::HardRule {
     match r {
         HardRule::Forbidden => pb::HardRule::Forbidden,
+        HardRule::NotAllowed => pb::HardRule::NotAllowed,
         HardRule::Declined => pb::HardRule::Declined,
         HardRule::EarlierCohort => pb::HardRule::EarlierCohort,
         HardRule::SameOrganization => pb::HardRule::SameOrganization,

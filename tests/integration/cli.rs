@@ -100,7 +100,94 @@ fn malformed_json_exits_2() {
         .output()
         .expect("running the CLI");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid request"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a valid SolveRequest"), "{err}");
+    assert!(
+        err.contains("mentors[0].capacity: \"lots\" is not a whole number"),
+        "{err}"
+    );
+}
+
+/// Every type error in a request file names the field path (the proto's
+/// names, as a `BadRequest` does), the value and what the field takes.
+#[test]
+fn a_bad_value_in_a_json_request_names_its_field_and_value() {
+    use mentormatch::wire::json::from_json;
+    use serde_json::{json, Value};
+    let text = std::fs::read_to_string(repo_path("examples/cmr-2021/request.json")).unwrap();
+    let example: Value = serde_json::from_str(&text).unwrap();
+    let cases: [(&str, Value, &str, &str); 8] = [
+        (
+            "/mentors/3/capacity",
+            json!(-1),
+            "mentors[3].capacity",
+            "-1 is not a whole number from 0",
+        ),
+        (
+            "/mentors/3/capacity",
+            json!(2.5),
+            "mentors[3].capacity",
+            "2.5 is not a whole number",
+        ),
+        (
+            "/mentors/1/capacity",
+            json!("three"),
+            "mentors[1].capacity",
+            "\"three\" is not a whole number",
+        ),
+        (
+            "/policy/minWeeklyOverlapHours",
+            json!("x"),
+            "policy.min_weekly_overlap_hours",
+            "\"x\" is not a number",
+        ),
+        (
+            "/mentees/2/profile/languages/0/level",
+            json!("LANGUAGE_LEVEL_Z9"),
+            "mentees[2].profile.languages[0].level",
+            "\"LANGUAGE_LEVEL_Z9\" is not one of LANGUAGE_LEVEL_UNSPECIFIED",
+        ),
+        (
+            "/policy/groups/minSize",
+            json!(true),
+            "policy.groups.min_size",
+            "true is not a whole number",
+        ),
+        (
+            "/mentors/0/profile/timeZone",
+            json!(5),
+            "mentors[0].profile.time_zone",
+            "5 is not a string",
+        ),
+        (
+            "/mentees/4/colour",
+            json!("blue"),
+            "mentees[4].colour",
+            "unknown field `colour`",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (pointer, value, field, says) in cases {
+        let mut req = example.clone();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        req.pointer_mut(parent).unwrap()[key] = value;
+        let text = serde_json::to_string_pretty(&req).unwrap();
+        let Err(mentormatch::Error::InvalidArgument(v)) = from_json::<pb::SolveRequest>(&text)
+        else {
+            panic!("{pointer} must be refused");
+        };
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].field, field, "{pointer}: {}", v[0]);
+        assert!(v[0].description.contains(says), "{pointer}: {}", v[0]);
+        assert!(v[0].description.contains("(line "), "{}", v[0]);
+        // The CLI says the same, and exits 2.
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, &text).unwrap();
+        let out = bin().arg("solve").arg(&path).output().expect("ran");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&v[0].to_string()), "{err}");
+    }
 }
 
 #[test]

@@ -163,6 +163,38 @@ fn a_folder_of_csv_files_reads_like_a_workbook() {
     assert_eq!(at, ["rules!B2", "rules!B3", "forbidden!C1"], "{cells:#?}");
 }
 
+/// Excel on Windows and Python's `csv` write CRLF; a BOM, a missing final
+/// newline and a quoted cell's line break change no row number either.
+#[test]
+fn csv_cells_are_named_at_their_rows_whatever_ends_the_lines() {
+    let header = "id,name,country,languages,time zone";
+    let rows = [
+        "m1,Ana,Atlantis,fr C1,Europe/Madrid",
+        "m2,\"Bea\nBis\",ES,fr C1,Europe/Madrid",
+        "m3,Carla,ES,fr Z9,Europe/Madrid",
+    ];
+    for (eol, bom, last) in [
+        ("\n", "", "\n"),
+        ("\r\n", "", "\r\n"),
+        ("\r\n", "", ""),
+        ("\r\n", "\u{feff}", "\r\n"),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let quoted: Vec<String> = rows.iter().map(|r| r.replace('\n', eol)).collect();
+        let text = format!("{bom}{header}{eol}{}{last}", quoted.join(eol));
+        write(dir.path(), "mentors.csv", &text);
+        write(dir.path(), "mentees.csv", &format!("{header}{eol}"));
+        let Err(FormatError::Cells(cells)) = formats::read_request(dir.path()) else {
+            panic!("bad cells must be refused");
+        };
+        let at: Vec<String> = cells
+            .iter()
+            .map(|c| format!("{}!{}{}", c.sheet, c.column, c.row))
+            .collect();
+        assert_eq!(at, ["mentors!C2", "mentors!D4"], "{eol:?} {bom:?} {last:?}");
+    }
+}
+
 #[test]
 fn the_empty_template_reads_back_empty_and_helps() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -557,6 +557,11 @@ mod requests {
                     }
                 }
                 assert!(!e.excluded_mentors.iter().any(|m| g.mentor_ids[0] == *m));
+                assert!(
+                    e.allowed_mentors.is_empty() || e.allowed_mentors.contains(&g.mentor_ids[0]),
+                    "group {}: {id}'s lead is not among its allowed mentors",
+                    g.id
+                );
                 people.push(ep);
             }
             assert!(
@@ -632,8 +637,19 @@ mod requests {
             two in any::<bool>(),
             distinct in any::<bool>(),
             different in any::<bool>(),
+            listed in any::<bool>(),
         ) {
             let mut req = generate(&SynthConfig { mentees, mentors, seed, max_capacity: 4 });
+            if listed {
+                // Candidate lists of two mentors: pairs and group leads keep to them.
+                let ids: Vec<String> =
+                    req.mentors.iter().map(|m| m.profile.as_ref().unwrap().id.clone()).collect();
+                for (k, e) in req.mentees.iter_mut().enumerate() {
+                    e.allowed_mentors = vec![ids[k % mentors].clone(), ids[(k + 1) % mentors].clone()];
+                    e.preferred_mentors.retain(|p| e.allowed_mentors.contains(p));
+                    e.excluded_mentors.retain(|x| !e.allowed_mentors.contains(x));
+                }
+            }
             // A hard case may stop at the limit: the grouping it returns must
             // obey every rule all the same.
             req.policy.as_mut().unwrap().time_limit_ms = Some(4000);

@@ -819,26 +819,6 @@ async fn retention_and_the_command_line_work_on_the_servers_database() {
     server.stop().await;
 }
 
-/// The admin endpoint's metrics page.
-async fn metrics_page(admin: std::net::SocketAddr) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut http = tokio::net::TcpStream::connect(admin)
-        .await
-        .expect("admin endpoint");
-    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
-        .await
-        .expect("sent");
-    let mut page = String::new();
-    http.read_to_string(&mut page).await.expect("read");
-    page
-}
-
-fn metric(page: &str, name: &str) -> f64 {
-    page.lines()
-        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 /// A what-if from a stored run takes the run's kept scores (a hit) and
 /// answers byte for byte as without them; an erasure drops them, and the
 /// erased person does not come back through them.

@@ -132,7 +132,12 @@ fn the_report_is_deterministic_and_the_same_from_the_saved_json() {
         .output()
         .expect("ran");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json is not a response"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json is not a valid SolveResponse"),
+        "{err}"
+    );
+    assert!(err.contains("pairs: 3 is not a list"), "{err}");
 }
 
 /// Madrid and Casablanca, both 09:00–18:00 on weekdays, in 2021: one hour

@@ -71,6 +71,12 @@ fn assert_rules_hold(req: &pb::SolveRequest, resp: &pb::SolveResponse) {
             mp.id
         );
         assert!(
+            e.allowed_mentors.is_empty() || e.allowed_mentors.contains(&mp.id),
+            "{} is not among {}'s allowed mentors",
+            mp.id,
+            ep.id
+        );
+        assert!(
             !policy
                 .forbidden_pairs
                 .iter()
@@ -454,4 +460,136 @@ fn quota_answers_at_their_time_limit_with_a_bound() {
             }
         }
     }
+}
+
+/// Three candidate mentors for mentee `k` of `n_mentors`, the same each run.
+fn candidates_of(k: usize, n_mentors: usize) -> [usize; 3] {
+    [
+        (k * 7) % n_mentors,
+        (k * 13 + 5) % n_mentors,
+        (k * 31 + 11) % n_mentors,
+    ]
+}
+
+/// A sparse programme stated as candidate lists (`allowed_mentors`): 2,000
+/// × 300 with three candidates a mentee fits under the default limits,
+/// where the same compatibility as forbidden pairs (~594,000) does not; the
+/// answer keeps to the lists and is the same matching as with every other
+/// pair forbidden.
+#[test]
+fn a_sparse_programme_fits_as_candidate_lists() {
+    let mut sparse = generate(&SynthConfig {
+        mentees: 2000,
+        mentors: 300,
+        seed: 11,
+        max_capacity: 8,
+    });
+    let ids: Vec<String> = sparse
+        .mentors
+        .iter()
+        .map(|m| m.profile.as_ref().unwrap().id.clone())
+        .collect();
+    let mut forbidden = Vec::new();
+    for (k, e) in sparse.mentees.iter_mut().enumerate() {
+        let mut allowed: Vec<usize> = candidates_of(k, ids.len()).to_vec();
+        allowed.sort_unstable();
+        allowed.dedup();
+        e.allowed_mentors = allowed.iter().map(|&m| ids[m].clone()).collect();
+        e.preferred_mentors
+            .retain(|p| e.allowed_mentors.contains(p));
+        let eid = e.profile.as_ref().unwrap().id.clone();
+        for (m, mid) in ids.iter().enumerate() {
+            if allowed.binary_search(&m).is_err() {
+                forbidden.push(pb::PairRef {
+                    mentor_id: mid.clone(),
+                    mentee_id: eid.clone(),
+                });
+            }
+        }
+    }
+    let listed = solve_ok(&sparse);
+    assert_rules_hold(&sparse, &listed);
+    assert!(listed.pairs.len() > 1000, "{} pairs", listed.pairs.len());
+
+    let mut dense = sparse.clone();
+    for e in &mut dense.mentees {
+        e.allowed_mentors.clear();
+    }
+    policy_mut(&mut dense).forbidden_pairs = forbidden;
+    let n = policy_mut(&mut dense).forbidden_pairs.len();
+    assert!(n > 590_000, "{n}");
+    let v = violations(&dense);
+    assert_violation(&v, "policy.forbidden_pairs", "50000");
+    let limits = mentormatch::Limits {
+        max_list: 1_000_000,
+        ..mentormatch::Limits::default()
+    };
+    let forbade = mentormatch::api::solve(&dense, &limits, &mentormatch::SolveOptions::default())
+        .expect("solved with a raised limit");
+    let key = |r: &pb::SolveResponse| -> Vec<(String, String, String)> {
+        r.pairs
+            .iter()
+            .map(|p| {
+                (
+                    p.mentee_id.clone(),
+                    p.mentor_id.clone(),
+                    format!("{:.3}", p.score),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&listed), key(&forbade));
+    assert_eq!(listed.status, forbade.status);
+    // A mentee left without a candidate counts the mentors off its list.
+    for u in listed
+        .unmatched
+        .iter()
+        .filter(|u| !u.excluded_by.is_empty())
+    {
+        assert!(
+            u.excluded_by
+                .iter()
+                .any(|r| r.rule == pb::HardRule::NotAllowed as i32
+                    && r.mentors as usize >= ids.len() - 3),
+            "{u:?}"
+        );
+    }
+}
+
+/// A candidate list is checked like the other lists: known mentors, each
+/// once; a pinned pair must be on it. A group's lead is on it too.
+#[test]
+fn candidate_lists_are_validated_and_hold_for_groups() {
+    let mut req = small_request();
+    req.mentees[0].allowed_mentors = vec!["m2".into(), "m9".into(), "m2".into()];
+    policy_mut(&mut req).pinned_pairs = vec![pb::PairRef {
+        mentor_id: "m1".into(),
+        mentee_id: "e1".into(),
+    }];
+    let v = violations(&req);
+    assert_violation(&v, "mentees[0].allowed_mentors[1]", "m9");
+    assert_violation(&v, "mentees[0].allowed_mentors[2]", "twice");
+    assert_violation(&v, "policy.pinned_pairs[0]", "allowed_mentors");
+
+    // e1 speaks French and Arabic: only m1 (Spanish, French) suits it, and
+    // its list names m2 only, so it gets no mentor, and the reason says so.
+    let mut req = small_request();
+    req.mentees[0].allowed_mentors = vec!["m2".into()];
+    let resp = solve_ok(&req);
+    assert!(
+        resp.pairs.iter().all(|p| p.mentee_id != "e1"),
+        "{:?}",
+        resp.pairs
+    );
+    let u = resp
+        .unmatched
+        .iter()
+        .find(|u| u.mentee_id == "e1")
+        .expect("e1 unmatched");
+    assert!(
+        u.excluded_by
+            .iter()
+            .any(|r| r.rule == pb::HardRule::NotAllowed as i32 && r.mentors == 1),
+        "{u:?}"
+    );
 }

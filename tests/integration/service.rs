@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use mentormatch::pb;
 use mentormatch::tools::synth::{generate, SynthConfig};
-use mentormatch::{Limits, ServerConfig};
+use mentormatch::{service, Limits, ServerConfig};
 use tonic::Code;
 
 use crate::util::*;
@@ -145,6 +145,22 @@ async fn busy(pid: u32, ticks: u64) {
     panic!("the server never used {ticks} ticks in 100 ms");
 }
 
+/// An in-process server whose solves wait at a closed gate, with its admin
+/// endpoint: the gate and the admin address.
+async fn gated_server(config: ServerConfig) -> (TestServer, service::Gate, std::net::SocketAddr) {
+    let gate = service::Gate::closed();
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("admin port");
+    let admin_addr = admin.local_addr().expect("admin address");
+    let extras = service::Extras {
+        gate: Some(gate.clone()),
+        admin: Some(admin),
+        ..Default::default()
+    };
+    (start_server_with(config, extras).await, gate, admin_addr)
+}
+
 async fn client(
     url: &str,
 ) -> pb::matching_service_client::MatchingServiceClient<tonic::transport::Channel> {
@@ -250,22 +266,100 @@ async fn a_short_time_limit_stops_scoring_early() {
 }
 
 /// A call waiting for a solver past its gRPC deadline is answered with
-/// DEADLINE_EXCEEDED, and does not run later.
+/// DEADLINE_EXCEEDED, and does not run later. The first call holds the
+/// one solver at a gate (not a request guessed to be slow enough).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_call_past_its_deadline_is_refused() {
-    let server = start_server(one_solver()).await;
+    let (server, gate, _) = gated_server(one_solver()).await;
     let mut busy = server.client().await;
-    let running = tokio::spawn(async move { busy.solve(large_request()).await });
-    // The large request (40 M pairs, 12 s in a debug build) must hold the
-    // solver first: its encoding alone can take a few hundred ms under load.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let running = tokio::spawn(async move { busy.solve(small_request()).await });
+    gate.holding(1).await;
     let mut client = server.client().await;
     let mut req = tonic::Request::new(small_request());
     req.set_timeout(Duration::from_millis(300));
     let status = client.solve(req).await.expect_err("no solver was free");
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
-    running.abort();
+    // Only the first call ever reached the solver.
+    assert_eq!(gate.held(), 1);
+    gate.open();
+    let first = running
+        .await
+        .expect("joined")
+        .expect("the held call answers");
+    assert_eq!(first.into_inner().status, pb::SolveStatus::Optimal as i32);
     server.stop().await;
+}
+
+/// A drain turns every health entry NOT_SERVING — the server's overall
+/// entry "" that probes and load balancers read, and the service's — while
+/// a call in flight (held at the gate) still gets its answer; a new call is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn draining_turns_every_health_entry_not_serving() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+    let (mut server, gate, _) = gated_server(ServerConfig::default()).await;
+    let channel = server.channel().await;
+    let status = |service: &'static str| {
+        let mut health = HealthClient::new(channel.clone());
+        async move {
+            let req = HealthCheckRequest {
+                service: service.into(),
+            };
+            health.check(req).await.expect("health").into_inner().status
+        }
+    };
+    const SERVICE: &str = "mentormatch.v1.MatchingService";
+    for entry in ["", SERVICE] {
+        assert_eq!(
+            status(entry).await,
+            ServingStatus::Serving as i32,
+            "{entry:?}"
+        );
+    }
+    let mut c = server.client().await;
+    let in_flight = tokio::spawn(async move { c.solve(small_request()).await });
+    gate.holding(1).await;
+    server.begin_stop();
+    // The drain has begun once the overall entry says so; then every entry
+    // says NOT_SERVING while the call is still held.
+    let mut watch = HealthClient::new(channel.clone())
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    while let Some(r) = watch.message().await.expect("a status") {
+        if r.status == ServingStatus::NotServing as i32 {
+            break;
+        }
+    }
+    for entry in ["", SERVICE] {
+        assert_eq!(
+            status(entry).await,
+            ServingStatus::NotServing as i32,
+            "{entry:?}"
+        );
+    }
+    assert_eq!(gate.held(), 1, "the call is still in flight");
+    let refused = server
+        .client()
+        .await
+        .solve(small_request())
+        .await
+        .expect_err("refused while draining");
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    gate.open();
+    let answer = in_flight
+        .await
+        .expect("joined")
+        .expect("answered in the drain");
+    assert_eq!(answer.into_inner().status, pb::SolveStatus::Optimal as i32);
+    // A health watch still open does not hold the shutdown: the server ends
+    // it once drained.
+    server.stop().await;
+    while let Ok(Some(_)) = watch.message().await {}
 }
 
 /// Every mentee is in the pairs or among the unmatched, also when the
@@ -294,7 +388,11 @@ fn an_infeasible_answer_keeps_every_mentee() {
 /// exits with 0.
 #[test]
 fn sigterm_drains_the_calls_in_flight() {
-    let (mut child, url) = spawn_server(&["--max-concurrent", "4"]);
+    let (mut child, url, admin) = spawn_server_with(
+        &["--max-concurrent", "4", "--admin-addr", "127.0.0.1:0"],
+        true,
+    );
+    let admin: std::net::SocketAddr = admin.parse().expect("admin address");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let results = rt.block_on(async {
         let req = generate(&SynthConfig {
@@ -308,7 +406,21 @@ fn sigterm_drains_the_calls_in_flight() {
             let (mut c, req) = (client(&url).await, req.clone());
             calls.push(tokio::spawn(async move { c.solve(req).await }));
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // SIGTERM once the server has admitted all four (polled, not a
+        // guess of how long sending them takes); whatever of them is still
+        // running then must be answered. (The gate test in-process holds
+        // calls across a drain deterministically.)
+        let mut admitted = false;
+        for _ in 0..2000 {
+            let page = metrics_page(admin).await;
+            let answered = metric(&page, "mentormatch_call_seconds_count{method=\"solve\"}");
+            if metric(&page, "mentormatch_calls_in_flight") + answered >= 4.0 {
+                admitted = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(admitted, "the four calls never reached the server");
         let kill = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status()
@@ -445,23 +557,33 @@ fn the_cli_calls_a_running_service() {
 }
 
 /// A full queue refuses at once with RESOURCE_EXHAUSTED and a retry hint;
-/// so does a request that would pass the budget on bytes in flight.
+/// so does a request that would pass the budget on bytes in flight. The
+/// large request holds the one solver at a gate, however fast the machine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_refuses_at_once() {
     use prost::Message;
     let (big, small) = (large_request().encoded_len(), small_request().encoded_len());
-    let server = start_server(ServerConfig {
+    let config = ServerConfig {
         max_queue: 1,
         // Room for one large request and two small ones.
         max_inflight_bytes: big + 2 * small,
         ..one_solver()
-    })
-    .await;
+    };
+    let (server, gate, admin_addr) = gated_server(config).await;
     let (mut running, mut queued) = (server.client().await, server.client().await);
     let a = tokio::spawn(async move { running.solve(large_request()).await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    gate.holding(1).await;
     let b = tokio::spawn(async move { queued.solve(small_request()).await });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Until the second call waits in the queue (polled: no guess of a time).
+    let mut waiting = false;
+    for _ in 0..1000 {
+        if metric(&metrics_page(admin_addr).await, "mentormatch_calls_waiting") == 1.0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(waiting, "the second call never queued");
     let t = Instant::now();
     let status = server
         .client()
@@ -470,8 +592,9 @@ async fn a_full_queue_refuses_at_once() {
         .await
         .expect_err("the queue is full");
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    // Refused without waiting for the solver (held until the gate opens).
     assert!(
-        t.elapsed() < Duration::from_secs(1),
+        t.elapsed() < Duration::from_secs(5),
         "refused after {:?}",
         t.elapsed()
     );
@@ -487,6 +610,7 @@ async fn a_full_queue_refuses_at_once() {
     assert!(status.message().contains("budget"), "{}", status.message());
     a.abort();
     b.abort();
+    gate.open();
     server.stop().await;
 }
 
@@ -503,14 +627,42 @@ fn metrics_count_the_calls() {
         bad.mentors.clear();
         c.solve(bad).await.expect_err("invalid");
     });
-    let mut http = std::net::TcpStream::connect(&admin).expect("admin endpoint");
-    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
-        .expect("request sent");
-    let mut page = String::new();
-    http.read_to_string(&mut page).expect("metrics read");
+    let get = |accept: &str| {
+        let mut http = std::net::TcpStream::connect(&admin).expect("admin endpoint");
+        let head =
+            format!("GET /metrics HTTP/1.1\r\nHost: test\r\n{accept}Connection: close\r\n\r\n");
+        http.write_all(head.as_bytes()).expect("request sent");
+        let mut page = String::new();
+        http.read_to_string(&mut page).expect("metrics read");
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        page
+    };
+    // Prometheus' own Accept header gets OpenMetrics; a classic scraper's,
+    // or none, the 0.0.4 text format with the same samples.
+    let open = get(
+        "Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5\r\n",
+    );
+    let plain = get("Accept: text/plain;version=0.0.4\r\n");
+    let bare = get("");
     child.kill().expect("stopped");
     let _ = child.wait();
-    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        open.contains("content-type: application/openmetrics-text; version=1.0.0"),
+        "{open}"
+    );
+    assert!(open.trim_end().ends_with("# EOF"), "{open}");
+    for page in [&plain, &bare] {
+        assert!(
+            page.contains("content-type: text/plain; version=0.0.4"),
+            "{page}"
+        );
+        assert!(!page.contains("# EOF"), "{page}");
+        assert!(
+            page.contains("# TYPE mentormatch_calls_total counter"),
+            "{page}"
+        );
+    }
+    let page = plain;
     for line in [
         "mentormatch_calls_total{method=\"solve\",code=\"Ok\"} 1",
         "mentormatch_calls_total{method=\"solve\",code=\"InvalidArgument\"} 1",

@@ -139,6 +139,30 @@ fn check_every_slot(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> usize {
                 }
             }
         }
+        // Listed as documented: each weekday's best slot, best first, then
+        // the second slots on a day, best first.
+        let mut seen = [false; 8];
+        let firsts = p
+            .session_slots
+            .iter()
+            .take_while(|s| {
+                !std::mem::replace(
+                    &mut seen[s.slot.as_ref().unwrap().weekday as usize % 8],
+                    true,
+                )
+            })
+            .count();
+        let (a, b) = p.session_slots.split_at(firsts);
+        for part in [a, b] {
+            let keys: Vec<_> = part
+                .iter()
+                .map(|s| key(s.dates_outside.len(), i64::from(s.margin_minutes)))
+                .collect();
+            assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+        }
+        assert!(b.iter().all(|s| a
+            .iter()
+            .any(|f| f.slot.as_ref().unwrap().weekday == s.slot.as_ref().unwrap().weekday)));
         let reported = key(first.dates_outside.len(), i64::from(first.margin_minutes));
         assert_eq!(
             Some(reported),

@@ -83,6 +83,7 @@ pub fn mentee(p: pb::Profile) -> pb::Mentee {
         profile: Some(p),
         preferred_mentors: Vec::new(),
         excluded_mentors: Vec::new(),
+        allowed_mentors: Vec::new(),
     }
 }
 
@@ -199,7 +200,15 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.url()))
     }
 
-    /// Stops the server and waits for it.
+    /// Starts the shutdown (health turns NOT_SERVING, the drain begins)
+    /// without waiting for it; [`TestServer::stop`] then waits.
+    pub fn begin_stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Shuts the server down and waits until it has drained.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -213,6 +222,27 @@ impl TestServer {
 /// Starts the service on 127.0.0.1:0 (mini-redis style).
 pub async fn start_server(config: ServerConfig) -> TestServer {
     start_server_with(config, service::Extras::default()).await
+}
+
+/// The admin endpoint's `/metrics` page, with its HTTP head.
+pub async fn metrics_page(admin: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut http = tokio::net::TcpStream::connect(admin)
+        .await
+        .expect("admin endpoint");
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("sent");
+    let mut page = String::new();
+    http.read_to_string(&mut page).await.expect("read");
+    page
+}
+
+/// A sample's value on a metrics page (0 when it is not there).
+pub fn metric(page: &str, name: &str) -> f64 {
+    page.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// [`start_server`] with extras (a run store, tokens, …).
