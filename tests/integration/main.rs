@@ -1,6 +1,7 @@
 //! Integration tests, one module per area (ripgrep style): shared helpers
 //! live in `util`, each area in its own file.
 
+mod admission;
 mod alternatives;
 mod availability;
 mod certificate;
