@@ -223,7 +223,17 @@ async fn a_grpc_deadline_alone_gets_the_best_grouping_in_time() {
     let took = t.elapsed();
     assert!(took < Duration::from_secs(2), "answered after {took:?}");
     let stats = resp.group_stats.expect("group stats");
-    assert_eq!(stats.status, pb::SolveStatus::Feasible as i32, "{stats:?}");
+    // FEASIBLE here (a 5 % gap after 10 s on this machine); a machine fast
+    // enough to prove the grouping in time may answer OPTIMAL: either is
+    // the best grouping in time, which is what is tested.
+    assert!(
+        [
+            pb::SolveStatus::Feasible as i32,
+            pb::SolveStatus::Optimal as i32
+        ]
+        .contains(&stats.status),
+        "{stats:?}"
+    );
     assert_eq!(stats.grouped_mentees, 100, "{stats:?}");
     assert_eq!(resp.status, pb::SolveStatus::Optimal as i32, "the pairs");
     server.stop().await;
