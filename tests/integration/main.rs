@@ -6,6 +6,7 @@ mod alternatives;
 mod availability;
 mod certificate;
 mod cli;
+mod demand;
 mod determinism;
 mod diagnosis;
 mod e2e;

@@ -1,0 +1,332 @@
+//! Issue 29's oracle, first: mentees who need more than one mentor, mentor
+//! roles and priority tiers, solved by trying every assignment. The engines
+//! do not take demand yet; here the oracle is held to today's engines on
+//! single demand (where its objective must reduce to theirs) and to
+//! hand-made cases whose optimum is known, so that the engines can later be
+//! tested against it on random many-to-many instances.
+//!
+//! The objective's order under demand (coverage then score): every minimum
+//! met (hard: a mentee's `min`, a mentor's minimum, each role's at least
+//! and at most, pins); then the
+//! mentees with at least one mentor, tier by tier from the highest; then
+//! the further mentors (up to each mentee's `max`); then the total score.
+//! Score: the total first, then the same counts. Fair: the counts, then the
+//! lowest pair score, then the total.
+
+use mentormatch::model::{Milli, Objective};
+use mentormatch::solvers::{flow::FlowEngine, Deadline, Engine, Instance, SolveError};
+use proptest::prelude::*;
+
+/// A many-to-many instance: the engines' arcs and mentor loads, and each
+/// mentee's demand, tier and role bounds, each mentor's role.
+#[derive(Debug, Clone)]
+pub(crate) struct Demanding {
+    /// Arcs (feasible pairs, each mentee's to distinct mentors), mentor
+    /// capacities and minimums.
+    pub inst: Instance,
+    /// Per mentee: fewest (hard) and most mentors.
+    pub min: Vec<u32>,
+    pub max: Vec<u32>,
+    /// Per mentee: its priority tier (higher first).
+    pub tier: Vec<u32>,
+    /// Per mentor: its role, if any.
+    pub role: Vec<Option<u32>>,
+    /// Per mentee: (role, at least, at most) mentors of that role.
+    pub roles: Vec<Vec<(u32, u32, u32)>>,
+    /// Arcs that must be used (pinned pairs).
+    pub pinned: Vec<u32>,
+}
+
+impl Demanding {
+    /// Single demand (at most one mentor, none required), one tier, no roles.
+    pub(crate) fn single(inst: Instance) -> Demanding {
+        let (n_e, n_m) = (inst.mentees(), inst.mentors());
+        Demanding {
+            inst,
+            min: vec![0; n_e],
+            max: vec![1; n_e],
+            tier: vec![0; n_e],
+            role: vec![None; n_m],
+            roles: vec![Vec::new(); n_e],
+            pinned: Vec::new(),
+        }
+    }
+
+    /// Whether mentee `e` may have exactly the arcs `arcs`: its demand, its
+    /// role bounds and its pins.
+    fn fits(&self, e: usize, arcs: &[u32]) -> bool {
+        let n = arcs.len() as u32;
+        if n < self.min[e] || n > self.max[e] {
+            return false;
+        }
+        for &(r, lo, hi) in &self.roles[e] {
+            let k = arcs
+                .iter()
+                .filter(|&&a| self.role[self.inst.mentor[a as usize] as usize] == Some(r))
+                .count() as u32;
+            if k < lo || k > hi {
+                return false;
+            }
+        }
+        self.inst
+            .arcs(e)
+            .all(|a| !self.pinned.contains(&(a as u32)) || arcs.contains(&(a as u32)))
+    }
+}
+
+/// What an assignment achieves, larger is better: see the module's order.
+pub(crate) fn demand_key(d: &Demanding, objective: Objective, chosen: &[Vec<u32>]) -> Vec<i64> {
+    let top = d.tier.iter().copied().max().unwrap_or(0);
+    let covered: Vec<i64> = (0..=top)
+        .rev()
+        .map(|t| {
+            (0..chosen.len())
+                .filter(|&e| d.tier[e] == t && !chosen[e].is_empty())
+                .count() as i64
+        })
+        .collect();
+    let further: i64 = chosen
+        .iter()
+        .map(|c| c.len().saturating_sub(1) as i64)
+        .sum();
+    let scores: Vec<Milli> = chosen
+        .iter()
+        .flatten()
+        .map(|&a| d.inst.score[a as usize])
+        .collect();
+    let total: i64 = scores.iter().sum();
+    let lowest = scores.iter().copied().min().unwrap_or(i64::MAX);
+    let mut key = Vec::new();
+    match objective {
+        Objective::CoverageThenScore => {
+            key.extend(covered);
+            key.extend([further, total]);
+        }
+        Objective::Score => {
+            key.push(total);
+            key.extend(covered);
+            key.push(further);
+        }
+        Objective::Fair => {
+            key.extend(covered);
+            key.extend([further, lowest, total]);
+        }
+        Objective::Stable(_) => unreachable!("no optimum to compare"),
+    }
+    key
+}
+
+/// Every subset of `arcs` of at most `most` elements, in a fixed order.
+fn subsets(arcs: &[u32], most: usize) -> Vec<Vec<u32>> {
+    let mut out = vec![Vec::new()];
+    for &a in arcs {
+        let grown: Vec<Vec<u32>> = out
+            .iter()
+            .filter(|s| s.len() < most)
+            .map(|s| {
+                let mut t = s.clone();
+                t.push(a);
+                t
+            })
+            .collect();
+        out.extend(grown);
+    }
+    out
+}
+
+/// The deliberately simple oracle: every choice of mentors for every
+/// mentee. The best key and one assignment reaching it, or `None` when no
+/// assignment meets every minimum.
+pub(crate) fn demand_brute_force(
+    d: &Demanding,
+    objective: Objective,
+) -> Option<(Vec<i64>, Vec<Vec<u32>>)> {
+    fn go(
+        d: &Demanding,
+        objective: Objective,
+        e: usize,
+        load: &mut Vec<u32>,
+        chosen: &mut Vec<Vec<u32>>,
+        best: &mut Option<(Vec<i64>, Vec<Vec<u32>>)>,
+    ) {
+        if e == d.inst.mentees() {
+            if (0..d.inst.mentors()).all(|j| load[j] >= d.inst.minimum[j]) {
+                let k = demand_key(d, objective, chosen);
+                if best.as_ref().is_none_or(|(b, _)| k > *b) {
+                    *best = Some((k, chosen.clone()));
+                }
+            }
+            return;
+        }
+        let arcs: Vec<u32> = d.inst.arcs(e).map(|a| a as u32).collect();
+        for s in subsets(&arcs, d.max[e] as usize) {
+            let room = s.iter().all(|&a| {
+                let j = d.inst.mentor[a as usize] as usize;
+                load[j] < d.inst.capacity[j]
+            });
+            if !room || !d.fits(e, &s) {
+                continue;
+            }
+            for &a in &s {
+                load[d.inst.mentor[a as usize] as usize] += 1;
+            }
+            chosen.push(s.clone());
+            go(d, objective, e + 1, load, chosen, best);
+            chosen.pop();
+            for &a in &s {
+                load[d.inst.mentor[a as usize] as usize] -= 1;
+            }
+        }
+    }
+    let mut best = None;
+    go(
+        d,
+        objective,
+        0,
+        &mut vec![0; d.inst.mentors()],
+        &mut Vec::new(),
+        &mut best,
+    );
+    best
+}
+
+const OBJECTIVES: [Objective; 3] = [
+    Objective::CoverageThenScore,
+    Objective::Fair,
+    Objective::Score,
+];
+
+prop_compose! {
+    /// A random single-demand instance: up to 6 mentees, 4 mentors, scores
+    /// with ties and negatives, some minimums.
+    fn single(max_e: usize, max_m: usize)(
+        n_e in 0..=max_e,
+        n_m in 1..=max_m,
+    )(
+        lists in proptest::collection::vec(
+            proptest::collection::vec(prop_oneof![3 => Just(None), 7 => (-3i64..12).prop_map(Some)], n_m),
+            n_e,
+        ),
+        caps in proptest::collection::vec(0u32..=3, n_m),
+        mins in proptest::collection::vec(prop_oneof![4 => Just(0u32), 1 => 1u32..=2], n_m),
+    ) -> Instance {
+        let lists: Vec<Vec<(u32, Milli)>> = lists
+            .iter()
+            .map(|row| row.iter().enumerate().filter_map(|(j, s)| s.map(|s| (j as u32, s * 100))).collect())
+            .collect();
+        let mins = mins.iter().zip(&caps).map(|(&m, &c)| m.min(c)).collect();
+        Instance::from_lists(&lists, caps, mins)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// On single demand the oracle's optimum is today's engine's, for every
+    /// objective: its order reduces to the engines' (coverage, score; score,
+    /// coverage; coverage, lowest, total), and infeasible minimums agree.
+    #[test]
+    fn on_single_demand_the_oracle_is_the_flow(inst in single(6, 4)) {
+        let d = Demanding::single(inst.clone());
+        for objective in OBJECTIVES {
+            let oracle = demand_brute_force(&d, objective);
+            match (FlowEngine::default().solve(&inst, objective, Deadline::NONE), oracle) {
+                (Ok(a), Some((best, _))) => {
+                    let chosen: Vec<Vec<u32>> =
+                        a.arc.iter().map(|x| x.iter().copied().collect()).collect();
+                    prop_assert_eq!(demand_key(&d, objective, &chosen), best, "{:?} {:?}", objective, inst);
+                }
+                (Err(SolveError::MinimumsUnmet { .. }), None) => {}
+                (got, oracle) => {
+                    return Err(TestCaseError::fail(format!("flow {got:?}, oracle {oracle:?} on {inst:?}")));
+                }
+            }
+        }
+    }
+}
+
+/// Two mentees, three mentors of capacity 1; scores in hundreds.
+fn two_by_three(scores: [[Option<i64>; 3]; 2]) -> Demanding {
+    let lists: Vec<Vec<(u32, Milli)>> = scores
+        .iter()
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .filter_map(|(j, s)| s.map(|s| (j as u32, s * 100)))
+                .collect()
+        })
+        .collect();
+    Demanding::single(Instance::from_lists(&lists, vec![1; 3], vec![0; 3]))
+}
+
+/// Mentors chosen per mentee in a brute-force optimum.
+fn mentors_of(d: &Demanding, chosen: &[Vec<u32>]) -> Vec<Vec<u32>> {
+    chosen
+        .iter()
+        .map(|c| {
+            let mut m: Vec<u32> = c.iter().map(|&a| d.inst.mentor[a as usize]).collect();
+            m.sort_unstable();
+            m
+        })
+        .collect()
+}
+
+#[test]
+fn a_first_mentor_for_everyone_before_a_second_for_anyone() {
+    // Mentee 0 wants two and scores high with mentors 0 and 1; mentee 1
+    // only fits mentor 1. Mentee 1's first mentor beats mentee 0's second,
+    // whatever the scores.
+    let mut d = two_by_three([[Some(10), Some(10), None], [None, Some(1), None]]);
+    d.max = vec![2, 1];
+    let (_, chosen) = demand_brute_force(&d, Objective::CoverageThenScore).expect("feasible");
+    assert_eq!(mentors_of(&d, &chosen), [vec![0], vec![1]]);
+    // With a third mentor free, mentee 0 gets its second there.
+    let mut d = two_by_three([[Some(10), Some(10), Some(2)], [None, Some(1), None]]);
+    d.max = vec![2, 1];
+    let (key, chosen) = demand_brute_force(&d, Objective::CoverageThenScore).expect("feasible");
+    assert_eq!(mentors_of(&d, &chosen), [vec![0, 2], vec![1]]);
+    assert_eq!(key, [2, 1, 1300]);
+    // The score objective takes the best total instead: two mentors for
+    // mentee 0 (20 points), none for mentee 1.
+    let (_, chosen) = demand_brute_force(&d, Objective::Score).expect("feasible");
+    assert_eq!(mentors_of(&d, &chosen), [vec![0, 1], vec![]]);
+}
+
+#[test]
+fn a_higher_tier_is_covered_first_and_minimums_are_hard() {
+    // Both fit only mentor 0; mentee 1 is of the higher tier.
+    let mut d = two_by_three([[Some(9), None, None], [Some(1), None, None]]);
+    d.tier = vec![0, 1];
+    let (key, chosen) = demand_brute_force(&d, Objective::CoverageThenScore).expect("feasible");
+    assert_eq!(mentors_of(&d, &chosen), [vec![], vec![0]]);
+    assert_eq!(key, [1, 0, 0, 100]);
+    // A minimum of two mentors no one can meet: no assignment.
+    let mut d = two_by_three([[Some(9), None, None], [Some(1), Some(1), None]]);
+    d.min = vec![2, 0];
+    d.max = vec![2, 1];
+    assert!(demand_brute_force(&d, Objective::CoverageThenScore).is_none());
+    // A pin holds even against a better assignment.
+    let mut d = two_by_three([[Some(9), Some(8), None], [Some(1), None, None]]);
+    d.pinned = vec![d.inst.arcs(1).next().unwrap() as u32];
+    let (_, chosen) = demand_brute_force(&d, Objective::Score).expect("feasible");
+    assert_eq!(mentors_of(&d, &chosen), [vec![1], vec![0]]);
+}
+
+#[test]
+fn role_bounds_pick_one_mentor_of_each_role() {
+    // Mentors 0 and 1 are technical (role 0), mentor 2 governance (role 1);
+    // mentee 0 asks for exactly one of each, though two technical mentors
+    // would score more.
+    let mut d = two_by_three([[Some(10), Some(9), Some(2)], [None, None, None]]);
+    d.max = vec![2, 1];
+    d.role = vec![Some(0), Some(0), Some(1)];
+    d.roles = vec![vec![(0, 1, 1), (1, 1, 1)], vec![]];
+    let (key, chosen) = demand_brute_force(&d, Objective::CoverageThenScore).expect("feasible");
+    assert_eq!(mentors_of(&d, &chosen), [vec![0, 2], vec![]]);
+    assert_eq!(key, [1, 1, 1200]);
+    // Without a governance mentor the bounds cannot be met: a role's
+    // "at least" is hard, like `min`, so no assignment is valid (never two
+    // technical mentors instead).
+    d.role[2] = Some(0);
+    assert!(demand_brute_force(&d, Objective::CoverageThenScore).is_none());
+}
