@@ -174,28 +174,13 @@ fn pair_row(p: &pb::Pair, we: usize, wm: usize) -> String {
     )
 }
 
-/// The pair's weekly session slots in the mentor's zone, with the weeks
-/// each misses, e.g. `; sessions Europe/Madrid: Wed 14:00, Thu 14:00 (39/43 weeks)`.
+/// The pair's session slots after its row's reasons, as the report words
+/// them (`; sessions Europe/Madrid: Wed 14:00, Thu 14:00 (39 of 43 weeks)`).
 fn sessions(p: &pb::Pair) -> String {
-    let Some(tz) = p.session_slots.first().and_then(|s| s.slot.as_ref()) else {
-        return String::new();
-    };
-    let slots: Vec<String> = p
-        .session_slots
-        .iter()
-        .filter_map(|s| {
-            let slot = s.slot.as_ref()?;
-            let day = enum_name::<pb::Weekday>(slot.weekday);
-            let mut day: String = day.chars().take(3).collect();
-            day[1..].make_ascii_lowercase();
-            let weeks = match s.weeks_inside < s.weeks_total {
-                true => format!(" ({}/{} weeks)", s.weeks_inside, s.weeks_total),
-                false => String::new(),
-            };
-            Some(format!("{day} {}{weeks}", slot.start))
-        })
-        .collect();
-    format!("; sessions {}: {}", tz.time_zone, slots.join(", "))
+    match mentormatch::formats::session_slots(p) {
+        s if s.is_empty() => s,
+        s => format!("; {s}"),
+    }
 }
 
 /// The unmatched mentees with their reasons.

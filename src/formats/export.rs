@@ -100,6 +100,11 @@ fn matching_of(people: &People, req: &pb::SolveRequest, resp: &pb::SolveResponse
         ]
         .map(String::from),
     );
+    // Session slots only when the request asked for them.
+    let slots = resp.pairs.iter().any(|p| !p.session_slots.is_empty());
+    if slots {
+        header.push("session slots".into());
+    }
     let pairs: BTreeMap<&str, &pb::Pair> = resp
         .pairs
         .iter()
@@ -134,6 +139,9 @@ fn matching_of(people: &People, req: &pb::SolveRequest, resp: &pb::SolveResponse
                 row.push(p.weekly_overlap_hours.into());
                 row.push(if p.pinned { "yes" } else { "" }.into());
                 row.push("".into());
+                if slots {
+                    row.push(names::session_slots(p).into());
+                }
             }
             None => {
                 row.extend((0..5 + criteria.len()).map(|_| Value::from("")));
@@ -142,6 +150,9 @@ fn matching_of(people: &People, req: &pb::SolveRequest, resp: &pb::SolveResponse
                     .get(e.id.as_str())
                     .map_or("", |u| u.message.as_str());
                 row.push(why.into());
+                if slots {
+                    row.push("".into());
+                }
             }
         }
         rows.push(row);

@@ -40,6 +40,7 @@ use std::path::Path;
 use crate::wire::pb;
 
 pub use error::{CellError, FormatError};
+pub use names::session_slots;
 pub use write::{workbook, write_workbook};
 
 /// Whether `path` names a spreadsheet or a folder of CSV files (rather

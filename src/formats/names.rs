@@ -119,3 +119,29 @@ pub(crate) fn meaning(status: i32, objective: i32) -> &'static str {
         _ => "no matching keeps every rule of the request; see why below",
     }
 }
+
+/// A pair's weekly session slots in the mentor's zone, in the response's
+/// order (each weekday's best slot, best first, then any second slot on a
+/// day), with the weeks a slot misses: "sessions Europe/Madrid: Mon 14:00,
+/// Tue 14:00 (17 of 18 weeks)". Empty when the pair has none. The table,
+/// the report and the workbook all show these words.
+pub fn session_slots(p: &pb::Pair) -> String {
+    let Some(zone) = p.session_slots.first().and_then(|s| s.slot.as_ref()) else {
+        return String::new();
+    };
+    let slots: Vec<String> = p
+        .session_slots
+        .iter()
+        .filter_map(|s| {
+            let slot = s.slot.as_ref()?;
+            let day = crate::calendar::slots::weekday_name((slot.weekday - 1).clamp(0, 6) as u8);
+            let weeks = if s.weeks_inside == s.weeks_total {
+                String::new()
+            } else {
+                format!(" ({} of {} weeks)", s.weeks_inside, s.weeks_total)
+            };
+            Some(format!("{day} {}{weeks}", slot.start))
+        })
+        .collect();
+    format!("sessions {}: {}", zone.time_zone, slots.join(", "))
+}

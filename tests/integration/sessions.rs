@@ -194,6 +194,58 @@ fn the_example_gets_three_slots_a_pair_checked_day_by_day() {
     assert!(moves);
 }
 
+/// The table, the report and the workbook show a pair's slots in the
+/// response's order, in the same words.
+#[test]
+fn the_table_the_report_and_the_workbook_list_the_slots_alike() {
+    use mentormatch::formats::{self, export};
+    let req = with_sessions(example_request());
+    let resp = solve_ok(&req);
+    let grid = export::matching(&req, &resp);
+    let col = grid
+        .header
+        .iter()
+        .position(|h| h == "session slots")
+        .expect("a session slots column");
+    let html =
+        formats::report::solve(&req, &resp, &mentormatch::Limits::default()).expect("report");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("req.json");
+    std::fs::write(&path, serde_json::to_string(&req).unwrap()).unwrap();
+    let table = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+        .args(["solve", "--format", "table"])
+        .arg(&path)
+        .output()
+        .expect("ran");
+    let table = String::from_utf8_lossy(&table.stdout);
+    for p in &resp.pairs {
+        let words = formats::session_slots(p);
+        let days: Vec<String> = p
+            .session_slots
+            .iter()
+            .map(|s| s.slot.as_ref().unwrap().start.clone())
+            .collect();
+        let zone = &p.session_slots[0].slot.as_ref().unwrap().time_zone;
+        assert!(words.starts_with(&format!("sessions {zone}: ")), "{words}");
+        assert!(days.iter().all(|d| words.contains(d.as_str())), "{words}");
+        let row = grid
+            .rows
+            .iter()
+            .find(|r| matches!(&r[0], export::Value::Text(t) if *t == p.mentee_id))
+            .expect("the mentee's row");
+        assert!(
+            matches!(&row[col], export::Value::Text(t) if *t == words),
+            "{:?}",
+            row[col]
+        );
+        assert!(html.contains(&words), "{words} not in the report");
+        assert!(
+            table.contains(&format!("; {words}")),
+            "{words} not in the table"
+        );
+    }
+}
+
 /// A mentor in `tz_m` and a mentee in `tz_e` with the given hours.
 fn pair_request(
     tz_m: &str,

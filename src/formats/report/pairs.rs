@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use maud::{html, Markup};
 
-use crate::calendar::slots::weekday_name;
 use crate::wire::pb;
 
 use super::super::names::{self, People};
@@ -90,34 +89,10 @@ fn row(people: &People, p: &pb::Pair, scale: f64) -> Markup {
             td { (langs.join(", ")) }
             td.num {
                 (p.weekly_overlap_hours) " · " (format!("{:.1}", p.mean_weekly_overlap_hours))
-                @if !p.session_slots.is_empty() { br; small { (sessions(p)) } }
+                @if !p.session_slots.is_empty() { br; small { (names::session_slots(p)) } }
             }
         }
     }
-}
-
-/// A pair's weekly session slots: "sessions Europe/Madrid: Mon 14:00,
-/// Tue 14:00 (17 of 18 weeks)".
-fn sessions(p: &pb::Pair) -> String {
-    let zone = p.session_slots[0]
-        .slot
-        .as_ref()
-        .map_or("", |s| s.time_zone.as_str());
-    let slots: Vec<String> = p
-        .session_slots
-        .iter()
-        .filter_map(|s| {
-            let slot = s.slot.as_ref()?;
-            let day = weekday_name((slot.weekday - 1).clamp(0, 6) as u8);
-            let weeks = if s.weeks_inside == s.weeks_total {
-                String::new()
-            } else {
-                format!(" ({} of {} weeks)", s.weeks_inside, s.weeks_total)
-            };
-            Some(format!("{day} {}{weeks}", slot.start))
-        })
-        .collect();
-    format!("sessions {zone}: {}", slots.join(", "))
 }
 
 /// A language level's name.
