@@ -507,9 +507,24 @@ fn a_sparse_programme_fits_as_candidate_lists() {
             }
         }
     }
+    sparse.include_certificate = true;
     let listed = solve_ok(&sparse);
     assert_rules_hold(&sparse, &listed);
     assert!(listed.pairs.len() > 1000, "{} pairs", listed.pairs.len());
+    // `verify` proves it over every pair, the lists' rule included.
+    let limits = mentormatch::Limits::default();
+    let v = mentormatch::api::verify::verify(&sparse, &listed, &limits).expect("verified");
+    assert!(v.proven_optimal, "{:?}", v.findings);
+    let mut off_list = listed.clone();
+    let p = &mut off_list.pairs[0];
+    let k: usize = p.mentee_id[1..].parse().expect("synthetic ids are e<k>");
+    let list = &sparse.mentees[k].allowed_mentors;
+    p.mentor_id = ids.iter().find(|m| !list.contains(m)).unwrap().clone();
+    let v = mentormatch::api::verify::verify(&sparse, &off_list, &limits).expect("verified");
+    assert!(
+        !v.proven_optimal && !v.findings.is_empty(),
+        "an off-list pair is refused"
+    );
 
     let mut dense = sparse.clone();
     for e in &mut dense.mentees {
