@@ -7,10 +7,14 @@
 //! - [`milp::MilpEngine`]: a MILP through `good_lp` (independent solver and
 //!   the home of side constraints).
 //!
+//! [`demand::solve_milp`] solves the many-to-many model of issue 29 (a
+//! mentee's demand, tiers, roles) exactly; it is not wired to requests yet.
+//!
 //! Hard rules are already applied (an arc exists only for a feasible pair)
 //! and pinned pairs are already removed from the instance.
 
 pub mod candidates;
+pub mod demand;
 pub mod flow;
 pub mod group_milp;
 pub mod hall;

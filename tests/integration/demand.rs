@@ -14,7 +14,7 @@
 //! lowest pair score, then the total.
 
 use mentormatch::model::{Milli, Objective};
-use mentormatch::solvers::{flow::FlowEngine, Deadline, Engine, Instance, SolveError};
+use mentormatch::solvers::{demand, flow::FlowEngine, Deadline, Engine, Instance, SolveError};
 use proptest::prelude::*;
 
 /// A many-to-many instance: the engines' arcs and mentor loads, and each
@@ -329,4 +329,127 @@ fn role_bounds_pick_one_mentor_of_each_role() {
     // technical mentors instead).
     d.role[2] = Some(0);
     assert!(demand_brute_force(&d, Objective::CoverageThenScore).is_none());
+}
+
+/// The library's form of a test instance's demand.
+fn library_demand(d: &Demanding) -> demand::Demand {
+    demand::Demand {
+        min: d.min.clone(),
+        max: d.max.clone(),
+        tier: d.tier.clone(),
+        role: d.role.clone(),
+        roles: d
+            .roles
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|&(role, at_least, at_most)| demand::RoleBound {
+                        role,
+                        at_least,
+                        at_most,
+                    })
+                    .collect()
+            })
+            .collect(),
+        pinned: d.pinned.clone(),
+    }
+}
+
+/// Whether `chosen` keeps every rule of `d`: demand, roles, pins, and the
+/// mentors' capacities and minimums.
+fn valid(d: &Demanding, chosen: &[Vec<u32>]) -> Result<(), String> {
+    let mut load = vec![0u32; d.inst.mentors()];
+    for (e, c) in chosen.iter().enumerate() {
+        if c.iter().any(|&a| !d.inst.arcs(e).contains(&(a as usize))) {
+            return Err(format!("mentee {e} has an arc not its own: {c:?}"));
+        }
+        if !d.fits(e, c) {
+            return Err(format!(
+                "mentee {e}'s arcs {c:?} break its demand, roles or pins"
+            ));
+        }
+        for &a in c {
+            load[d.inst.mentor[a as usize] as usize] += 1;
+        }
+    }
+    for (j, &l) in load.iter().enumerate() {
+        if l > d.inst.capacity[j] || l < d.inst.minimum[j] {
+            return Err(format!("mentor {j}: load {l}"));
+        }
+    }
+    Ok(())
+}
+
+prop_compose! {
+    /// A random many-to-many instance: up to 5 mentees and 4 mentors,
+    /// demands 0–3 with minimums, tiers 0–2, two roles with bounds, a pin.
+    fn many(max_e: usize, max_m: usize)(inst in single(max_e, max_m))(
+        mins in proptest::collection::vec(prop_oneof![5 => Just(0u32), 1 => 1u32..=2], inst.mentees()),
+        extra in proptest::collection::vec(0u32..=2, inst.mentees()),
+        tier in proptest::collection::vec(prop_oneof![3 => Just(0u32), 1 => 1u32..=2], inst.mentees()),
+        role in proptest::collection::vec(prop_oneof![Just(None), Just(Some(0u32)), Just(Some(1u32))], inst.mentors()),
+        bounds in proptest::collection::vec(
+            prop_oneof![3 => Just(None), 1 => (0u32..2, 0u32..=1, 1u32..=2).prop_map(Some)],
+            inst.mentees(),
+        ),
+        pin in proptest::option::of(0usize..64),
+        inst in Just(inst.clone()),
+    ) -> Demanding {
+        let mut d = Demanding::single(inst);
+        d.min = mins.clone();
+        d.max = mins.iter().zip(&extra).map(|(&m, &x)| (m + x).clamp(1, 3)).collect();
+        d.tier = tier;
+        d.role = role;
+        d.roles = bounds
+            .iter()
+            .map(|b| b.map(|(r, lo, hi)| vec![(r, lo, hi.max(lo))]).unwrap_or_default())
+            .collect();
+        if let (Some(p), false) = (pin, d.inst.score.is_empty()) {
+            d.pinned = vec![(p % d.inst.score.len()) as u32];
+        }
+        d
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The demand MILP reaches the oracle's optimum on random many-to-many
+    /// instances, for every objective, and finds none exactly when the
+    /// oracle finds none.
+    #[test]
+    fn the_demand_milp_equals_the_oracle(d in many(5, 4)) {
+        let lib = library_demand(&d);
+        for objective in OBJECTIVES {
+            let oracle = demand_brute_force(&d, objective);
+            match (demand::solve_milp(&d.inst, &lib, objective), oracle) {
+                (Ok(chosen), Some((best, _))) => {
+                    valid(&d, &chosen).map_err(TestCaseError::fail)?;
+                    prop_assert_eq!(demand_key(&d, objective, &chosen), best, "{:?} {:?}", objective, d);
+                }
+                (Err(SolveError::SideConstraintsInfeasible), None) => {}
+                (got, oracle) => {
+                    return Err(TestCaseError::fail(format!("milp {got:?}, oracle {oracle:?} on {d:?}")));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fair_raises_the_lowest_pair_before_the_total() {
+    // Two mentees, two mentors of capacity 1: 12 + 1 scores more in all,
+    // 5 + 6 has the higher lowest pair.
+    let lists = vec![vec![(0, 1200), (1, 500)], vec![(0, 600), (1, 100)]];
+    let d = Demanding::single(Instance::from_lists(&lists, vec![1, 1], vec![0, 0]));
+    let lib = library_demand(&d);
+    for (objective, want) in [
+        (Objective::Fair, [vec![1], vec![0]]),
+        (Objective::CoverageThenScore, [vec![0], vec![1]]),
+    ] {
+        let (_, oracle) = demand_brute_force(&d, objective).expect("feasible");
+        assert_eq!(mentors_of(&d, &oracle), want, "{objective:?}");
+        let milp = demand::solve_milp(&d.inst, &lib, objective).expect("solved");
+        assert_eq!(mentors_of(&d, &milp), want, "{objective:?}");
+    }
 }

@@ -1,0 +1,206 @@
+//! Mentees who need more than one mentor (issue 29, under way): a mentee's
+//! demand (between `min` and `max` distinct mentors), its priority tier,
+//! mentor roles with per-mentee bounds, and pinned arcs, solved exactly by
+//! a staged MILP. Not reachable from requests yet: the flow engine, the
+//! wire fields and the explanations come next; this model is the
+//! independent solver they will be tested against, itself tested against
+//! exhaustive search (`tests/integration/demand.rs`).
+//!
+//! The order of the objectives (larger first, each stage fixing the
+//! previous optimum): every minimum met is a hard rule (a mentee's `min`,
+//! a mentor's minimum, each role bound, pins); then
+//! - coverage then score: the mentees with at least one mentor, tier by
+//!   tier from the highest; the further mentors; the total score;
+//! - score: the total score; then the same counts;
+//! - fair: the counts; the lowest pair score; the total score over pairs
+//!   scoring at least that lowest.
+
+use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
+
+use super::{Instance, SolveError};
+use crate::model::{Milli, Objective};
+
+/// At least and at most this many of a mentee's mentors have `role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleBound {
+    /// The role.
+    pub role: u32,
+    /// Fewest mentors of the role (hard).
+    pub at_least: u32,
+    /// Most mentors of the role.
+    pub at_most: u32,
+}
+
+/// The demand side of an [`Instance`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Demand {
+    /// Per mentee: fewest mentors (hard).
+    pub min: Vec<u32>,
+    /// Per mentee: most mentors.
+    pub max: Vec<u32>,
+    /// Per mentee: priority tier, higher first.
+    pub tier: Vec<u32>,
+    /// Per mentor: its role, if any.
+    pub role: Vec<Option<u32>>,
+    /// Per mentee: bounds on its mentors' roles.
+    pub roles: Vec<Vec<RoleBound>>,
+    /// Arcs that must be used.
+    pub pinned: Vec<u32>,
+}
+
+/// What a stage maximises.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Goal {
+    /// Mentees of a tier with at least one mentor.
+    Covered(u32),
+    /// Mentors beyond each mentee's first.
+    Further,
+    /// Total score.
+    Total,
+    /// Lowest pair score.
+    Lowest,
+}
+
+/// The stages of an objective, for tiers `top..=0`.
+fn goals(objective: Objective, top: u32) -> Result<Vec<Goal>, SolveError> {
+    let counts: Vec<Goal> = (0..=top)
+        .rev()
+        .map(Goal::Covered)
+        .chain([Goal::Further])
+        .collect();
+    Ok(match objective {
+        Objective::CoverageThenScore => counts.into_iter().chain([Goal::Total]).collect(),
+        Objective::Score => [Goal::Total].into_iter().chain(counts).collect(),
+        Objective::Fair => counts
+            .into_iter()
+            .chain([Goal::Lowest, Goal::Total])
+            .collect(),
+        Objective::Stable(_) => {
+            return Err(SolveError::Unsupported(
+                "the stable objective is solved by deferred acceptance",
+            ))
+        }
+    })
+}
+
+/// The arcs each mentee gets in an optimum under `objective`, mentee by
+/// mentee (each ascending); `SideConstraintsInfeasible` when no assignment
+/// meets every minimum, role bound and pin.
+pub fn solve_milp(
+    inst: &Instance,
+    d: &Demand,
+    objective: Objective,
+) -> Result<Vec<Vec<u32>>, SolveError> {
+    let top = d.tier.iter().copied().max().unwrap_or(0);
+    let mut fixed: Vec<(Goal, f64)> = Vec::new();
+    let mut floor: Option<Milli> = None;
+    let mut last = None;
+    for goal in goals(objective, top)? {
+        if goal == Goal::Lowest && !fixed.iter().any(|&(_, v)| v > 0.5) {
+            // Nobody matched: no lowest score to raise.
+            continue;
+        }
+        let (value, chosen) = stage(inst, d, goal, &fixed, floor)?;
+        match goal {
+            Goal::Lowest => floor = Some(value.round() as Milli),
+            _ => fixed.push((goal, value.round())),
+        }
+        last = Some(chosen);
+    }
+    Ok(last.unwrap_or_else(|| vec![Vec::new(); inst.mentees()]))
+}
+
+/// One stage: the best value of `goal` with the earlier goals held at
+/// their optima and arcs below `floor` left out, and an assignment there.
+fn stage(
+    inst: &Instance,
+    d: &Demand,
+    goal: Goal,
+    fixed: &[(Goal, f64)],
+    floor: Option<Milli>,
+) -> Result<(f64, Vec<Vec<u32>>), SolveError> {
+    let n_arcs = inst.score.len();
+    let mut vars = ProblemVariables::new();
+    let x: Vec<_> = (0..n_arcs).map(|_| vars.add(variable().binary())).collect();
+    let y: Vec<_> = (0..inst.mentees())
+        .map(|_| vars.add(variable().binary()))
+        .collect();
+    let (lo, hi) = inst
+        .score
+        .iter()
+        .fold((0, 0), |(a, b), &s| (a.min(s), b.max(s)));
+    let z = vars.add(variable().min(lo as f64).max(hi as f64));
+    let measure = |g: Goal| -> Expression {
+        match g {
+            Goal::Covered(t) => (0..inst.mentees())
+                .filter(|&e| d.tier[e] == t)
+                .map(|e| y[e])
+                .sum(),
+            Goal::Further => {
+                let all: Expression = x.iter().copied().sum();
+                let first: Expression = y.iter().copied().sum();
+                all - first
+            }
+            Goal::Total => (0..n_arcs).map(|a| inst.score[a] as f64 * x[a]).sum(),
+            Goal::Lowest => z.into(),
+        }
+    };
+    let mut cons = Vec::new();
+    let mut per_mentor: Vec<Expression> = vec![Expression::from(0.0); inst.mentors()];
+    for (e, &ye) in y.iter().enumerate() {
+        let mine: Expression = inst.arcs(e).map(|a| x[a]).sum();
+        cons.push(constraint!(ye <= mine.clone()));
+        cons.push(constraint!(mine.clone() <= f64::from(d.max[e])));
+        cons.push(constraint!(mine >= f64::from(d.min[e])));
+        for b in &d.roles[e] {
+            let of_role: Expression = inst
+                .arcs(e)
+                .filter(|&a| d.role[inst.mentor[a] as usize] == Some(b.role))
+                .map(|a| x[a])
+                .sum();
+            cons.push(constraint!(of_role.clone() <= f64::from(b.at_most)));
+            cons.push(constraint!(of_role >= f64::from(b.at_least)));
+        }
+        for a in inst.arcs(e) {
+            per_mentor[inst.mentor[a] as usize] += x[a];
+        }
+    }
+    for (j, load) in per_mentor.into_iter().enumerate() {
+        cons.push(constraint!(load.clone() <= f64::from(inst.capacity[j])));
+        cons.push(constraint!(load >= f64::from(inst.minimum[j])));
+    }
+    for &a in &d.pinned {
+        cons.push(constraint!(x[a as usize] == 1));
+    }
+    for (&xa, &score) in x.iter().zip(&inst.score) {
+        if goal == Goal::Lowest {
+            // z is at most the score of every arc used.
+            let (s, big) = (score as f64, (hi - lo) as f64);
+            cons.push(constraint!(z <= s + big - big * xa));
+        }
+        if floor.is_some_and(|f| score < f) {
+            cons.push(constraint!(xa == 0));
+        }
+    }
+    for &(g, v) in fixed {
+        cons.push(constraint!(measure(g) >= v - 0.5));
+    }
+    let objective = measure(goal);
+    let mut model = vars.maximise(objective.clone()).using(microlp);
+    for c in cons {
+        model = model.with(c);
+    }
+    let sol = model.solve().map_err(|e| match e {
+        good_lp::ResolutionError::Infeasible => SolveError::SideConstraintsInfeasible,
+        other => SolveError::Backend(other.to_string()),
+    })?;
+    let chosen = (0..inst.mentees())
+        .map(|e| {
+            inst.arcs(e)
+                .filter(|&a| sol.value(x[a]) > 0.5)
+                .map(|a| a as u32)
+                .collect()
+        })
+        .collect();
+    Ok((sol.eval(&objective), chosen))
+}
