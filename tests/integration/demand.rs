@@ -17,6 +17,8 @@ use mentormatch::model::{Milli, Objective};
 use mentormatch::solvers::{demand, flow::FlowEngine, Deadline, Engine, Instance, SolveError};
 use proptest::prelude::*;
 
+use crate::optimality::instance;
+
 /// A many-to-many instance: the engines' arcs and mentor loads, and each
 /// mentee's demand, tier and role bounds, each mentor's role.
 #[derive(Debug, Clone)]
@@ -196,29 +198,6 @@ const OBJECTIVES: [Objective; 3] = [
     Objective::Score,
 ];
 
-prop_compose! {
-    /// A random single-demand instance: up to 6 mentees, 4 mentors, scores
-    /// with ties and negatives, some minimums.
-    fn single(max_e: usize, max_m: usize)(
-        n_e in 0..=max_e,
-        n_m in 1..=max_m,
-    )(
-        lists in proptest::collection::vec(
-            proptest::collection::vec(prop_oneof![3 => Just(None), 7 => (-3i64..12).prop_map(Some)], n_m),
-            n_e,
-        ),
-        caps in proptest::collection::vec(0u32..=3, n_m),
-        mins in proptest::collection::vec(prop_oneof![4 => Just(0u32), 1 => 1u32..=2], n_m),
-    ) -> Instance {
-        let lists: Vec<Vec<(u32, Milli)>> = lists
-            .iter()
-            .map(|row| row.iter().enumerate().filter_map(|(j, s)| s.map(|s| (j as u32, s * 100))).collect())
-            .collect();
-        let mins = mins.iter().zip(&caps).map(|(&m, &c)| m.min(c)).collect();
-        Instance::from_lists(&lists, caps, mins)
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
 
@@ -226,7 +205,7 @@ proptest! {
     /// objective: its order reduces to the engines' (coverage, score; score,
     /// coverage; coverage, lowest, total), and infeasible minimums agree.
     #[test]
-    fn on_single_demand_the_oracle_is_the_flow(inst in single(6, 4)) {
+    fn on_single_demand_the_oracle_is_the_flow(inst in instance(6, 4)) {
         let d = Demanding::single(inst.clone());
         for objective in OBJECTIVES {
             let oracle = demand_brute_force(&d, objective);
@@ -383,7 +362,7 @@ fn valid(d: &Demanding, chosen: &[Vec<u32>]) -> Result<(), String> {
 prop_compose! {
     /// A random many-to-many instance: up to 5 mentees and 4 mentors,
     /// demands 0–3 with minimums, tiers 0–2, two roles with bounds, a pin.
-    fn many(max_e: usize, max_m: usize)(inst in single(max_e, max_m))(
+    fn many(max_e: usize, max_m: usize)(inst in instance(max_e, max_m))(
         mins in proptest::collection::vec(prop_oneof![5 => Just(0u32), 1 => 1u32..=2], inst.mentees()),
         extra in proptest::collection::vec(0u32..=2, inst.mentees()),
         tier in proptest::collection::vec(prop_oneof![3 => Just(0u32), 1 => 1u32..=2], inst.mentees()),

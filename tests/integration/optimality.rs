@@ -142,7 +142,7 @@ fn check(inst: &Instance, objective: Objective, a: &Assignment) -> Result<(i64, 
 
 prop_compose! {
     /// A random instance: up to 6 mentees, 4 mentors, scores with ties and negatives.
-    fn instance(max_e: usize, max_m: usize)(
+    pub(crate) fn instance(max_e: usize, max_m: usize)(
         n_e in 0..=max_e,
         n_m in 1..=max_m,
     )(
