@@ -156,8 +156,8 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<Cell>)>, csv::Error> {
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
         }
-        breaks += line_breaks(&bytes[scanned..start.max(scanned)]);
-        scanned = start.max(scanned);
+        breaks += line_breaks(&bytes[scanned..start]);
+        scanned = start;
         let row = (breaks - inside + 1) as u32;
         let cells: Vec<Cell> = record
             .iter()

@@ -4,7 +4,8 @@
 //! Groups are formed after the bilateral pairs, so the rule relating a
 //! member's group mentor to their bilateral mentor is a hard constraint.
 //! Hard rules for a member and a group's mentors: the bilateral rules that
-//! concern a pair (forbidden/excluded, same organisation, cross-border),
+//! concern a pair (forbidden/excluded, off the candidate list, same
+//! organisation, cross-border),
 //! a working language spoken by everyone at the group level, a weekly slot
 //! inside everyone's working hours on every week of the programme.
 
@@ -100,18 +101,7 @@ fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Resul
         let next = countries.len() as u32;
         countries.entry(e.profile.country.as_str()).or_insert(next);
     }
-    let mut forbidden: Vec<Vec<MentorIdx>> = p
-        .mentees
-        .iter()
-        .map(|e| {
-            let mut f = e.excluded.clone();
-            if let Some(allowed) = &e.allowed {
-                // A group's lead is one of the mentee's allowed mentors.
-                f.extend((0..p.mentors.len()).filter(|m| allowed.binary_search(m).is_err()));
-            }
-            f
-        })
-        .collect();
+    let mut forbidden: Vec<Vec<MentorIdx>> = p.mentees.iter().map(|e| e.excluded.clone()).collect();
     for &(m, e) in &p.policy.forbidden {
         forbidden[e].push(m);
     }
@@ -227,6 +217,10 @@ impl Leads<'_> {
         m.max_groups > 0
             && !self.forbidden.contains(&j)
             && !g.forbidden.contains(&(j, ei))
+            && p.mentees[ei]
+                .allowed
+                .as_ref()
+                .is_none_or(|a| a.binary_search(&j).is_ok())
             && (p.policy.allow_same_organization
                 || mp.organization.is_none()
                 || mp.organization != ep.organization)

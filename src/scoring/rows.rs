@@ -116,11 +116,8 @@ impl<'s> RowScorer<'s> {
         let n_m = self.scorer.problem().mentors.len();
         if let Some(allowed) = &self.scorer.problem().mentees[e].allowed {
             // A candidate list: only its mentors can be feasible.
-            return self.some(
-                e,
-                &allowed.iter().map(|&m| m as u32).collect::<Vec<_>>(),
-                out,
-            );
+            let listed: Vec<u32> = allowed.iter().map(|&m| m as u32).collect();
+            return self.some(e, &listed, out);
         }
         let Some(t) = &self.fast else {
             for m in 0..n_m {
@@ -147,17 +144,15 @@ impl<'s> RowScorer<'s> {
     /// Calls `out(mentor, score)` for each mentor of `mentors` (any order)
     /// feasible with mentee `e`, in the order given.
     pub(crate) fn some(&self, e: MenteeIdx, mentors: &[u32], mut out: impl FnMut(u32, Milli)) {
-        if self.scorer.problem().mentees[e].allowed.is_some() {
-            // Few pairs, each through the scorer (which checks the list).
-            for &m in mentors {
-                if let Ok(s) = self.scorer.evaluate(m as usize, e) {
-                    out(m, s);
-                }
-            }
-            return;
-        }
+        // A mentor off the mentee's candidate list is never feasible; the
+        // listed ones are scored like any pair (the list is no sparse part).
+        let allowed = self.scorer.problem().mentees[e].allowed.as_deref();
+        let mentors = mentors
+            .iter()
+            .copied()
+            .filter(|&m| allowed.is_none_or(|a| a.binary_search(&(m as usize)).is_ok()));
         let Some(t) = &self.fast else {
-            for &m in mentors {
+            for m in mentors {
                 if let Ok(s) = self.scorer.evaluate(m as usize, e) {
                     out(m, s);
                 }
@@ -165,7 +160,7 @@ impl<'s> RowScorer<'s> {
             return;
         };
         let x = t.mentee(self.scorer, e);
-        for &m in mentors {
+        for m in mentors {
             let s = if x.special.binary_search(&m).is_ok() {
                 self.scorer.evaluate(m as usize, e).ok()
             } else {

@@ -15,12 +15,6 @@ pub struct Gate {
     held: Arc<watch::Sender<usize>>,
 }
 
-impl Default for Gate {
-    fn default() -> Self {
-        Gate::closed()
-    }
-}
-
 impl Gate {
     /// A closed gate: every solve waits at it, holding its slot.
     pub fn closed() -> Gate {

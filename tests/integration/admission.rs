@@ -28,15 +28,31 @@ async fn gated_server(config: ServerConfig) -> (TestServer, service::Gate, std::
     (start_server_with(config, extras).await, gate, admin_addr)
 }
 
+/// A solve in flight: its task.
+type Held = tokio::task::JoinHandle<Result<tonic::Response<pb::SolveResponse>, tonic::Status>>;
+
+/// A small solve sent to `server`, once it waits at the gate with its slot.
+async fn hold_a_solve(server: &TestServer, gate: &service::Gate) -> Held {
+    let mut c = server.client().await;
+    let held = tokio::spawn(async move { c.solve(small_request()).await });
+    gate.holding(1).await;
+    held
+}
+
+/// Opens the gate: the held solve is answered, OPTIMAL.
+async fn release(gate: &service::Gate, held: Held) {
+    gate.open();
+    let answer = held.await.expect("joined").expect("the held call answers");
+    assert_eq!(answer.into_inner().status, pb::SolveStatus::Optimal as i32);
+}
+
 /// A call waiting for a solver past its gRPC deadline is answered with
 /// DEADLINE_EXCEEDED, and does not run later. The first call holds the
 /// one solver at a gate (not a request guessed to be slow enough).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_call_past_its_deadline_is_refused() {
     let (server, gate, _) = gated_server(one_solver()).await;
-    let mut busy = server.client().await;
-    let running = tokio::spawn(async move { busy.solve(small_request()).await });
-    gate.holding(1).await;
+    let running = hold_a_solve(&server, &gate).await;
     let mut client = server.client().await;
     let mut req = tonic::Request::new(small_request());
     req.set_timeout(Duration::from_millis(300));
@@ -44,12 +60,7 @@ async fn a_queued_call_past_its_deadline_is_refused() {
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     // Only the first call ever reached the solver.
     assert_eq!(gate.held(), 1);
-    gate.open();
-    let first = running
-        .await
-        .expect("joined")
-        .expect("the held call answers");
-    assert_eq!(first.into_inner().status, pb::SolveStatus::Optimal as i32);
+    release(&gate, running).await;
     server.stop().await;
 }
 
@@ -80,9 +91,7 @@ async fn draining_turns_every_health_entry_not_serving() {
             "{entry:?}"
         );
     }
-    let mut c = server.client().await;
-    let in_flight = tokio::spawn(async move { c.solve(small_request()).await });
-    gate.holding(1).await;
+    let in_flight = hold_a_solve(&server, &gate).await;
     server.begin_stop();
     // The drain has begun once the overall entry says so; then every entry
     // says NOT_SERVING while the call is still held.
@@ -113,12 +122,7 @@ async fn draining_turns_every_health_entry_not_serving() {
         .await
         .expect_err("refused while draining");
     assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
-    gate.open();
-    let answer = in_flight
-        .await
-        .expect("joined")
-        .expect("answered in the drain");
-    assert_eq!(answer.into_inner().status, pb::SolveStatus::Optimal as i32);
+    release(&gate, in_flight).await;
     // A health watch still open does not hold the shutdown: the server ends
     // it once drained.
     server.stop().await;

@@ -212,8 +212,26 @@ fn rich(seed: u64) -> pb::SolveRequest {
 fn every_arc_is_the_scorers_pair() {
     let limits = Limits::default();
     let mut arcs = 0;
-    for seed in 0..60 {
-        let req = rich(seed);
+    for seed in 0..120 {
+        let mut req = rich(seed / 2);
+        if seed % 2 == 1 {
+            // Candidate lists on every third mentee that is not pinned.
+            let ids: Vec<String> = req.mentors.iter().map(|m| id(&m.profile)).collect();
+            let pinned: Vec<String> = req.policy.as_ref().map_or(Vec::new(), |p| {
+                p.pinned_pairs.iter().map(|x| x.mentee_id.clone()).collect()
+            });
+            let n = ids.len();
+            for (k, e) in req.mentees.iter_mut().enumerate() {
+                if k % 3 == 0 && !pinned.contains(&id(&e.profile)) {
+                    let mut list = vec![
+                        ids[(k * 7 + seed as usize) % n].clone(),
+                        ids[(k * 3 + 1) % n].clone(),
+                    ];
+                    list.dedup();
+                    e.allowed_mentors = list;
+                }
+            }
+        }
         let problem = problem_from_request(&req, &limits).expect("valid");
         let scorer = Scorer::new(&problem);
         let inst = instance(&problem, 1 + (seed % 2) as usize).expect("instance");
