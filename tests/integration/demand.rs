@@ -14,7 +14,9 @@
 //! lowest pair score, then the total.
 
 use mentormatch::model::{Milli, Objective};
-use mentormatch::solvers::{demand, flow::FlowEngine, Deadline, Engine, Instance, SolveError};
+use mentormatch::solvers::{
+    demand, flow, flow::FlowEngine, Deadline, Engine, Instance, SolveError,
+};
 use proptest::prelude::*;
 
 use crate::optimality::instance;
@@ -415,6 +417,58 @@ proptest! {
     }
 }
 
+/// The demand flow's answer, as the engines' tests read it.
+fn flow(d: &Demanding, objective: Objective) -> Result<Vec<Vec<u32>>, SolveError> {
+    flow::demand::solve(&d.inst, &library_demand(d), objective, &Deadline::NONE)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The demand flow reaches the oracle's optimum on random many-to-many
+    /// instances, for every objective, and finds none exactly when the
+    /// oracle finds none.
+    #[test]
+    fn the_demand_flow_equals_the_oracle(d in many(5, 4)) {
+        for objective in OBJECTIVES {
+            let oracle = demand_brute_force(&d, objective);
+            match (flow(&d, objective), oracle) {
+                (Ok(chosen), Some((best, _))) => {
+                    valid(&d, &chosen).map_err(TestCaseError::fail)?;
+                    prop_assert_eq!(demand_key(&d, objective, &chosen), best, "{:?} {:?}", objective, d);
+                }
+                (Err(SolveError::SideConstraintsInfeasible), None) => {}
+                (got, oracle) => {
+                    return Err(TestCaseError::fail(format!("flow {got:?}, oracle {oracle:?} on {d:?}")));
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// Up to 8 × 8, past the oracle's reach, the flow and the MILP (two
+    /// independent exact methods) reach the same optimum.
+    #[test]
+    fn the_demand_flow_equals_the_milp_up_to_eight_by_eight(d in many(8, 8)) {
+        let lib = library_demand(&d);
+        for objective in OBJECTIVES {
+            match (flow(&d, objective), demand::solve_milp(&d.inst, &lib, objective)) {
+                (Ok(f), Ok(m)) => {
+                    valid(&d, &f).map_err(TestCaseError::fail)?;
+                    prop_assert_eq!(demand_key(&d, objective, &f), demand_key(&d, objective, &m), "{:?} {:?}", objective, d);
+                }
+                (Err(SolveError::SideConstraintsInfeasible), Err(SolveError::SideConstraintsInfeasible)) => {}
+                (f, m) => {
+                    return Err(TestCaseError::fail(format!("flow {f:?}, milp {m:?} on {d:?}")));
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn fair_raises_the_lowest_pair_before_the_total() {
     // Two mentees, two mentors of capacity 1: 12 + 1 scores more in all,
@@ -430,5 +484,7 @@ fn fair_raises_the_lowest_pair_before_the_total() {
         assert_eq!(mentors_of(&d, &oracle), want, "{objective:?}");
         let milp = demand::solve_milp(&d.inst, &lib, objective).expect("solved");
         assert_eq!(mentors_of(&d, &milp), want, "{objective:?}");
+        let flow = flow(&d, objective).expect("solved");
+        assert_eq!(mentors_of(&d, &flow), want, "{objective:?}");
     }
 }

@@ -33,6 +33,8 @@
 //! coverage flow over the arcs scoring above `t` (whose optimum, and so
 //! their dual bound, is worse than the answer's coverage cost).
 
+pub mod demand;
+mod graph;
 mod network;
 mod order;
 mod reprice;

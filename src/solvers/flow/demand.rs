@@ -1,0 +1,409 @@
+//! Mentees who need more than one mentor, as a min-cost flow (issue 29):
+//! the demand model of [`crate::solvers::demand`] solved exactly by
+//! successive shortest paths on [`graph`](super::graph), no heuristic.
+//!
+//! # Network
+//! Nodes, in this order: every mentee `e`; a node `(e, r)` for each role
+//! `r` that `e` bounds; every mentor `j`; `U` (a place not taken); the
+//! sink `T`. Mentee `e` supplies `max(e)` units, one per place it may fill.
+//! - `e → j` (or `(e, r) → j` when `j`'s role `r` is bounded for `e`),
+//!   capacity 1 (never the same mentor twice), cost `−w_score · s`;
+//! - `e → (e, r)`: `at_least` units at `−H`, then `at_most − at_least` at 0;
+//! - `e → U`, the places left empty, priced convexly: `max − min − 1`
+//!   units at `w_further` (a further mentor missed), then one at
+//!   `w_covered(tier)` (no mentor at all; only when `min` is 0), then `min`
+//!   units at `+H` (a minimum broken);
+//! - `j → T`: `min_j` units at `−H`, then `cap_j − min_j` at 0; `U → T`.
+//!
+//! # Costs
+//! Each objective orders levels lexicographically (see
+//! [`crate::solvers::demand`]): every minimum (`H`), then for coverage then
+//! score each tier's mentees with a mentor (highest tier first), further
+//! mentors, total score; for score, the total first. A level's weight is
+//! one more than the most all lower levels can vary, so the min-cost flow
+//! is the lexicographic optimum, exactly, in `i128`; weights that do not
+//! fit are an error, never wrapped. An optimum that breaks a minimum
+//! proves that no assignment meets them all.
+//!
+//! Fair: the counts of a coverage-only flow; the largest score threshold
+//! keeping them (a binary search over the distinct scores); coverage then
+//! score over the arcs at or above it.
+
+use super::graph::{Builder, Graph};
+use crate::model::{Milli, Objective};
+use crate::solvers::demand::Demand;
+use crate::solvers::{Deadline, Instance, SolveError};
+
+/// A level of the lexicographic objective.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Mentees of a tier with at least one mentor.
+    Covered(u32),
+    /// Mentors beyond each mentee's first.
+    Further,
+    /// Total score.
+    Score,
+}
+
+/// The soft levels of an objective, most important first (`score` false:
+/// the counts only, fair's first flow).
+fn levels(objective: Objective, top: u32, score: bool) -> Result<Vec<Level>, SolveError> {
+    let counts = (0..=top).rev().map(Level::Covered).chain([Level::Further]);
+    Ok(match objective {
+        Objective::Score if score => [Level::Score].into_iter().chain(counts).collect(),
+        Objective::CoverageThenScore | Objective::Fair | Objective::Score => {
+            counts.chain(score.then_some(Level::Score)).collect()
+        }
+        Objective::Stable(_) => {
+            return Err(SolveError::Unsupported(
+                "the stable objective is solved by deferred acceptance",
+            ))
+        }
+    })
+}
+
+/// The weight of each level and of a minimum (`hard`).
+#[derive(Debug, Clone, PartialEq)]
+struct Weights {
+    hard: i128,
+    /// Per tier.
+    covered: Vec<i128>,
+    further: i128,
+    score: i128,
+}
+
+/// Costs that do not fit exact integers.
+fn overflow() -> SolveError {
+    SolveError::Backend("too many priority tiers or places for exact integer costs".into())
+}
+
+/// Each level's weight: one more than all lower levels can vary together.
+fn weights(
+    inst: &Instance,
+    d: &Demand,
+    order: &[Level],
+    kept: &[bool],
+) -> Result<Weights, SolveError> {
+    let top = d.tier.iter().copied().max().unwrap_or(0);
+    let units: i128 = d.max.iter().map(|&m| i128::from(m)).sum();
+    let (lo, hi) = (0..inst.score.len())
+        .filter(|&a| kept[a])
+        .fold((0, 0), |(lo, hi), a| {
+            (lo.min(inst.score[a]), hi.max(inst.score[a]))
+        });
+    let range = |l: Level| -> i128 {
+        match l {
+            Level::Covered(t) => (0..inst.mentees())
+                .filter(|&e| d.tier[e] == t && d.max[e] > 0)
+                .count() as i128,
+            Level::Further => d.max.iter().map(|&m| i128::from(m.saturating_sub(1))).sum(),
+            Level::Score => units * i128::from(hi - lo),
+        }
+    };
+    let mut w = Weights {
+        hard: 0,
+        covered: vec![0; top as usize + 1],
+        further: 0,
+        score: 0,
+    };
+    let mut acc: i128 = 1;
+    for &l in order.iter().rev() {
+        match l {
+            Level::Covered(t) => w.covered[t as usize] = acc,
+            Level::Further => w.further = acc,
+            Level::Score => w.score = acc,
+        }
+        acc = acc
+            .checked_add(acc.checked_mul(range(l)).ok_or_else(overflow)?)
+            .ok_or_else(overflow)?;
+    }
+    w.hard = acc;
+    Ok(w)
+}
+
+/// The network of one solve, and how to read its flow back.
+struct Built {
+    graph: Graph,
+    /// (graph arc, instance arc, mentee) of each kept pair.
+    pairs: Vec<(u32, u32, u32)>,
+    /// Arcs a valid assignment fills (minimum parts, pins).
+    full: Vec<u32>,
+    /// Arcs a valid assignment leaves empty (a mentee's minimum broken).
+    empty: Vec<u32>,
+    /// (mentee, units).
+    supplies: Vec<(u32, u32)>,
+}
+
+/// Lays out the network of `inst` and `d` over the arcs `kept`.
+fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Built, SolveError> {
+    let (n_e, n_m) = (inst.mentees() as u32, inst.mentors() as u32);
+    let role_nodes: u32 = d.roles.iter().map(|r| r.len() as u32).sum();
+    let first_mentor = n_e + role_nodes;
+    let (u, t) = (first_mentor + n_m, first_mentor + n_m + 1);
+    check_fit(inst, d, w)?;
+    let pin_left_out = d.pinned.iter().any(|&a| !kept[a as usize]);
+    if pin_left_out || (0..inst.mentees()).any(|e| d.min[e] > d.max[e]) {
+        // A pin below a threshold, or more mentors required than allowed.
+        return Err(SolveError::SideConstraintsInfeasible);
+    }
+    let mut b = Builder::new(t + 1);
+    let (mut pairs, mut full, mut empty, mut supplies) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut pinned = vec![false; inst.score.len()];
+    for &a in &d.pinned {
+        pinned[a as usize] = true;
+    }
+    let mut next_role = n_e;
+    for e in 0..n_e {
+        let ei = e as usize;
+        // The node of each bounded role of e.
+        let mut via: Vec<(u32, u32)> = Vec::new();
+        for rb in &d.roles[ei] {
+            let node = next_role;
+            next_role += 1;
+            if rb.at_least > 0 {
+                full.push(b.arc(e, node, rb.at_least, -w.hard));
+            }
+            if rb.at_most > rb.at_least {
+                b.arc(e, node, rb.at_most - rb.at_least, 0);
+            }
+            via.push((rb.role, node));
+        }
+        for a in inst.arcs(ei).filter(|&a| kept[a]) {
+            let j = inst.mentor[a];
+            let from = d.role[j as usize]
+                .and_then(|r| via.iter().find(|&&(role, _)| role == r))
+                .map_or(e, |&(_, node)| node);
+            let mut cost = -w.score * i128::from(inst.score[a]);
+            if pinned[a] {
+                cost -= w.hard;
+            }
+            let g = b.arc(from, first_mentor + j, 1, cost);
+            if pinned[a] {
+                full.push(g);
+            }
+            pairs.push((g, a as u32, e));
+        }
+        let (min, max) = (d.min[ei], d.max[ei]);
+        let further = (max - min).min(max.saturating_sub(1));
+        if further > 0 {
+            b.arc(e, u, further, w.further);
+        }
+        if min == 0 && max > 0 {
+            b.arc(e, u, 1, w.covered[d.tier[ei] as usize]);
+        }
+        if min > 0 {
+            empty.push(b.arc(e, u, min, w.hard));
+        }
+        supplies.push((e, max));
+    }
+    for j in 0..n_m {
+        let (min, cap) = (inst.minimum[j as usize], inst.capacity[j as usize]);
+        if min > 0 {
+            full.push(b.arc(first_mentor + j, t, min, -w.hard));
+        }
+        if cap > min {
+            b.arc(first_mentor + j, t, cap - min, 0);
+        }
+    }
+    let units: u32 = d.max.iter().sum();
+    b.arc(u, t, units.max(1), 0);
+    Ok(Built {
+        graph: b.build(t),
+        pairs,
+        full,
+        empty,
+        supplies,
+    })
+}
+
+/// Whether every path and potential of the network fits `i128`: the sum
+/// of every arc's cost magnitude, times four, must.
+fn check_fit(inst: &Instance, d: &Demand, w: &Weights) -> Result<(), SolveError> {
+    let top_score = inst
+        .score
+        .iter()
+        .map(|s| i128::from(s.unsigned_abs()))
+        .max()
+        .unwrap_or(0);
+    let pair = w
+        .score
+        .checked_mul(top_score)
+        .and_then(|x| x.checked_add(w.hard));
+    let big = [pair, Some(w.hard)]
+        .into_iter()
+        .try_fold(0i128, |m, x| Some(m.max(x?)));
+    let arcs = inst.score.len() + 3 * inst.mentees() + 2 * inst.mentors() + 1;
+    let roles: usize = d.roles.iter().map(Vec::len).sum();
+    big.and_then(|b| b.checked_mul((arcs + 2 * roles) as i128))
+        .and_then(|x| x.checked_mul(4))
+        .map(|_| ())
+        .ok_or_else(overflow)
+}
+
+/// One min-cost flow over the arcs `kept`: each mentee's arcs (ascending),
+/// or `SideConstraintsInfeasible` when the optimum breaks a minimum.
+fn run(
+    inst: &Instance,
+    d: &Demand,
+    order: &[Level],
+    kept: &[bool],
+    deadline: &Deadline,
+) -> Result<Vec<Vec<u32>>, SolveError> {
+    let w = weights(inst, d, order, kept)?;
+    let mut net = build(inst, d, &w, kept)?;
+    net.graph.send_all(&net.supplies, deadline)?;
+    let g = &net.graph;
+    let broken =
+        net.full.iter().any(|&a| g.flow(a) < g.cap(a)) || net.empty.iter().any(|&a| g.flow(a) > 0);
+    if broken {
+        return Err(SolveError::SideConstraintsInfeasible);
+    }
+    let mut chosen = vec![Vec::new(); inst.mentees()];
+    for &(ga, ia, e) in &net.pairs {
+        if g.flow(ga) > 0 {
+            chosen[e as usize].push(ia);
+        }
+    }
+    Ok(chosen)
+}
+
+/// The counts an assignment reaches: mentees with a mentor per tier
+/// (highest first), then further mentors.
+fn counts(d: &Demand, chosen: &[Vec<u32>]) -> Vec<usize> {
+    let top = d.tier.iter().copied().max().unwrap_or(0);
+    (0..=top)
+        .rev()
+        .map(|t| {
+            (0..chosen.len())
+                .filter(|&e| d.tier[e] == t && !chosen[e].is_empty())
+                .count()
+        })
+        .chain([chosen.iter().map(|c| c.len().saturating_sub(1)).sum()])
+        .collect()
+}
+
+/// The arcs each mentee gets in an optimum under `objective`, mentee by
+/// mentee (each ascending), by min-cost flow: the same optima as
+/// [`crate::solvers::demand::solve_milp`].
+pub fn solve(
+    inst: &Instance,
+    d: &Demand,
+    objective: Objective,
+    deadline: &Deadline,
+) -> Result<Vec<Vec<u32>>, SolveError> {
+    let top = d.tier.iter().copied().max().unwrap_or(0);
+    let all = vec![true; inst.score.len()];
+    if objective != Objective::Fair {
+        return run(inst, d, &levels(objective, top, true)?, &all, deadline);
+    }
+    let only_counts = levels(objective, top, false)?;
+    let target = counts(d, &run(inst, d, &only_counts, &all, deadline)?);
+    let with_score = levels(objective, top, true)?;
+    let mut scores: Vec<Milli> = inst.score.clone();
+    scores.sort_unstable();
+    scores.dedup();
+    if target.iter().all(|&c| c == 0) || scores.is_empty() {
+        return run(inst, d, &with_score, &all, deadline);
+    }
+    let above = |t: Milli| -> Vec<bool> { inst.score.iter().map(|&s| s >= t).collect() };
+    // Invariant: threshold scores[lo] keeps the target counts; above hi it does not.
+    let (mut lo, mut hi) = (0usize, scores.len() - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        let reached = match run(inst, d, &only_counts, &above(scores[mid]), deadline) {
+            Ok(c) => counts(d, &c) == target,
+            Err(SolveError::SideConstraintsInfeasible) => false,
+            Err(e) => return Err(e),
+        };
+        if reached {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    run(inst, d, &with_score, &above(scores[lo]), deadline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solvers::demand::RoleBound;
+
+    fn single(inst: &Instance) -> Demand {
+        Demand {
+            min: vec![0; inst.mentees()],
+            max: vec![1; inst.mentees()],
+            tier: vec![0; inst.mentees()],
+            role: vec![None; inst.mentors()],
+            roles: vec![Vec::new(); inst.mentees()],
+            pinned: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_second_mentor_only_after_every_first() {
+        // Mentee 0 wants two and scores high with both mentors; mentee 1
+        // fits mentor 1 only.
+        let inst = Instance::from_lists(
+            &[vec![(0, 1000), (1, 1000)], vec![(1, 100)]],
+            vec![1, 1],
+            vec![0, 0],
+        );
+        let mut d = single(&inst);
+        d.max = vec![2, 1];
+        let c = solve(&inst, &d, Objective::CoverageThenScore, &Deadline::NONE).unwrap();
+        assert_eq!(c, [vec![0], vec![2]]);
+        let c = solve(&inst, &d, Objective::Score, &Deadline::NONE).unwrap();
+        assert_eq!(c, [vec![0, 1], vec![]]);
+    }
+
+    #[test]
+    fn roles_and_minimums_are_hard() {
+        // Two technical mentors (role 0) and a governance one (role 1);
+        // mentee 0 asks for one of each.
+        let inst = Instance::from_lists(
+            &[vec![(0, 1000), (1, 900), (2, 200)]],
+            vec![1; 3],
+            vec![0; 3],
+        );
+        let mut d = single(&inst);
+        d.max = vec![2];
+        d.role = vec![Some(0), Some(0), Some(1)];
+        d.roles = vec![vec![
+            RoleBound {
+                role: 0,
+                at_least: 1,
+                at_most: 1,
+            },
+            RoleBound {
+                role: 1,
+                at_least: 1,
+                at_most: 1,
+            },
+        ]];
+        let c = solve(&inst, &d, Objective::CoverageThenScore, &Deadline::NONE).unwrap();
+        assert_eq!(c, [vec![0, 2]]);
+        d.role[2] = Some(0);
+        assert_eq!(
+            solve(&inst, &d, Objective::CoverageThenScore, &Deadline::NONE),
+            Err(SolveError::SideConstraintsInfeasible)
+        );
+    }
+
+    #[test]
+    fn weights_that_do_not_fit_are_refused() {
+        // 40 tiers of one mentee each, each with a score range of 10^6:
+        // every tier doubles the weight at least, past 2^127.
+        let lists: Vec<Vec<(u32, Milli)>> = (0..140)
+            .map(|_| vec![(0, 1_000_000), (1, -1_000_000)])
+            .collect();
+        let inst = Instance::from_lists(&lists, vec![140, 140], vec![0, 0]);
+        let mut d = single(&inst);
+        d.tier = (0..140).collect();
+        assert!(matches!(
+            solve(&inst, &d, Objective::CoverageThenScore, &Deadline::NONE),
+            Err(SolveError::Backend(_))
+        ));
+    }
+}
