@@ -120,6 +120,10 @@ pub(crate) struct Unmatched {
     /// certificate names the same mentors; with this mentee in place of that
     /// one, it is this mentee's certificate.
     pub same_bottleneck_as: Option<MenteeIdx>,
+    /// Mentors it has (a mentee of a request with demand may have some).
+    pub mentors: u32,
+    /// Mentors it asked for, when the request has demand (else 0).
+    pub asked: u32,
 }
 
 /// A rule of the request that no matching can satisfy.

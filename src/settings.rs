@@ -33,6 +33,8 @@ pub struct Limits {
     /// Most checks of one joint meeting's search: the candidate starts of
     /// its window times the participants.
     pub max_meeting_checks: u64,
+    /// Most mentors one mentee may ask for (`max_mentors`).
+    pub max_mentors_per_mentee: u32,
 }
 
 impl Default for Limits {
@@ -48,6 +50,7 @@ impl Default for Limits {
             max_text_chars: 256,
             max_violations: 100,
             max_meeting_checks: 2_000_000_000,
+            max_mentors_per_mentee: 10,
         }
     }
 }

@@ -51,6 +51,7 @@ pub fn alternatives(
         p.groups = None;
     }
     let problem = problem_from_request(&base, limits).map_err(|e| e.within("request"))?;
+    crate::pipeline::not_with_demand(&problem, "alternatives").map_err(|e| e.within("request"))?;
     let Some(e) = problem
         .mentees
         .iter()

@@ -296,6 +296,7 @@ fn scenario(
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
     let mut problem = problem_from_request(&edited, limits).map_err(|e| e.within(&path))?;
+    crate::pipeline::not_with_demand(&problem, "a what-if").map_err(|e| e.within(&path))?;
     let (mentor_ix, mentee_ix) = indices(&problem);
     let baseline: BTreeSet<(usize, usize)> = b
         .pairs

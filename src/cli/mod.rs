@@ -238,6 +238,9 @@ struct LimitArgs {
     /// window × participants).
     #[arg(long, default_value_t = Limits::default().max_meeting_checks)]
     max_meeting_checks: u64,
+    /// Most mentors one mentee may ask for (`max_mentors`).
+    #[arg(long, default_value_t = Limits::default().max_mentors_per_mentee)]
+    max_mentors_per_mentee: u32,
 }
 
 impl LimitArgs {
@@ -254,6 +257,7 @@ impl LimitArgs {
             max_text_chars: self.max_text_chars,
             max_violations: self.max_violations,
             max_meeting_checks: self.max_meeting_checks,
+            max_mentors_per_mentee: self.max_mentors_per_mentee,
         }
     }
 

@@ -155,6 +155,8 @@ pub(crate) fn everyone_unmatched(p: &Problem, reasons: &[Infeasibility]) -> Vec<
             suggestions: Vec::new(),
             certificate: None,
             same_bottleneck_as: None,
+            mentors: 0,
+            asked: 0,
         })
         .collect()
 }

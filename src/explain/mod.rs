@@ -22,6 +22,7 @@
 
 pub(crate) mod bottlenecks;
 pub(crate) mod certificate;
+pub(crate) mod demand;
 pub(crate) mod findings;
 pub(crate) mod groups;
 pub(crate) mod infeasible;

@@ -76,6 +76,8 @@ pub(crate) fn unmatched(
             suggestions: Vec::new(),
             certificate: None,
             same_bottleneck_as: None,
+            mentors: 0,
+            asked: 0,
         };
         if full {
             u.reason = UnmatchedReason::Capacity;
@@ -193,6 +195,8 @@ pub(crate) fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
         suggestions,
         certificate: None,
         same_bottleneck_as: None,
+        mentors: 0,
+        asked: 0,
     }
 }
 

@@ -122,6 +122,45 @@ pub(super) fn count(s: &str, max: u32) -> Result<u32, String> {
         .ok_or_else(|| format!("{s:?} is not a whole number from 0 to {max}"))
 }
 
+/// Role demands: `role N` or `role N-M` (at least N, at most M), separated
+/// by ';'.
+pub(super) fn role_demands(s: &str) -> Result<Vec<pb::RoleDemand>, String> {
+    let bad = |item: &str| {
+        format!("{item:?} is not a role with a count (technical 1) or a range (governance 0-1)")
+    };
+    list(s)
+        .iter()
+        .map(|item| {
+            let (role, n) = item
+                .trim()
+                .rsplit_once(char::is_whitespace)
+                .ok_or_else(|| bad(item))?;
+            let num = |t: &str| t.trim().parse::<u32>().map_err(|_| bad(item));
+            let (at_least, at_most) = match n.split_once('-') {
+                Some((lo, hi)) => (num(lo)?, Some(num(hi)?)),
+                None => (num(n)?, None),
+            };
+            Ok(pb::RoleDemand {
+                role: role.trim().to_string(),
+                at_least,
+                at_most,
+            })
+        })
+        .collect()
+}
+
+/// Role demands as [`role_demands`] reads them.
+pub(super) fn write_role_demands(ds: &[pb::RoleDemand]) -> String {
+    let items: Vec<String> = ds
+        .iter()
+        .map(|d| match d.at_most {
+            Some(m) => format!("{} {}-{m}", d.role, d.at_least),
+            None => format!("{} {}", d.role, d.at_least),
+        })
+        .collect();
+    write_list(&items)
+}
+
 /// A number in `[lo, hi]`.
 pub(super) fn number(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
     s.trim()
@@ -134,6 +173,29 @@ pub(super) fn number(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_demands_read_a_count_or_a_range_after_the_role() {
+        let d = role_demands("technical lead 1-2; governance 0").expect("parses");
+        assert_eq!(
+            (d[0].role.as_str(), d[0].at_least, d[0].at_most),
+            ("technical lead", 1, Some(2))
+        );
+        assert_eq!(
+            (d[1].role.as_str(), d[1].at_least, d[1].at_most),
+            ("governance", 0, None)
+        );
+        assert_eq!(write_role_demands(&d), "technical lead 1-2; governance 0");
+        for bad in [
+            "technical",
+            "technical one",
+            "governance 1-",
+            "governance -1",
+        ] {
+            let e = role_demands(bad).expect_err(bad);
+            assert!(e.contains("is not a role with a count"), "{e}");
+        }
+    }
 
     #[test]
     fn languages_and_countries_read_as_coordinators_write_them() {

@@ -213,15 +213,26 @@ pub(super) fn request(tables: &[Table]) -> Result<pb::SolveRequest, FormatError>
             capacity: opt("capacity", &mut errors),
             min_mentees: opt("min mentees", &mut errors).unwrap_or(0),
             max_groups: opt("max groups", &mut errors),
+            role: r.text("role").trim().to_string(),
         });
     }
     for r in sheet_rows(&template::MENTEES, &mut errors) {
         let profile = profile(&r, &mut errors);
+        let opt = |h: &str, e: &mut Errors| match r.text(h) {
+            "" => None,
+            _ => r.get(e, h, |s| cells::count(s, 100_000)),
+        };
         req.mentees.push(pb::Mentee {
             profile,
             preferred_mentors: cells::list(r.text("preferred mentors")),
             excluded_mentors: cells::list(r.text("excluded mentors")),
             allowed_mentors: cells::list(r.text("allowed mentors")),
+            min_mentors: opt("min mentors", &mut errors).unwrap_or(0),
+            max_mentors: opt("max mentors", &mut errors),
+            priority: opt("priority", &mut errors).unwrap_or(0),
+            role_demands: r
+                .get(&mut errors, "role demands", cells::role_demands)
+                .unwrap_or_default(),
         });
     }
     let rules = sheet_rows(&template::RULES, &mut errors);

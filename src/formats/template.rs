@@ -75,6 +75,11 @@ pub const MENTORS: Sheet = Sheet {
         col("capacity", "Most mentees in pairs; empty: 1.", "2"),
         col("min mentees", "Fewest mentees in pairs; empty: 0.", "0"),
         col("max groups", "Most groups led; empty: 1.", ""),
+        col(
+            "role",
+            "The mentor's role, counted by mentees' role demands (e.g. technical); empty: none.",
+            ""
+        ),
     ),
     required: true,
 };
@@ -98,6 +103,27 @@ pub const MENTEES: Sheet = Sheet {
             "allowed mentors",
             "When filled: the only mentor ids this mentee may have, separated by ';' (a \
              sparse programme's candidates). Empty: every mentor.",
+            ""
+        ),
+        col(
+            "min mentors",
+            "Fewest mentors this mentee must have (a hard rule); empty: 0.",
+            ""
+        ),
+        col(
+            "max mentors",
+            "Most mentors, each a different one; empty: 1.",
+            ""
+        ),
+        col(
+            "priority",
+            "Priority tier 0-9: a higher tier gets its first mentor first; empty: 0.",
+            ""
+        ),
+        col(
+            "role demands",
+            "Mentors per role, separated by ';': a role and how many at least, or at least-at \
+             most (technical 1; governance 0-1). Empty: no bound.",
             ""
         ),
     ),

@@ -143,6 +143,7 @@ fn rows_of(req: &pb::SolveRequest, sheet: &Sheet) -> Vec<Vec<String>> {
                 let opt = |x: Option<u32>| x.map(|n| n.to_string()).unwrap_or_default();
                 let min = (m.min_mentees > 0).then(|| m.min_mentees.to_string());
                 row.extend([opt(m.capacity), min.unwrap_or_default(), opt(m.max_groups)]);
+                row.push(m.role.clone());
                 row
             })
             .collect(),
@@ -154,6 +155,11 @@ fn rows_of(req: &pb::SolveRequest, sheet: &Sheet) -> Vec<Vec<String>> {
                 row.push(cells::write_list(&e.preferred_mentors));
                 row.push(cells::write_list(&e.excluded_mentors));
                 row.push(cells::write_list(&e.allowed_mentors));
+                let some = |n: u32| if n > 0 { n.to_string() } else { String::new() };
+                row.push(some(e.min_mentors));
+                row.push(e.max_mentors.map(|n| n.to_string()).unwrap_or_default());
+                row.push(some(e.priority));
+                row.push(cells::write_role_demands(&e.role_demands));
                 row
             })
             .collect(),

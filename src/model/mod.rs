@@ -114,6 +114,8 @@ pub struct Mentor {
     pub min_mentees: u32,
     /// Groups this mentor may lead or co-lead.
     pub max_groups: u32,
+    /// Role (interned in [`Vocab::roles`]), if any.
+    pub role: Option<u32>,
 }
 
 /// A mentee.
@@ -127,6 +129,45 @@ pub struct Mentee {
     pub excluded: Vec<MentorIdx>,
     /// The only mentors allowed (hard), ascending; `None`: every mentor.
     pub allowed: Option<Vec<MentorIdx>>,
+    /// How many mentors, of which roles, at which priority.
+    pub demand: MenteeDemand,
+}
+
+/// What a mentee asks for: between `min_mentors` (hard) and `max_mentors`
+/// distinct mentors, at a priority tier, with bounds per mentor role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenteeDemand {
+    /// Fewest mentors (hard).
+    pub min_mentors: u32,
+    /// Most mentors.
+    pub max_mentors: u32,
+    /// Priority tier, higher first.
+    pub priority: u32,
+    /// Bounds on the mentors' roles, by role.
+    pub roles: Vec<RoleDemand>,
+}
+
+impl Default for MenteeDemand {
+    /// One mentor at most, none required, tier 0, no role bound.
+    fn default() -> Self {
+        MenteeDemand {
+            min_mentors: 0,
+            max_mentors: 1,
+            priority: 0,
+            roles: Vec::new(),
+        }
+    }
+}
+
+/// At least `at_least` (hard) and at most `at_most` mentors of `role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleDemand {
+    /// Role (interned in [`Vocab::roles`]).
+    pub role: u32,
+    /// Fewest mentors of the role (hard).
+    pub at_least: u32,
+    /// Most mentors of the role.
+    pub at_most: u32,
 }
 
 /// Scoring criteria, in response order.
@@ -543,6 +584,8 @@ pub struct Vocab {
     pub topics: Vec<String>,
     /// Organisations (lower case, trimmed).
     pub organizations: Vec<String>,
+    /// Mentor roles (lower case, trimmed).
+    pub roles: Vec<String>,
 }
 
 /// A validated matching problem.
@@ -570,6 +613,16 @@ pub struct Problem {
     pub stability: Option<Stability>,
     /// What the programme remembers.
     pub history: History,
+}
+
+impl Problem {
+    /// Whether some mentee asks for anything but at most one mentor at
+    /// tier 0 (the demand model of [`crate::solvers::demand`]).
+    pub fn has_demand(&self) -> bool {
+        self.mentees
+            .iter()
+            .any(|e| e.demand != MenteeDemand::default())
+    }
 }
 
 /// What-if stability: baseline pairs, a bonus for keeping them, a cap on changes.

@@ -12,6 +12,7 @@
 
 mod blocking;
 pub(crate) mod check;
+mod demand;
 pub(crate) mod groups;
 mod matched;
 mod meetings;
@@ -29,6 +30,7 @@ use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, Pins};
 use crate::solvers::scored::ScoredPairs;
 use crate::solvers::Deadline;
+pub(crate) use demand::not_with_demand;
 pub(crate) use pairs::Scores;
 
 /// Solves a validated problem: bilateral pairs, then groups if the policy
@@ -45,7 +47,11 @@ pub(crate) fn solve_scored(
 ) -> Result<Outcome, Error> {
     let t0 = Instant::now();
     let deadline = deadline(problem, opts, t0);
-    let mut outcome = pairs::solve_pairs(problem, opts, &deadline, t0, scores)?;
+    let mut outcome = if problem.has_demand() {
+        demand::solve_demand(problem, opts, &deadline, t0)?
+    } else {
+        pairs::solve_pairs(problem, opts, &deadline, t0, scores)?
+    };
     if problem.policy.groups.is_some() {
         let t = Instant::now();
         let mut bilateral = vec![None; problem.mentees.len()];

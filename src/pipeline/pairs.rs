@@ -196,7 +196,7 @@ pub(crate) fn stopped(e: Error, deadline: &Deadline, opts: &SolveOptions, t0: In
 
 /// The outcome of an infeasible request: no pairs, every mentee unmatched
 /// for that reason, the reasons.
-fn infeasible(
+pub(crate) fn infeasible(
     problem: &Problem,
     engine: EngineUsed,
     objective: Objective,

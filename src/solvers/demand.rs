@@ -1,10 +1,10 @@
-//! Mentees who need more than one mentor (issue 29, under way): a mentee's
-//! demand (between `min` and `max` distinct mentors), its priority tier,
-//! mentor roles with per-mentee bounds, and pinned arcs, solved exactly by
-//! a staged MILP. Not reachable from requests yet: the flow engine, the
-//! wire fields and the explanations come next; this model is the
-//! independent solver they will be tested against, itself tested against
-//! exhaustive search (`tests/integration/demand.rs`).
+//! Mentees who need more than one mentor (issue 29): a mentee's demand
+//! (between `min` and `max` distinct mentors), its priority tier, mentor
+//! roles with per-mentee bounds, and pinned arcs, solved exactly by a
+//! staged MILP: the engine of `ENGINE_MILP` with demand, and the
+//! independent solver the demand flow ([`super::flow::demand`]) is tested
+//! against, itself tested against exhaustive search
+//! (`tests/integration/demand.rs`).
 //!
 //! The order of the objectives (larger first, each stage fixing the
 //! previous optimum): every minimum met is a hard rule (a mentee's `min`,
@@ -12,8 +12,8 @@
 //! - coverage then score: the mentees with at least one mentor, tier by
 //!   tier from the highest; the further mentors; the total score;
 //! - score: the total score; then the same counts;
-//! - fair: the counts; the lowest pair score; the total score over pairs
-//!   scoring at least that lowest.
+//! - fair: the counts; the lowest score of a pair not pinned; the total
+//!   score over pinned pairs and those scoring at least that lowest.
 
 use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
 
@@ -172,7 +172,13 @@ fn stage(
     for &a in &d.pinned {
         cons.push(constraint!(x[a as usize] == 1));
     }
-    for (&xa, &score) in x.iter().zip(&inst.score) {
+    let mut pinned = vec![false; n_arcs];
+    for &a in &d.pinned {
+        pinned[a as usize] = true;
+    }
+    // The lowest is a free pair's: pinned arcs neither bound it nor fall
+    // below its floor.
+    for ((&xa, &score), _) in x.iter().zip(&inst.score).zip(&pinned).filter(|(_, &p)| !p) {
         if goal == Goal::Lowest {
             // z is at most the score of every arc used.
             let (s, big) = (score as f64, (hi - lo) as f64);

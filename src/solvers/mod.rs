@@ -7,8 +7,9 @@
 //! - [`milp::MilpEngine`]: a MILP through `good_lp` (independent solver and
 //!   the home of side constraints).
 //!
-//! [`demand::solve_milp`] solves the many-to-many model of issue 29 (a
-//! mentee's demand, tiers, roles) exactly; it is not wired to requests yet.
+//! The many-to-many model (a mentee's demand, tiers, roles:
+//! [`demand::Demand`]) is solved exactly by [`flow::demand::solve`] and by
+//! [`demand::solve_milp`]; the pipeline gives it requests with demand.
 //!
 //! Hard rules are already applied (an arc exists only for a feasible pair)
 //! and pinned pairs are already removed from the instance.

@@ -251,6 +251,7 @@ pub fn generate(cfg: &SynthConfig) -> pb::SolveRequest {
                 capacity: Some(1 + rng.below(cfg.max_capacity.max(1) as usize) as u32),
                 min_mentees: 0,
                 max_groups: None,
+                role: String::new(),
             }
         })
         .collect();
@@ -277,6 +278,7 @@ pub fn generate(cfg: &SynthConfig) -> pb::SolveRequest {
                 preferred_mentors: preferred,
                 excluded_mentors: Vec::new(),
                 allowed_mentors: Vec::new(),
+                ..pb::Mentee::default()
             }
         })
         .collect();

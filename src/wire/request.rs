@@ -11,6 +11,7 @@ use crate::model::{Mentee, Mentor, Problem, Profile, Schedule, Skill, Vocab};
 use crate::settings::Limits;
 use crate::wire::pb;
 
+use super::demand::{mentee_demand, mentor_role};
 use super::fields::{
     check_text, level, norm, text_ok, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
 };
@@ -28,6 +29,7 @@ struct Builder {
     sectors: Interner,
     topics: Interner,
     orgs: Interner,
+    roles: Interner,
     schedules: Vec<Schedule>,
     schedule_ix: HashMap<Schedule, u32>,
 }
@@ -106,6 +108,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
             sectors: b.sectors.list,
             topics: b.topics.list,
             organizations: b.orgs.list,
+            roles: b.roles.list,
         },
         include_timings: req.include_timings,
         include_certificate: req.include_certificate,
@@ -185,11 +188,13 @@ fn mentors(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest) -> Vec<Ment
                 format!("max_groups {max_groups} exceeds the limit of {MAX_CAPACITY}"),
             );
         }
+        let role = mentor_role(c, &path, m, &mut b.roles);
         mentors.push(Mentor {
             profile,
             capacity,
             min_mentees: m.min_mentees,
             max_groups,
+            role,
         });
     }
     mentors
@@ -236,11 +241,13 @@ fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'
                 );
             }
         }
+        let demand = mentee_demand(c, &path, e, &b.roles);
         mentees.push(Mentee {
             profile,
             preferred,
             excluded,
             allowed,
+            demand,
         });
     }
     mentees

@@ -419,6 +419,8 @@ fn unmatched_wire(problem: &Problem, u: &Unmatched) -> pb::UnmatchedMentee {
         same_bottleneck_as: u
             .same_bottleneck_as
             .map_or_else(String::new, |x| problem.mentees[x].profile.id.clone()),
+        mentors: u.mentors,
+        mentors_asked: u.asked,
     }
 }
 

@@ -11,7 +11,7 @@
 //! mentees with at least one mentor, tier by tier from the highest; then
 //! the further mentors (up to each mentee's `max`); then the total score.
 //! Score: the total first, then the same counts. Fair: the counts, then the
-//! lowest pair score, then the total.
+//! lowest score of a pair not pinned, then the total.
 
 use mentormatch::model::{Milli, Objective};
 use mentormatch::solvers::{
@@ -93,13 +93,13 @@ pub(crate) fn demand_key(d: &Demanding, objective: Objective, chosen: &[Vec<u32>
         .iter()
         .map(|c| c.len().saturating_sub(1) as i64)
         .sum();
-    let scores: Vec<Milli> = chosen
-        .iter()
-        .flatten()
+    let arcs = chosen.iter().flatten();
+    let total: i64 = arcs.clone().map(|&a| d.inst.score[a as usize]).sum();
+    let lowest = arcs
+        .filter(|a| !d.pinned.contains(a))
         .map(|&a| d.inst.score[a as usize])
-        .collect();
-    let total: i64 = scores.iter().sum();
-    let lowest = scores.iter().copied().min().unwrap_or(i64::MAX);
+        .min()
+        .unwrap_or(i64::MAX);
     let mut key = Vec::new();
     match objective {
         Objective::CoverageThenScore => {
@@ -194,7 +194,7 @@ pub(crate) fn demand_brute_force(
     best
 }
 
-const OBJECTIVES: [Objective; 3] = [
+pub(crate) const OBJECTIVES: [Objective; 3] = [
     Objective::CoverageThenScore,
     Objective::Fair,
     Objective::Score,

@@ -7,6 +7,7 @@ mod availability;
 mod certificate;
 mod cli;
 mod demand;
+mod demand_requests;
 mod determinism;
 mod diagnosis;
 mod e2e;

@@ -74,6 +74,7 @@ pub fn mentor(p: pb::Profile, capacity: u32) -> pb::Mentor {
         capacity: Some(capacity),
         min_mentees: 0,
         max_groups: None,
+        role: String::new(),
     }
 }
 
@@ -84,6 +85,7 @@ pub fn mentee(p: pb::Profile) -> pb::Mentee {
         preferred_mentors: Vec::new(),
         excluded_mentors: Vec::new(),
         allowed_mentors: Vec::new(),
+        ..pb::Mentee::default()
     }
 }
 

@@ -32,6 +32,7 @@ pub fn verify(
     limits: &Limits,
 ) -> Result<Verdict, Error> {
     let problem = wire::problem_from_request(req, limits)?;
+    crate::pipeline::not_with_demand(&problem, "verify")?;
     let scorer = Scorer::new(&problem);
     let mut v = Verdict::default();
     let mentor_of = check_pairs(&problem, &scorer, resp, &mut v);

@@ -26,8 +26,9 @@
 //! proves that no assignment meets them all.
 //!
 //! Fair: the counts of a coverage-only flow; the largest score threshold
-//! keeping them (a binary search over the distinct scores); coverage then
-//! score over the arcs at or above it.
+//! keeping them (a binary search over the distinct scores of the pairs not
+//! pinned); coverage then score over the pinned arcs and those at or above
+//! it.
 
 use super::graph::{Builder, Graph};
 use crate::model::{Milli, Objective};
@@ -141,9 +142,8 @@ fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Buil
     let first_mentor = n_e + role_nodes;
     let (u, t) = (first_mentor + n_m, first_mentor + n_m + 1);
     check_fit(inst, d, w)?;
-    let pin_left_out = d.pinned.iter().any(|&a| !kept[a as usize]);
-    if pin_left_out || (0..inst.mentees()).any(|e| d.min[e] > d.max[e]) {
-        // A pin below a threshold, or more mentors required than allowed.
+    if (0..inst.mentees()).any(|e| d.min[e] > d.max[e]) {
+        // More mentors required than allowed.
         return Err(SolveError::SideConstraintsInfeasible);
     }
     let mut b = Builder::new(t + 1);
@@ -300,13 +300,25 @@ pub fn solve(
     let only_counts = levels(objective, top, false)?;
     let target = counts(d, &run(inst, d, &only_counts, &all, deadline)?);
     let with_score = levels(objective, top, true)?;
-    let mut scores: Vec<Milli> = inst.score.clone();
+    let mut pinned = vec![false; inst.score.len()];
+    for &a in &d.pinned {
+        pinned[a as usize] = true;
+    }
+    let mut scores: Vec<Milli> = (0..inst.score.len())
+        .filter(|&a| !pinned[a])
+        .map(|a| inst.score[a])
+        .collect();
     scores.sort_unstable();
     scores.dedup();
     if target.iter().all(|&c| c == 0) || scores.is_empty() {
         return run(inst, d, &with_score, &all, deadline);
     }
-    let above = |t: Milli| -> Vec<bool> { inst.score.iter().map(|&s| s >= t).collect() };
+    // Pinned pairs stay whatever their score: the lowest is a free pair's.
+    let above = |t: Milli| -> Vec<bool> {
+        (0..inst.score.len())
+            .map(|a| pinned[a] || inst.score[a] >= t)
+            .collect()
+    };
     // Invariant: threshold scores[lo] keeps the target counts; above hi it does not.
     let (mut lo, mut hi) = (0usize, scores.len() - 1);
     while lo < hi {

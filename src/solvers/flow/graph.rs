@@ -21,8 +21,11 @@ const NONE: u32 = u32::MAX;
 const BACK: u32 = 1 << 31;
 
 /// Arcs scanned, as a multiple of all arcs, after which every node's arcs
-/// are sorted again by cost net of the potentials of the moment.
-const RESORT_SCANS: u64 = 4;
+/// are sorted again by cost net of the potentials of the moment (1 took
+/// 10k × 1k demand 1 from 7.2 s to 6.3 s against 4, the bipartite
+/// network's choice: here every unit of a full mentor's mentees loosens
+/// the bound).
+const RESORT_SCANS: u64 = 1;
 
 /// Arcs of a network being laid out; every arc goes from a lower node to a
 /// higher one (the nodes are numbered in a topological order), so that the
@@ -211,15 +214,21 @@ impl Graph {
         true
     }
 
-    /// Sends `units` from each `(node, units)` in turn; `Deadline` if the
-    /// deadline passes first, `Backend` if a unit finds no path.
+    /// Sends `units` from each `(node, units)`, round by round (every
+    /// node's first unit, then every second one: a mentee's first mentor
+    /// is found before anyone's second); `Deadline` if the deadline passes
+    /// first, `Backend` if a unit finds no path.
     pub(super) fn send_all(
         &mut self,
         supplies: &[(u32, u32)],
         deadline: &Deadline,
     ) -> Result<(), SolveError> {
-        for &(s, units) in supplies {
-            for _ in 0..units {
+        let rounds = supplies.iter().map(|&(_, u)| u).max().unwrap_or(0);
+        for round in 0..rounds {
+            for &(s, units) in supplies {
+                if units <= round {
+                    continue;
+                }
                 if deadline.passed() {
                     return Err(SolveError::Deadline);
                 }

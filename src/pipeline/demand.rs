@@ -1,0 +1,221 @@
+//! Bilateral pairs when mentees ask for several mentors, a priority tier or
+//! mentor roles (issue 29): every feasible pair scored over every mentee
+//! (pins are arcs that must be used), the demand model solved exactly by
+//! the demand flow (or the demand MILP when the policy asks for the MILP),
+//! and each mentee with fewer mentors than it asked for explained.
+
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, FieldViolation};
+use crate::model::{MenteeIdx, MentorIdx, Objective, Problem};
+use crate::outcome::{EngineUsed, MatchedPair, Outcome, Status, Timings, Unmatched};
+use crate::scoring::Scorer;
+use crate::settings::SolveOptions;
+use crate::solvers::candidates::{candidate_arcs, Pins};
+use crate::solvers::demand::{solve_milp, Demand, RoleBound};
+use crate::solvers::{flow, Deadline, Instance, SolveError};
+
+use super::pairs::{engine_for, infeasible, stopped};
+use crate::explain::demand::{short_of_demand, unmet_demand};
+use crate::explain::infeasible as why;
+
+/// The first request field that asks for demand, for errors about it.
+fn demand_field(p: &Problem) -> String {
+    let k = p
+        .mentees
+        .iter()
+        .position(|e| e.demand != Default::default())
+        .unwrap_or(0);
+    format!("mentees[{k}].max_mentors")
+}
+
+/// The violation of asking for demand together with `what`.
+fn violation(p: &Problem, what: &str) -> FieldViolation {
+    FieldViolation::new(
+        demand_field(p),
+        format!(
+            "mentees' max_mentors, min_mentors, priority and role_demands cannot be \
+             combined with {what} yet"
+        ),
+    )
+}
+
+/// An error when `p` asks for demand, which `what` (a call) does not take yet.
+pub(crate) fn not_with_demand(p: &Problem, what: &str) -> Result<(), Error> {
+    if p.has_demand() {
+        return Err(Error::InvalidArgument(vec![violation(p, what)]));
+    }
+    Ok(())
+}
+
+/// What the demand model cannot be combined with yet, as field violations.
+fn unsupported(p: &Problem) -> Vec<FieldViolation> {
+    let mut v = Vec::new();
+    let mut no = |what: &str| v.push(violation(p, what));
+    if matches!(p.policy.objective, Objective::Stable(_)) {
+        no("OBJECTIVE_STABLE");
+    }
+    if p.policy.max_mentees_per_country.is_some() {
+        no("policy.max_mentees_per_country");
+    }
+    if p.policy.groups.is_some() {
+        no("policy.groups");
+    }
+    if p.stability
+        .as_ref()
+        .is_some_and(|s| s.max_changes.is_some())
+    {
+        no("max_changes");
+    }
+    if p.policy.report_blocking_pairs {
+        no("policy.report_blocking_pairs");
+    }
+    v
+}
+
+/// Solves the bilateral pairs of a problem with demand by `deadline`.
+pub(crate) fn solve_demand(
+    problem: &Problem,
+    opts: &SolveOptions,
+    deadline: &Deadline,
+    t0: Instant,
+) -> Result<Outcome, Error> {
+    let bad = unsupported(problem);
+    if !bad.is_empty() {
+        return Err(Error::InvalidArgument(bad));
+    }
+    let scorer = Scorer::new(problem);
+    let broken = why::broken_pins(&scorer);
+    if !broken.is_empty() {
+        return Err(Error::InvalidArgument(broken));
+    }
+    let engine = engine_for(problem);
+    let objective = problem.policy.objective;
+    let pins = Pins::new(problem);
+    let over: Vec<MentorIdx> = (0..problem.mentors.len())
+        .filter(|&m| pins.per_mentor[m] > problem.mentors[m].capacity)
+        .collect();
+    if !over.is_empty() {
+        let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
+        return Ok(infeasible(problem, engine, objective, reasons));
+    }
+    let none = Pins {
+        mentor_of: vec![None; problem.mentees.len()],
+        per_mentor: vec![0; problem.mentors.len()],
+    };
+    let cands = candidate_arcs(&scorer, &none, opts.threads, deadline, None)
+        .map_err(|e| stopped(e, deadline, opts, t0))?;
+    let t_scored = Instant::now();
+    let inst = &cands.instance;
+    let demand = demand_of(problem, inst)?;
+    let solved = match engine {
+        EngineUsed::Milp => solve_milp(inst, &demand, objective),
+        _ => flow::demand::solve(inst, &demand, objective, deadline),
+    };
+    let chosen = match solved {
+        Ok(c) => c,
+        Err(SolveError::Deadline) => {
+            return Err(stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0))
+        }
+        Err(SolveError::SideConstraintsInfeasible) => {
+            let reasons = unmet_demand(problem, inst);
+            return Ok(infeasible(problem, engine, objective, reasons));
+        }
+        Err(e) => return Err(Error::Solver(e.to_string())),
+    };
+    let t_solved = Instant::now();
+    let mut mentors_of: Vec<Vec<MentorIdx>> = chosen
+        .iter()
+        .map(|arcs| {
+            arcs.iter()
+                .map(|&a| inst.mentor[a as usize] as usize)
+                .collect()
+        })
+        .collect();
+    for m in &mut mentors_of {
+        m.sort_unstable();
+    }
+    let mut loads = vec![0u32; problem.mentors.len()];
+    let mut pairs = Vec::new();
+    for (e, ms) in mentors_of.iter().enumerate() {
+        for &m in ms {
+            loads[m] += 1;
+            pairs.push(MatchedPair {
+                mentor: m,
+                mentee: e,
+                detail: scorer.detail(m, e),
+                pinned: problem.policy.pinned.contains(&(m, e)),
+            });
+        }
+    }
+    let candidates = |e: MenteeIdx| -> Vec<MentorIdx> {
+        inst.arcs(e).map(|a| inst.mentor[a] as usize).collect()
+    };
+    let unmatched: Vec<Unmatched> = (0..problem.mentees.len())
+        .filter(|&e| (mentors_of[e].len() as u32) < problem.mentees[e].demand.max_mentors)
+        .map(|e| short_of_demand(&scorer, e, &candidates(e), &mentors_of, &loads))
+        .collect();
+    Ok(Outcome {
+        status: Status::Optimal,
+        engine,
+        objective,
+        pairs,
+        unmatched,
+        loads,
+        infeasibilities: Vec::new(),
+        candidate_pairs_total: cands.total,
+        candidate_pairs_feasible: cands.feasible,
+        timings: Timings {
+            score: t_scored - t0,
+            solve: t_solved - t_scored,
+            explain: t_solved.elapsed(),
+            groups: Duration::ZERO,
+        },
+        groups: None,
+        sessions: Vec::new(),
+        meetings: Vec::new(),
+        blocking: None,
+        optimum: None,
+        resumed: false,
+        certificate: None,
+        bound: None,
+    })
+}
+
+/// The demand side of the instance: each mentee's bounds and tier, the
+/// mentors' roles, and the pinned arcs.
+fn demand_of(p: &Problem, inst: &Instance) -> Result<Demand, Error> {
+    let mut pinned = Vec::new();
+    for &(m, e) in &p.policy.pinned {
+        let arc = inst.arcs(e).find(|&a| inst.mentor[a] as usize == m);
+        let Some(a) = arc else {
+            return Err(Error::Solver(format!(
+                "pinned pair ({}, {}) has no arc",
+                p.mentors[m].profile.id, p.mentees[e].profile.id
+            )));
+        };
+        pinned.push(a as u32);
+    }
+    Ok(Demand {
+        min: p.mentees.iter().map(|e| e.demand.min_mentors).collect(),
+        max: p.mentees.iter().map(|e| e.demand.max_mentors).collect(),
+        tier: p.mentees.iter().map(|e| e.demand.priority).collect(),
+        role: p.mentors.iter().map(|m| m.role).collect(),
+        roles: p
+            .mentees
+            .iter()
+            .map(|e| {
+                e.demand
+                    .roles
+                    .iter()
+                    .map(|r| RoleBound {
+                        role: r.role,
+                        at_least: r.at_least,
+                        at_most: r.at_most,
+                    })
+                    .collect()
+            })
+            .collect(),
+        pinned,
+    })
+}
