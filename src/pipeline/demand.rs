@@ -109,7 +109,7 @@ pub(crate) fn solve_demand(
     let inst = &cands.instance;
     let demand = demand_of(problem, inst)?;
     let solved = match engine {
-        EngineUsed::Milp => solve_milp(inst, &demand, objective),
+        EngineUsed::Milp => solve_milp(inst, &demand, objective, deadline),
         _ => flow::demand::solve(inst, &demand, objective, deadline),
     };
     let chosen = match solved {

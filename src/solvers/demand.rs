@@ -15,9 +15,10 @@
 //! - fair: the counts; the lowest score of a pair not pinned; the total
 //!   score over pinned pairs and those scoring at least that lowest.
 
-use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
+use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, SolverModel};
 
-use super::{Instance, SolveError};
+use super::microlp_run::{self, Stopped, VarIndex};
+use super::{Deadline, Instance, SolveError};
 use crate::model::{Milli, Objective};
 
 /// At least and at most this many of a mentee's mentors have `role`.
@@ -85,11 +86,13 @@ fn goals(objective: Objective, top: u32) -> Result<Vec<Goal>, SolveError> {
 
 /// The arcs each mentee gets in an optimum under `objective`, mentee by
 /// mentee (each ascending); `SideConstraintsInfeasible` when no assignment
-/// meets every minimum, role bound and pin.
+/// meets every minimum, role bound and pin; `Deadline` when the deadline
+/// passes (or its cancel flag is set) before every stage is proven.
 pub fn solve_milp(
     inst: &Instance,
     d: &Demand,
     objective: Objective,
+    deadline: &Deadline,
 ) -> Result<Vec<Vec<u32>>, SolveError> {
     let top = d.tier.iter().copied().max().unwrap_or(0);
     let mut fixed: Vec<(Goal, f64)> = Vec::new();
@@ -100,7 +103,7 @@ pub fn solve_milp(
             // Nobody matched: no lowest score to raise.
             continue;
         }
-        let (value, chosen) = stage(inst, d, goal, &fixed, floor)?;
+        let (value, chosen) = stage(inst, d, goal, &fixed, floor, deadline)?;
         match goal {
             Goal::Lowest => floor = Some(value.round() as Milli),
             _ => fixed.push((goal, value.round())),
@@ -118,6 +121,7 @@ fn stage(
     goal: Goal,
     fixed: &[(Goal, f64)],
     floor: Option<Milli>,
+    deadline: &Deadline,
 ) -> Result<(f64, Vec<Vec<u32>>), SolveError> {
     let n_arcs = inst.score.len();
     let mut vars = ProblemVariables::new();
@@ -192,14 +196,18 @@ fn stage(
         cons.push(constraint!(measure(g) >= v - 0.5));
     }
     let objective = measure(goal);
-    let mut model = vars.maximise(objective.clone()).using(microlp);
+    let index = VarIndex::of(&vars);
+    let mut model = vars.maximise(objective).using(microlp);
     for c in cons {
         model = model.with(c);
     }
-    let sol = model.solve().map_err(|e| match e {
-        good_lp::ResolutionError::Infeasible => SolveError::SideConstraintsInfeasible,
-        other => SolveError::Backend(other.to_string()),
-    })?;
+    // A stage fixes the next one's floor: only a proven optimum will do.
+    let sol = match microlp_run::solve(&model, index, None, 0.0, deadline) {
+        Ok(sol) if sol.proven => sol,
+        Ok(_) | Err(Stopped::Deadline | Stopped::Cancelled) => return Err(SolveError::Deadline),
+        Err(Stopped::Infeasible) => return Err(SolveError::SideConstraintsInfeasible),
+        Err(Stopped::Backend(m)) => return Err(SolveError::Backend(m)),
+    };
     let chosen = (0..inst.mentees())
         .map(|e| {
             inst.arcs(e)
@@ -208,5 +216,5 @@ fn stage(
                 .collect()
         })
         .collect();
-    Ok((sol.eval(&objective), chosen))
+    Ok((sol.objective, chosen))
 }

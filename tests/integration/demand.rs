@@ -403,7 +403,7 @@ proptest! {
         let lib = library_demand(&d);
         for objective in OBJECTIVES {
             let oracle = demand_brute_force(&d, objective);
-            match (demand::solve_milp(&d.inst, &lib, objective), oracle) {
+            match (demand::solve_milp(&d.inst, &lib, objective, &Deadline::NONE), oracle) {
                 (Ok(chosen), Some((best, _))) => {
                     valid(&d, &chosen).map_err(TestCaseError::fail)?;
                     prop_assert_eq!(demand_key(&d, objective, &chosen), best, "{:?} {:?}", objective, d);
@@ -455,7 +455,7 @@ proptest! {
     fn the_demand_flow_equals_the_milp_up_to_eight_by_eight(d in many(8, 8)) {
         let lib = library_demand(&d);
         for objective in OBJECTIVES {
-            match (flow(&d, objective), demand::solve_milp(&d.inst, &lib, objective)) {
+            match (flow(&d, objective), demand::solve_milp(&d.inst, &lib, objective, &Deadline::NONE)) {
                 (Ok(f), Ok(m)) => {
                     valid(&d, &f).map_err(TestCaseError::fail)?;
                     prop_assert_eq!(demand_key(&d, objective, &f), demand_key(&d, objective, &m), "{:?} {:?}", objective, d);
@@ -482,9 +482,22 @@ fn fair_raises_the_lowest_pair_before_the_total() {
     ] {
         let (_, oracle) = demand_brute_force(&d, objective).expect("feasible");
         assert_eq!(mentors_of(&d, &oracle), want, "{objective:?}");
-        let milp = demand::solve_milp(&d.inst, &lib, objective).expect("solved");
+        let milp = demand::solve_milp(&d.inst, &lib, objective, &Deadline::NONE).expect("solved");
         assert_eq!(mentors_of(&d, &milp), want, "{objective:?}");
         let flow = flow(&d, objective).expect("solved");
         assert_eq!(mentors_of(&d, &flow), want, "{objective:?}");
+    }
+}
+
+#[test]
+fn a_passed_deadline_stops_both_demand_solvers() {
+    let lists = vec![vec![(0, 1200), (1, 500)], vec![(0, 600), (1, 100)]];
+    let d = Demanding::single(Instance::from_lists(&lists, vec![1, 1], vec![0, 0]));
+    let passed = Deadline::new(Some(std::time::Instant::now()), None);
+    for objective in OBJECTIVES {
+        let milp = demand::solve_milp(&d.inst, &library_demand(&d), objective, &passed);
+        assert_eq!(milp, Err(SolveError::Deadline), "{objective:?}");
+        let flow = flow::demand::solve(&d.inst, &library_demand(&d), objective, &passed);
+        assert_eq!(flow, Err(SolveError::Deadline), "{objective:?}");
     }
 }

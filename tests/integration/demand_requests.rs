@@ -75,6 +75,9 @@ fn programme(seed: u64) -> pb::SolveRequest {
     ][rng.below(3)];
     policy_mut(&mut req).objective = objective as i32;
     if rng.chance(0.3) {
+        policy_mut(&mut req).engine = pb::Engine::Milp as i32;
+    }
+    if rng.chance(0.3) {
         let plain = mentormatch::api::solve(&req, &Limits::default(), &SolveOptions::default());
         if let Some(p) = plain.ok().and_then(|r| r.pairs.first().cloned()) {
             policy_mut(&mut req).pinned_pairs.push(pb::PairRef {
