@@ -345,6 +345,14 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
+    /// Mentees with at least one pair.
+    pub(crate) fn matched_mentees(&self) -> usize {
+        let mut seen: Vec<MenteeIdx> = self.pairs.iter().map(|p| p.mentee).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    }
+
     /// Sum of pair scores, milli-points.
     pub(crate) fn total_score(&self) -> Milli {
         self.pairs.iter().map(|p| p.detail.score).sum()

@@ -70,12 +70,17 @@ fn meetings(r: &pb::SolveResponse) -> String {
 fn header(r: &pb::SolveResponse) -> String {
     let stats = r.stats.unwrap_or_default();
     let mut s = format!(
-        "status {}  engine {}  objective {}  matched {}/{}  total score {:.3}  lowest {:.3}\n",
+        "status {}  engine {}  objective {}  matched {}/{}{}  total score {:.3}  lowest {:.3}\n",
         enum_name::<pb::SolveStatus>(r.status),
         enum_name::<pb::Engine>(stats.engine),
         enum_name::<pb::Objective>(stats.objective),
         stats.matched,
         stats.mentees,
+        if stats.pairs > 0 {
+            format!(" ({} pairs)", stats.pairs)
+        } else {
+            String::new()
+        },
         stats.total_score,
         stats.min_pair_score,
     );

@@ -207,7 +207,12 @@ pub(crate) fn response_with(
             })
             .collect(),
         stats: Some(pb::Stats {
-            matched: o.pairs.len() as u32,
+            matched: o.matched_mentees() as u32,
+            pairs: if problem.has_demand() {
+                o.pairs.len() as u32
+            } else {
+                0
+            },
             mentees: problem.mentees.len() as u32,
             mentors: problem.mentors.len() as u32,
             total_score: from_milli(o.total_score()),

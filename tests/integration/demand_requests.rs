@@ -397,3 +397,35 @@ fn demand_survives_a_workbook() {
     let back = mentormatch::formats::read_request(&path).expect("read back");
     assert_eq!(back.mentees, spaced.mentees);
 }
+
+#[test]
+fn the_report_and_the_table_count_mentees_and_pairs_apart() {
+    let mut req = small_request();
+    req.mentees[0].max_mentors = Some(2);
+    req.mentors.push(mentor(
+        profile("m3", "FR", "Europe/Paris", &[("fr", NATIVE)]),
+        1,
+    ));
+    let resp = solve_ok(&req);
+    let stats = resp.stats.unwrap_or_default();
+    assert_eq!((stats.matched, stats.pairs), (3, 4), "{:?}", resp.pairs);
+    let html =
+        mentormatch::formats::report::solve(&req, &resp, &Limits::default()).expect("report");
+    assert!(html.contains("pairs (mentees with several mentors)"));
+    // Without demand, the counts are as before: no pairs count.
+    req.mentees[0].max_mentors = None;
+    let stats = solve_ok(&req).stats.unwrap_or_default();
+    assert_eq!((stats.matched, stats.pairs), (3, 0));
+    // The table says both.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("request.json");
+    req.mentees[0].max_mentors = Some(2);
+    std::fs::write(&path, serde_json::to_string(&req).expect("json")).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+        .args(["solve", "--format", "table"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("matched 3/3 (4 pairs)"), "{text}");
+}

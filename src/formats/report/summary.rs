@@ -35,6 +35,9 @@ pub(super) fn solve(problem: &Problem, resp: &pb::SolveResponse) -> Markup {
             }
             div.cards {
                 div.card { b { (s.matched) " / " (s.mentees) } span { "mentees matched (" (format!("{share:.1}")) " %)" } }
+                @if s.pairs > 0 {
+                    div.card { b { (s.pairs) } span { "pairs (mentees with several mentors)" } }
+                }
                 div.card { b { (points(s.total_score)) } span { "total score (points)" } }
                 div.card { b { (points(s.min_pair_score)) } span { "lowest pair score" } }
                 div.card { b { (busy) " / " (s.mentors) } span { "mentors with a mentee (" (places) " places)" } }

@@ -21,10 +21,17 @@ pub(super) fn section(people: &People, resp: &pb::SolveResponse) -> Markup {
         .enumerate()
         .map(|(k, u)| (u.mentee_id.as_str(), k))
         .collect();
+    // With demand, mentees with some of the mentors they asked for are listed too.
+    let demand = resp.unmatched.iter().any(|u| u.mentors_asked > 0);
     html! {
         section #unmatched {
-            h2 { "Unmatched mentees" }
-            p.note { (resp.unmatched.len()) " mentee(s) have no pair. Each says why, and what would change it." }
+            @if demand {
+                h2 { "Mentees short of the mentors they asked for" }
+                p.note { (resp.unmatched.len()) " mentee(s) have fewer mentors than they asked for. Each says why." }
+            } @else {
+                h2 { "Unmatched mentees" }
+                p.note { (resp.unmatched.len()) " mentee(s) have no pair. Each says why, and what would change it." }
+            }
             @for (k, u) in resp.unmatched.iter().enumerate() { (mentee(people, &anchor, k, u)) }
         }
     }
