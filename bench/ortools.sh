@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-check mentormatch's optimum against Google OR-Tools' SimpleMinCostFlow.
 #
-#   bash bench/ortools.sh [--mentees 10000] [--mentors 1000] [--seed 1] [--bin PATH] [--keep DIR]
+#   bash bench/ortools.sh [--mentees 10000] [--mentors 1000] [--seed 1] [--max-mentors N] [--bin PATH] [--keep DIR]
 #
 # Creates bench/.venv once (python3 -m venv) with the pinned packages of
 # bench/requirements.txt, then runs bench/ortools_compare.py with the arguments.

@@ -8,7 +8,11 @@ side-by-side table. Exits non-zero if the optimal costs differ.
 
 Usage:
     ortools_compare.py [--mentees 10000] [--mentors 1000] [--seed 1]
-                       [--max-capacity 20] [--repeat 3] [--bin PATH] [--keep DIR]
+                       [--max-capacity 20] [--max-mentors N] [--repeat 3]
+                       [--bin PATH] [--keep DIR]
+
+With --max-mentors every mentee asks for N mentors: the network is the
+demand network (mentees supply N units, places left empty priced convexly).
 
 Times are medians of --repeat runs: ours is the flow solve of
 `export-network` (its `c` line, one thread, arcs sorted included), OR-Tools'
@@ -244,6 +248,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-capacity", type=int, default=20,
                     help="mentor capacities drawn from 1..=this (generate --max-capacity)")
+    ap.add_argument("--max-mentors", type=int, default=None,
+                    help="every mentee asks for this many mentors (generate --max-mentors): "
+                         "the demand network")
     ap.add_argument("--repeat", type=int, default=3, help="runs per timing (median)")
     ap.add_argument("--bin", default=default_bin(), help="mentormatch binary")
     ap.add_argument("--keep", metavar="DIR",
@@ -267,6 +274,11 @@ def main() -> int:
     try:
         instance = f"{args.mentees}x{args.mentors} seed {args.seed} cap {args.max_capacity}"
         stem = f"m{args.mentees}_n{args.mentors}_s{args.seed}_c{args.max_capacity}"
+        demand = []
+        if args.max_mentors is not None:
+            instance += f" max_mentors {args.max_mentors}"
+            stem += f"_d{args.max_mentors}"
+            demand = ["--max-mentors", str(args.max_mentors)]
         req = work / f"{stem}.json"
         netf = work / f"{stem}.net.txt"
 
@@ -276,7 +288,7 @@ def main() -> int:
         print(f"# instance {instance}  (work dir {work})", flush=True)
         t_gen, _ = run([exe, "generate", "--mentees", str(args.mentees),
                         "--mentors", str(args.mentors), "--seed", str(args.seed),
-                        "--max-capacity", str(args.max_capacity), "-o", str(req)])
+                        "--max-capacity", str(args.max_capacity), *demand, "-o", str(req)])
         print(f"# generate      {t_gen * 1e3:10.1f} ms", flush=True)
         t_exp, _ = run([exe, "export-network", str(req), "-o", str(netf)])
         print(f"# export-network{t_exp * 1e3:10.1f} ms  "

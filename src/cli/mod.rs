@@ -88,6 +88,9 @@ enum Command {
         /// Time limit written into the request, in milliseconds.
         #[arg(long)]
         time_limit_ms: Option<u32>,
+        /// Every mentee asks for this many mentors (`max_mentors`).
+        #[arg(long)]
+        max_mentors: Option<u32>,
         /// Output file (default: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -339,6 +342,7 @@ fn run(cli: Cli) -> Result<()> {
             max_capacity,
             group_sizes,
             time_limit_ms,
+            max_mentors,
             output,
         } => generate(
             &SynthConfig {
@@ -347,8 +351,7 @@ fn run(cli: Cli) -> Result<()> {
                 seed,
                 max_capacity,
             },
-            group_sizes,
-            time_limit_ms,
+            (group_sizes, time_limit_ms, max_mentors),
             output.as_deref(),
         ),
         Command::Call {
@@ -456,11 +459,13 @@ fn serve(args: &ServeArgs) -> Result<()> {
 /// sizes (slots in Europe/Paris) written into its policy.
 fn generate(
     config: &SynthConfig,
-    group_sizes: Option<(u32, u32)>,
-    time_limit_ms: Option<u32>,
+    (group_sizes, time_limit_ms, max_mentors): (Option<(u32, u32)>, Option<u32>, Option<u32>),
     output: Option<&Path>,
 ) -> Result<()> {
     let mut req = synth::generate(config);
+    for e in &mut req.mentees {
+        e.max_mentors = max_mentors;
+    }
     if let Some(policy) = req.policy.as_mut() {
         policy.time_limit_ms = time_limit_ms;
         if let Some((min, max)) = group_sizes {

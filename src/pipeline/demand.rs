@@ -11,9 +11,9 @@ use crate::model::{MenteeIdx, MentorIdx, Objective, Problem};
 use crate::outcome::{EngineUsed, MatchedPair, Outcome, Status, Timings, Unmatched};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
-use crate::solvers::candidates::{candidate_arcs, Pins};
-use crate::solvers::demand::{solve_milp, Demand, RoleBound};
-use crate::solvers::{flow, Deadline, Instance, SolveError};
+use crate::solvers::candidates::{demand_instance, Pins};
+use crate::solvers::demand::solve_milp;
+use crate::solvers::{flow, Deadline, SolveError};
 
 use super::pairs::{engine_for, infeasible, stopped};
 use crate::explain::demand::{short_of_demand, unmet_demand};
@@ -99,15 +99,10 @@ pub(crate) fn solve_demand(
         let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
         return Ok(infeasible(problem, engine, objective, reasons));
     }
-    let none = Pins {
-        mentor_of: vec![None; problem.mentees.len()],
-        per_mentor: vec![0; problem.mentors.len()],
-    };
-    let cands = candidate_arcs(&scorer, &none, opts.threads, deadline, None)
+    let (cands, demand) = demand_instance(&scorer, opts.threads, deadline)
         .map_err(|e| stopped(e, deadline, opts, t0))?;
     let t_scored = Instant::now();
     let inst = &cands.instance;
-    let demand = demand_of(problem, inst)?;
     let solved = match engine {
         EngineUsed::Milp => solve_milp(inst, &demand, objective, deadline),
         _ => flow::demand::solve(inst, &demand, objective, deadline),
@@ -179,43 +174,5 @@ pub(crate) fn solve_demand(
         resumed: false,
         certificate: None,
         bound: None,
-    })
-}
-
-/// The demand side of the instance: each mentee's bounds and tier, the
-/// mentors' roles, and the pinned arcs.
-fn demand_of(p: &Problem, inst: &Instance) -> Result<Demand, Error> {
-    let mut pinned = Vec::new();
-    for &(m, e) in &p.policy.pinned {
-        let arc = inst.arcs(e).find(|&a| inst.mentor[a] as usize == m);
-        let Some(a) = arc else {
-            return Err(Error::Solver(format!(
-                "pinned pair ({}, {}) has no arc",
-                p.mentors[m].profile.id, p.mentees[e].profile.id
-            )));
-        };
-        pinned.push(a as u32);
-    }
-    Ok(Demand {
-        min: p.mentees.iter().map(|e| e.demand.min_mentors).collect(),
-        max: p.mentees.iter().map(|e| e.demand.max_mentors).collect(),
-        tier: p.mentees.iter().map(|e| e.demand.priority).collect(),
-        role: p.mentors.iter().map(|m| m.role).collect(),
-        roles: p
-            .mentees
-            .iter()
-            .map(|e| {
-                e.demand
-                    .roles
-                    .iter()
-                    .map(|r| RoleBound {
-                        role: r.role,
-                        at_least: r.at_least,
-                        at_most: r.at_most,
-                    })
-                    .collect()
-            })
-            .collect(),
-        pinned,
     })
 }

@@ -11,6 +11,7 @@ use crate::model::{MenteeIdx, MentorIdx, Problem};
 use crate::scoring::{RowScorer, Scorer};
 use crate::threads::map_chunks;
 
+use super::demand::{Demand, RoleBound};
 use super::hall::MentorGraph;
 use super::scored::{Prepared, Reuse, Scratch};
 use super::{Deadline, Instance, Keep, Quota, Rows};
@@ -138,6 +139,58 @@ pub fn instance(problem: &Problem, threads: usize) -> Result<Instance, Error> {
     let scorer = Scorer::new(problem);
     let pins = Pins::new(problem);
     Ok(candidate_arcs(&scorer, &pins, threads, &Deadline::NONE, None)?.instance)
+}
+
+/// The demand model of a problem whose mentees ask for several mentors, a
+/// priority or roles: every feasible pair of every mentee scored (pins
+/// are arcs that must be used, at full capacities), each mentee's bounds
+/// and tier, the mentors' roles.
+pub(crate) fn demand_instance(
+    scorer: &Scorer<'_>,
+    threads: usize,
+    deadline: &Deadline,
+) -> Result<(CandidateArcs, Demand), Error> {
+    let p = scorer.problem();
+    let none = Pins {
+        mentor_of: vec![None; p.mentees.len()],
+        per_mentor: vec![0; p.mentors.len()],
+    };
+    let cands = candidate_arcs(scorer, &none, threads, deadline, None)?;
+    let inst = &cands.instance;
+    let mut pinned = Vec::new();
+    for &(m, e) in &p.policy.pinned {
+        let arc = inst.arcs(e).find(|&a| inst.mentor[a] as usize == m);
+        let Some(a) = arc else {
+            return Err(Error::Solver(format!(
+                "pinned pair ({}, {}) has no arc",
+                p.mentors[m].profile.id, p.mentees[e].profile.id
+            )));
+        };
+        pinned.push(a as u32);
+    }
+    let demand = Demand {
+        min: p.mentees.iter().map(|e| e.demand.min_mentors).collect(),
+        max: p.mentees.iter().map(|e| e.demand.max_mentors).collect(),
+        tier: p.mentees.iter().map(|e| e.demand.priority).collect(),
+        role: p.mentors.iter().map(|m| m.role).collect(),
+        roles: p
+            .mentees
+            .iter()
+            .map(|e| {
+                e.demand
+                    .roles
+                    .iter()
+                    .map(|r| RoleBound {
+                        role: r.role,
+                        at_least: r.at_least,
+                        at_most: r.at_most,
+                    })
+                    .collect()
+            })
+            .collect(),
+        pinned,
+    };
+    Ok((cands, demand))
 }
 
 /// At most `max` mentees of one country per mentor (countries labelled in

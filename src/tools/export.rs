@@ -10,26 +10,39 @@ use std::time::Instant;
 
 use crate::error::Error;
 use crate::model::Problem;
-use crate::solvers::candidates::instance;
+use crate::scoring::Scorer;
+use crate::solvers::candidates::{demand_instance, instance};
 use crate::solvers::flow;
 use crate::solvers::Deadline;
 
-/// The network for `problem` (pins removed), with our optimum, as text.
+/// The network for `problem` (pins removed; with demand, the demand
+/// network, pins as arcs that must be used), with our optimum, as text.
 pub fn network_text(problem: &Problem, threads: usize) -> Result<String, Error> {
-    let inst = instance(problem, threads)?;
-    let net = flow::network(&inst, problem.policy.objective);
+    let (net, solved, solve_ms) = if problem.has_demand() {
+        let scorer = Scorer::new(problem);
+        let (cands, demand) = demand_instance(&scorer, threads, &Deadline::NONE)?;
+        let (net, cost, took) =
+            flow::demand::network(&cands.instance, &demand, problem.policy.objective)
+                .map_err(|e| Error::Solver(e.to_string()))?;
+        (
+            net,
+            cost.map(|c| c.to_string()),
+            took.as_secs_f64() * 1000.0,
+        )
+    } else {
+        let inst = instance(problem, threads)?;
+        let net = flow::network(&inst, problem.policy.objective);
+        let t = Instant::now();
+        let solved = flow::min_cost(&inst, problem.policy.objective, Deadline::NONE);
+        (
+            net,
+            solved.map(|c| c.to_string()),
+            t.elapsed().as_secs_f64() * 1000.0,
+        )
+    };
     let mut out = String::with_capacity(net.arcs.len() * 24);
-    let t = Instant::now();
-    let solved = flow::min_cost(&inst, problem.policy.objective, Deadline::NONE);
-    let solve_ms = t.elapsed().as_secs_f64() * 1000.0;
-    match solved {
-        Some(cost) => {
-            let _ = writeln!(out, "c mentormatch cost {cost} solve_ms {solve_ms:.1}");
-        }
-        None => {
-            let _ = writeln!(out, "c mentormatch cost none solve_ms {solve_ms:.1}");
-        }
-    }
+    let cost = solved.unwrap_or_else(|| "none".into());
+    let _ = writeln!(out, "c mentormatch cost {cost} solve_ms {solve_ms:.1}");
     let _ = writeln!(out, "n {}", net.nodes);
     for &(node, supply) in &net.supplies {
         let _ = writeln!(out, "s {node} {supply}");

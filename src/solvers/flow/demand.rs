@@ -31,6 +31,7 @@
 //! it.
 
 use super::graph::{Builder, Graph};
+use super::NetworkDescription;
 use crate::model::{Milli, Objective};
 use crate::solvers::demand::Demand;
 use crate::solvers::{Deadline, Instance, SolveError};
@@ -266,6 +267,49 @@ fn run(
         }
     }
     Ok(chosen)
+}
+
+/// The network [`solve`] solves for `objective` (fair: its coverage then
+/// score network over every arc), spelled out for other solvers (costs
+/// must fit `i64`), and the optimal cost this engine finds on it with the
+/// time it took, `None` when no assignment meets every minimum.
+pub(crate) fn network(
+    inst: &Instance,
+    d: &Demand,
+    objective: Objective,
+) -> Result<(NetworkDescription, Option<i128>, std::time::Duration), SolveError> {
+    let top = d.tier.iter().copied().max().unwrap_or(0);
+    let objective = match objective {
+        Objective::Fair => Objective::CoverageThenScore,
+        o => o,
+    };
+    let order = levels(objective, top, true)?;
+    let all = vec![true; inst.score.len()];
+    let w = weights(inst, d, &order, &all)?;
+    let mut net = build(inst, d, &w, &all)?;
+    let g = &net.graph;
+    let wide = |x: i128| i64::try_from(x).map_err(|_| overflow());
+    let mut desc = NetworkDescription {
+        nodes: g.nodes() as u32,
+        ..NetworkDescription::default()
+    };
+    let mut total = 0i64;
+    for &(e, units) in &net.supplies {
+        desc.supplies.push((e, i64::from(units)));
+        total += i64::from(units);
+    }
+    desc.supplies.push((g.nodes() as u32 - 1, -total));
+    for a in 0..g.arcs() {
+        let (u, v, cap, cost) = g.arc(a);
+        desc.arcs.push((u, v, i64::from(cap), wide(cost)?));
+    }
+    let t = std::time::Instant::now();
+    net.graph.send_all(&net.supplies, &Deadline::NONE)?;
+    let elapsed = t.elapsed();
+    let g = &net.graph;
+    let met = net.full.iter().all(|&a| g.flow(a) == g.cap(a))
+        && net.empty.iter().all(|&a| g.flow(a) == 0);
+    Ok((desc, met.then(|| g.total_cost()), elapsed))
 }
 
 /// The counts an assignment reaches: mentees with a mentor per tier

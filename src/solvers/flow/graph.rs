@@ -173,8 +173,22 @@ impl Graph {
         &self.pot
     }
 
+    /// Number of arcs.
+    pub(super) fn arcs(&self) -> usize {
+        self.tail.len()
+    }
+
+    /// Arc `a`: (tail, head, capacity, cost).
+    pub(super) fn arc(&self, a: usize) -> (u32, u32, u32, i128) {
+        (self.tail[a], self.head[a], self.cap[a], self.cost[a])
+    }
+
+    /// Number of nodes (the sink is the last).
+    pub(super) fn nodes(&self) -> usize {
+        self.pot.len()
+    }
+
     /// The flow's cost.
-    #[cfg(test)]
     pub(super) fn total_cost(&self) -> i128 {
         self.flow
             .iter()
