@@ -107,8 +107,10 @@ pub(crate) fn unmet_demand(p: &Problem, inst: &Instance) -> Vec<Infeasibility> {
                 kind: "MENTEE_MINIMUM",
                 ids: vec![id.clone()],
                 message: format!(
-                    "mentee {id} needs at least {} mentors, but only {} pass every hard rule",
+                    "mentee {id} needs at least {} mentors, but only {} pass every hard rule: \
+                     lower mentees[{e}].min_mentors to {}, or relax a rule for it",
                     x.demand.min_mentors,
+                    cands.len(),
                     cands.len()
                 ),
             });
@@ -125,7 +127,8 @@ pub(crate) fn unmet_demand(p: &Problem, inst: &Instance) -> Vec<Infeasibility> {
                     ids: vec![id.clone()],
                     message: format!(
                         "mentee {id} needs at least {} {role:?} mentors, but only {of_role} \
-                         pass every hard rule",
+                         pass every hard rule: lower that role's at_least to {of_role}, or \
+                         relax a rule for it",
                         r.at_least
                     ),
                 });

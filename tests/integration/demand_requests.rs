@@ -329,6 +329,16 @@ fn a_mentee_gets_one_mentor_of_each_role_asked_and_is_told_what_is_missing() {
         "{}",
         i.message
     );
+    // The relaxation it names is enough: re-solved with it, e2 has its mentor.
+    assert!(
+        i.message.contains("lower mentees[1].min_mentors to 1"),
+        "{}",
+        i.message
+    );
+    req.mentees[1].min_mentors = 1;
+    let resp = solve_ok(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+    assert!(resp.pairs.iter().any(|p| p.mentee_id == "e2"));
 }
 
 #[test]
