@@ -1,6 +1,6 @@
 //! Mentees who need more than one mentor, as a min-cost flow (issue 29):
 //! the demand model of [`crate::solvers::demand`] solved exactly by
-//! successive shortest paths on [`graph`](super::graph), no heuristic.
+//! successive shortest paths on the general network of `graph.rs`, no heuristic.
 //!
 //! # Network
 //! Nodes, in this order: every mentee `e`; a node `(e, r)` for each role
