@@ -345,6 +345,36 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
+    /// A bilateral outcome with `pairs`, `unmatched` and `loads`, and
+    /// nothing else yet (no groups, sessions, meetings, timings, proofs).
+    pub(crate) fn bilateral(
+        status: Status,
+        engine: EngineUsed,
+        objective: Objective,
+        (pairs, unmatched, loads): (Vec<MatchedPair>, Vec<Unmatched>, Vec<u32>),
+    ) -> Outcome {
+        Outcome {
+            status,
+            engine,
+            objective,
+            pairs,
+            unmatched,
+            loads,
+            infeasibilities: Vec::new(),
+            candidate_pairs_total: 0,
+            candidate_pairs_feasible: 0,
+            timings: Timings::default(),
+            groups: None,
+            sessions: Vec::new(),
+            meetings: Vec::new(),
+            blocking: None,
+            optimum: None,
+            resumed: false,
+            certificate: None,
+            bound: None,
+        }
+    }
+
     /// Mentees with at least one pair.
     pub(crate) fn matched_mentees(&self) -> usize {
         let mut seen: Vec<MenteeIdx> = self.pairs.iter().map(|p| p.mentee).collect();

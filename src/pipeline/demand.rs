@@ -8,14 +8,15 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, FieldViolation};
 use crate::model::{MenteeIdx, MentorIdx, Objective, Problem};
-use crate::outcome::{EngineUsed, MatchedPair, Outcome, Status, Timings, Unmatched};
+use crate::outcome::{EngineUsed, Outcome, Status, Timings, Unmatched};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{demand_instance, Pins};
 use crate::solvers::demand::solve_milp;
 use crate::solvers::{flow, Deadline, SolveError};
 
-use super::pairs::{engine_for, infeasible, stopped};
+use super::matched::pairs_and_loads;
+use super::pairs::{engine_for, infeasible, pins_over_capacity, stopped};
 use crate::explain::demand::{short_of_demand, unmet_demand};
 use crate::explain::infeasible as why;
 
@@ -92,12 +93,8 @@ pub(crate) fn solve_demand(
     let engine = engine_for(problem);
     let objective = problem.policy.objective;
     let pins = Pins::new(problem);
-    let over: Vec<MentorIdx> = (0..problem.mentors.len())
-        .filter(|&m| pins.per_mentor[m] > problem.mentors[m].capacity)
-        .collect();
-    if !over.is_empty() {
-        let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
-        return Ok(infeasible(problem, engine, objective, reasons));
+    if let Some(out) = pins_over_capacity(problem, &pins, engine) {
+        return Ok(out);
     }
     let (cands, demand) = demand_instance(&scorer, opts.threads, deadline)
         .map_err(|e| stopped(e, deadline, opts, t0))?;
@@ -130,19 +127,11 @@ pub(crate) fn solve_demand(
     for m in &mut mentors_of {
         m.sort_unstable();
     }
-    let mut loads = vec![0u32; problem.mentors.len()];
-    let mut pairs = Vec::new();
-    for (e, ms) in mentors_of.iter().enumerate() {
-        for &m in ms {
-            loads[m] += 1;
-            pairs.push(MatchedPair {
-                mentor: m,
-                mentee: e,
-                detail: scorer.detail(m, e),
-                pinned: problem.policy.pinned.contains(&(m, e)),
-            });
-        }
-    }
+    let matching = mentors_of
+        .iter()
+        .enumerate()
+        .flat_map(|(e, ms)| ms.iter().map(move |&m| (e, m)));
+    let (pairs, loads) = pairs_and_loads(&scorer, &pins, matching);
     let candidates = |e: MenteeIdx| -> Vec<MentorIdx> {
         inst.arcs(e).map(|a| inst.mentor[a] as usize).collect()
     };
@@ -150,14 +139,8 @@ pub(crate) fn solve_demand(
         .filter(|&e| (mentors_of[e].len() as u32) < problem.mentees[e].demand.max_mentors)
         .map(|e| short_of_demand(&scorer, e, &candidates(e), &mentors_of, &loads))
         .collect();
+    let found = (pairs, unmatched, loads);
     Ok(Outcome {
-        status: Status::Optimal,
-        engine,
-        objective,
-        pairs,
-        unmatched,
-        loads,
-        infeasibilities: Vec::new(),
         candidate_pairs_total: cands.total,
         candidate_pairs_feasible: cands.feasible,
         timings: Timings {
@@ -166,13 +149,6 @@ pub(crate) fn solve_demand(
             explain: t_solved.elapsed(),
             groups: Duration::ZERO,
         },
-        groups: None,
-        sessions: Vec::new(),
-        meetings: Vec::new(),
-        blocking: None,
-        optimum: None,
-        resumed: false,
-        certificate: None,
-        bound: None,
+        ..Outcome::bilateral(Status::Optimal, engine, objective, found)
     })
 }

@@ -15,7 +15,7 @@ use crate::solvers::flow::resume::BaseState;
 use crate::solvers::pricing::solve_priced;
 use crate::solvers::scored::{Reuse, ScoredPairs};
 
-use super::matched::pairs_and_loads;
+use super::matched::{each_pair, pairs_and_loads};
 use super::resumed::{resume_pairs, Resumable};
 use crate::solvers::{
     flow::FlowEngine, milp::MilpEngine, stable::StableEngine, Assignment, Deadline, Engine,
@@ -54,12 +54,8 @@ pub(crate) fn solve_pairs(
     // rejects quotas with ENGINE_FLOW.
     let engine_used = engine_for(problem);
     let objective = problem.policy.objective;
-    let over: Vec<MentorIdx> = (0..problem.mentors.len())
-        .filter(|&m| pins.per_mentor[m] > problem.mentors[m].capacity)
-        .collect();
-    if !over.is_empty() {
-        let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
-        return Ok(infeasible(problem, engine_used, objective, reasons));
+    if let Some(out) = pins_over_capacity(problem, &pins, engine_used) {
+        return Ok(out);
     }
     if let (Some(reuse), Some(state)) = (scores.reuse, scores.state) {
         let base = Resumable { reuse, state };
@@ -202,26 +198,39 @@ pub(crate) fn infeasible(
     objective: Objective,
     infeasibilities: Vec<Infeasibility>,
 ) -> Outcome {
+    let unmatched = why::everyone_unmatched(problem, &infeasibilities);
+    let loads = vec![0; problem.mentors.len()];
     Outcome {
-        status: Status::Infeasible,
-        engine,
-        objective,
-        pairs: Vec::new(),
-        unmatched: why::everyone_unmatched(problem, &infeasibilities),
-        loads: vec![0; problem.mentors.len()],
         infeasibilities,
-        candidate_pairs_total: 0,
-        candidate_pairs_feasible: 0,
-        timings: Timings::default(),
-        groups: None,
-        sessions: Vec::new(),
-        meetings: Vec::new(),
-        blocking: None,
-        optimum: None,
-        resumed: false,
-        certificate: None,
-        bound: None,
+        ..Outcome::bilateral(
+            Status::Infeasible,
+            engine,
+            objective,
+            (Vec::new(), unmatched, loads),
+        )
     }
+}
+
+/// The infeasible outcome of pins that fill some mentor beyond its
+/// capacity, if they do.
+pub(crate) fn pins_over_capacity(
+    problem: &Problem,
+    pins: &Pins,
+    engine: EngineUsed,
+) -> Option<Outcome> {
+    let over: Vec<MentorIdx> = (0..problem.mentors.len())
+        .filter(|&m| pins.per_mentor[m] > problem.mentors[m].capacity)
+        .collect();
+    if over.is_empty() {
+        return None;
+    }
+    let reasons = why::pins_over_capacity(problem, &over, &pins.per_mentor);
+    Some(infeasible(
+        problem,
+        engine,
+        problem.policy.objective,
+        reasons,
+    ))
 }
 
 /// The outcome of an assignment: pins and engine pairs with their score
@@ -240,34 +249,27 @@ fn assemble(
     for (k, &e) in cands.mentees.iter().enumerate() {
         mentor_of[e] = assignment.mentor(inst, k).map(|m| m as usize);
     }
-    let (pairs, loads) = pairs_and_loads(scorer, pins, &mentor_of);
+    let (pairs, loads) = pairs_and_loads(scorer, pins, each_pair(&mentor_of));
     let unmatched = unmatched(scorer, cands, assignment, pins, &mentor_of, &loads);
+    let status = if assignment.optimal {
+        Status::Optimal
+    } else {
+        Status::Feasible
+    };
     Outcome {
-        status: if assignment.optimal {
-            Status::Optimal
-        } else {
-            Status::Feasible
-        },
-        engine,
-        objective: p.policy.objective,
-        pairs,
-        unmatched,
-        loads,
-        infeasibilities: Vec::new(),
         candidate_pairs_total: cands.total,
         candidate_pairs_feasible: cands.feasible,
-        timings: Timings::default(),
-        groups: None,
-        sessions: Vec::new(),
-        meetings: Vec::new(),
-        blocking: None,
-        optimum: None,
-        resumed: false,
         certificate: assignment
             .duals
             .as_ref()
             .map(|d| d.in_problem_order(&cands.mentees, p.mentees.len())),
         bound: assignment.bound,
+        ..Outcome::bilateral(
+            status,
+            engine,
+            p.policy.objective,
+            (pairs, unmatched, loads),
+        )
     }
 }
 

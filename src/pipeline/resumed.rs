@@ -21,7 +21,7 @@ use crate::solvers::flow::resume::{resume, BaseState, Order, Row, Scenario};
 use crate::solvers::scored::Reuse;
 use crate::solvers::{Assignment, Deadline};
 
-use super::matched::pairs_and_loads;
+use super::matched::{each_pair, pairs_and_loads};
 
 /// A base to re-optimise from: its rows (in `reuse`) and its baseline's state.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +57,7 @@ pub(crate) fn resume_pairs(
         mentor_of[e] = placed[k].map(|m| m as usize);
     }
     let p = problem;
-    let (pairs, loads) = pairs_and_loads(scorer, pins, &mentor_of);
+    let (pairs, loads) = pairs_and_loads(scorer, pins, each_pair(&mentor_of));
     let unmatched = if free.iter().any(|&e| mentor_of[e].is_none()) {
         let u = explain_unmatched(scorer, pins, opts, deadline, base.reuse, &mentor_of, &loads);
         match u {
@@ -67,14 +67,8 @@ pub(crate) fn resume_pairs(
     } else {
         Vec::new()
     };
+    let found = (pairs, unmatched, loads);
     Some(Ok(Outcome {
-        status: Status::Optimal,
-        engine: EngineUsed::Flow,
-        objective: p.policy.objective,
-        pairs,
-        unmatched,
-        loads,
-        infeasibilities: Vec::new(),
         candidate_pairs_total: (free.len() * p.mentors.len()) as u64,
         candidate_pairs_feasible: feasible,
         timings: Timings {
@@ -83,14 +77,8 @@ pub(crate) fn resume_pairs(
             explain: t_solved.elapsed(),
             groups: std::time::Duration::ZERO,
         },
-        groups: None,
-        sessions: Vec::new(),
-        meetings: Vec::new(),
-        blocking: None,
-        optimum: None,
         resumed: true,
-        certificate: None,
-        bound: None,
+        ..Outcome::bilateral(Status::Optimal, EngineUsed::Flow, p.policy.objective, found)
     }))
 }
 
