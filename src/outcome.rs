@@ -126,6 +126,25 @@ pub(crate) struct Unmatched {
     pub asked: u32,
 }
 
+impl Unmatched {
+    /// Mentee `mentee` unmatched for `reason`, said in `message`; no
+    /// candidates, rule counts, suggestions or certificate yet.
+    pub(crate) fn new(mentee: MenteeIdx, reason: UnmatchedReason, message: String) -> Self {
+        Unmatched {
+            mentee,
+            reason,
+            message,
+            candidates: Vec::new(),
+            excluded_by: Vec::new(),
+            suggestions: Vec::new(),
+            certificate: None,
+            same_bottleneck_as: None,
+            mentors: 0,
+            asked: 0,
+        }
+    }
+}
+
 /// A rule of the request that no matching can satisfy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Infeasibility {

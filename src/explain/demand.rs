@@ -77,16 +77,8 @@ pub(crate) fn short_of_demand(
             )
         };
         Unmatched {
-            mentee: e,
-            reason,
-            message: format!("{has}: {why}"),
             candidates: candidates.to_vec(),
-            excluded_by: Vec::new(),
-            suggestions: Vec::new(),
-            certificate: None,
-            same_bottleneck_as: None,
-            mentors: 0,
-            asked: 0,
+            ..Unmatched::new(e, reason, format!("{has}: {why}"))
         }
     };
     u.mentors = mine.len() as u32;

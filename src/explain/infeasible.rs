@@ -146,17 +146,6 @@ pub(crate) fn everyone_unmatched(p: &Problem, reasons: &[Infeasibility]) -> Vec<
         kinds.join(", ")
     );
     (0..p.mentees.len())
-        .map(|e| Unmatched {
-            mentee: e,
-            reason: UnmatchedReason::Infeasible,
-            message: message.clone(),
-            candidates: Vec::new(),
-            excluded_by: Vec::new(),
-            suggestions: Vec::new(),
-            certificate: None,
-            same_bottleneck_as: None,
-            mentors: 0,
-            asked: 0,
-        })
+        .map(|e| Unmatched::new(e, UnmatchedReason::Infeasible, message.clone()))
         .collect()
 }

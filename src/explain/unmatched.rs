@@ -65,19 +65,11 @@ pub(crate) fn unmatched(
             .iter()
             .all(|&c| loads[c] >= p.mentors[c].capacity || at_quota(c));
         let ids = id_list(candidates.iter().map(|&c| &p.mentors[c].profile.id));
+        let message =
+            format!("compatible mentors ({ids}) have room, but no pair raises the total score");
         let mut u = Unmatched {
-            mentee: e,
-            reason: UnmatchedReason::NotWorthwhile,
-            message: format!(
-                "compatible mentors ({ids}) have room, but no pair raises the total score"
-            ),
             candidates,
-            excluded_by: Vec::new(),
-            suggestions: Vec::new(),
-            certificate: None,
-            same_bottleneck_as: None,
-            mentors: 0,
-            asked: 0,
+            ..Unmatched::new(e, UnmatchedReason::NotWorthwhile, message)
         };
         if full {
             u.reason = UnmatchedReason::Capacity;
@@ -187,16 +179,9 @@ pub(crate) fn no_candidate(scorer: &Scorer<'_>, e: MenteeIdx) -> Unmatched {
         message.push_str(&format!("; {s}"));
     }
     Unmatched {
-        mentee: e,
-        reason: UnmatchedReason::NoCandidate,
-        message,
-        candidates: Vec::new(),
         excluded_by: counts,
         suggestions,
-        certificate: None,
-        same_bottleneck_as: None,
-        mentors: 0,
-        asked: 0,
+        ..Unmatched::new(e, UnmatchedReason::NoCandidate, message)
     }
 }
 

@@ -90,6 +90,15 @@ impl Row<'_> {
         self.get(errors, header, parse)
     }
 
+    /// The count under `header`, `None` when the cell is empty (or does
+    /// not hold a count: the error recorded).
+    fn count(&self, errors: &mut Errors, header: &str) -> Option<u32> {
+        match self.text(header) {
+            "" => None,
+            _ => self.get(errors, header, |s| cells::count(s, 100_000)),
+        }
+    }
+
     /// `parse` of the text under `header`, or the error recorded.
     fn get<T>(
         &self,
@@ -204,32 +213,24 @@ pub(super) fn request(tables: &[Table]) -> Result<pb::SolveRequest, FormatError>
     let mut req = pb::SolveRequest::default();
     for r in sheet_rows(&template::MENTORS, &mut errors) {
         let profile = profile(&r, &mut errors);
-        let opt = |h: &str, e: &mut Errors| match r.text(h) {
-            "" => None,
-            _ => r.get(e, h, |s| cells::count(s, 100_000)),
-        };
         req.mentors.push(pb::Mentor {
             profile,
-            capacity: opt("capacity", &mut errors),
-            min_mentees: opt("min mentees", &mut errors).unwrap_or(0),
-            max_groups: opt("max groups", &mut errors),
+            capacity: r.count(&mut errors, "capacity"),
+            min_mentees: r.count(&mut errors, "min mentees").unwrap_or(0),
+            max_groups: r.count(&mut errors, "max groups"),
             role: r.text("role").trim().to_string(),
         });
     }
     for r in sheet_rows(&template::MENTEES, &mut errors) {
         let profile = profile(&r, &mut errors);
-        let opt = |h: &str, e: &mut Errors| match r.text(h) {
-            "" => None,
-            _ => r.get(e, h, |s| cells::count(s, 100_000)),
-        };
         req.mentees.push(pb::Mentee {
             profile,
             preferred_mentors: cells::list(r.text("preferred mentors")),
             excluded_mentors: cells::list(r.text("excluded mentors")),
             allowed_mentors: cells::list(r.text("allowed mentors")),
-            min_mentors: opt("min mentors", &mut errors).unwrap_or(0),
-            max_mentors: opt("max mentors", &mut errors),
-            priority: opt("priority", &mut errors).unwrap_or(0),
+            min_mentors: r.count(&mut errors, "min mentors").unwrap_or(0),
+            max_mentors: r.count(&mut errors, "max mentors"),
+            priority: r.count(&mut errors, "priority").unwrap_or(0),
             role_demands: r
                 .get(&mut errors, "role demands", cells::role_demands)
                 .unwrap_or_default(),

@@ -182,7 +182,8 @@ fn stage(
     }
     // The lowest is a free pair's: pinned arcs neither bound it nor fall
     // below its floor.
-    for ((&xa, &score), _) in x.iter().zip(&inst.score).zip(&pinned).filter(|(_, &p)| !p) {
+    for a in (0..n_arcs).filter(|&a| !pinned[a]) {
+        let (xa, score) = (x[a], inst.score[a]);
         if goal == Goal::Lowest {
             // z is at most the score of every arc used.
             let (s, big) = (score as f64, (hi - lo) as f64);

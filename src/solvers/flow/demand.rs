@@ -136,6 +136,17 @@ struct Built {
     supplies: Vec<(u32, u32)>,
 }
 
+impl Built {
+    /// Whether the flow meets every minimum: each part that must be full
+    /// is, each that must be empty is (an optimum that does not proves
+    /// that no assignment does).
+    fn minimums_met(&self) -> bool {
+        let g = &self.graph;
+        self.full.iter().all(|&a| g.flow(a) == g.cap(a))
+            && self.empty.iter().all(|&a| g.flow(a) == 0)
+    }
+}
+
 /// Lays out the network of `inst` and `d` over the arcs `kept`.
 fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Built, SolveError> {
     let (n_e, n_m) = (inst.mentees() as u32, inst.mentors() as u32);
@@ -251,15 +262,12 @@ fn run(
     kept: &[bool],
     deadline: &Deadline,
 ) -> Result<Vec<Vec<u32>>, SolveError> {
-    let w = weights(inst, d, order, kept)?;
-    let mut net = build(inst, d, &w, kept)?;
+    let mut net = build(inst, d, &weights(inst, d, order, kept)?, kept)?;
     net.graph.send_all(&net.supplies, deadline)?;
-    let g = &net.graph;
-    let broken =
-        net.full.iter().any(|&a| g.flow(a) < g.cap(a)) || net.empty.iter().any(|&a| g.flow(a) > 0);
-    if broken {
+    if !net.minimums_met() {
         return Err(SolveError::SideConstraintsInfeasible);
     }
+    let g = &net.graph;
     let mut chosen = vec![Vec::new(); inst.mentees()];
     for &(ga, ia, e) in &net.pairs {
         if g.flow(ga) > 0 {
@@ -285,8 +293,7 @@ pub(crate) fn network(
     };
     let order = levels(objective, top, true)?;
     let all = vec![true; inst.score.len()];
-    let w = weights(inst, d, &order, &all)?;
-    let mut net = build(inst, d, &w, &all)?;
+    let mut net = build(inst, d, &weights(inst, d, &order, &all)?, &all)?;
     let g = &net.graph;
     let wide = |x: i128| i64::try_from(x).map_err(|_| overflow());
     let mut desc = NetworkDescription {
@@ -306,10 +313,8 @@ pub(crate) fn network(
     let t = std::time::Instant::now();
     net.graph.send_all(&net.supplies, &Deadline::NONE)?;
     let elapsed = t.elapsed();
-    let g = &net.graph;
-    let met = net.full.iter().all(|&a| g.flow(a) == g.cap(a))
-        && net.empty.iter().all(|&a| g.flow(a) == 0);
-    Ok((desc, met.then(|| g.total_cost()), elapsed))
+    let cost = net.minimums_met().then(|| net.graph.total_cost());
+    Ok((desc, cost, elapsed))
 }
 
 /// The counts an assignment reaches: mentees with a mentor per tier

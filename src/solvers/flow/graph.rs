@@ -61,17 +61,6 @@ impl Builder {
     /// The residual network with no flow, `t` its sink (the last node).
     pub(super) fn build(self, t: u32) -> Graph {
         let n = self.nodes as usize;
-        // Shortest distances from a source joined to every node at cost 0:
-        // one pass in node order, since every arc goes forward.
-        let mut pot = vec![0i128; n];
-        let mut by_head: Vec<u32> = (0..self.head.len() as u32).collect();
-        by_head.sort_unstable_by_key(|&a| self.head[a as usize]);
-        for &a in &by_head {
-            let a = a as usize;
-            let via = pot[self.tail[a] as usize] + self.cost[a];
-            let h = self.head[a] as usize;
-            pot[h] = pot[h].min(via);
-        }
         let mut out_start = vec![0u32; n + 1];
         for &u in &self.tail {
             out_start[u as usize + 1] += 1;
@@ -84,6 +73,16 @@ impl Builder {
         for (a, &u) in self.tail.iter().enumerate() {
             out[fill[u as usize] as usize] = a as u32;
             fill[u as usize] += 1;
+        }
+        // Shortest distances from a source joined to every node at cost 0:
+        // one pass over the arcs by tail, since every arc goes forward (a
+        // node's label is final before its own arcs are read).
+        let mut pot = vec![0i128; n];
+        for &a in &out {
+            let a = a as usize;
+            let via = pot[self.tail[a] as usize] + self.cost[a];
+            let h = self.head[a] as usize;
+            pot[h] = pot[h].min(via);
         }
         let mut to_t = vec![Vec::new(); n];
         for (a, (&u, &h)) in self.tail.iter().zip(&self.head).enumerate() {
