@@ -300,7 +300,8 @@ pub(crate) struct BlockingPair {
     pub mentee: MenteeIdx,
     /// The pair's score.
     pub score: Milli,
-    /// The mentee's score with its mentor in the answer (none: unmatched).
+    /// The score of the mentor the mentee would give up for this one (none:
+    /// it has a free place; with one mentor at most, its mentor's score).
     pub mentee_now: Option<Milli>,
     /// The lowest score of a mentee the full mentor may drop (none: the
     /// mentor has a free place).

@@ -146,3 +146,65 @@ pub(crate) fn unmet_demand(p: &Problem, inst: &Instance) -> Vec<Infeasibility> {
     }
     out
 }
+
+/// The minimums a stable assignment (`mentors_of` each mentee's mentors,
+/// `loads` each mentor's mentees) leaves unmet: deferred acceptance follows
+/// the scores, and a minimum is not a preference.
+pub(crate) fn stable_short(
+    p: &Problem,
+    mentors_of: &[Vec<MentorIdx>],
+    loads: &[u32],
+) -> Vec<Infeasibility> {
+    const WHY: &str = "deferred acceptance follows the scores, and a minimum is not a \
+                       preference: choose another objective, or";
+    let mut out = Vec::new();
+    for (e, x) in p.mentees.iter().enumerate() {
+        let (id, mine) = (&x.profile.id, &mentors_of[e]);
+        let has = mine.len() as u32;
+        if has < x.demand.min_mentors {
+            out.push(Infeasibility {
+                kind: "MENTEE_MINIMUM",
+                ids: vec![id.clone()],
+                message: format!(
+                    "the stable matching gives mentee {id} {has} of the {} mentors it must \
+                     have: {WHY} lower mentees[{e}].min_mentors to {has}",
+                    x.demand.min_mentors
+                ),
+            });
+        }
+        for (k, r) in x.demand.roles.iter().enumerate() {
+            let of_role = mine
+                .iter()
+                .filter(|&&m| p.mentors[m].role == Some(r.role))
+                .count() as u32;
+            if of_role < r.at_least {
+                let role = &p.vocab.roles[r.role as usize];
+                out.push(Infeasibility {
+                    kind: "MENTEE_MINIMUM",
+                    ids: vec![id.clone()],
+                    message: format!(
+                        "the stable matching gives mentee {id} {of_role} of the {} {role:?} \
+                         mentors it must have: {WHY} lower mentees[{e}].role_demands[{k}].at_least \
+                         to {of_role}",
+                        r.at_least
+                    ),
+                });
+            }
+        }
+    }
+    for (j, m) in p.mentors.iter().enumerate() {
+        if loads[j] < m.min_mentees {
+            let id = &m.profile.id;
+            out.push(Infeasibility {
+                kind: "MENTOR_MINIMUM",
+                ids: vec![id.clone()],
+                message: format!(
+                    "the stable matching gives mentor {id} {} of the {} mentees it must have: \
+                     {WHY} lower mentors[{j}].min_mentees to {}",
+                    loads[j], m.min_mentees, loads[j]
+                ),
+            });
+        }
+    }
+    out
+}

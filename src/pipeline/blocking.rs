@@ -3,40 +3,119 @@
 //! Preferences are the pair scores on both sides (a mentee's stated
 //! preferences enter them through the preference criterion): a mentee
 //! prefers a mentor with whom it scores higher, a mentor a mentee with
-//! whom it scores higher. A feasible pair (every hard rule passed) of a
-//! mentee that is not pinned, not in the answer, **blocks** when both would
-//! rather be together: the mentee is unmatched or scores strictly less with
-//! its mentor, and the mentor has a free place or a mentee it may drop (not
-//! pinned) who scores strictly less. Mentor minimums are not preferences:
-//! a minimum can force a blocking pair.
+//! whom it scores higher. A feasible pair (every hard rule passed) not in
+//! the answer **blocks** when both would rather be together:
+//! - the mentee would take the mentor: beside the mentors it has, within
+//!   its `max_mentors` and role bounds ([`admits`]), or instead of one of
+//!   them (not pinned) who scores strictly less, the bounds still admitting
+//!   the exchange (one mentor at most: it is unmatched or scores strictly
+//!   less with its mentor);
+//! - the mentor would take the mentee: it has a free place or a mentee it
+//!   may drop (not pinned) who scores strictly less.
+//!
+//! Minimums (a mentor's, a mentee's `min_mentors` and role `at_least`) are
+//! not preferences: a minimum can force a blocking pair.
 //!
 //! One pass over every feasible pair (the [`RowScorer`]'s rows, so at any
 //! size without holding the pairs), after one pass over the answer for
-//! each mentee's score and each mentor's lowest droppable score.
+//! each mentee's mentors and each mentor's lowest droppable score.
 
-use crate::model::{Milli, Problem};
+use crate::model::{MentorIdx, Milli, Problem};
 use crate::outcome::{Blocking, BlockingPair, MatchedPair};
 use crate::scoring::{RowScorer, Scorer};
+use crate::solvers::demand::{admits, RoleBound};
 
 /// Blocking pairs listed, at most (the rest are counted).
 pub(crate) const MAX_LISTED: usize = 100;
+
+/// A mentor a mentee has in the answer.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    mentor: MentorIdx,
+    score: Milli,
+    pinned: bool,
+    role: Option<u32>,
+}
+
+/// A mentee's side of the answer: its bounds and its mentors.
+struct Side {
+    max: u32,
+    bounds: Vec<RoleBound>,
+    held: Vec<Held>,
+    /// The lowest score of a mentor it may drop, when nothing but the
+    /// count bounds it (the common case, answered without [`admits`]).
+    lowest: Option<Milli>,
+}
+
+impl Side {
+    /// The score of the mentor the mentee would give up for a mentor of
+    /// `role` scoring `s` (`Some(None)`: a free place), `None` if it would not.
+    fn would_take(&self, role: Option<u32>, s: Milli) -> Option<Option<Milli>> {
+        if self.bounds.is_empty() {
+            if (self.held.len() as u32) < self.max {
+                return Some(None);
+            }
+            return self.lowest.filter(|&l| l < s).map(Some);
+        }
+        let mut roles: Vec<Option<u32>> = self.held.iter().map(|h| h.role).collect();
+        roles.push(role);
+        if admits(self.max, &self.bounds, &roles) {
+            return Some(None);
+        }
+        let mut best: Option<Milli> = None;
+        for (k, h) in self.held.iter().enumerate() {
+            if h.pinned || h.score >= s || best.is_some_and(|b| b <= h.score) {
+                continue;
+            }
+            let swapped = roles[..k].iter().chain(&roles[k + 1..]).copied();
+            let swapped: Vec<Option<u32>> = swapped.collect();
+            if admits(self.max, &self.bounds, &swapped) {
+                best = Some(h.score);
+            }
+        }
+        best.map(Some)
+    }
+}
 
 /// The blocking pairs of `pairs` (the answer, pinned pairs included).
 pub(super) fn blocking(scorer: &Scorer<'_>, pairs: &[MatchedPair]) -> Blocking {
     let p: &Problem = scorer.problem();
     let (n_e, n_m) = (p.mentees.len(), p.mentors.len());
-    let mut mine: Vec<Option<(u32, Milli)>> = vec![None; n_e];
-    let mut pinned = vec![false; n_e];
+    let mut sides: Vec<Side> = p
+        .mentees
+        .iter()
+        .map(|x| Side {
+            max: x.demand.max_mentors,
+            bounds: x
+                .demand
+                .roles
+                .iter()
+                .map(|r| RoleBound {
+                    role: r.role,
+                    at_least: r.at_least,
+                    at_most: r.at_most,
+                })
+                .collect(),
+            held: Vec::new(),
+            lowest: None,
+        })
+        .collect();
     let mut load = vec![0u32; n_m];
     // Per mentor: the lowest score of a mentee it may drop.
     let mut lowest: Vec<Option<Milli>> = vec![None; n_m];
     for q in pairs {
-        mine[q.mentee] = Some((q.mentor as u32, q.detail.score));
-        pinned[q.mentee] = q.pinned;
+        let side = &mut sides[q.mentee];
+        side.held.push(Held {
+            mentor: q.mentor,
+            score: q.detail.score,
+            pinned: q.pinned,
+            role: p.mentors[q.mentor].role,
+        });
         load[q.mentor] += 1;
         if !q.pinned {
-            let l = &mut lowest[q.mentor];
-            *l = Some(l.map_or(q.detail.score, |x| x.min(q.detail.score)));
+            for l in [&mut lowest[q.mentor], &mut side.lowest] {
+                *l = Some(l.map_or(q.detail.score, |x| x.min(q.detail.score)));
+            }
         }
     }
     // The score a mentee must beat to be taken: none with a free place.
@@ -48,23 +127,31 @@ pub(super) fn blocking(scorer: &Scorer<'_>, pairs: &[MatchedPair]) -> Blocking {
         .collect();
     let rows = RowScorer::new(scorer);
     let mut out = Blocking::default();
-    for e in (0..n_e).filter(|&e| !pinned[e]) {
+    for (e, side) in sides.iter().enumerate().take(n_e) {
+        // Full of pinned mentors: nothing to give up, no room.
+        let stuck = side.held.len() as u32 >= side.max && side.held.iter().all(|h| h.pinned);
+        if stuck {
+            continue;
+        }
         rows.row(e, |m, s| {
-            let now = mine[e];
-            let mentee_wants = now.is_none_or(|(j, c)| j != m && s > c);
-            let mentor_wants = bar[m as usize].is_some_and(|b| s > b);
-            if mentee_wants && mentor_wants {
-                out.count += 1;
-                if out.listed.len() < MAX_LISTED {
-                    out.listed.push(BlockingPair {
-                        mentor: m as usize,
-                        mentee: e,
-                        score: s,
-                        mentee_now: now.map(|(_, c)| c),
-                        // A free place bars no one.
-                        mentor_lowest: bar[m as usize].filter(|&b| b != Milli::MIN),
-                    });
-                }
+            let m = m as usize;
+            let mentor_wants = bar[m].is_some_and(|b| s > b);
+            if !mentor_wants || side.held.iter().any(|h| h.mentor == m) {
+                return;
+            }
+            let Some(now) = side.would_take(p.mentors[m].role, s) else {
+                return;
+            };
+            out.count += 1;
+            if out.listed.len() < MAX_LISTED {
+                out.listed.push(BlockingPair {
+                    mentor: m,
+                    mentee: e,
+                    score: s,
+                    mentee_now: now,
+                    // A free place bars no one.
+                    mentor_lowest: bar[m].filter(|&b| b != Milli::MIN),
+                });
             }
         });
     }

@@ -1,8 +1,10 @@
 //! Bilateral pairs when mentees ask for several mentors, a priority tier or
 //! mentor roles (issue 29): every feasible pair scored over every mentee
 //! (pins are arcs that must be used), the demand model solved exactly by
-//! the demand flow (or the demand MILP when the policy asks for the MILP),
-//! and each mentee with fewer mentors than it asked for explained.
+//! the demand flow (or the demand MILP when the policy asks for the MILP;
+//! many-to-many deferred acceptance for the stable objective, measured
+//! against the coverage-then-score optimum), and each mentee with fewer
+//! mentors than it asked for explained.
 
 use std::time::{Duration, Instant};
 
@@ -13,11 +15,11 @@ use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{demand_instance, Pins};
 use crate::solvers::demand::solve_milp;
-use crate::solvers::{flow, Deadline, SolveError};
+use crate::solvers::{flow, stable_demand, Deadline, SolveError};
 
 use super::matched::pairs_and_loads;
 use super::pairs::{engine_for, infeasible, pins_over_capacity, stopped};
-use crate::explain::demand::{short_of_demand, unmet_demand};
+use crate::explain::demand::{short_of_demand, stable_short, unmet_demand};
 use crate::explain::infeasible as why;
 
 /// The first request field that asks for demand, for errors about it.
@@ -53,9 +55,6 @@ pub(crate) fn not_with_demand(p: &Problem, what: &str) -> Result<(), Error> {
 fn unsupported(p: &Problem) -> Vec<FieldViolation> {
     let mut v = Vec::new();
     let mut no = |what: &str| v.push(violation(p, what));
-    if matches!(p.policy.objective, Objective::Stable(_)) {
-        no("OBJECTIVE_STABLE");
-    }
     if p.policy.max_mentees_per_country.is_some() {
         no("policy.max_mentees_per_country");
     }
@@ -67,9 +66,6 @@ fn unsupported(p: &Problem) -> Vec<FieldViolation> {
         .is_some_and(|s| s.max_changes.is_some())
     {
         no("max_changes");
-    }
-    if p.policy.report_blocking_pairs {
-        no("policy.report_blocking_pairs");
     }
     v
 }
@@ -100,8 +96,11 @@ pub(crate) fn solve_demand(
         .map_err(|e| stopped(e, deadline, opts, t0))?;
     let t_scored = Instant::now();
     let inst = &cands.instance;
-    let solved = match engine {
-        EngineUsed::Milp => solve_milp(inst, &demand, objective, deadline),
+    let solved = match (engine, objective) {
+        (EngineUsed::Milp, _) => solve_milp(inst, &demand, objective, deadline),
+        (EngineUsed::DeferredAcceptance, Objective::Stable(side)) => {
+            stable_demand::solve(inst, &demand, side, deadline)
+        }
         _ => flow::demand::solve(inst, &demand, objective, deadline),
     };
     let chosen = match solved {
@@ -132,6 +131,24 @@ pub(crate) fn solve_demand(
         .enumerate()
         .flat_map(|(e, ms)| ms.iter().map(move |&m| (e, m)));
     let (pairs, loads) = pairs_and_loads(&scorer, &pins, matching);
+    let mut optimum = None;
+    if engine == EngineUsed::DeferredAcceptance {
+        let short = stable_short(problem, &mentors_of, &loads);
+        if !short.is_empty() {
+            return Ok(infeasible(problem, engine, objective, short));
+        }
+        // Every minimum met: the coverage-then-score optimum exists.
+        let best = flow::demand::solve(inst, &demand, Objective::CoverageThenScore, deadline)
+            .map_err(|e| match e {
+                SolveError::Deadline => {
+                    stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0)
+                }
+                e => Error::Solver(format!("the optimum to compare with: {e:?}")),
+            })?;
+        let covered = best.iter().filter(|arcs| !arcs.is_empty()).count() as u32;
+        let total = best.iter().flatten().map(|&a| inst.score[a as usize]).sum();
+        optimum = Some((covered, total));
+    }
     let candidates = |e: MenteeIdx| -> Vec<MentorIdx> {
         inst.arcs(e).map(|a| inst.mentor[a] as usize).collect()
     };
@@ -149,6 +166,7 @@ pub(crate) fn solve_demand(
             explain: t_solved.elapsed(),
             groups: Duration::ZERO,
         },
+        optimum,
         ..Outcome::bilateral(Status::Optimal, engine, objective, found)
     })
 }

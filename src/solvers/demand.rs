@@ -49,6 +49,27 @@ pub struct Demand {
     pub pinned: Vec<u32>,
 }
 
+/// Whether a mentee asking for at most `max` mentors within `bounds` may
+/// hold mentors of the roles `held` (a mentor without a role, or of a role
+/// the mentee does not bound, counts only towards `max`): at most `max` of
+/// them, at most each bound's `at_most` of its role, and room left within
+/// `max` for every `at_least` still missing. The sets it admits are a
+/// matroid (a gammoid: each mentor takes a place reserved for its role's
+/// `at_least` or a free one), so choosing the best mentors greedily is
+/// choosing the best set, and dropping one mentor for another is the only
+/// exchange a mentee needs (the stable objective and the stability view).
+pub fn admits(max: u32, bounds: &[RoleBound], held: &[Option<u32>]) -> bool {
+    let mut missing = 0u32;
+    for b in bounds {
+        let c = held.iter().filter(|&&r| r == Some(b.role)).count() as u32;
+        if c > b.at_most {
+            return false;
+        }
+        missing += b.at_least.saturating_sub(c);
+    }
+    (held.len() as u32).saturating_add(missing) <= max
+}
+
 /// What a stage maximises.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Goal {
@@ -218,4 +239,43 @@ fn stage(
         })
         .collect();
     Ok((sol.objective, chosen))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mentee_admits_its_bounds_and_room_for_every_at_least() {
+        let tech = |at_least, at_most| RoleBound {
+            role: 0,
+            at_least,
+            at_most,
+        };
+        let (t, g, none) = (Some(0), Some(1), None);
+        // At most two, one technical at least and at most.
+        let b = [tech(1, 1)];
+        assert!(admits(2, &b, &[]));
+        assert!(admits(2, &b, &[t]));
+        assert!(admits(2, &b, &[g]));
+        assert!(admits(2, &b, &[t, g]));
+        assert!(!admits(2, &b, &[t, t]), "two technical");
+        assert!(!admits(2, &b, &[g, none]), "no room left for the technical");
+        assert!(!admits(2, &b, &[t, g, none]), "three");
+        // More required than allowed: nothing is admitted.
+        assert!(!admits(
+            1,
+            &[
+                tech(1, 1),
+                RoleBound {
+                    role: 1,
+                    at_least: 1,
+                    at_most: 1
+                }
+            ],
+            &[]
+        ));
+        // No bound: the count only.
+        assert!(admits(1, &[], &[g]) && !admits(1, &[], &[g, t]));
+    }
 }

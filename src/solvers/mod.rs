@@ -25,6 +25,7 @@ pub mod milp;
 pub(crate) mod pricing;
 pub mod scored;
 pub mod stable;
+pub mod stable_demand;
 
 use std::time::{Duration, Instant};
 

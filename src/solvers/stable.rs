@@ -61,7 +61,7 @@ impl Engine for StableEngine {
 
 /// How mentor or mentee ranks the other side: higher score, then lower
 /// index, is better.
-fn rank(score: Milli, other: usize) -> (Milli, Reverse<usize>) {
+pub(super) fn rank(score: Milli, other: usize) -> (Milli, Reverse<usize>) {
     (score, Reverse(other))
 }
 

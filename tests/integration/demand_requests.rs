@@ -22,7 +22,7 @@ const ROLES: [&str; 2] = ["technical", "governance"];
 /// A random small programme with demand: sizes, capacities, minimums,
 /// mentors' roles, mentees' min/max mentors, tiers and role demands, a
 /// pin, and an objective.
-fn programme(seed: u64) -> pb::SolveRequest {
+pub(crate) fn programme(seed: u64) -> pb::SolveRequest {
     let mut rng = SplitMix64::new(seed);
     let mut req = generate(&SynthConfig {
         mentees: 2 + rng.below(4),
@@ -95,7 +95,7 @@ fn id(p: &Option<pb::Profile>) -> String {
 
 /// The request's demand model over its own feasible pairs (scored without
 /// pins, which are arcs that must be used).
-fn demanding(req: &pb::SolveRequest) -> Demanding {
+pub(crate) fn demanding(req: &pb::SolveRequest) -> Demanding {
     let mut free = req.clone();
     policy_mut(&mut free).pinned_pairs.clear();
     let p = problem_from_request(&free, &Limits::default()).expect("valid");
@@ -347,12 +347,9 @@ fn calls_that_do_not_take_demand_yet_say_so() {
     req.mentees[1].max_mentors = Some(2);
     let (limits, opts) = (Limits::default(), SolveOptions::default());
     let field = "mentees[1].max_mentors";
-    let mut stable = req.clone();
-    policy_mut(&mut stable).objective = pb::Objective::Stable as i32;
-    assert_violation(&violations(&stable), field, "OBJECTIVE_STABLE");
-    let mut blocking = req.clone();
-    policy_mut(&mut blocking).report_blocking_pairs = true;
-    assert_violation(&violations(&blocking), field, "report_blocking_pairs");
+    let mut capped = req.clone();
+    policy_mut(&mut capped).max_mentees_per_country = Some(1);
+    assert_violation(&violations(&capped), field, "max_mentees_per_country");
     let validate = mentormatch::api::validate(
         &pb::ValidateRequest {
             request: Some(req.clone()),
