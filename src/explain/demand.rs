@@ -6,6 +6,7 @@
 use crate::model::{MenteeIdx, MentorIdx, Problem};
 use crate::outcome::{Infeasibility, Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
+use crate::solvers::flow::shortfall::Shortfall;
 use crate::solvers::Instance;
 
 use super::unmatched::no_candidate;
@@ -87,9 +88,11 @@ pub(crate) fn short_of_demand(
 }
 
 /// Why no matching meets every minimum with demand: each mentee whose
-/// `min_mentors` or a role's `at_least` exceeds its compatible mentors,
-/// or, when each is met alone, the minimums together.
-pub(crate) fn unmet_demand(p: &Problem, inst: &Instance) -> Vec<Infeasibility> {
+/// `min_mentors` or a role's `at_least` exceeds its compatible mentors;
+/// or, when each is met alone, the mentees and mentors that compete (from
+/// `short`, the demand flow's reading of its optimum) and the smallest
+/// relaxation, which re-solving meets.
+pub(crate) fn unmet_demand(p: &Problem, inst: &Instance, short: &Shortfall) -> Vec<Infeasibility> {
     let mut out = Vec::new();
     for (e, x) in p.mentees.iter().enumerate() {
         let cands: Vec<MentorIdx> = inst.arcs(e).map(|a| inst.mentor[a] as usize).collect();
@@ -128,23 +131,58 @@ pub(crate) fn unmet_demand(p: &Problem, inst: &Instance) -> Vec<Infeasibility> {
         }
     }
     if out.is_empty() {
-        let asking: Vec<&str> = p
-            .mentees
-            .iter()
-            .filter(|x| x.demand.min_mentors > 0 || x.demand.roles.iter().any(|r| r.at_least > 0))
-            .map(|x| x.profile.id.as_str())
-            .collect();
-        out.push(Infeasibility {
-            kind: "MENTEE_MINIMUM",
-            ids: asking.iter().map(|s| s.to_string()).collect(),
-            message: format!(
-                "no matching gives every mentee its min_mentors and role at_least together \
-                 with the mentors' min_mentees, capacities and pins (mentees with a minimum: {})",
-                id_list(asking)
-            ),
-        });
+        out.push(competing(p, short));
     }
     out
+}
+
+/// The minimums that fail only together: who competes, and the smallest
+/// relaxation.
+fn competing(p: &Problem, short: &Shortfall) -> Infeasibility {
+    let mut fixes: Vec<String> = Vec::new();
+    for &(e, can) in &short.mentee_min {
+        fixes.push(format!("mentees[{e}].min_mentors to {can}"));
+    }
+    for &(e, k, can) in &short.role_min {
+        fixes.push(format!("mentees[{e}].role_demands[{k}].at_least to {can}"));
+    }
+    for &(j, can) in &short.mentor_min {
+        fixes.push(format!("mentors[{j}].min_mentees to {can}"));
+    }
+    let relax = if fixes.is_empty() {
+        String::new()
+    } else {
+        format!("; the smallest relaxation: lower {}", fixes.join(", "))
+    };
+    let mentee_id = |&e: &u32| p.mentees[e as usize].profile.id.clone();
+    let mentor_id = |&j: &u32| p.mentors[j as usize].profile.id.clone();
+    if short.mentee_min.is_empty() && short.role_min.is_empty() {
+        return Infeasibility {
+            kind: "MENTOR_MINIMUM",
+            ids: short.mentor_min.iter().map(|(j, _)| mentor_id(j)).collect(),
+            message: format!(
+                "no matching gives the mentors their min_mentees together with the mentees' \
+                 min_mentors, role bounds, capacities and pins{relax}"
+            ),
+        };
+    }
+    let mentees: Vec<String> = short.mentees.iter().map(mentee_id).collect();
+    let mentors: Vec<String> = short.mentors.iter().map(mentor_id).collect();
+    let taken = if mentors.is_empty() {
+        "none".to_string()
+    } else {
+        id_list(&mentors)
+    };
+    Infeasibility {
+        kind: "MENTEE_MINIMUM",
+        message: format!(
+            "mentees {} need more mentors between them (min_mentors, role at_least) than the \
+             mentors they could still take ({taken}) have places: every one of those places is \
+             held by a mentee that cannot give it up without breaking a minimum of its own{relax}",
+            id_list(&mentees)
+        ),
+        ids: mentees.into_iter().chain(mentors).collect(),
+    }
 }
 
 /// The minimums a stable assignment (`mentors_of` each mentee's mentors,

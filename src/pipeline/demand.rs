@@ -15,6 +15,7 @@ use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{demand_instance, Pins};
 use crate::solvers::demand::solve_milp;
+use crate::solvers::flow::shortfall::shortfall;
 use crate::solvers::{flow, stable_demand, Deadline, SolveError};
 
 use super::matched::pairs_and_loads;
@@ -109,7 +110,13 @@ pub(crate) fn solve_demand(
             return Err(stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0))
         }
         Err(SolveError::SideConstraintsInfeasible) => {
-            let reasons = unmet_demand(problem, inst);
+            let short = shortfall(inst, &demand, deadline).map_err(|e| match e {
+                SolveError::Deadline => {
+                    stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0)
+                }
+                e => Error::Solver(e.to_string()),
+            })?;
+            let reasons = unmet_demand(problem, inst, &short);
             return Ok(infeasible(problem, engine, objective, reasons));
         }
         Err(e) => return Err(Error::Solver(e.to_string())),

@@ -121,7 +121,7 @@ pub(crate) fn demand_key(d: &Demanding, objective: Objective, chosen: &[Vec<u32>
 }
 
 /// Every subset of `arcs` of at most `most` elements, in a fixed order.
-fn subsets(arcs: &[u32], most: usize) -> Vec<Vec<u32>> {
+pub(crate) fn subsets(arcs: &[u32], most: usize) -> Vec<Vec<u32>> {
     let mut out = vec![Vec::new()];
     for &a in arcs {
         let grown: Vec<Vec<u32>> = out

@@ -8,6 +8,7 @@ mod certificate;
 mod cli;
 mod demand;
 mod demand_requests;
+mod demand_shortfall;
 mod demand_stability;
 mod determinism;
 mod diagnosis;

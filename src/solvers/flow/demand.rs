@@ -7,7 +7,8 @@
 //! `r` that `e` bounds; every mentor `j`; `U` (a place not taken); the
 //! sink `T`. Mentee `e` supplies `max(e)` units, one per place it may fill.
 //! - `e → j` (or `(e, r) → j` when `j`'s role `r` is bounded for `e`),
-//!   capacity 1 (never the same mentor twice), cost `−w_score · s`;
+//!   capacity 1 (never the same mentor twice), cost `−w_score · s`, less
+//!   `w_pin` (above every minimum unit together) when the pair is pinned;
 //! - `e → (e, r)`: `at_least` units at `−H`, then `at_most − at_least` at 0;
 //! - `e → U`, the places left empty, priced convexly: `max − min − 1`
 //!   units at `w_further` (a further mentor missed), then one at
@@ -38,7 +39,7 @@ use crate::solvers::{Deadline, Instance, SolveError};
 
 /// A level of the lexicographic objective.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     /// Mentees of a tier with at least one mentor.
     Covered(u32),
     /// Mentors beyond each mentee's first.
@@ -49,7 +50,11 @@ enum Level {
 
 /// The soft levels of an objective, most important first (`score` false:
 /// the counts only, fair's first flow).
-fn levels(objective: Objective, top: u32, score: bool) -> Result<Vec<Level>, SolveError> {
+pub(super) fn levels(
+    objective: Objective,
+    top: u32,
+    score: bool,
+) -> Result<Vec<Level>, SolveError> {
     let counts = (0..=top).rev().map(Level::Covered).chain([Level::Further]);
     Ok(match objective {
         Objective::Score if score => [Level::Score].into_iter().chain(counts).collect(),
@@ -64,10 +69,13 @@ fn levels(objective: Objective, top: u32, score: bool) -> Result<Vec<Level>, Sol
     })
 }
 
-/// The weight of each level and of a minimum (`hard`).
+/// The weight of each level, of a minimum unit (`hard`) and of a pin
+/// (`pin`: above every minimum unit together, so that the optimum breaks
+/// a minimum rather than a pin, and its shortfall is one of minimums).
 #[derive(Debug, Clone, PartialEq)]
-struct Weights {
+pub(super) struct Weights {
     hard: i128,
+    pin: i128,
     /// Per tier.
     covered: Vec<i128>,
     further: i128,
@@ -80,7 +88,7 @@ fn overflow() -> SolveError {
 }
 
 /// Each level's weight: one more than all lower levels can vary together.
-fn weights(
+pub(super) fn weights(
     inst: &Instance,
     d: &Demand,
     order: &[Level],
@@ -104,6 +112,7 @@ fn weights(
     };
     let mut w = Weights {
         hard: 0,
+        pin: 0,
         covered: vec![0; top as usize + 1],
         further: 0,
         score: 0,
@@ -120,20 +129,46 @@ fn weights(
             .ok_or_else(overflow)?;
     }
     w.hard = acc;
+    let minimum_units: i128 = (0..inst.mentees())
+        .map(|e| {
+            i128::from(d.min[e])
+                + d.roles[e]
+                    .iter()
+                    .map(|b| i128::from(b.at_least))
+                    .sum::<i128>()
+        })
+        .chain(inst.minimum.iter().map(|&m| i128::from(m)))
+        .sum();
+    w.pin = acc.checked_mul(minimum_units + 1).ok_or_else(overflow)?;
     Ok(w)
 }
 
 /// The network of one solve, and how to read its flow back.
-struct Built {
-    graph: Graph,
+pub(super) struct Built {
+    pub(super) graph: Graph,
     /// (graph arc, instance arc, mentee) of each kept pair.
-    pairs: Vec<(u32, u32, u32)>,
-    /// Arcs a valid assignment fills (minimum parts, pins).
-    full: Vec<u32>,
-    /// Arcs a valid assignment leaves empty (a mentee's minimum broken).
-    empty: Vec<u32>,
+    pub(super) pairs: Vec<(u32, u32, u32)>,
+    /// The hard parts of the network.
+    pub(super) hard: Hard,
     /// (mentee, units).
-    supplies: Vec<(u32, u32)>,
+    pub(super) supplies: Vec<(u32, u32)>,
+    /// The first mentor's node, `U` and `T`.
+    pub(super) first_mentor: u32,
+    pub(super) u: u32,
+    pub(super) t: u32,
+}
+
+/// The arcs that carry the hard rules.
+#[derive(Debug, Default)]
+pub(super) struct Hard {
+    /// (mentee, arc to `U` at `+H`): a valid assignment leaves it empty.
+    pub(super) mentee_min: Vec<(u32, u32)>,
+    /// (mentee, index of the role bound, arc `e → (e, r)` at `−H`): full.
+    pub(super) role_min: Vec<(u32, u32, u32)>,
+    /// (mentor, arc `j → T` at `−H`): full.
+    pub(super) mentor_min: Vec<(u32, u32)>,
+    /// Pinned pairs' arcs: full.
+    pub(super) pins: Vec<u32>,
 }
 
 impl Built {
@@ -142,13 +177,22 @@ impl Built {
     /// that no assignment does).
     fn minimums_met(&self) -> bool {
         let g = &self.graph;
-        self.full.iter().all(|&a| g.flow(a) == g.cap(a))
-            && self.empty.iter().all(|&a| g.flow(a) == 0)
+        let full = |&a: &u32| g.flow(a) == g.cap(a);
+        let h = &self.hard;
+        h.mentee_min.iter().all(|&(_, a)| g.flow(a) == 0)
+            && h.role_min.iter().all(|(_, _, a)| full(a))
+            && h.mentor_min.iter().all(|(_, a)| full(a))
+            && h.pins.iter().all(full)
     }
 }
 
 /// Lays out the network of `inst` and `d` over the arcs `kept`.
-fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Built, SolveError> {
+pub(super) fn build(
+    inst: &Instance,
+    d: &Demand,
+    w: &Weights,
+    kept: &[bool],
+) -> Result<Built, SolveError> {
     let (n_e, n_m) = (inst.mentees() as u32, inst.mentors() as u32);
     let role_nodes: u32 = d.roles.iter().map(|r| r.len() as u32).sum();
     let first_mentor = n_e + role_nodes;
@@ -159,8 +203,7 @@ fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Buil
         return Err(SolveError::SideConstraintsInfeasible);
     }
     let mut b = Builder::new(t + 1);
-    let (mut pairs, mut full, mut empty, mut supplies) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut pairs, mut hard, mut supplies) = (Vec::new(), Hard::default(), Vec::new());
     let mut pinned = vec![false; inst.score.len()];
     for &a in &d.pinned {
         pinned[a as usize] = true;
@@ -170,11 +213,12 @@ fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Buil
         let ei = e as usize;
         // The node of each bounded role of e.
         let mut via: Vec<(u32, u32)> = Vec::new();
-        for rb in &d.roles[ei] {
+        for (k, rb) in d.roles[ei].iter().enumerate() {
             let node = next_role;
             next_role += 1;
             if rb.at_least > 0 {
-                full.push(b.arc(e, node, rb.at_least, -w.hard));
+                let a = b.arc(e, node, rb.at_least, -w.hard);
+                hard.role_min.push((e, k as u32, a));
             }
             if rb.at_most > rb.at_least {
                 b.arc(e, node, rb.at_most - rb.at_least, 0);
@@ -188,11 +232,11 @@ fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Buil
                 .map_or(e, |&(_, node)| node);
             let mut cost = -w.score * i128::from(inst.score[a]);
             if pinned[a] {
-                cost -= w.hard;
+                cost -= w.pin;
             }
             let g = b.arc(from, first_mentor + j, 1, cost);
             if pinned[a] {
-                full.push(g);
+                hard.pins.push(g);
             }
             pairs.push((g, a as u32, e));
         }
@@ -205,14 +249,15 @@ fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Buil
             b.arc(e, u, 1, w.covered[d.tier[ei] as usize]);
         }
         if min > 0 {
-            empty.push(b.arc(e, u, min, w.hard));
+            hard.mentee_min.push((e, b.arc(e, u, min, w.hard)));
         }
         supplies.push((e, max));
     }
     for j in 0..n_m {
         let (min, cap) = (inst.minimum[j as usize], inst.capacity[j as usize]);
         if min > 0 {
-            full.push(b.arc(first_mentor + j, t, min, -w.hard));
+            hard.mentor_min
+                .push((j, b.arc(first_mentor + j, t, min, -w.hard)));
         }
         if cap > min {
             b.arc(first_mentor + j, t, cap - min, 0);
@@ -223,9 +268,11 @@ fn build(inst: &Instance, d: &Demand, w: &Weights, kept: &[bool]) -> Result<Buil
     Ok(Built {
         graph: b.build(t),
         pairs,
-        full,
-        empty,
+        hard,
         supplies,
+        first_mentor,
+        u,
+        t,
     })
 }
 
@@ -241,8 +288,8 @@ fn check_fit(inst: &Instance, d: &Demand, w: &Weights) -> Result<(), SolveError>
     let pair = w
         .score
         .checked_mul(top_score)
-        .and_then(|x| x.checked_add(w.hard));
-    let big = [pair, Some(w.hard)]
+        .and_then(|x| x.checked_add(w.pin));
+    let big = [pair, Some(w.pin)]
         .into_iter()
         .try_fold(0i128, |m, x| Some(m.max(x?)));
     let arcs = inst.score.len() + 3 * inst.mentees() + 2 * inst.mentors() + 1;

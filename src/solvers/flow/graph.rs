@@ -210,6 +210,41 @@ impl Graph {
             .sum()
     }
 
+    /// The nodes reachable from `starts` along residual arcs (forward with
+    /// room, backward with flow) that `usable` accepts, entering only the
+    /// nodes `enter` accepts.
+    pub(super) fn reach(
+        &self,
+        starts: &[u32],
+        enter: impl Fn(u32) -> bool,
+        usable: impl Fn(u32) -> bool,
+    ) -> Vec<bool> {
+        let mut seen = vec![false; self.nodes()];
+        let mut stack: Vec<u32> = Vec::new();
+        for &s in starts {
+            if !seen[s as usize] {
+                seen[s as usize] = true;
+                stack.push(s);
+            }
+        }
+        while let Some(u) = stack.pop() {
+            let ui = u as usize;
+            let (a, b) = (self.out_start[ui] as usize, self.out_start[ui + 1] as usize);
+            let forward = self.out[a..b]
+                .iter()
+                .filter(|&&x| self.flow[x as usize] < self.cap[x as usize])
+                .map(|&x| (x, self.head[x as usize]));
+            let backward = self.inflow[ui].iter().map(|&x| (x, self.tail[x as usize]));
+            for (x, v) in forward.chain(backward) {
+                if !seen[v as usize] && usable(x) && enter(v) {
+                    seen[v as usize] = true;
+                    stack.push(v);
+                }
+            }
+        }
+        seen
+    }
+
     /// Sends one unit from `s` to the sink along a shortest residual path;
     /// `false` if the sink cannot be reached. A min-cost flow stays one for
     /// the units sent so far.

@@ -39,6 +39,7 @@ mod network;
 mod order;
 mod reprice;
 pub mod resume;
+pub mod shortfall;
 mod warm;
 
 use crate::model::{Milli, Objective};
