@@ -104,22 +104,18 @@ pub(crate) fn solve_demand(
         }
         _ => flow::demand::solve(inst, &demand, objective, deadline),
     };
+    let failed = |e: SolveError| match e {
+        SolveError::Deadline => stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0),
+        e => Error::Solver(e.to_string()),
+    };
     let chosen = match solved {
         Ok(c) => c,
-        Err(SolveError::Deadline) => {
-            return Err(stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0))
-        }
         Err(SolveError::SideConstraintsInfeasible) => {
-            let short = shortfall(inst, &demand, deadline).map_err(|e| match e {
-                SolveError::Deadline => {
-                    stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0)
-                }
-                e => Error::Solver(e.to_string()),
-            })?;
+            let short = shortfall(inst, &demand, deadline).map_err(failed)?;
             let reasons = unmet_demand(problem, inst, &short);
             return Ok(infeasible(problem, engine, objective, reasons));
         }
-        Err(e) => return Err(Error::Solver(e.to_string())),
+        Err(e) => return Err(failed(e)),
     };
     let t_solved = Instant::now();
     let mut mentors_of: Vec<Vec<MentorIdx>> = chosen
@@ -142,16 +138,17 @@ pub(crate) fn solve_demand(
     if engine == EngineUsed::DeferredAcceptance {
         let short = stable_short(problem, &mentors_of, &loads);
         if !short.is_empty() {
-            return Ok(infeasible(problem, engine, objective, short));
+            // No assignment at all, or only no stable one, meets them.
+            let none = shortfall(inst, &demand, deadline).map_err(failed)?;
+            let reasons = match none.is_empty() {
+                true => short,
+                false => unmet_demand(problem, inst, &none),
+            };
+            return Ok(infeasible(problem, engine, objective, reasons));
         }
         // Every minimum met: the coverage-then-score optimum exists.
         let best = flow::demand::solve(inst, &demand, Objective::CoverageThenScore, deadline)
-            .map_err(|e| match e {
-                SolveError::Deadline => {
-                    stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0)
-                }
-                e => Error::Solver(format!("the optimum to compare with: {e:?}")),
-            })?;
+            .map_err(failed)?;
         let covered = best.iter().filter(|arcs| !arcs.is_empty()).count() as u32;
         let total = best.iter().flatten().map(|&a| inst.score[a as usize]).sum();
         optimum = Some((covered, total));
