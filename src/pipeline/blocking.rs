@@ -86,16 +86,7 @@ pub(super) fn blocking(scorer: &Scorer<'_>, pairs: &[MatchedPair]) -> Blocking {
         .iter()
         .map(|x| Side {
             max: x.demand.max_mentors,
-            bounds: x
-                .demand
-                .roles
-                .iter()
-                .map(|r| RoleBound {
-                    role: r.role,
-                    at_least: r.at_least,
-                    at_most: r.at_most,
-                })
-                .collect(),
+            bounds: x.demand.roles.iter().map(RoleBound::from).collect(),
             held: Vec::new(),
             lowest: None,
         })

@@ -176,17 +176,7 @@ pub(crate) fn demand_instance(
         roles: p
             .mentees
             .iter()
-            .map(|e| {
-                e.demand
-                    .roles
-                    .iter()
-                    .map(|r| RoleBound {
-                        role: r.role,
-                        at_least: r.at_least,
-                        at_most: r.at_most,
-                    })
-                    .collect()
-            })
+            .map(|e| e.demand.roles.iter().map(RoleBound::from).collect())
             .collect(),
         pinned,
     };

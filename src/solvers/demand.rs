@@ -19,7 +19,7 @@ use good_lp::{constraint, microlp, variable, Expression, ProblemVariables, Solve
 
 use super::microlp_run::{self, Stopped, VarIndex};
 use super::{Deadline, Instance, SolveError};
-use crate::model::{Milli, Objective};
+use crate::model::{Milli, Objective, RoleDemand};
 
 /// At least and at most this many of a mentee's mentors have `role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,16 @@ pub struct RoleBound {
     pub at_least: u32,
     /// Most mentors of the role.
     pub at_most: u32,
+}
+
+impl From<&RoleDemand> for RoleBound {
+    fn from(r: &RoleDemand) -> Self {
+        RoleBound {
+            role: r.role,
+            at_least: r.at_least,
+            at_most: r.at_most,
+        }
+    }
 }
 
 /// The demand side of an [`Instance`].

@@ -210,6 +210,7 @@ impl Sides<'_> {
 mod tests {
     use super::*;
     use crate::solvers::demand::RoleBound;
+    use crate::solvers::stable::tests::random_lists;
     use crate::tools::synth::SplitMix64;
 
     /// Whether mentee `e` holding `arcs` would take arc `a`: the bounds
@@ -259,17 +260,7 @@ mod tests {
 
     fn random(rng: &mut SplitMix64) -> (Instance, Demand) {
         let (n_e, n_m) = (rng.below(8), 1 + rng.below(5));
-        let lists: Vec<Vec<(u32, Milli)>> = (0..n_e)
-            .map(|_| {
-                let mut row = Vec::new();
-                for j in 0..n_m as u32 {
-                    if rng.chance(0.7) {
-                        row.push((j, rng.below(5) as Milli * 1000));
-                    }
-                }
-                row
-            })
-            .collect();
+        let lists = random_lists(rng, n_e, n_m, 0.7);
         let cap: Vec<u32> = (0..n_m).map(|_| rng.below(4) as u32).collect();
         let inst = Instance::from_lists(&lists, cap, vec![0; n_m]);
         let roles = [None, Some(0), Some(1)];
