@@ -167,9 +167,9 @@ fn mentors_propose(inst: &Instance, deadline: &Deadline) -> Result<Vec<Option<u3
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
-    use crate::tools::synth::SplitMix64;
+    use crate::tools::synth::{self, SplitMix64};
 
     /// Pairs where both sides strictly prefer each other (the definition).
     fn blocking(inst: &Instance, arc: &[Option<u32>]) -> usize {
@@ -195,33 +195,12 @@ pub(super) mod tests {
         n
     }
 
-    /// `n_e` mentees' arcs to `n_m` mentors, each present with chance `p`,
-    /// scores in whole points from 0 to 4.
-    pub(in crate::solvers) fn random_lists(
-        rng: &mut SplitMix64,
-        n_e: usize,
-        n_m: usize,
-        p: f64,
-    ) -> Vec<Vec<(u32, Milli)>> {
-        (0..n_e)
-            .map(|_| {
-                let mut row = Vec::new();
-                for j in 0..n_m as u32 {
-                    if rng.chance(p) {
-                        row.push((j, rng.below(5) as Milli * 1000));
-                    }
-                }
-                row
-            })
-            .collect()
-    }
-
     #[test]
     fn both_sides_give_stable_matchings() {
         let mut rng = SplitMix64::new(3);
         for _ in 0..300 {
             let (n_e, n_m) = (rng.below(12), 1 + rng.below(5));
-            let lists = random_lists(&mut rng, n_e, n_m, 0.6);
+            let lists = synth::random_lists(&mut rng, n_e, n_m, 0.6);
             let cap: Vec<u32> = (0..n_m).map(|_| rng.below(3) as u32).collect();
             let inst = Instance::from_lists(&lists, cap.clone(), vec![0; n_m]);
             for p in [Proposer::Mentees, Proposer::Mentors] {

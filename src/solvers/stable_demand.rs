@@ -210,8 +210,7 @@ impl Sides<'_> {
 mod tests {
     use super::*;
     use crate::solvers::demand::RoleBound;
-    use crate::solvers::stable::tests::random_lists;
-    use crate::tools::synth::SplitMix64;
+    use crate::tools::synth::{random_lists, SplitMix64};
 
     /// Whether mentee `e` holding `arcs` would take arc `a`: the bounds
     /// admit it beside them, or beside them less one worse arc not pinned.

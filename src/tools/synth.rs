@@ -298,6 +298,22 @@ pub fn generate(cfg: &SynthConfig) -> pb::SolveRequest {
     }
 }
 
+/// `n_e` mentees' arcs to `n_m` mentors, for the engines' tests: each
+/// present with chance `p`, scores in whole points from 0 to 4.
+pub fn random_lists(rng: &mut SplitMix64, n_e: usize, n_m: usize, p: f64) -> Vec<Vec<(u32, i64)>> {
+    (0..n_e)
+        .map(|_| {
+            let mut row = Vec::new();
+            for j in 0..n_m as u32 {
+                if rng.chance(p) {
+                    row.push((j, rng.below(5) as i64 * 1000));
+                }
+            }
+            row
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
