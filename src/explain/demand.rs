@@ -87,6 +87,14 @@ pub(crate) fn short_of_demand(
     u
 }
 
+/// How many of `mentors` have `role`.
+fn of_role(p: &Problem, mentors: &[MentorIdx], role: u32) -> u32 {
+    mentors
+        .iter()
+        .filter(|&&m| p.mentors[m].role == Some(role))
+        .count() as u32
+}
+
 /// Why no matching meets every minimum with demand: each mentee whose
 /// `min_mentors` or a role's `at_least` exceeds its compatible mentors;
 /// or, when each is met alone, the mentees and mentors that compete (from
@@ -111,11 +119,8 @@ pub(crate) fn unmet_demand(p: &Problem, inst: &Instance, short: &Shortfall) -> V
             });
         }
         for r in &x.demand.roles {
-            let of_role = cands
-                .iter()
-                .filter(|&&m| p.mentors[m].role == Some(r.role))
-                .count();
-            if (of_role as u32) < r.at_least {
+            let of_role = of_role(p, &cands, r.role);
+            if of_role < r.at_least {
                 let role = &p.vocab.roles[r.role as usize];
                 out.push(Infeasibility {
                     kind: "MENTEE_MINIMUM",
@@ -211,10 +216,7 @@ pub(crate) fn stable_short(
             });
         }
         for (k, r) in x.demand.roles.iter().enumerate() {
-            let of_role = mine
-                .iter()
-                .filter(|&&m| p.mentors[m].role == Some(r.role))
-                .count() as u32;
+            let of_role = of_role(p, mine, r.role);
             if of_role < r.at_least {
                 let role = &p.vocab.roles[r.role as usize];
                 out.push(Infeasibility {

@@ -37,43 +37,69 @@ struct Held {
     role: Option<u32>,
 }
 
-/// A mentee's side of the answer: its bounds and its mentors.
+/// What a mentee would do for one more mentor of a role class.
+#[derive(Debug, Clone, Copy)]
+struct Take {
+    /// Its bounds admit the mentor beside the ones it has.
+    room: bool,
+    /// Else the lowest score of a mentor (not pinned) it may give up for it.
+    drop: Option<Milli>,
+}
+
+/// A mentee's side of the answer: its mentors, and what it would do for a
+/// mentor of each of its bounded roles and of any other role (or none),
+/// found once per mentee rather than per pair.
 struct Side {
-    max: u32,
-    bounds: Vec<RoleBound>,
-    held: Vec<Held>,
-    /// The lowest score of a mentor it may drop, when nothing but the
-    /// count bounds it (the common case, answered without [`admits`]).
-    lowest: Option<Milli>,
+    mentors: Vec<MentorIdx>,
+    bounded: Vec<u32>,
+    /// Per bounded role, then one for every other role.
+    takes: Vec<Take>,
 }
 
 impl Side {
+    fn new(max: u32, bounds: &[RoleBound], held: &[Held]) -> Side {
+        let mut roles: Vec<Option<u32>> = held.iter().map(|h| h.role).collect();
+        let classes = bounds.iter().map(|b| Some(b.role)).chain([None]);
+        let takes = classes
+            .map(|role| {
+                roles.push(role);
+                let room = admits(max, bounds, &roles);
+                let mut drop: Option<Milli> = None;
+                for (k, h) in held.iter().enumerate() {
+                    if room || h.pinned || drop.is_some_and(|d| d <= h.score) {
+                        continue;
+                    }
+                    let swapped: Vec<Option<u32>> =
+                        roles[..k].iter().chain(&roles[k + 1..]).copied().collect();
+                    if admits(max, bounds, &swapped) {
+                        drop = Some(h.score);
+                    }
+                }
+                roles.pop();
+                Take { room, drop }
+            })
+            .collect();
+        Side {
+            mentors: held.iter().map(|h| h.mentor).collect(),
+            bounded: bounds.iter().map(|b| b.role).collect(),
+            takes,
+        }
+    }
+
     /// The score of the mentor the mentee would give up for a mentor of
     /// `role` scoring `s` (`Some(None)`: a free place), `None` if it would not.
     fn would_take(&self, role: Option<u32>, s: Milli) -> Option<Option<Milli>> {
-        if self.bounds.is_empty() {
-            if (self.held.len() as u32) < self.max {
-                return Some(None);
-            }
-            return self.lowest.filter(|&l| l < s).map(Some);
-        }
-        let mut roles: Vec<Option<u32>> = self.held.iter().map(|h| h.role).collect();
-        roles.push(role);
-        if admits(self.max, &self.bounds, &roles) {
+        let class = role.and_then(|r| self.bounded.iter().position(|&b| b == r));
+        let t = self.takes[class.unwrap_or(self.bounded.len())];
+        if t.room {
             return Some(None);
         }
-        let mut best: Option<Milli> = None;
-        for (k, h) in self.held.iter().enumerate() {
-            if h.pinned || h.score >= s || best.is_some_and(|b| b <= h.score) {
-                continue;
-            }
-            let swapped = roles[..k].iter().chain(&roles[k + 1..]).copied();
-            let swapped: Vec<Option<u32>> = swapped.collect();
-            if admits(self.max, &self.bounds, &swapped) {
-                best = Some(h.score);
-            }
-        }
-        best.map(Some)
+        t.drop.filter(|&d| d < s).map(Some)
+    }
+
+    /// Whether it would take no mentor at all (full of pinned mentors).
+    fn stuck(&self) -> bool {
+        self.takes.iter().all(|t| !t.room && t.drop.is_none())
     }
 }
 
@@ -81,22 +107,12 @@ impl Side {
 pub(super) fn blocking(scorer: &Scorer<'_>, pairs: &[MatchedPair]) -> Blocking {
     let p: &Problem = scorer.problem();
     let (n_e, n_m) = (p.mentees.len(), p.mentors.len());
-    let mut sides: Vec<Side> = p
-        .mentees
-        .iter()
-        .map(|x| Side {
-            max: x.demand.max_mentors,
-            bounds: x.demand.roles.iter().map(RoleBound::from).collect(),
-            held: Vec::new(),
-            lowest: None,
-        })
-        .collect();
+    let mut held: Vec<Vec<Held>> = vec![Vec::new(); n_e];
     let mut load = vec![0u32; n_m];
     // Per mentor: the lowest score of a mentee it may drop.
     let mut lowest: Vec<Option<Milli>> = vec![None; n_m];
     for q in pairs {
-        let side = &mut sides[q.mentee];
-        side.held.push(Held {
+        held[q.mentee].push(Held {
             mentor: q.mentor,
             score: q.detail.score,
             pinned: q.pinned,
@@ -104,9 +120,8 @@ pub(super) fn blocking(scorer: &Scorer<'_>, pairs: &[MatchedPair]) -> Blocking {
         });
         load[q.mentor] += 1;
         if !q.pinned {
-            for l in [&mut lowest[q.mentor], &mut side.lowest] {
-                *l = Some(l.map_or(q.detail.score, |x| x.min(q.detail.score)));
-            }
+            let l = &mut lowest[q.mentor];
+            *l = Some(l.map_or(q.detail.score, |x| x.min(q.detail.score)));
         }
     }
     // The score a mentee must beat to be taken: none with a free place.
@@ -118,16 +133,16 @@ pub(super) fn blocking(scorer: &Scorer<'_>, pairs: &[MatchedPair]) -> Blocking {
         .collect();
     let rows = RowScorer::new(scorer);
     let mut out = Blocking::default();
-    for (e, side) in sides.iter().enumerate().take(n_e) {
-        // Full of pinned mentors: nothing to give up, no room.
-        let stuck = side.held.len() as u32 >= side.max && side.held.iter().all(|h| h.pinned);
-        if stuck {
+    for (e, x) in p.mentees.iter().enumerate() {
+        let bounds: Vec<RoleBound> = x.demand.roles.iter().map(RoleBound::from).collect();
+        let side = Side::new(x.demand.max_mentors, &bounds, &held[e]);
+        if side.stuck() {
             continue;
         }
         rows.row(e, |m, s| {
             let m = m as usize;
             let mentor_wants = bar[m].is_some_and(|b| s > b);
-            if !mentor_wants || side.held.iter().any(|h| h.mentor == m) {
+            if !mentor_wants || side.mentors.contains(&m) {
                 return;
             }
             let Some(now) = side.would_take(p.mentors[m].role, s) else {

@@ -14,7 +14,8 @@ use mentormatch::{Limits, SolveOptions};
 
 use crate::demand::{demand_brute_force, demand_key, Demanding};
 use crate::util::{
-    assert_violation, mentor, policy_mut, profile, small_request, solve_ok, violations, NATIVE,
+    assert_violation, mentor, policy_mut, profile, small_request, solve_ok, table_of, violations,
+    NATIVE,
 };
 
 const ROLES: [&str; 2] = ["technical", "governance"];
@@ -384,25 +385,19 @@ fn demand_survives_a_workbook() {
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cohort.xlsx");
-    std::fs::write(
-        &path,
-        mentormatch::formats::workbook(&req).expect("written"),
-    )
-    .expect("write");
-    let back = mentormatch::formats::read_request(&path).expect("read back");
+    let round_trip = |req: &pb::SolveRequest| {
+        let book = mentormatch::formats::workbook(req).expect("written");
+        std::fs::write(&path, book).expect("write");
+        mentormatch::formats::read_request(&path).expect("read back")
+    };
+    let back = round_trip(&req);
     assert_eq!(back.mentors, req.mentors);
     assert_eq!(back.mentees, req.mentees);
     // A role name may hold spaces: the count is the last word.
     let mut spaced = req.clone();
     spaced.mentors[0].role = "technical lead".into();
     spaced.mentees[0].role_demands = vec![role_demand("technical lead", 1, Some(2))];
-    std::fs::write(
-        &path,
-        mentormatch::formats::workbook(&spaced).expect("written"),
-    )
-    .expect("write");
-    let back = mentormatch::formats::read_request(&path).expect("read back");
-    assert_eq!(back.mentees, spaced.mentees);
+    assert_eq!(round_trip(&spaced).mentees, spaced.mentees);
 }
 
 #[test]
@@ -424,15 +419,7 @@ fn the_report_and_the_table_count_mentees_and_pairs_apart() {
     let stats = solve_ok(&req).stats.unwrap_or_default();
     assert_eq!((stats.matched, stats.pairs), (3, 0));
     // The table says both.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("request.json");
     req.mentees[0].max_mentors = Some(2);
-    std::fs::write(&path, serde_json::to_string(&req).expect("json")).expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
-        .args(["solve", "--format", "table"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = table_of(&req);
     assert!(text.contains("matched 3/3 (4 pairs)"), "{text}");
 }

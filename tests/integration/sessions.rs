@@ -209,15 +209,7 @@ fn the_table_the_report_and_the_workbook_list_the_slots_alike() {
         .expect("a session slots column");
     let html =
         formats::report::solve(&req, &resp, &mentormatch::Limits::default()).expect("report");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("req.json");
-    std::fs::write(&path, serde_json::to_string(&req).unwrap()).unwrap();
-    let table = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
-        .args(["solve", "--format", "table"])
-        .arg(&path)
-        .output()
-        .expect("ran");
-    let table = String::from_utf8_lossy(&table.stdout);
+    let table = crate::util::table_of(&req);
     for p in &resp.pairs {
         let words = formats::session_slots(p);
         let days: Vec<String> = p

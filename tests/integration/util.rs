@@ -149,6 +149,20 @@ pub fn solve_ok(req: &pb::SolveRequest) -> pb::SolveResponse {
     solve(req).unwrap_or_else(|e| panic!("solve failed: {e}"))
 }
 
+/// What `mentormatch solve --format table` prints for `req` (written to a
+/// temporary JSON file).
+pub fn table_of(req: &pb::SolveRequest) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, serde_json::to_string(req).expect("json")).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+        .args(["solve", "--format", "table"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The field violations of an invalid request, or a panic saying what came back.
 pub fn violations(req: &pb::SolveRequest) -> Vec<mentormatch::FieldViolation> {
     match solve(req) {
