@@ -97,12 +97,16 @@ pub(crate) fn solve_demand(
         .map_err(|e| stopped(e, deadline, opts, t0))?;
     let t_scored = Instant::now();
     let inst = &cands.instance;
+    let mut proof = None;
     let solved = match (engine, objective) {
         (EngineUsed::Milp, _) => solve_milp(inst, &demand, objective, deadline),
         (EngineUsed::DeferredAcceptance, Objective::Stable(side)) => {
             stable_demand::solve(inst, &demand, side, deadline)
         }
-        _ => flow::demand::solve(inst, &demand, objective, deadline),
+        _ => flow::demand::solve_proven(inst, &demand, objective, deadline).map(|(c, cert)| {
+            proof = Some(cert);
+            c
+        }),
     };
     let failed = |e: SolveError| match e {
         SolveError::Deadline => stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0),
@@ -171,6 +175,7 @@ pub(crate) fn solve_demand(
             groups: Duration::ZERO,
         },
         optimum,
+        demand_certificate: proof,
         ..Outcome::bilateral(Status::Optimal, engine, objective, found)
     })
 }

@@ -8,9 +8,9 @@ use crate::calendar::{format_hhmm, round_hours, slots, Slot};
 use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
 use crate::outcome::{
-    Blocking, Certificate, EngineUsed, FlowCertificate, GroupCriterion, GroupOutcome, GroupResult,
-    MatchedPair, Outcome, SearchBound, Status, Timings, UngroupedReason, Unmatched,
-    UnmatchedReason,
+    Blocking, Certificate, DemandCertificate, EngineUsed, FlowCertificate, GroupCriterion,
+    GroupOutcome, GroupResult, MatchedPair, Outcome, SearchBound, Status, Timings, UngroupedReason,
+    Unmatched, UnmatchedReason,
 };
 use crate::wire::pb;
 
@@ -226,15 +226,19 @@ pub(crate) fn response_with(
             stable_loss: o.optimum.map(|(matched, total)| pb::StableLoss {
                 optimum_matched: matched,
                 optimum_total_score: from_milli(total),
-                matched_fewer: matched.saturating_sub(o.pairs.len() as u32),
+                matched_fewer: matched.saturating_sub(o.matched_mentees() as u32),
                 score_lower: from_milli(total - o.total_score()),
             }),
         }),
-        certificate: o
-            .certificate
-            .as_ref()
-            .filter(|_| problem.include_certificate)
-            .map(optimality_wire),
+        certificate: match (&o.certificate, &o.demand_certificate) {
+            _ if !problem.include_certificate => None,
+            (Some(c), _) => Some(optimality_wire(c)),
+            (None, Some(d)) => Some(pb::OptimalityCertificate {
+                demand: Some(demand_wire(d)),
+                ..Default::default()
+            }),
+            (None, None) => None,
+        },
         blocking: o.blocking.as_ref().map(|b| blocking_wire(problem, b)),
         joint_meetings: problem
             .policy
@@ -296,6 +300,31 @@ fn optimality_wire(c: &FlowCertificate) -> pb::OptimalityCertificate {
                 lowest_score: f.lowest,
                 coverage: Some(Box::new(optimality_wire(&f.coverage))),
                 above: Some(Box::new(optimality_wire(&f.above))),
+            })
+        }),
+        demand: None,
+    }
+}
+
+/// The demand flow's certificate on the wire (decimal integers).
+fn demand_wire(c: &DemandCertificate) -> pb::DemandCertificate {
+    let text = |v: &[i128]| v.iter().map(i128::to_string).collect();
+    pb::DemandCertificate {
+        minimum_weight: c.minimum_weight.to_string(),
+        pin_weight: c.pin_weight.to_string(),
+        covered_weights: text(&c.covered_weights),
+        further_weight: c.further_weight.to_string(),
+        score_weight: c.score_weight.to_string(),
+        mentee_potentials: text(&c.mentee),
+        role_potentials: text(&c.role),
+        mentor_potentials: text(&c.mentor),
+        unmatched_potential: c.unmatched.to_string(),
+        sink_potential: c.sink.to_string(),
+        fair: c.fair.as_ref().map(|f| {
+            Box::new(pb::DemandFairProof {
+                lowest_score: f.lowest,
+                coverage: Some(Box::new(demand_wire(&f.coverage))),
+                above: Some(Box::new(demand_wire(&f.above))),
             })
         }),
     }

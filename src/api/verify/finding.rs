@@ -58,6 +58,30 @@ pub enum Arc {
     },
     /// `U` → `T`.
     UnmatchedToSink,
+    /// Mentee → its node of a role demand, the mentors towards `at_least`.
+    RoleMinimum {
+        /// Mentee id.
+        mentee: String,
+        /// The role.
+        role: String,
+    },
+    /// Mentee → its node of a role demand, the mentors above `at_least`.
+    RolePlaces {
+        /// Mentee id.
+        mentee: String,
+        /// The role.
+        role: String,
+    },
+    /// Mentee → `U`, the further mentors it goes without.
+    Further {
+        /// Mentee id.
+        mentee: String,
+    },
+    /// Mentee → `U`, the places of its `min_mentors` left empty.
+    MenteeMinimum {
+        /// Mentee id.
+        mentee: String,
+    },
 }
 
 /// Something a response gets wrong, as data.
@@ -67,6 +91,65 @@ pub enum Finding {
     UnknownId(String),
     /// A mentee has two pairs.
     MenteeTwice(String),
+    /// The same pair twice.
+    PairTwice {
+        /// Mentor id.
+        mentor: String,
+        /// Mentee id.
+        mentee: String,
+    },
+    /// A mentee has fewer mentors than `min_mentors` or more than `max_mentors`.
+    Mentors {
+        /// Mentee id.
+        mentee: String,
+        /// Mentors in the response.
+        count: u32,
+        /// `min_mentors`.
+        min: u32,
+        /// `max_mentors`.
+        max: u32,
+    },
+    /// A mentee has mentors of a role outside its role demand.
+    RoleCount {
+        /// Mentee id.
+        mentee: String,
+        /// The role.
+        role: String,
+        /// Mentors of the role in the response.
+        count: u32,
+        /// The demand's `at_least`.
+        at_least: u32,
+        /// The demand's `at_most`.
+        at_most: u32,
+    },
+    /// A request with demand, and a certificate without its demand proof.
+    NoDemandProof,
+    /// A number of the certificate is not an integer (or is out of range).
+    NotInteger {
+        /// Which part of the certificate.
+        proof: Proof,
+        /// Which number.
+        name: &'static str,
+        /// Its text.
+        value: String,
+    },
+    /// A level's weight does not outweigh every lower level together, so
+    /// the certificate's optimum need not be the lexicographic one.
+    LevelWeight {
+        /// Which part of the certificate.
+        proof: Proof,
+        /// Which level.
+        level: String,
+        /// Its weight in the certificate.
+        weight: i128,
+        /// The least weight that outweighs the lower levels.
+        needed: i128,
+    },
+    /// The certificate's numbers overflow exact 128-bit arithmetic.
+    Overflow {
+        /// Which part of the certificate.
+        proof: Proof,
+    },
     /// A pair breaks a hard rule.
     BreaksRule {
         /// Mentor id.
@@ -191,6 +274,14 @@ impl Arc {
             Arc::Minimum { mentor } => format!("{mentor}'s places towards the minimum"),
             Arc::Places { mentor } => format!("{mentor}'s places above the minimum"),
             Arc::UnmatchedToSink => "the unmatched node's arc to the sink".into(),
+            Arc::RoleMinimum { mentee, role } => {
+                format!("{mentee}'s {role} mentors towards its at_least")
+            }
+            Arc::RolePlaces { mentee, role } => {
+                format!("{mentee}'s {role} mentors above its at_least")
+            }
+            Arc::Further { mentee } => format!("{mentee}'s further mentors missed"),
+            Arc::MenteeMinimum { mentee } => format!("{mentee}'s minimum places left empty"),
         }
     }
 }
@@ -201,6 +292,45 @@ impl Finding {
         match self {
             Finding::UnknownId(id) => format!("{id} is in the response but not in the request"),
             Finding::MenteeTwice(id) => format!("{id} has more than one pair"),
+            Finding::PairTwice { mentor, mentee } => {
+                format!("the pair {mentor} – {mentee} is in the response twice")
+            }
+            Finding::Mentors {
+                mentee,
+                count,
+                min,
+                max,
+            } => format!(
+                "{mentee} has {count} mentors, outside its min_mentors {min} and max_mentors {max}"
+            ),
+            Finding::RoleCount {
+                mentee,
+                role,
+                count,
+                at_least,
+                at_most,
+            } => format!(
+                "{mentee} has {count} {role} mentors, outside its role demand of {at_least} to {at_most}"
+            ),
+            Finding::NoDemandProof => {
+                "the request has demand and the certificate lacks its demand proof".into()
+            }
+            Finding::NotInteger { proof, name, value } => {
+                format!("the {}'s {name} {value:?} is not an integer", proof.words())
+            }
+            Finding::LevelWeight {
+                proof,
+                level,
+                weight,
+                needed,
+            } => format!(
+                "the {}'s weight of {level} is {weight}; it must be at least {needed} to outweigh the levels below it",
+                proof.words()
+            ),
+            Finding::Overflow { proof } => format!(
+                "the {}'s numbers overflow exact 128-bit arithmetic",
+                proof.words()
+            ),
             Finding::BreaksRule {
                 mentor,
                 mentee,

@@ -20,6 +20,7 @@ use crate::scoring::Scorer;
 use crate::settings::Limits;
 use crate::wire::{self, pb};
 
+mod demand;
 mod finding;
 mod network;
 
@@ -32,31 +33,36 @@ pub fn verify(
     limits: &Limits,
 ) -> Result<Verdict, Error> {
     let problem = wire::problem_from_request(req, limits)?;
-    crate::pipeline::not_with_demand(&problem, "verify")?;
     let scorer = Scorer::new(&problem);
     let mut v = Verdict::default();
-    let mentor_of = check_pairs(&problem, &scorer, resp, &mut v);
+    let mentors_of = check_pairs(&problem, &scorer, resp, &mut v);
     let Some(c) = &resp.certificate else {
         v.no_certificate = Some("the response has no certificate (ask with include_certificate)");
         return Ok(v);
     };
     let before = v.findings.len() + v.more_findings;
-    network::check(&problem, &scorer, &mentor_of, c, &mut v);
+    if problem.has_demand() {
+        demand::check(&problem, &scorer, &mentors_of, c.demand.as_ref(), &mut v);
+    } else {
+        let mentor_of: Vec<Option<MentorIdx>> =
+            mentors_of.iter().map(|ms| ms.first().copied()).collect();
+        network::check(&problem, &scorer, &mentor_of, c, &mut v);
+    }
     v.proven_optimal = v.findings.is_empty() && before == 0;
     Ok(v)
 }
 
-/// The pairs against the rules, scores, pins, loads and stats; returns
-/// each mentee's mentor in the response.
+/// The pairs against the rules, scores, pins, loads, each mentee's demand
+/// and the stats; returns each mentee's mentors in the response.
 fn check_pairs(
     p: &Problem,
     scorer: &Scorer<'_>,
     resp: &pb::SolveResponse,
     v: &mut Verdict,
-) -> Vec<Option<MentorIdx>> {
+) -> Vec<Vec<MentorIdx>> {
     let mentors: HashMap<&str, MentorIdx> = ids(p.mentors.iter().map(|m| &m.profile.id));
     let mentees: HashMap<&str, MenteeIdx> = ids(p.mentees.iter().map(|e| &e.profile.id));
-    let mut mentor_of: Vec<Option<MentorIdx>> = vec![None; p.mentees.len()];
+    let mut mentors_of: Vec<Vec<MentorIdx>> = vec![Vec::new(); p.mentees.len()];
     let mut total: Milli = 0;
     v.pairs_scored = resp.pairs.len() as u64;
     for pair in &resp.pairs {
@@ -71,10 +77,15 @@ fn check_pairs(
             v.add(Finding::UnknownId(unknown.clone()));
             continue;
         };
-        if mentor_of[e].replace(m).is_some() {
+        let (mentor, mentee) = (pair.mentor_id.clone(), pair.mentee_id.clone());
+        if mentors_of[e].contains(&m) {
+            v.add(Finding::PairTwice { mentor, mentee });
+            continue;
+        }
+        if !p.has_demand() && !mentors_of[e].is_empty() {
             v.add(Finding::MenteeTwice(pair.mentee_id.clone()));
         }
-        let (mentor, mentee) = (pair.mentor_id.clone(), pair.mentee_id.clone());
+        mentors_of[e].push(m);
         match pair_score(p, scorer, m, e) {
             Err(rule) => v.add(Finding::BreaksRule {
                 mentor,
@@ -95,20 +106,24 @@ fn check_pairs(
         }
     }
     for &(m, e) in &p.policy.pinned {
-        if mentor_of[e] != Some(m) {
+        if !mentors_of[e].contains(&m) {
             v.add(Finding::PinMissing {
                 mentor: p.mentors[m].profile.id.clone(),
                 mentee: p.mentees[e].profile.id.clone(),
             });
         }
     }
+    let answered = !resp.pairs.is_empty();
+    if p.has_demand() && answered {
+        demand::check_demand(p, &mentors_of, v);
+    }
     let mut load = vec![0u32; p.mentors.len()];
-    for m in mentor_of.iter().flatten() {
+    for m in mentors_of.iter().flatten() {
         load[*m] += 1;
     }
     for (m, mentor) in p.mentors.iter().enumerate() {
         let out_of_range = load[m] > mentor.capacity || load[m] < mentor.min_mentees;
-        if out_of_range && !resp.pairs.is_empty() {
+        if out_of_range && answered {
             v.add(Finding::Load {
                 mentor: mentor.profile.id.clone(),
                 load: load[m],
@@ -118,11 +133,16 @@ fn check_pairs(
         }
     }
     let stats = resp.stats.unwrap_or_default();
-    let matched = mentor_of.iter().flatten().count() as f64;
-    for (name, reported, recomputed) in [
+    let matched = mentors_of.iter().filter(|ms| !ms.is_empty()).count() as f64;
+    let mut numbers = vec![
         ("matched", f64::from(stats.matched), matched),
         ("total_score", stats.total_score, from_milli(total)),
-    ] {
+    ];
+    if p.has_demand() {
+        let pairs = mentors_of.iter().map(Vec::len).sum::<usize>() as f64;
+        numbers.push(("pairs", f64::from(stats.pairs), pairs));
+    }
+    for (name, reported, recomputed) in numbers {
         if (reported - recomputed).abs() > 5e-4 {
             v.add(Finding::Stat {
                 name,
@@ -131,7 +151,7 @@ fn check_pairs(
             });
         }
     }
-    mentor_of
+    mentors_of
 }
 
 /// Ids to indices.

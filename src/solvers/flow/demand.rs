@@ -34,6 +34,7 @@
 use super::graph::{Builder, Graph};
 use super::NetworkDescription;
 use crate::model::{Milli, Objective};
+use crate::outcome::{DemandCertificate, DemandFairProof};
 use crate::solvers::demand::Demand;
 use crate::solvers::{Deadline, Instance, SolveError};
 
@@ -184,6 +185,26 @@ impl Built {
             && h.mentor_min.iter().all(|(_, a)| full(a))
             && h.pins.iter().all(full)
     }
+
+    /// The flow's potentials and the weights `w` as a certificate (the
+    /// network's first `mentees` nodes are the mentees, in problem order).
+    fn certificate(&self, w: &Weights, mentees: usize) -> DemandCertificate {
+        let p = self.graph.potentials();
+        let first_mentor = self.first_mentor as usize;
+        DemandCertificate {
+            minimum_weight: w.hard,
+            pin_weight: w.pin,
+            covered_weights: w.covered.clone(),
+            further_weight: w.further,
+            score_weight: w.score,
+            mentee: p[..mentees].to_vec(),
+            role: p[mentees..first_mentor].to_vec(),
+            mentor: p[first_mentor..self.u as usize].to_vec(),
+            unmatched: p[self.u as usize],
+            sink: p[self.t as usize],
+            fair: None,
+        }
+    }
 }
 
 /// Lays out the network of `inst` and `d` over the arcs `kept`.
@@ -300,20 +321,25 @@ fn check_fit(inst: &Instance, d: &Demand, w: &Weights) -> Result<(), SolveError>
         .ok_or_else(overflow)
 }
 
-/// One min-cost flow over the arcs `kept`: each mentee's arcs (ascending),
-/// or `SideConstraintsInfeasible` when the optimum breaks a minimum.
+/// One min-cost flow: each mentee's arcs (ascending), whether it meets
+/// every minimum, and its potentials.
+struct Ran {
+    chosen: Vec<Vec<u32>>,
+    met: bool,
+    cert: DemandCertificate,
+}
+
+/// One min-cost flow over the arcs `kept` with the levels `order`.
 fn run(
     inst: &Instance,
     d: &Demand,
     order: &[Level],
     kept: &[bool],
     deadline: &Deadline,
-) -> Result<Vec<Vec<u32>>, SolveError> {
-    let mut net = build(inst, d, &weights(inst, d, order, kept)?, kept)?;
+) -> Result<Ran, SolveError> {
+    let w = weights(inst, d, order, kept)?;
+    let mut net = build(inst, d, &w, kept)?;
     net.graph.send_all(&net.supplies, deadline)?;
-    if !net.minimums_met() {
-        return Err(SolveError::SideConstraintsInfeasible);
-    }
     let g = &net.graph;
     let mut chosen = vec![Vec::new(); inst.mentees()];
     for &(ga, ia, e) in &net.pairs {
@@ -321,7 +347,20 @@ fn run(
             chosen[e as usize].push(ia);
         }
     }
-    Ok(chosen)
+    Ok(Ran {
+        chosen,
+        met: net.minimums_met(),
+        cert: net.certificate(&w, inst.mentees()),
+    })
+}
+
+/// The optimum of one run, or `SideConstraintsInfeasible` when it breaks
+/// a minimum (then no assignment meets them all).
+fn optimum(ran: Ran) -> Result<(Vec<Vec<u32>>, DemandCertificate), SolveError> {
+    match ran.met {
+        true => Ok((ran.chosen, ran.cert)),
+        false => Err(SolveError::SideConstraintsInfeasible),
+    }
 }
 
 /// The network [`solve`] solves for `objective` (fair: its coverage then
@@ -388,13 +427,30 @@ pub fn solve(
     objective: Objective,
     deadline: &Deadline,
 ) -> Result<Vec<Vec<u32>>, SolveError> {
+    solve_proven(inst, d, objective, deadline).map(|(chosen, _)| chosen)
+}
+
+/// [`solve`], with the potentials that prove the answer optimal.
+pub fn solve_proven(
+    inst: &Instance,
+    d: &Demand,
+    objective: Objective,
+    deadline: &Deadline,
+) -> Result<(Vec<Vec<u32>>, DemandCertificate), SolveError> {
     let top = d.tier.iter().copied().max().unwrap_or(0);
     let all = vec![true; inst.score.len()];
     if objective != Objective::Fair {
-        return run(inst, d, &levels(objective, top, true)?, &all, deadline);
+        return optimum(run(
+            inst,
+            d,
+            &levels(objective, top, true)?,
+            &all,
+            deadline,
+        )?);
     }
     let only_counts = levels(objective, top, false)?;
-    let target = counts(d, &run(inst, d, &only_counts, &all, deadline)?);
+    let (first, coverage) = optimum(run(inst, d, &only_counts, &all, deadline)?)?;
+    let target = counts(d, &first);
     let with_score = levels(objective, top, true)?;
     let mut pinned = vec![false; inst.score.len()];
     for &a in &d.pinned {
@@ -407,30 +463,58 @@ pub fn solve(
     scores.sort_unstable();
     scores.dedup();
     if target.iter().all(|&c| c == 0) || scores.is_empty() {
-        return run(inst, d, &with_score, &all, deadline);
+        // No pair that is not pinned: nothing to raise.
+        return optimum(run(inst, d, &with_score, &all, deadline)?);
     }
     // Pinned pairs stay whatever their score: the lowest is a free pair's.
-    let above = |t: Milli| -> Vec<bool> {
+    let at_least = |t: Option<Milli>| -> Vec<bool> {
         (0..inst.score.len())
-            .map(|a| pinned[a] || inst.score[a] >= t)
+            .map(|a| pinned[a] || t.is_some_and(|t| inst.score[a] >= t))
             .collect()
     };
-    // Invariant: threshold scores[lo] keeps the target counts; above hi it does not.
+    // Invariant: threshold scores[lo] keeps the target counts; above hi it
+    // does not, as the potentials of the last probe that failed prove.
     let (mut lo, mut hi) = (0usize, scores.len() - 1);
+    let mut above = None;
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
-        let reached = match run(inst, d, &only_counts, &above(scores[mid]), deadline) {
-            Ok(c) => counts(d, &c) == target,
-            Err(SolveError::SideConstraintsInfeasible) => false,
-            Err(e) => return Err(e),
-        };
-        if reached {
+        let probe = run(
+            inst,
+            d,
+            &only_counts,
+            &at_least(Some(scores[mid])),
+            deadline,
+        )?;
+        if probe.met && counts(d, &probe.chosen) == target {
             lo = mid;
         } else {
             hi = mid - 1;
+            above = Some(probe.cert);
         }
     }
-    run(inst, d, &with_score, &above(scores[lo]), deadline)
+    let (chosen, mut cert) = optimum(run(
+        inst,
+        d,
+        &with_score,
+        &at_least(Some(scores[lo])),
+        deadline,
+    )?)?;
+    if chosen.iter().flatten().all(|&a| pinned[a as usize]) {
+        // Only pinned pairs: every assignment with the target counts has
+        // as many pairs, so the optimum over every arc is this one.
+        return optimum(run(inst, d, &with_score, &all, deadline)?);
+    }
+    let above = match above {
+        Some(c) => c,
+        // The top score keeps the counts: above it, only the pins.
+        None => run(inst, d, &only_counts, &at_least(None), deadline)?.cert,
+    };
+    cert.fair = Some(Box::new(DemandFairProof {
+        lowest: scores[lo],
+        coverage,
+        above,
+    }));
+    Ok((chosen, cert))
 }
 
 #[cfg(test)]

@@ -181,7 +181,6 @@ impl Graph {
 
     /// Node potentials (they prove the flow optimal once every unit is
     /// sent: no residual arc has a negative reduced cost).
-    #[cfg(test)]
     pub(super) fn potentials(&self) -> &[i128] {
         &self.pot
     }

@@ -10,6 +10,10 @@ use crate::calendar::sessions::PairSlot;
 use crate::calendar::{Overlap, Slot};
 use crate::model::{Criterion, HardRule, Level, MenteeIdx, MentorIdx, Milli, Objective};
 
+mod certificate;
+
+pub(crate) use certificate::{DemandCertificate, DemandFairProof, FairProof, FlowCertificate};
+
 // --- status ---
 
 /// Status of a solve.
@@ -169,69 +173,6 @@ pub(crate) struct Timings {
     pub groups: Duration,
 }
 
-/// Node potentials that prove a min-cost flow optimal, with the network's
-/// cost model (see `pb::OptimalityCertificate` for the conditions).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FlowCertificate {
-    /// An arc's cost is `(top − score) × scale`.
-    pub top: i64,
-    /// See `top`.
-    pub scale: i64,
-    /// Cost of leaving a mentee unmatched.
-    pub cost_unmatched: i64,
-    /// Weight of a minimum place (0 without minimums).
-    pub minimum_weight: i64,
-    /// Potential of each mentee (instance order in an engine's answer,
-    /// problem order in an outcome, 0 for pinned mentees).
-    pub mentee: Vec<i64>,
-    /// Potential of each mentor.
-    pub mentor: Vec<i64>,
-    /// Potential of `U`.
-    pub unmatched: i64,
-    /// Potential of `T`.
-    pub sink: i64,
-    /// Fair objective: the proof of the coverage and of the lowest score
-    /// (this certificate then proves the total over the pairs scoring at
-    /// least the lowest).
-    pub fair: Option<Box<FairProof>>,
-}
-
-impl FlowCertificate {
-    /// The certificate with mentee potentials in problem order: instance
-    /// mentee `k` is problem mentee `mentees[k]`, of `n` (0 for the rest).
-    pub fn in_problem_order(&self, mentees: &[usize], n: usize) -> FlowCertificate {
-        let mut mentee = vec![0; n];
-        for (k, &e) in mentees.iter().enumerate() {
-            mentee[e] = self.mentee[k];
-        }
-        FlowCertificate {
-            mentee,
-            fair: self.fair.as_ref().map(|f| {
-                Box::new(FairProof {
-                    lowest: f.lowest,
-                    coverage: f.coverage.in_problem_order(mentees, n),
-                    above: f.above.in_problem_order(mentees, n),
-                })
-            }),
-            ..self.clone()
-        }
-    }
-}
-
-/// Why a fair answer's coverage and lowest score are the best: two
-/// certificates on networks with the coverage costs (every pair 0, `c_U` 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FairProof {
-    /// The lowest score of a pair not pinned, milli-points.
-    pub lowest: Milli,
-    /// Proves the answer's flow optimal over every pair: no matching that
-    /// meets the minimums places more mentees.
-    pub coverage: FlowCertificate,
-    /// Over the pairs scoring above `lowest`, a dual bound above the
-    /// answer's cost: no matching of only such pairs places as many.
-    pub above: FlowCertificate,
-}
-
 /// A joint meeting: the best start of its window and who is outside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Meeting {
@@ -360,6 +301,8 @@ pub(crate) struct Outcome {
     pub resumed: bool,
     /// The flow's optimality certificate, in problem order (flow engine).
     pub certificate: Option<FlowCertificate>,
+    /// The demand flow's optimality certificate (mentees with demand).
+    pub demand_certificate: Option<DemandCertificate>,
     /// A FEASIBLE answer's proven bounds.
     pub bound: Option<SearchBound>,
 }
@@ -391,6 +334,7 @@ impl Outcome {
             optimum: None,
             resumed: false,
             certificate: None,
+            demand_certificate: None,
             bound: None,
         }
     }
