@@ -30,7 +30,6 @@ pub fn validate(
         }
         Err(e) => return Err(e),
     };
-    crate::pipeline::not_with_demand(&problem, "a check (Validate)")?;
     let report = check::check(&problem, opts)?;
     tracing::info!(
         request_id = %problem.request_id,

@@ -3,7 +3,7 @@
 
 use crate::error::FieldViolation;
 use crate::model::{MenteeIdx, MentorIdx, Problem, Profile};
-use crate::outcome::{Certificate, Code, Finding, Severity, Unmatched};
+use crate::outcome::{Certificate, Code, Finding, Infeasibility, Severity, Unmatched};
 
 use super::infeasible::pin_over_capacity;
 use super::words::id_list;
@@ -62,6 +62,25 @@ pub(crate) fn capacity_shortfall(places: u64, mentees: u64) -> Finding {
             mentees - places
         ),
     )
+}
+
+/// Fewer places than the mentees ask for together (`asked`: Σ max_mentors).
+pub(crate) fn places_short_of_demand(places: u64, asked: u64) -> Finding {
+    Finding::new(
+        Severity::Warning,
+        Code::CapacityShortfall,
+        format!(
+            "the mentors offer {places} places and the mentees ask for {asked} mentors in all              (their max_mentors): at least {} asked for stay unfilled",
+            asked - places
+        ),
+    )
+}
+
+/// A minimum no assignment meets (with demand), as the solve would say it.
+pub(crate) fn demand_unmet(why: Infeasibility) -> Finding {
+    let mut f = Finding::new(Severity::Error, Code::MinimumsInfeasible, why.message);
+    f.ids = why.ids;
+    f
 }
 
 /// The max-flow checks were skipped for `unpinned` mentees above `limit`.

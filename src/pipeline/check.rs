@@ -12,14 +12,17 @@ use std::time::Instant;
 
 use crate::error::Error;
 use crate::explain::bottlenecks::{Bottleneck, Bottlenecks};
+use crate::explain::demand::unmet_demand;
 use crate::explain::{findings as say, infeasible::broken_pins, unmatched::no_candidate};
 use crate::model::{MenteeIdx, Problem, Profile};
 use crate::outcome::{Certificate, Finding, Report, Summary};
 use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
-use crate::solvers::candidates::{candidate_arcs, CandidateArcs, Pins};
+use crate::solvers::candidates::{candidate_arcs, demand_instance, CandidateArcs, Pins};
+use crate::solvers::demand::Demand;
+use crate::solvers::flow::{self, shortfall::shortfall};
 use crate::solvers::max_flow::max_flow;
-use crate::solvers::Instance;
+use crate::solvers::{Deadline, Instance, SolveError};
 
 use super::deadline;
 use super::pairs::{engine_for, stopped};
@@ -49,23 +52,38 @@ pub(crate) fn check(problem: &Problem, opts: &SolveOptions) -> Result<Report, Er
             findings.push(say::pin_capacity(p, m, pins.per_mentor[m]));
         }
     }
-    let cands = candidate_arcs(&scorer, &pins, opts.threads, &deadline, None)
-        .map_err(|e| stopped(e, &deadline, opts, t0))?;
+    // With demand every mentee is in the instance and pins are its arcs.
+    let (cands, demand) = match p.has_demand() {
+        true => demand_instance(&scorer, opts.threads, &deadline).map(|(c, d)| (c, Some(d))),
+        false => candidate_arcs(&scorer, &pins, opts.threads, &deadline, None).map(|c| (c, None)),
+    }
+    .map_err(|e| stopped(e, &deadline, opts, t0))?;
     let inst = &cands.instance;
     let without = candidate_findings(&scorer, &cands, &mut findings);
     findings.extend(overlap_findings(&scorer));
 
     // Capacity totals and what flows can achieve.
     let places: u64 = p.mentors.iter().map(|m| u64::from(m.capacity)).sum();
-    let mentees = p.mentees.len() as u64;
-    if places < mentees {
-        findings.push(say::capacity_shortfall(places, mentees));
+    let asked: u64 = p
+        .mentees
+        .iter()
+        .map(|e| u64::from(e.demand.max_mentors))
+        .sum();
+    if places < asked {
+        findings.push(match &demand {
+            None => say::capacity_shortfall(places, asked),
+            Some(_) => say::places_short_of_demand(places, asked),
+        });
     }
     let minimum_places: u64 = p.mentors.iter().map(|m| u64::from(m.min_mentees)).sum();
     let pinned = p.policy.pinned.len() as u32;
     let (max_coverage, minimums_feasible) = if cands.mentees.len() > MAX_FLOW_MENTEES {
         findings.push(say::not_checked(cands.mentees.len(), MAX_FLOW_MENTEES));
-        (None, (minimum_places == 0).then_some(true))
+        let none = minimum_places == 0 && demand.is_none();
+        (None, none.then_some(true))
+    } else if let Some(d) = &demand {
+        demand_flows(p, inst, d, without, &deadline, &mut findings)
+            .map_err(|e| stopped(solver_error(e), &deadline, opts, t0))?
     } else {
         let flow = flows(&scorer, &cands, &pins, without, &mut findings);
         (Some(pinned + flow), Some(minimums(p, inst, &mut findings)))
@@ -101,7 +119,7 @@ fn candidate_findings(
     let (p, inst) = (scorer.problem(), &cands.instance);
     let mut without = 0u32;
     for (k, &e) in cands.mentees.iter().enumerate() {
-        if inst.arcs(k).is_empty() {
+        if inst.arcs(k).is_empty() && p.mentees[e].demand.max_mentors > 0 {
             without += 1;
             findings.push(say::no_candidate(p, e, &no_candidate(scorer, e)));
         }
@@ -177,6 +195,56 @@ fn flows(
         findings.push(say::idle_capacity(free, flow));
     }
     flow
+}
+
+/// With demand: whether every minimum (mentors', mentees', role demands')
+/// can be met at once, each way it cannot with who competes and the
+/// smallest relaxation (the demand flow's shortfall), and else the most
+/// mentees with a mentor under them (the demand flow, counts only).
+fn demand_flows(
+    p: &Problem,
+    inst: &Instance,
+    d: &Demand,
+    without: u32,
+    deadline: &Deadline,
+    findings: &mut Vec<Finding>,
+) -> Result<(Option<u32>, Option<bool>), SolveError> {
+    let short = shortfall(inst, d, deadline)?;
+    if !short.is_empty() {
+        findings.extend(
+            unmet_demand(p, inst, &short)
+                .into_iter()
+                .map(say::demand_unmet),
+        );
+        return Ok((None, Some(false)));
+    }
+    let Some(covered) = flow::demand::coverage(inst, d, deadline)? else {
+        return Err(SolveError::Backend(
+            "the minimums' flow and the coverage flow disagree".into(),
+        ));
+    };
+    let asking = (0..inst.mentees())
+        .filter(|&e| d.max[e] > 0 && !inst.arcs(e).is_empty())
+        .count() as u32;
+    if covered < asking {
+        findings.push(say::coverage_shortfall(covered, asking));
+    }
+    debug_assert_eq!(
+        without as usize,
+        (0..inst.mentees())
+            .filter(|&e| d.max[e] > 0 && inst.arcs(e).is_empty())
+            .count()
+    );
+    Ok((Some(covered), Some(true)))
+}
+
+/// A solver's failure in a check, as the service's error (a deadline as a
+/// time limit, which `stopped` dates).
+fn solver_error(e: SolveError) -> Error {
+    match e {
+        SolveError::Deadline => Error::TimeLimit(std::time::Duration::ZERO),
+        e => Error::Solver(e.to_string()),
+    }
 }
 
 /// Mentor loads (pins included) under an instance assignment.

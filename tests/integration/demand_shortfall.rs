@@ -3,6 +3,7 @@
 //! relaxation is as small as an exhaustive search finds (fewest minimum
 //! units given up), and re-solving with it is answered.
 
+use mentormatch::model::Objective;
 use mentormatch::pb;
 use mentormatch::tools::synth::SplitMix64;
 use mentormatch::{Limits, SolveOptions};
@@ -180,4 +181,70 @@ fn minimums_that_fail_together_name_who_competes_and_the_smallest_relaxation() {
         roles += usize::from(i.message.contains("at_least to"));
     }
     assert!(together > 20 && roles > 3, "{together} {roles}");
+}
+
+/// A check (`Validate`) of a request with demand says before any solve
+/// what the solve would: whether every minimum can be met (else each
+/// unmet minimum as an error naming who competes), and the most mentees
+/// with a mentor under them, both equal to the exhaustive search.
+#[test]
+fn a_check_with_demand_equals_the_exhaustive_search() {
+    let (limits, opts) = (Limits::default(), SolveOptions::default());
+    let (mut feasible, mut infeasible, mut short) = (0, 0, 0);
+    for seed in 0..200 {
+        let req = programme(seed);
+        let mut flat = demanding(&req);
+        flat.tier = vec![0; flat.tier.len()];
+        let oracle = demand_brute_force(&flat, Objective::CoverageThenScore);
+        let check = pb::ValidateRequest {
+            request: Some(req.clone()),
+        };
+        let report = mentormatch::api::validate(&check, &limits, &opts).expect("checked");
+        let summary = report.summary.expect("a summary");
+        let errors: Vec<&pb::Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.code == pb::FindingCode::MinimumsInfeasible as i32)
+            .collect();
+        match oracle {
+            None => {
+                assert_eq!(summary.minimums_feasible, Some(false), "seed {seed}");
+                assert!(!errors.is_empty(), "seed {seed}: no minimum named");
+                assert!(errors
+                    .iter()
+                    .all(|f| f.severity == pb::Severity::Error as i32));
+                // The same words as the solve's INFEASIBLE answer.
+                let resp = mentormatch::api::solve(&req, &limits, &opts).expect("answered");
+                let said: Vec<&str> = resp
+                    .infeasibilities
+                    .iter()
+                    .map(|i| i.message.as_str())
+                    .collect();
+                assert!(
+                    errors.iter().all(|f| said.contains(&f.message.as_str())),
+                    "seed {seed}: {errors:?} {said:?}"
+                );
+                infeasible += 1;
+            }
+            Some((key, _)) => {
+                assert_eq!(summary.minimums_feasible, Some(true), "seed {seed}");
+                assert!(errors.is_empty(), "seed {seed}: {errors:?}");
+                assert_eq!(summary.max_coverage, Some(key[0] as u32), "seed {seed}");
+                let asking = (0..flat.inst.mentees())
+                    .filter(|&e| flat.max[e] > 0 && !flat.inst.arcs(e).is_empty())
+                    .count() as i64;
+                let shortfall = report
+                    .findings
+                    .iter()
+                    .any(|f| f.code == pb::FindingCode::CoverageShortfall as i32);
+                assert_eq!(shortfall, key[0] < asking, "seed {seed}");
+                short += usize::from(shortfall);
+                feasible += 1;
+            }
+        }
+    }
+    assert!(
+        feasible > 100 && infeasible > 10 && short > 10,
+        "{feasible} {infeasible} {short}"
+    );
 }

@@ -418,6 +418,24 @@ fn counts(d: &Demand, chosen: &[Vec<u32>]) -> Vec<usize> {
         .collect()
 }
 
+/// The most mentees with at least one mentor in an assignment that meets
+/// every minimum, every tier alike (`None`: no assignment meets them).
+pub(crate) fn coverage(
+    inst: &Instance,
+    d: &Demand,
+    deadline: &Deadline,
+) -> Result<Option<u32>, SolveError> {
+    let flat = Demand {
+        tier: vec![0; d.tier.len()],
+        ..d.clone()
+    };
+    let order = levels(Objective::CoverageThenScore, 0, false)?;
+    let all = vec![true; inst.score.len()];
+    let ran = run(inst, &flat, &order, &all, deadline)?;
+    let covered = ran.chosen.iter().filter(|c| !c.is_empty()).count() as u32;
+    Ok(ran.met.then_some(covered))
+}
+
 /// The arcs each mentee gets in an optimum under `objective`, mentee by
 /// mentee (each ascending), by min-cost flow: the same optima as
 /// [`crate::solvers::demand::solve_milp`].
