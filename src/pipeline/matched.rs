@@ -20,7 +20,7 @@ pub(crate) fn pairs_and_loads(
             mentor: m,
             mentee: e,
             detail: scorer.detail(m, e),
-            pinned: pins.mentor_of[e] == Some(m),
+            pinned: pins.is_pinned(m, e),
         });
     }
     (pairs, loads)

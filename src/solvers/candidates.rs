@@ -39,6 +39,8 @@ pub(crate) struct Pins {
     pub(crate) mentor_of: Vec<Option<MentorIdx>>,
     /// Pinned mentees per mentor.
     pub(crate) per_mentor: Vec<u32>,
+    /// Every pinned pair as (mentee, mentor), sorted.
+    pairs: Vec<(MenteeIdx, MentorIdx)>,
 }
 
 impl Pins {
@@ -46,14 +48,24 @@ impl Pins {
     pub(crate) fn new(problem: &Problem) -> Self {
         let mut mentor_of = vec![None; problem.mentees.len()];
         let mut per_mentor = vec![0u32; problem.mentors.len()];
+        let mut pairs = Vec::with_capacity(problem.policy.pinned.len());
         for &(m, e) in &problem.policy.pinned {
             mentor_of[e] = Some(m);
             per_mentor[m] += 1;
+            pairs.push((e, m));
         }
+        pairs.sort_unstable();
         Pins {
             mentor_of,
             per_mentor,
+            pairs,
         }
+    }
+
+    /// Whether `(m, e)` is pinned (with demand a mentee may have several
+    /// pins; `mentor_of` then holds the last).
+    pub(crate) fn is_pinned(&self, m: MentorIdx, e: MenteeIdx) -> bool {
+        self.pairs.binary_search(&(e, m)).is_ok()
     }
 }
 
@@ -154,6 +166,7 @@ pub(crate) fn demand_instance(
     let none = Pins {
         mentor_of: vec![None; p.mentees.len()],
         per_mentor: vec![0; p.mentors.len()],
+        pairs: Vec::new(),
     };
     let cands = candidate_arcs(scorer, &none, threads, deadline, None)?;
     let inst = &cands.instance;

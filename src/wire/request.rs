@@ -56,7 +56,7 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
     let pp = req.policy.as_ref().unwrap_or(&default_policy);
     let forbidden = ids.pairs(&mut c, "forbidden_pairs", &pp.forbidden_pairs);
     let pinned = ids.pairs(&mut c, "pinned_pairs", &pp.pinned_pairs);
-    check_pinned_pairs(&mut c, pp, &pinned, &forbidden);
+    check_pinned_pairs(&mut c, pp, &pinned, &forbidden, &mentees);
     check_pins_allowed(&mut c, pp, &pinned, &mentees);
     let affinities = affinities(&mut c, req, &ids);
     let has_affinities = !req.affinities.is_empty();
@@ -253,27 +253,44 @@ fn mentees(c: &mut Checker, b: &mut Builder, req: &pb::SolveRequest, ids: &Ids<'
     mentees
 }
 
-/// A mentee is pinned once; a pinned pair is not also forbidden.
+/// A mentee is pinned at most `max_mentors` times (once by default), never
+/// twice to one mentor; a pinned pair is not also forbidden.
 fn check_pinned_pairs(
     c: &mut Checker,
     pp: &pb::Policy,
     pinned: &[(usize, usize)],
     forbidden: &[(usize, usize)],
+    mentees: &[Mentee],
 ) {
-    let mut pinned_mentee: HashMap<usize, usize> = HashMap::new();
+    let mut pins_of: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     for (k, &(m, e)) in pinned.iter().enumerate() {
-        if let Some(prev) = pinned_mentee.insert(e, k) {
-            c.bad(
-                format!("policy.pinned_pairs[{k}].mentee_id"),
+        let before = pins_of.entry(e).or_default();
+        let max = mentees.get(e).map_or(1, |x| x.demand.max_mentors) as usize;
+        let field = format!("policy.pinned_pairs[{k}]");
+        let id = &pp.pinned_pairs[k].mentee_id;
+        let twice = before.iter().find(|&&(_, pm)| pm == m);
+        match (before.first(), twice) {
+            (Some(&(prev, _)), _) if max <= 1 => c.bad(
+                format!("{field}.mentee_id"),
                 format!(
-                    "mentee {:?} is already pinned by policy.pinned_pairs[{prev}]; a mentee has one bilateral mentor",
-                    pp.pinned_pairs[k].mentee_id
+                    "mentee {id:?} is already pinned by policy.pinned_pairs[{prev}]; a mentee \
+                     has one bilateral mentor"
                 ),
-            );
+            ),
+            (_, Some(&(prev, _))) => c.bad(
+                field.clone(),
+                format!("the pair is already pinned by policy.pinned_pairs[{prev}]"),
+            ),
+            _ if before.len() >= max => c.bad(
+                format!("{field}.mentee_id"),
+                format!("mentee {id:?} has more pinned pairs than its max_mentors {max}"),
+            ),
+            _ => {}
         }
+        before.push((k, m));
         if forbidden.contains(&(m, e)) {
             c.bad(
-                format!("policy.pinned_pairs[{k}]"),
+                field,
                 format!(
                     "pair ({:?}, {:?}) is both pinned and forbidden",
                     pp.pinned_pairs[k].mentor_id, pp.pinned_pairs[k].mentee_id

@@ -79,12 +79,18 @@ pub(crate) fn programme(seed: u64) -> pb::SolveRequest {
         policy_mut(&mut req).engine = pb::Engine::Milp as i32;
     }
     if rng.chance(0.3) {
+        // Every pair of one mentee of the answer: one pin or several.
         let plain = mentormatch::api::solve(&req, &Limits::default(), &SolveOptions::default());
-        if let Some(p) = plain.ok().and_then(|r| r.pairs.first().cloned()) {
-            policy_mut(&mut req).pinned_pairs.push(pb::PairRef {
-                mentor_id: p.mentor_id,
-                mentee_id: p.mentee_id,
-            });
+        let pairs = plain.map(|r| r.pairs).unwrap_or_default();
+        if let Some(first) = pairs.first() {
+            let pins = pairs.iter().filter(|p| p.mentee_id == first.mentee_id);
+            let pins: Vec<pb::PairRef> = pins
+                .map(|p| pb::PairRef {
+                    mentor_id: p.mentor_id.clone(),
+                    mentee_id: p.mentee_id.clone(),
+                })
+                .collect();
+            policy_mut(&mut req).pinned_pairs.extend(pins);
         }
     }
     req
@@ -340,6 +346,68 @@ fn a_mentee_gets_one_mentor_of_each_role_asked_and_is_told_what_is_missing() {
     let resp = solve_ok(&req);
     assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
     assert!(resp.pairs.iter().any(|p| p.mentee_id == "e2"));
+}
+
+#[test]
+fn a_mentee_with_several_places_may_have_as_many_pins() {
+    let mut req = small_request();
+    let mut third = req.mentors[0].clone();
+    third.profile.as_mut().unwrap().id = "m3".into();
+    req.mentors.push(third);
+    for m in &mut req.mentors {
+        m.capacity = Some(3);
+    }
+    // e1 speaks English too, so that it fits every mentor.
+    let english = req.mentees[1].profile.as_ref().unwrap().languages[1].clone();
+    req.mentees[0]
+        .profile
+        .as_mut()
+        .unwrap()
+        .languages
+        .push(english);
+    req.mentees[0].max_mentors = Some(2);
+    let pin = |m: usize, e: usize, req: &pb::SolveRequest| pb::PairRef {
+        mentor_id: id(&req.mentors[m].profile),
+        mentee_id: id(&req.mentees[e].profile),
+    };
+    let two = vec![pin(0, 0, &req), pin(1, 0, &req)];
+    policy_mut(&mut req).pinned_pairs = two.clone();
+    let resp = solve_ok(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+    for p in &two {
+        let got = resp
+            .pairs
+            .iter()
+            .find(|x| x.mentor_id == p.mentor_id && x.mentee_id == p.mentee_id);
+        assert!(got.is_some_and(|x| x.pinned), "{p:?} {:?}", resp.pairs);
+    }
+    // One more than max_mentors, or one pair twice, is refused by name.
+    let mut three = req.clone();
+    let extra = pin(2, 0, &req);
+    policy_mut(&mut three).pinned_pairs.push(extra);
+    let v = violations(&three);
+    assert_violation(
+        &v,
+        "policy.pinned_pairs[2].mentee_id",
+        "more pinned pairs than its max_mentors 2",
+    );
+    let mut twice = req.clone();
+    policy_mut(&mut twice).pinned_pairs[1] = two[0].clone();
+    let v = violations(&twice);
+    assert_violation(
+        &v,
+        "policy.pinned_pairs[1]",
+        "already pinned by policy.pinned_pairs[0]",
+    );
+    // Without demand a mentee keeps one pin, as before.
+    let mut single = small_request();
+    policy_mut(&mut single).pinned_pairs = vec![pin(0, 0, &single), pin(1, 0, &single)];
+    let v = violations(&single);
+    assert_violation(
+        &v,
+        "policy.pinned_pairs[1].mentee_id",
+        "one bilateral mentor",
+    );
 }
 
 #[test]
