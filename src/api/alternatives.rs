@@ -17,11 +17,26 @@ use crate::threads::map_chunks;
 use crate::wire::response::hard_rule;
 use crate::wire::{pb, problem_from_request};
 
-/// A request's optimum: matched mentees, total score, (mentor, mentee) pairs.
+/// A request's optimum: mentees with a mentor, total score, (mentor,
+/// mentee) pairs.
 struct Optimum {
     matched: usize,
     total: Milli,
     pairs: Vec<(usize, usize)>,
+}
+
+impl Optimum {
+    /// What forcing a pair loses against this optimum (`None`: the forced
+    /// request is infeasible): mentees with a mentor, pairs, score.
+    fn loss(&self, forced: Option<&Optimum>) -> (i32, i32, Milli) {
+        forced.map_or((0, 0, 0), |o| {
+            (
+                self.matched as i32 - o.matched as i32,
+                self.pairs.len() as i32 - o.pairs.len() as i32,
+                self.total - o.total,
+            )
+        })
+    }
 }
 
 /// The optimum of a request; `None` when it is infeasible.
@@ -33,7 +48,7 @@ fn optimum(
     let problem = problem_from_request(req, limits)?;
     let o = pipeline::solve(&problem, opts)?;
     Ok((o.status != Status::Infeasible).then(|| Optimum {
-        matched: o.pairs.len(),
+        matched: o.matched_mentees(),
         total: o.total_score(),
         pairs: o.pairs.iter().map(|p| (p.mentor, p.mentee)).collect(),
     }))
@@ -51,7 +66,6 @@ pub fn alternatives(
         p.groups = None;
     }
     let problem = problem_from_request(&base, limits).map_err(|e| e.within("request"))?;
-    crate::pipeline::not_with_demand(&problem, "alternatives").map_err(|e| e.within("request"))?;
     let Some(e) = problem
         .mentees
         .iter()
@@ -65,41 +79,51 @@ pub fn alternatives(
     let limit = req.limit.unwrap_or(5) as usize;
     let max_candidates = req.max_candidates.unwrap_or(200) as usize;
     let scorer = Scorer::new(&problem);
-    let Some(Optimum {
-        matched,
-        total,
-        pairs,
-    }) = optimum(&base, limits, opts)?
-    else {
+    let Some(best) = optimum(&base, limits, opts)? else {
         return Err(Error::InvalidArgument(vec![FieldViolation::new(
             "request",
             "the request itself is infeasible (see Solve): no optimum to compare with",
         )]));
     };
-    let current = pairs.iter().find(|&&(_, x)| x == e).map(|&(m, _)| m);
-
-    let (excluded, mut candidates) = split_mentors(&problem, &scorer, e, current);
+    let demand = problem.has_demand();
+    let mut current: Vec<usize> = best
+        .pairs
+        .iter()
+        .filter(|p| p.1 == e)
+        .map(|p| p.0)
+        .collect();
+    current.sort_unstable();
+    let (excluded, mut candidates) = split_mentors(&problem, &scorer, e, &current);
     candidates.sort_by_key(|&(s, m)| (std::cmp::Reverse(s), m));
     let skipped = candidates.len().saturating_sub(max_candidates);
     candidates.truncate(max_candidates);
+    // With demand the pair is forced beside the mentee's own pins; a
+    // mentee whose pins fill its places cannot take one more.
+    let own_pins = problem.policy.pinned.iter().filter(|p| p.1 == e).count();
+    let room = !demand || own_pins < problem.mentees[e].demand.max_mentors as usize;
 
     let forced = |pair_score: Milli, m: usize| -> Result<pb::Alternative, Error> {
         let mut r = base.clone();
         let policy = r.policy.get_or_insert_with(Default::default);
-        policy.pinned_pairs.retain(|p| p.mentee_id != req.mentee_id);
+        if !demand {
+            policy.pinned_pairs.retain(|p| p.mentee_id != req.mentee_id);
+        }
         policy.pinned_pairs.push(pb::PairRef {
             mentor_id: problem.mentors[m].profile.id.clone(),
             mentee_id: req.mentee_id.clone(),
         });
-        let result = optimum(&r, limits, opts)?;
+        let result = match room {
+            true => optimum(&r, limits, opts)?,
+            false => None,
+        };
+        let (coverage_loss, pairs_loss, score_loss) = best.loss(result.as_ref());
         Ok(pb::Alternative {
             mentor_id: problem.mentors[m].profile.id.clone(),
             pair_score: from_milli(pair_score),
-            coverage_loss: result
-                .as_ref()
-                .map_or(0, |o| matched as i32 - o.matched as i32),
-            score_loss: result.as_ref().map_or(0.0, |o| from_milli(total - o.total)),
+            coverage_loss,
+            score_loss: from_milli(score_loss),
             feasible: result.is_some(),
+            pairs_loss: demand.then_some(pairs_loss),
         })
     };
     let parts = map_chunks(&candidates, opts.threads, |part| {
@@ -113,8 +137,16 @@ pub fn alternatives(
     Ok(pb::AlternativesResponse {
         mentee_id: req.mentee_id.clone(),
         current_mentor_id: current
-            .map(|m| problem.mentors[m].profile.id.clone())
+            .first()
+            .map(|&m| problem.mentors[m].profile.id.clone())
             .unwrap_or_default(),
+        current_mentor_ids: match demand {
+            true => current
+                .iter()
+                .map(|&m| problem.mentors[m].profile.id.clone())
+                .collect(),
+            false => Vec::new(),
+        },
         alternatives,
         excluded,
         candidates_skipped: skipped as u32,
@@ -122,12 +154,12 @@ pub fn alternatives(
 }
 
 /// The mentors that break a hard rule with mentee `e` (with the rules),
-/// and the others, apart from its `current` mentor, with their pair score.
+/// and the others, apart from its `current` mentors, with their pair score.
 fn split_mentors(
     problem: &Problem,
     scorer: &Scorer<'_>,
     e: usize,
-    current: Option<usize>,
+    current: &[usize],
 ) -> (Vec<pb::ExcludedMentor>, Vec<(Milli, usize)>) {
     let mut excluded = Vec::new();
     let mut candidates: Vec<(Milli, usize)> = Vec::new();
@@ -138,15 +170,15 @@ fn split_mentors(
                 mentor_id: problem.mentors[m].profile.id.clone(),
                 rules: rules.into_iter().map(|r| hard_rule(r) as i32).collect(),
             });
-        } else if Some(m) != current {
+        } else if !current.contains(&m) {
             candidates.push((scorer.score(m, e), m));
         }
     }
     (excluded, candidates)
 }
 
-/// Best first: feasible, least coverage lost, least score lost, then
-/// request order.
+/// Best first: feasible, least coverage lost, fewest pairs lost (with
+/// demand), least score lost, then request order.
 fn rank(problem: &Problem, alternatives: &mut [pb::Alternative]) {
     let order = |a: &pb::Alternative| {
         problem
@@ -155,8 +187,8 @@ fn rank(problem: &Problem, alternatives: &mut [pb::Alternative]) {
             .position(|m| m.profile.id == a.mentor_id)
     };
     alternatives.sort_by(|a, b| {
-        (!a.feasible, a.coverage_loss)
-            .cmp(&(!b.feasible, b.coverage_loss))
+        (!a.feasible, a.coverage_loss, a.pairs_loss)
+            .cmp(&(!b.feasible, b.coverage_loss, b.pairs_loss))
             .then(a.score_loss.total_cmp(&b.score_loss))
             .then(order(a).cmp(&order(b)))
     });

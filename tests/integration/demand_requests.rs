@@ -419,19 +419,23 @@ fn calls_that_do_not_take_demand_yet_say_so() {
     let mut capped = req.clone();
     policy_mut(&mut capped).max_mentees_per_country = Some(1);
     assert_violation(&violations(&capped), field, "max_mentees_per_country");
-    let alternatives = mentormatch::api::alternatives(
-        &pb::AlternativesRequest {
-            request: Some(req.clone()),
-            mentee_id: "e1".into(),
-            limit: None,
-            max_candidates: None,
+    let what_if = mentormatch::api::what_if(
+        &pb::WhatIfRequest {
+            base: Some(req.clone()),
+            scenarios: vec![pb::Scenario {
+                name: "without m2".into(),
+                edits: vec![pb::Edit {
+                    edit: Some(pb::edit::Edit::RemoveMentor("m2".into())),
+                }],
+            }],
+            ..Default::default()
         },
         &limits,
         &opts,
     );
     assert!(
-        matches!(&alternatives, Err(mentormatch::Error::InvalidArgument(v)) if v[0].field.ends_with(field)),
-        "{alternatives:?}"
+        matches!(&what_if, Err(mentormatch::Error::InvalidArgument(v)) if v[0].field.ends_with(field)),
+        "{what_if:?}"
     );
 }
 

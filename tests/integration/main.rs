@@ -7,6 +7,7 @@ mod availability;
 mod certificate;
 mod cli;
 mod demand;
+mod demand_alternatives;
 mod demand_certificate;
 mod demand_requests;
 mod demand_shortfall;
