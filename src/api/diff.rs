@@ -1,5 +1,6 @@
 //! Exact diffs between a baseline and a response, on ids: one comparison
-//! for pairs (mentee → mentor) and group memberships (mentee → lead).
+//! for pairs (mentee → its mentors, several with demand) and group
+//! memberships (mentee → lead).
 
 use std::collections::BTreeMap;
 
@@ -20,17 +21,11 @@ pub(crate) fn membership_diff(
     baseline: &[pb::GroupRef],
     resp: &pb::SolveResponse,
 ) -> pb::MembershipDiff {
-    let before: BTreeMap<&str, &str> = baseline_memberships(baseline)
-        .map(|(m, e)| (e, m))
-        .collect();
-    let after: BTreeMap<&str, &str> = resp
-        .groups
-        .iter()
-        .flat_map(|g| {
-            let lead = g.mentor_ids.first().map_or("", String::as_str);
-            g.member_ids.iter().map(move |e| (e.as_str(), lead))
-        })
-        .collect();
+    let before = by_mentee(baseline_memberships(baseline).map(|(m, e)| (e, m)));
+    let after = by_mentee(resp.groups.iter().flat_map(|g| {
+        let lead = g.mentor_ids.first().map_or("", String::as_str);
+        g.member_ids.iter().map(move |e| (e.as_str(), lead))
+    }));
     let (_, kept, moved, added, dropped) = compare(&before, &after, true);
     pb::MembershipDiff {
         changes: (moved.len() + dropped.len()) as u32,
@@ -42,11 +37,28 @@ pub(crate) fn membership_diff(
     }
 }
 
+/// Each mentee's mentors (sorted, each once) from (mentee, mentor) pairs.
+pub(crate) fn by_mentee<'a>(
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (e, m) in pairs {
+        out.entry(e).or_default().push(m);
+    }
+    for ms in out.values_mut() {
+        ms.sort_unstable();
+        ms.dedup();
+    }
+    out
+}
+
 /// Kept (listed when `list_kept`, else counted), moved, added and dropped
-/// assignments between two mentee → mentor maps.
+/// pairs between two mentee → mentors maps. Per mentee, the mentors it
+/// lost and those it gained (each in id order) pair up as moves; the rest
+/// are dropped or added.
 fn compare(
-    before: &BTreeMap<&str, &str>,
-    after: &BTreeMap<&str, &str>,
+    before: &BTreeMap<&str, Vec<&str>>,
+    after: &BTreeMap<&str, Vec<&str>>,
     list_kept: bool,
 ) -> (
     usize,
@@ -59,45 +71,61 @@ fn compare(
         mentor_id: m.to_string(),
         mentee_id: e.to_string(),
     };
+    let none = Vec::new();
     let (mut kept, mut moved, mut added, mut dropped) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut n_kept = 0;
-    for (&e, &m) in before {
-        match after.get(e) {
-            Some(&m2) if m2 == m => {
-                n_kept += 1;
-                if list_kept {
-                    kept.push(pair(m, e));
-                }
+    let mut gained_later: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (&e, was) in before {
+        let now = after.get(e).unwrap_or(&none);
+        let lost: Vec<&str> = was.iter().filter(|m| !now.contains(m)).copied().collect();
+        let gained: Vec<&str> = now.iter().filter(|m| !was.contains(m)).copied().collect();
+        for &m in was.iter().filter(|m| now.contains(m)) {
+            n_kept += 1;
+            if list_kept {
+                kept.push(pair(m, e));
             }
-            Some(&m2) => moved.push(pb::Move {
-                mentee_id: e.to_string(),
-                from_mentor_id: m.to_string(),
-                to_mentor_id: m2.to_string(),
-            }),
-            None => dropped.push(pair(m, e)),
         }
+        for (k, &m) in lost.iter().enumerate() {
+            match gained.get(k) {
+                Some(&m2) => moved.push(pb::Move {
+                    mentee_id: e.to_string(),
+                    from_mentor_id: m.to_string(),
+                    to_mentor_id: m2.to_string(),
+                }),
+                None => dropped.push(pair(m, e)),
+            }
+        }
+        gained_later.push((e, gained.into_iter().skip(lost.len()).collect()));
     }
-    for (&e, &m) in after {
-        if !before.contains_key(e) {
-            added.push(pair(m, e));
-        }
+    // Added: in mentee order, those of mentees with no baseline pair too.
+    for (&e, now) in after {
+        let extra = match before.contains_key(e) {
+            true => gained_later
+                .iter()
+                .find(|g| g.0 == e)
+                .map_or(&none, |g| &g.1),
+            false => now,
+        };
+        added.extend(extra.iter().map(|&m| pair(m, e)));
     }
     (n_kept, kept, moved, added, dropped)
 }
 
 /// The exact difference between baseline pairs and a scenario's pairs
-/// (`after`: mentee id → mentor id), kept pairs listed when `list_kept`.
+/// (`after`: mentee id → its mentor ids), kept pairs listed when
+/// `list_kept`. `coverage_change` counts mentees with at least one mentor.
 pub(crate) fn diff(
     baseline: &[pb::PairRef],
-    after: &BTreeMap<&str, &str>,
+    after: &BTreeMap<&str, Vec<&str>>,
     score_change_milli: i64,
     list_kept: bool,
 ) -> pb::PairDiff {
-    let before: BTreeMap<&str, &str> = baseline
-        .iter()
-        .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
-        .collect();
+    let before = by_mentee(
+        baseline
+            .iter()
+            .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str())),
+    );
     let (n_kept, kept, moved, added, dropped) = compare(&before, after, list_kept);
     let mut d = pb::PairDiff {
         kept,

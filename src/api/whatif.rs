@@ -6,7 +6,7 @@
 //! goes through validation and the pure core like any other; the diff
 //! (`api::diff`) is computed on ids.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -19,7 +19,7 @@ use crate::threads::join;
 use crate::wire::response::{response_with, Changes};
 use crate::wire::{pb, problem_from_request, response_from_outcome};
 
-use super::diff::{baseline_memberships, diff, membership_diff};
+use super::diff::{baseline_memberships, by_mentee, diff, membership_diff};
 use super::edits::apply;
 use super::scored_base::{indices, pairs_score, ScoredBase};
 
@@ -189,7 +189,7 @@ fn baseline_score(b: Base<'_>, limits: &Limits) -> Result<i64, Error> {
     // The base must be valid, and the baseline must name its people.
     let base_problem = problem_from_request(b.request, limits).map_err(|e| e.within("base"))?;
     let (mentor_ix, mentee_ix) = indices(&base_problem);
-    let mut seen = BTreeSet::new();
+    let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
     for (k, p) in b.pairs.iter().enumerate() {
         if !mentor_ix.contains_key(p.mentor_id.as_str()) {
             bad.push(FieldViolation::new(
@@ -203,10 +203,31 @@ fn baseline_score(b: Base<'_>, limits: &Limits) -> Result<i64, Error> {
                 unknown_id("mentee", &p.mentee_id),
             ));
         }
-        if !seen.insert(p.mentee_id.as_str()) {
+        // A mentee has at most max_mentors baseline pairs (one without
+        // demand), each with a different mentor.
+        let max = mentee_ix
+            .get(p.mentee_id.as_str())
+            .map_or(1, |&e| base_problem.mentees[e].demand.max_mentors);
+        let e = p.mentee_id.as_str();
+        let before = seen.range((e, "")..).take_while(|x| x.0 == e).count();
+        let problem = match seen.insert((p.mentee_id.as_str(), p.mentor_id.as_str())) {
+            _ if max <= 1 && before > 0 => {
+                Some(format!("mentee {:?} has two baseline pairs", p.mentee_id))
+            }
+            false => Some(format!(
+                "the pair ({:?}, {:?}) is in baseline_pairs twice",
+                p.mentor_id, p.mentee_id
+            )),
+            true if before as u32 >= max => Some(format!(
+                "mentee {:?} has more baseline pairs than its max_mentors {max}",
+                p.mentee_id
+            )),
+            true => None,
+        };
+        if let Some(problem) = problem {
             bad.push(FieldViolation::new(
                 format!("baseline_pairs[{k}].mentee_id"),
-                format!("mentee {:?} has two baseline pairs", p.mentee_id),
+                problem,
             ));
         }
     }
@@ -296,7 +317,6 @@ fn scenario(
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
     let mut problem = problem_from_request(&edited, limits).map_err(|e| e.within(&path))?;
-    crate::pipeline::not_with_demand(&problem, "a what-if").map_err(|e| e.within(&path))?;
     let (mentor_ix, mentee_ix) = indices(&problem);
     let baseline: BTreeSet<(usize, usize)> = b
         .pairs
@@ -311,12 +331,12 @@ fn scenario(
     let memberships = baseline_memberships(b.groups)
         .filter_map(|(m, e)| Some((*mentor_ix.get(m)?, *mentee_ix.get(e)?)))
         .collect();
-    let mut baseline_of = vec![None; problem.mentees.len()];
-    for &(m, e) in &baseline {
-        baseline_of[e] = Some(m);
+    let mut baseline_count = vec![0u32; problem.mentees.len()];
+    for &(_, e) in &baseline {
+        baseline_count[e] += 1;
     }
     problem.stability = Some(Stability {
-        baseline,
+        baseline: baseline.clone(),
         weight: req.stability_weight,
         max_changes: req.max_changes,
         memberships,
@@ -350,11 +370,11 @@ fn scenario(
         let unmatched_before: Vec<bool> = problem
             .mentees
             .iter()
-            .zip(&baseline_of)
-            .map(|(e, b)| b.is_none() && in_base.contains(e.profile.id.as_str()))
+            .zip(&baseline_count)
+            .map(|(e, &n)| n < e.demand.max_mentors && in_base.contains(e.profile.id.as_str()))
             .collect();
         let changes = Changes {
-            baseline_of: &baseline_of,
+            baseline: &baseline,
             unmatched_before: &unmatched_before,
         };
         response_with(&problem, &outcome, Some(&changes))
@@ -367,16 +387,12 @@ fn scenario(
         .map(|t| t.milli)
         .sum();
     let score = outcome.total_score() - stability_points;
-    let after: BTreeMap<&str, &str> = outcome
-        .pairs
-        .iter()
-        .map(|p| {
-            (
-                problem.mentees[p.mentee].profile.id.as_str(),
-                problem.mentors[p.mentor].profile.id.as_str(),
-            )
-        })
-        .collect();
+    let after = by_mentee(outcome.pairs.iter().map(|p| {
+        (
+            problem.mentees[p.mentee].profile.id.as_str(),
+            problem.mentors[p.mentor].profile.id.as_str(),
+        )
+    }));
     let diff = diff(b.pairs, &after, score, full);
     let membership_diff = (problem.policy.groups.is_some() || !b.groups.is_empty())
         .then(|| membership_diff(b.groups, &response));

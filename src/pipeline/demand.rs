@@ -44,14 +44,6 @@ fn violation(p: &Problem, what: &str) -> FieldViolation {
     )
 }
 
-/// An error when `p` asks for demand, which `what` (a call) does not take yet.
-pub(crate) fn not_with_demand(p: &Problem, what: &str) -> Result<(), Error> {
-    if p.has_demand() {
-        return Err(Error::InvalidArgument(vec![violation(p, what)]));
-    }
-    Ok(())
-}
-
 /// What the demand model cannot be combined with yet, as field violations.
 fn unsupported(p: &Problem) -> Vec<FieldViolation> {
     let mut v = Vec::new();

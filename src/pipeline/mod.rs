@@ -30,7 +30,6 @@ use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, Pins};
 use crate::solvers::scored::ScoredPairs;
 use crate::solvers::Deadline;
-pub(crate) use demand::not_with_demand;
 pub(crate) use pairs::Scores;
 
 /// Solves a validated problem: bilateral pairs, then groups if the policy

@@ -228,7 +228,7 @@ impl Tables {
                 }
                 v.extend(p.mentees[e].preferred.iter().map(|&m| m as u32));
                 v.extend(sc.affinity[e].iter().map(|&(m, _)| m));
-                v.extend(sc.baseline_of[e]);
+                v.extend(&sc.baseline[e]);
                 v.sort_unstable();
                 v.dedup();
                 v

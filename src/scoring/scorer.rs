@@ -16,8 +16,9 @@ pub struct Scorer<'p> {
     pub(super) forbidden: Vec<Vec<u32>>,
     /// Per mentee: (mentor, affinity), sorted by mentor.
     pub(super) affinity: Vec<Vec<(u32, f64)>>,
-    /// Per mentee: its what-if baseline mentor, if any.
-    pub(super) baseline_of: Vec<Option<u32>>,
+    /// Per mentee: its what-if baseline mentors (one at most without
+    /// demand), sorted.
+    pub(super) baseline: Vec<Vec<u32>>,
     /// Per mentee: mentors who declined it (or it them), sorted.
     pub(super) declined: Vec<Vec<u32>>,
     /// Per mentee: its mentors of earlier cohorts, sorted.
@@ -84,10 +85,6 @@ impl<'p> Scorer<'p> {
         for a in &mut affinity {
             a.sort_by_key(|&(m, _)| m);
         }
-        let mut baseline_of = vec![None; problem.mentees.len()];
-        for &(m, e) in problem.stability.iter().flat_map(|s| &s.baseline) {
-            baseline_of[e] = Some(m as u32);
-        }
         let by_mentee = |pairs: &mut dyn Iterator<Item = (MentorIdx, MenteeIdx)>| {
             let mut out: Vec<Vec<u32>> = vec![Vec::new(); problem.mentees.len()];
             for (m, e) in pairs {
@@ -99,6 +96,12 @@ impl<'p> Scorer<'p> {
         let h = &problem.history;
         let declined = by_mentee(&mut h.declined.keys().copied());
         let earlier = by_mentee(&mut h.earlier.keys().copied());
+        let baseline = by_mentee(
+            &mut problem
+                .stability
+                .iter()
+                .flat_map(|s| s.baseline.iter().copied()),
+        );
         let most = h.mentor_load.iter().copied().max().unwrap_or(0);
         let load = match most {
             0 => Vec::new(),
@@ -156,7 +159,7 @@ impl<'p> Scorer<'p> {
             overlap,
             forbidden,
             affinity,
-            baseline_of,
+            baseline,
             declined,
             earlier,
             load,
@@ -399,11 +402,14 @@ impl<'p> Scorer<'p> {
     /// a baseline pair and the weight is not 0).
     pub(crate) fn stability_bonus(&self, m: MentorIdx, e: MenteeIdx) -> Milli {
         match self.problem.stability.as_ref() {
-            Some(st) if st.weight != 0.0 && self.baseline_of[e] == Some(m as u32) => {
-                to_milli(st.weight)
-            }
+            Some(st) if st.weight != 0.0 && self.in_baseline(m, e) => to_milli(st.weight),
             _ => 0,
         }
+    }
+
+    /// Whether the pair is in the what-if baseline.
+    fn in_baseline(&self, m: MentorIdx, e: MenteeIdx) -> bool {
+        self.baseline[e].binary_search(&(m as u32)).is_ok()
     }
 
     /// Whether the pair worked together in an earlier cohort.
@@ -449,11 +455,7 @@ impl<'p> Scorer<'p> {
             }
         };
         if let Some(st) = p.stability.as_ref().filter(|st| st.weight != 0.0) {
-            let kept = if self.baseline_of[e] == Some(m as u32) {
-                1.0
-            } else {
-                0.0
-            };
+            let kept = if self.in_baseline(m, e) { 1.0 } else { 0.0 };
             emit(Criterion::Stability, st.weight, kept);
         }
         let memory = &p.policy.memory;

@@ -1,12 +1,14 @@
 //! Outcome → `SolveResponse`: ids for indices, points for milli-points,
 //! wire enums, the groups' sessions in every member's local time.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::calendar::sessions::PairSlot;
 use crate::calendar::{format_hhmm, round_hours, slots, Slot};
 use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
+
 use crate::outcome::{
     Blocking, Certificate, DemandCertificate, EngineUsed, FlowCertificate, GroupCriterion,
     GroupOutcome, GroupResult, MatchedPair, Outcome, SearchBound, Status, Timings, UngroupedReason,
@@ -125,10 +127,11 @@ pub(crate) fn response_from_outcome(problem: &Problem, o: &Outcome) -> pb::Solve
 
 /// What a what-if's CHANGES view keeps of a scenario's response.
 pub(crate) struct Changes<'a> {
-    /// Baseline mentor of each mentee of the scenario, if any.
-    pub baseline_of: &'a [Option<usize>],
-    /// Mentees of the base without a baseline pair (their unmatched entry
-    /// is no change).
+    /// Baseline (mentor, mentee) pairs of the scenario's people.
+    pub baseline: &'a BTreeSet<(usize, usize)>,
+    /// Mentees of the base already short of their demand in the baseline
+    /// (without demand: without a baseline pair); their unmatched entry is
+    /// no change.
     pub unmatched_before: &'a [bool],
 }
 
@@ -140,11 +143,11 @@ pub(crate) fn response_with(
     changes: Option<&Changes<'_>>,
 ) -> pb::SolveResponse {
     let pair_kept =
-        |p: &MatchedPair| changes.is_none_or(|c| c.baseline_of[p.mentee] != Some(p.mentor));
+        |p: &MatchedPair| changes.is_none_or(|c| !c.baseline.contains(&(p.mentor, p.mentee)));
     let unmatched_kept = |u: &Unmatched| changes.is_none_or(|c| !c.unmatched_before[u.mentee]);
     let baseline_loads = changes.map(|c| {
         let mut loads = vec![0u32; problem.mentors.len()];
-        for &m in c.baseline_of.iter().flatten() {
+        for &(m, _) in c.baseline {
             loads[m] += 1;
         }
         loads

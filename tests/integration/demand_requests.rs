@@ -428,13 +428,15 @@ fn calls_that_do_not_take_demand_yet_say_so() {
                     edit: Some(pb::edit::Edit::RemoveMentor("m2".into())),
                 }],
             }],
+            max_changes: Some(1),
             ..Default::default()
         },
         &limits,
         &opts,
     );
     assert!(
-        matches!(&what_if, Err(mentormatch::Error::InvalidArgument(v)) if v[0].field.ends_with(field)),
+        matches!(&what_if, Err(mentormatch::Error::InvalidArgument(v))
+            if v[0].field.ends_with(field) && v[0].description.contains("max_changes")),
         "{what_if:?}"
     );
 }

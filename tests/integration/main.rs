@@ -12,6 +12,7 @@ mod demand_certificate;
 mod demand_requests;
 mod demand_shortfall;
 mod demand_stability;
+mod demand_whatif;
 mod determinism;
 mod diagnosis;
 mod e2e;

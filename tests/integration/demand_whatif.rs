@@ -1,0 +1,157 @@
+//! Issue 29, what-if with demand: a scenario on a request whose mentees
+//! ask for several mentors is answered with the exhaustive search's
+//! optimum of the edited request (baseline pairs worth `stability_weight`
+//! more), and its diff, read as a multiset of pairs, turns the baseline
+//! into the scenario's pairs exactly.
+
+use std::collections::BTreeSet;
+
+use mentormatch::model::to_milli;
+use mentormatch::pb;
+use mentormatch::wire::problem_from_request;
+use mentormatch::{Limits, SolveOptions};
+
+use crate::demand::{demand_brute_force, demand_key};
+use crate::demand_requests::{demanding, programme};
+
+fn id(p: &Option<pb::Profile>) -> &str {
+    p.as_ref().map_or("", |p| p.id.as_str())
+}
+
+/// Pairs as (mentee id, mentor id).
+fn pairs_of(r: &pb::SolveResponse) -> BTreeSet<(String, String)> {
+    r.pairs
+        .iter()
+        .map(|p| (p.mentee_id.clone(), p.mentor_id.clone()))
+        .collect()
+}
+
+#[test]
+fn a_what_if_with_demand_is_the_optimum_of_the_edited_request() {
+    let (limits, opts) = (Limits::default(), SolveOptions::default());
+    let (mut checked, mut moved, mut several) = (0, 0, 0);
+    for seed in 0..200 {
+        let base = programme(seed);
+        let problem = problem_from_request(&base, &limits).expect("valid");
+        if !problem.has_demand() || base.mentors.len() < 2 {
+            continue;
+        }
+        let solved = mentormatch::api::solve(&base, &limits, &opts).expect("solved");
+        if solved.status != pb::SolveStatus::Optimal as i32 {
+            continue;
+        }
+        // Withdraw the busiest mentor that no pin names.
+        let pinned: Vec<&str> = base
+            .policy
+            .iter()
+            .flat_map(|p| &p.pinned_pairs)
+            .map(|p| p.mentor_id.as_str())
+            .collect();
+        let load = |m: &str| solved.pairs.iter().filter(|p| p.mentor_id == m).count();
+        // (Not the last mentor of a role: a role demand naming a role no
+        // mentor has is an invalid request.)
+        let shared =
+            |r: &str| r.is_empty() || base.mentors.iter().filter(|m| m.role == r).count() > 1;
+        let Some(gone) = base
+            .mentors
+            .iter()
+            .filter(|m| shared(&m.role))
+            .map(|m| id(&m.profile))
+            .filter(|m| !pinned.contains(m))
+            .max_by_key(|m| (load(m), std::cmp::Reverse(*m)))
+        else {
+            continue;
+        };
+        let weight = [0.0, 60.0][seed as usize % 2];
+        let req = pb::WhatIfRequest {
+            base: Some(base.clone()),
+            baseline_pairs: mentormatch::api::baseline_pairs(&solved),
+            scenarios: vec![pb::Scenario {
+                name: format!("without {gone}"),
+                edits: vec![pb::Edit {
+                    edit: Some(pb::edit::Edit::RemoveMentor(gone.into())),
+                }],
+            }],
+            stability_weight: weight,
+            ..Default::default()
+        };
+        let answer = mentormatch::api::what_if(&req, &limits, &opts).expect("answered");
+        let result = &answer.results[0];
+        let resp = result.response.as_ref().expect("a response");
+        let edited = mentormatch::api::scenario_request(&req, 0).expect("edited");
+        // The oracle: the edited request, its baseline pairs worth more.
+        let mut d = demanding(&edited);
+        let ep = problem_from_request(&edited, &limits).expect("valid");
+        let mentor_ix = |m: &str| ep.mentors.iter().position(|x| x.profile.id == m);
+        let mentee_ix = |e: &str| ep.mentees.iter().position(|x| x.profile.id == e);
+        let inst = d.inst.clone();
+        let arc = |m: usize, e: usize| inst.arcs(e).find(|&a| inst.mentor[a] as usize == m);
+        let bonus: Vec<usize> = solved
+            .pairs
+            .iter()
+            .filter_map(|p| arc(mentor_ix(&p.mentor_id)?, mentee_ix(&p.mentee_id)?))
+            .collect();
+        for a in bonus {
+            d.inst.score[a] += to_milli(weight);
+        }
+        let objective = ep.policy.objective;
+        let Some((best, _)) = demand_brute_force(&d, objective) else {
+            assert_eq!(
+                resp.status,
+                pb::SolveStatus::Infeasible as i32,
+                "seed {seed}"
+            );
+            continue;
+        };
+        assert_eq!(resp.status, pb::SolveStatus::Optimal as i32, "seed {seed}");
+        let mut chosen = vec![Vec::new(); d.inst.mentees()];
+        for p in &resp.pairs {
+            let e = mentee_ix(&p.mentee_id).unwrap();
+            let a = arc(mentor_ix(&p.mentor_id).unwrap(), e).expect("a feasible pair");
+            chosen[e].push(a as u32);
+        }
+        assert_eq!(demand_key(&d, objective, &chosen), best, "seed {seed}");
+        // Every baseline pair, and only those, earns the stability points.
+        let before = pairs_of(&solved);
+        for p in &resp.pairs {
+            let points: f64 = p
+                .breakdown
+                .iter()
+                .filter(|t| t.criterion == pb::Criterion::Stability as i32)
+                .map(|t| t.points)
+                .sum();
+            let kept = before.contains(&(p.mentee_id.clone(), p.mentor_id.clone()));
+            let expected = if kept { weight } else { 0.0 };
+            assert!((points - expected).abs() < 1e-9, "seed {seed}: {p:?}");
+        }
+        // The diff turns the baseline into the scenario's pairs.
+        let diff = result.diff.as_ref().expect("a diff");
+        let after = pairs_of(resp);
+        let pair = |p: &pb::PairRef| (p.mentee_id.clone(), p.mentor_id.clone());
+        let mut rebuilt = before.clone();
+        for p in &diff.dropped {
+            assert!(rebuilt.remove(&pair(p)), "seed {seed}: {p:?}");
+        }
+        for m in &diff.moved {
+            assert!(rebuilt.remove(&(m.mentee_id.clone(), m.from_mentor_id.clone())));
+            assert!(rebuilt.insert((m.mentee_id.clone(), m.to_mentor_id.clone())));
+        }
+        for p in &diff.added {
+            assert!(rebuilt.insert(pair(p)), "seed {seed}: {p:?}");
+        }
+        assert_eq!(rebuilt, after, "seed {seed}");
+        let kept: BTreeSet<_> = diff.kept.iter().map(pair).collect();
+        assert_eq!(kept, &before & &after, "seed {seed}");
+        let mentees = |s: &BTreeSet<(String, String)>| {
+            s.iter().map(|p| p.0.clone()).collect::<BTreeSet<_>>().len() as i32
+        };
+        assert_eq!(diff.coverage_change, mentees(&after) - mentees(&before));
+        checked += 1;
+        moved += usize::from(!diff.moved.is_empty());
+        several += usize::from(mentees(&after) < after.len() as i32);
+    }
+    assert!(
+        checked > 60 && moved > 10 && several > 30,
+        "{checked} {moved} {several}"
+    );
+}
