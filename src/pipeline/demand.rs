@@ -51,9 +51,6 @@ fn unsupported(p: &Problem) -> Vec<FieldViolation> {
     if p.policy.max_mentees_per_country.is_some() {
         no("policy.max_mentees_per_country");
     }
-    if p.policy.groups.is_some() {
-        no("policy.groups");
-    }
     if p.stability
         .as_ref()
         .is_some_and(|s| s.max_changes.is_some())

@@ -77,7 +77,7 @@ fn suiting(classes: &[SlotClass], schedule: u32) -> Vec<u32> {
 
 /// Builds the group model; pins that name a lead the mentee may not join
 /// are request errors.
-fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Result<Built, Error> {
+fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Vec<MentorIdx>]) -> Result<Built, Error> {
     let classes = slot_classes(p, g);
     let mentors: Vec<GroupMentor> = p
         .mentors
@@ -121,8 +121,8 @@ fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Resul
             organization: e.profile.organization,
             leads: Vec::new(),
             not_co: match g.bilateral {
-                BilateralRelation::Different => bilateral[ei].map(|m| m as u32),
-                _ => None,
+                BilateralRelation::Different => bilateral[ei].iter().map(|&m| m as u32).collect(),
+                _ => Vec::new(),
             },
         };
         gm.languages.sort_unstable();
@@ -131,7 +131,7 @@ fn build(p: &Problem, g: &GroupPolicy, bilateral: &[Option<MentorIdx>]) -> Resul
             g,
             mentors: &mentors,
             forbidden: &forbidden[ei],
-            bilateral: bilateral[ei],
+            bilateral: &bilateral[ei],
         };
         parts.push(leads.of(ei, e, &mut gm));
         mentees.push(gm);
@@ -173,8 +173,8 @@ struct Leads<'a> {
     mentors: &'a [GroupMentor],
     /// Mentors the mentee may not be paired with (policy and exclusions).
     forbidden: &'a [MentorIdx],
-    /// The mentee's bilateral mentor.
-    bilateral: Option<MentorIdx>,
+    /// The mentee's bilateral mentors (several with demand).
+    bilateral: &'a [MentorIdx],
 }
 
 impl Leads<'_> {
@@ -225,9 +225,10 @@ impl Leads<'_> {
                 || mp.organization.is_none()
                 || mp.organization != ep.organization)
             && (!p.policy.require_cross_border || mp.country != ep.country)
-            && match (g.bilateral, self.bilateral) {
-                (BilateralRelation::Same, Some(b)) => b == j,
-                (BilateralRelation::Different, Some(b)) => b != j,
+            && match g.bilateral {
+                // The lead is one of its bilateral mentors, if it has any.
+                BilateralRelation::Same => self.bilateral.is_empty() || self.bilateral.contains(&j),
+                BilateralRelation::Different => !self.bilateral.contains(&j),
                 _ => true,
             }
             && compatible(&self.mentors[j], gm)
@@ -288,10 +289,10 @@ fn check_group_pins(p: &Problem, g: &GroupPolicy, mentees: &[GroupMentee]) -> Re
 }
 
 /// Forms groups for `p` (which must have a group policy), given each
-/// mentee's bilateral mentor.
+/// mentee's bilateral mentors (several with demand).
 pub(crate) fn form_groups(
     p: &Problem,
-    bilateral: &[Option<MentorIdx>],
+    bilateral: &[Vec<MentorIdx>],
     deadline: &Deadline,
     limit: Duration,
 ) -> Result<Option<GroupOutcome>, Error> {

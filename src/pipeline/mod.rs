@@ -53,9 +53,9 @@ pub(crate) fn solve_scored(
     };
     if problem.policy.groups.is_some() {
         let t = Instant::now();
-        let mut bilateral = vec![None; problem.mentees.len()];
+        let mut bilateral = vec![Vec::new(); problem.mentees.len()];
         for p in &outcome.pairs {
-            bilateral[p.mentee] = Some(p.mentor);
+            bilateral[p.mentee].push(p.mentor);
         }
         let limit = deadline
             .at()

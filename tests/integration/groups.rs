@@ -67,7 +67,7 @@ fn group_options(inst: &GroupInstance, lead: u32, members: &[u32]) -> Vec<(Milli
         if let Some(c) = co {
             if members
                 .iter()
-                .any(|&e| inst.mentees[e as usize].not_co == Some(c))
+                .any(|&e| inst.mentees[e as usize].not_co.contains(&c))
             {
                 continue;
             }
@@ -343,7 +343,7 @@ prop_compose! {
                     country: rng.below(3) as u32,
                     organization: rng.chance(0.5).then(|| rng.below(2) as u32),
                     leads,
-                    not_co: rng.chance(0.3).then(|| rng.below(n_m) as u32),
+                    not_co: rng.chance(0.3).then(|| rng.below(n_m) as u32).into_iter().collect(),
                 }
             })
             .collect();
@@ -487,11 +487,14 @@ mod requests {
         let start: NaiveDate = policy.programme_start.parse().unwrap();
         let end: NaiveDate = policy.programme_end.parse().unwrap();
         let (mentors, mentees) = people_by_id(req);
-        let bilateral: HashMap<&str, &str> = resp
-            .pairs
-            .iter()
-            .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str()))
-            .collect();
+        // Each mentee's bilateral mentors (several with demand).
+        let mut bilateral: HashMap<&str, Vec<&str>> = HashMap::new();
+        for p in &resp.pairs {
+            bilateral
+                .entry(p.mentee_id.as_str())
+                .or_default()
+                .push(p.mentor_id.as_str());
+        }
         let mut uses: HashMap<&str, u32> = HashMap::new();
         let mut seen = HashSet::new();
         for g in &resp.groups {
@@ -547,14 +550,20 @@ mod requests {
                         ep.organization
                     );
                 }
+                let mine = bilateral.get(id.as_str()).cloned().unwrap_or_default();
                 if gp.bilateral_mentor == pb::BilateralRelation::Different as i32 {
-                    if let Some(b) = bilateral.get(id.as_str()) {
-                        assert!(
-                            !g.mentor_ids.iter().any(|m| m == b),
-                            "group {}: {id} has its bilateral mentor {b}",
-                            g.id
-                        );
-                    }
+                    assert!(
+                        !g.mentor_ids.iter().any(|m| mine.contains(&m.as_str())),
+                        "group {}: {id} has a bilateral mentor of its, {mine:?}",
+                        g.id
+                    );
+                }
+                if gp.bilateral_mentor == pb::BilateralRelation::Same as i32 && !mine.is_empty() {
+                    assert!(
+                        mine.contains(&g.mentor_ids[0].as_str()),
+                        "group {}: {id}'s lead is none of its bilateral mentors {mine:?}",
+                        g.id
+                    );
                 }
                 assert!(!e.excluded_mentors.iter().any(|m| g.mentor_ids[0] == *m));
                 assert!(
@@ -665,6 +674,41 @@ mod requests {
                 ..Default::default()
             });
             let resp = solve_ok(&req);
+            assert_groups_obey_rules(&req, &resp);
+        }
+    }
+
+    #[test]
+    fn a_mentee_with_two_bilateral_mentors_joins_one_group_within_the_rule() {
+        for relation in [
+            pb::BilateralRelation::Different,
+            pb::BilateralRelation::Same,
+        ] {
+            let mut req = example_request();
+            for (k, e) in req.mentees.iter_mut().enumerate() {
+                e.max_mentors = Some(1 + (k % 2) as u32);
+            }
+            for m in &mut req.mentors {
+                m.capacity = Some(m.capacity.unwrap_or(1) + 1);
+            }
+            let p = req.policy.as_mut().unwrap();
+            let g = p.groups.as_mut().expect("the example forms groups");
+            g.bilateral_mentor = relation as i32;
+            // Same: a lead's members are its own bilateral mentees, so
+            // small groups of any make-up.
+            g.min_size = Some(2);
+            g.min_countries = 1;
+            g.distinct_organizations = false;
+            g.require_all_mentees = false;
+            let resp = solve_ok(&req);
+            assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+            let mut mentees: Vec<&str> = resp.pairs.iter().map(|p| p.mentee_id.as_str()).collect();
+            mentees.sort_unstable();
+            assert!(
+                mentees.windows(2).any(|w| w[0] == w[1]),
+                "no mentee got two mentors"
+            );
+            assert!(!resp.groups.is_empty(), "{relation:?}: no group");
             assert_groups_obey_rules(&req, &resp);
         }
     }

@@ -196,8 +196,8 @@ impl GroupInstance {
         }
     }
 
-    /// One co-mentor for open `g`, sharing its class and language, never a
-    /// member's bilateral mentor.
+    /// One co-mentor for open `g`, sharing its class and language, never one
+    /// of a member's bilateral mentors.
     fn co_mentor_constraints(&self, v: &Vars, g: usize, c: &mut Vec<good_lp::Constraint>) {
         let y = v.y[g];
         let vs: Expression = v.v[g].iter().map(|&(_, x)| x).sum();
@@ -209,7 +209,7 @@ impl GroupInstance {
             let cw = sum_where(&v.w[g], |l| cm.languages.binary_search(&l).is_ok());
             c.push(constraint!(vj <= cw));
             for &(e, x) in &v.x[g] {
-                if self.mentees[e as usize].not_co == Some(j) {
+                if self.mentees[e as usize].not_co.contains(&j) {
                     c.push(constraint!(x + vj <= 1));
                 }
             }

@@ -191,7 +191,7 @@ impl GroupInstance {
                     && cm.languages.binary_search(&language).is_ok()
                     && !members
                         .iter()
-                        .any(|&e| self.mentees[e as usize].not_co == Some(co))
+                        .any(|&e| self.mentees[e as usize].not_co.contains(&co))
             })
             .max_by_key(|&(&(_, co), &v)| (v, std::cmp::Reverse(co)))
             .map(|(&(_, co), _)| co)

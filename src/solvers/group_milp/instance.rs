@@ -30,8 +30,8 @@ pub struct GroupMentee {
     pub organization: Option<u32>,
     /// Mentors it may join as lead, with the member's points (milli).
     pub leads: Vec<(u32, Milli)>,
-    /// A mentor that may not co-mentor its group (its bilateral mentor).
-    pub not_co: Option<u32>,
+    /// Mentors that may not co-mentor its group (its bilateral mentors).
+    pub not_co: Vec<u32>,
 }
 
 /// The group formation problem.
