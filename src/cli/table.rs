@@ -444,10 +444,10 @@ fn level_name(v: i32) -> &'static str {
 /// One mentee's alternative mentors: each with its pair score and what
 /// the programme loses (coverage, score) if the mentee is moved there.
 pub(super) fn alternatives_table(r: &pb::AlternativesResponse) -> String {
-    let current = if r.current_mentor_id.is_empty() {
-        "unmatched".to_string()
-    } else {
-        format!("now with {}", r.current_mentor_id)
+    let current = match (r.current_mentor_id.is_empty(), r.current_mentor_ids.len()) {
+        (true, _) => "unmatched".to_string(),
+        (false, 0 | 1) => format!("now with {}", r.current_mentor_id),
+        (false, _) => format!("now with {}", r.current_mentor_ids.join(", ")),
     };
     let mut t = format!("alternatives for {} ({current})\n\n", r.mentee_id);
     t.push_str(&format!(
@@ -463,6 +463,11 @@ pub(super) fn alternatives_table(r: &pb::AlternativesResponse) -> String {
             a.score_loss,
             if a.feasible { "yes" } else { "no" }
         ));
+        if let Some(lost) = a.pairs_loss {
+            // With demand: the mentors given over every mentee, lost.
+            t.pop();
+            t.push_str(&format!("  ({lost} pairs lost)\n"));
+        }
     }
     if !r.excluded.is_empty() {
         t.push_str("\nexcluded by a hard rule:\n");

@@ -383,6 +383,8 @@ pub fn alternatives(req: &pb::AlternativesRequest, resp: &pb::AlternativesRespon
 
 /// [`alternatives`] with the request's people already looked up.
 fn alternatives_of(people: &People, resp: &pb::AlternativesResponse) -> Grid {
+    // With demand: the pairs lost too.
+    let demand = resp.alternatives.iter().any(|a| a.pairs_loss.is_some());
     let rows = resp
         .alternatives
         .iter()
@@ -399,6 +401,9 @@ fn alternatives_of(people: &People, resp: &pb::AlternativesResponse) -> Grid {
                 a.score_loss.into(),
                 if a.feasible { "yes" } else { "no" }.into(),
             ]);
+            if demand {
+                row.push(f64::from(a.pairs_loss.unwrap_or(0)).into());
+            }
             row
         })
         .collect();
@@ -417,7 +422,9 @@ fn alternatives_of(people: &People, resp: &pb::AlternativesResponse) -> Grid {
             "possible",
         ]
         .map(String::from)
-        .to_vec(),
+        .into_iter()
+        .chain(demand.then(|| "pairs lost".to_string()))
+        .collect(),
         rows,
     }
 }

@@ -120,3 +120,67 @@ fn alternatives_with_demand_equal_the_exhaustive_search() {
         "{checked} {refused} {several}"
     );
 }
+
+/// The table, CSV and HTML forms of alternatives with demand show every
+/// current mentor and the pairs lost.
+#[test]
+fn alternatives_with_demand_show_every_mentor_and_the_pairs_lost() {
+    let mut req = crate::util::small_request();
+    let mut third = req.mentors[0].clone();
+    third.profile.as_mut().unwrap().id = "m3".into();
+    req.mentors.push(third);
+    for m in &mut req.mentors {
+        m.capacity = Some(3);
+    }
+    // e1 speaks English too, so that it fits every mentor.
+    let english = req.mentees[1].profile.as_ref().unwrap().languages[1].clone();
+    req.mentees[0]
+        .profile
+        .as_mut()
+        .unwrap()
+        .languages
+        .push(english);
+    req.mentees[0].max_mentors = Some(2);
+    let (limits, opts) = (Limits::default(), SolveOptions::default());
+    let resp = mentormatch::api::alternatives(
+        &pb::AlternativesRequest {
+            request: Some(req.clone()),
+            mentee_id: "e1".into(),
+            limit: None,
+            max_candidates: None,
+        },
+        &limits,
+        &opts,
+    )
+    .expect("alternatives");
+    assert_eq!(resp.current_mentor_ids.len(), 2, "{resp:?}");
+    assert!(
+        !resp.alternatives.is_empty() && resp.alternatives.iter().all(|a| a.pairs_loss.is_some())
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, serde_json::to_string(&req).expect("json")).expect("write");
+    let run = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+            .args(["alternatives", "--mentee", "e1", "--format", format])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let table = run("table");
+    let now = format!("now with {}", resp.current_mentor_ids.join(", "));
+    assert!(
+        table.contains(&now) && table.contains("pairs lost"),
+        "{table}"
+    );
+    let csv = run("csv");
+    assert!(csv.lines().next().unwrap().ends_with("pairs lost"), "{csv}");
+    let html = run("html");
+    assert!(html.contains("pairs lost"));
+}

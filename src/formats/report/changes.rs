@@ -101,6 +101,13 @@ pub(super) fn alternatives(people: &People, resp: &pb::AlternativesResponse) -> 
             h2 { "Alternatives for " (people.label(&resp.mentee_id)) }
             p {
                 @if resp.current_mentor_id.is_empty() { "Unmatched in the optimum. " }
+                @else if resp.current_mentor_ids.len() > 1 {
+                    "In the optimum with "
+                    @for (k, m) in resp.current_mentor_ids.iter().enumerate() {
+                        @if k > 0 { ", " } (people.label(m))
+                    }
+                    ". "
+                }
                 @else { "In the optimum with " (people.label(&resp.current_mentor_id)) ". " }
                 "Each alternative is the optimum re-solved with the pair forced: what the programme loses, exactly."
             }
@@ -112,6 +119,7 @@ pub(super) fn alternatives(people: &People, resp: &pb::AlternativesResponse) -> 
                             td { (who(people, &a.mentor_id)) } td.num { (points(a.pair_score)) }
                             td.num { (a.coverage_loss) } td.num { (points(a.score_loss)) }
                             td { (if a.feasible { "yes" } else { "no: the rules cannot all be kept" }) }
+                            @if let Some(lost) = a.pairs_loss { td.num { (lost) " pairs lost" } }
                         }
                     }
                 }
