@@ -72,20 +72,28 @@ fn compare(
         mentee_id: e.to_string(),
     };
     let none = Vec::new();
+    // A mentee's mentors lost and gained, each in id order.
+    let change = |e: &str| {
+        let (was, now) = (
+            before.get(e).unwrap_or(&none),
+            after.get(e).unwrap_or(&none),
+        );
+        let lost: Vec<&str> = was.iter().filter(|m| !now.contains(m)).copied().collect();
+        let gained: Vec<&str> = now.iter().filter(|m| !was.contains(m)).copied().collect();
+        (lost, gained)
+    };
     let (mut kept, mut moved, mut added, mut dropped) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut n_kept = 0;
-    let mut gained_later: Vec<(&str, Vec<&str>)> = Vec::new();
     for (&e, was) in before {
         let now = after.get(e).unwrap_or(&none);
-        let lost: Vec<&str> = was.iter().filter(|m| !now.contains(m)).copied().collect();
-        let gained: Vec<&str> = now.iter().filter(|m| !was.contains(m)).copied().collect();
         for &m in was.iter().filter(|m| now.contains(m)) {
             n_kept += 1;
             if list_kept {
                 kept.push(pair(m, e));
             }
         }
+        let (lost, gained) = change(e);
         for (k, &m) in lost.iter().enumerate() {
             match gained.get(k) {
                 Some(&m2) => moved.push(pb::Move {
@@ -96,18 +104,11 @@ fn compare(
                 None => dropped.push(pair(m, e)),
             }
         }
-        gained_later.push((e, gained.into_iter().skip(lost.len()).collect()));
     }
-    // Added: in mentee order, those of mentees with no baseline pair too.
-    for (&e, now) in after {
-        let extra = match before.contains_key(e) {
-            true => gained_later
-                .iter()
-                .find(|g| g.0 == e)
-                .map_or(&none, |g| &g.1),
-            false => now,
-        };
-        added.extend(extra.iter().map(|&m| pair(m, e)));
+    // Added, in mentee order: gained mentors beyond those paired as moves.
+    for &e in after.keys() {
+        let (lost, gained) = change(e);
+        added.extend(gained.iter().skip(lost.len()).map(|&m| pair(m, e)));
     }
     (n_kept, kept, moved, added, dropped)
 }

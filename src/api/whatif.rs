@@ -6,7 +6,7 @@
 //! goes through validation and the pure core like any other; the diff
 //! (`api::diff`) is computed on ids.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -16,6 +16,7 @@ use crate::model::{from_milli, Criterion, Stability};
 use crate::pipeline::{self, Scores};
 use crate::settings::{Limits, SolveOptions};
 use crate::threads::join;
+use crate::wire::demand::{extra_pair, ExtraPair};
 use crate::wire::response::{response_with, Changes};
 use crate::wire::{pb, problem_from_request, response_from_outcome};
 
@@ -189,7 +190,7 @@ fn baseline_score(b: Base<'_>, limits: &Limits) -> Result<i64, Error> {
     // The base must be valid, and the baseline must name its people.
     let base_problem = problem_from_request(b.request, limits).map_err(|e| e.within("base"))?;
     let (mentor_ix, mentee_ix) = indices(&base_problem);
-    let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut seen: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
     for (k, p) in b.pairs.iter().enumerate() {
         if !mentor_ix.contains_key(p.mentor_id.as_str()) {
             bad.push(FieldViolation::new(
@@ -208,22 +209,19 @@ fn baseline_score(b: Base<'_>, limits: &Limits) -> Result<i64, Error> {
         let max = mentee_ix
             .get(p.mentee_id.as_str())
             .map_or(1, |&e| base_problem.mentees[e].demand.max_mentors);
-        let e = p.mentee_id.as_str();
-        let before = seen.range((e, "")..).take_while(|x| x.0 == e).count();
-        let problem = match seen.insert((p.mentee_id.as_str(), p.mentor_id.as_str())) {
-            _ if max <= 1 && before > 0 => {
-                Some(format!("mentee {:?} has two baseline pairs", p.mentee_id))
+        let (e, m) = (p.mentee_id.as_str(), p.mentor_id.as_str());
+        let earlier = seen.entry(e).or_default();
+        let extra = extra_pair(earlier, &m, max);
+        let problem = extra.map(|x| match x {
+            ExtraPair::Second(_) => format!("mentee {e:?} has two baseline pairs"),
+            ExtraPair::Twice(_) => format!("the pair ({m:?}, {e:?}) is in baseline_pairs twice"),
+            ExtraPair::OverMax => {
+                format!("mentee {e:?} has more baseline pairs than its max_mentors {max}")
             }
-            false => Some(format!(
-                "the pair ({:?}, {:?}) is in baseline_pairs twice",
-                p.mentor_id, p.mentee_id
-            )),
-            true if before as u32 >= max => Some(format!(
-                "mentee {:?} has more baseline pairs than its max_mentors {max}",
-                p.mentee_id
-            )),
-            true => None,
-        };
+        });
+        if !matches!(extra, Some(ExtraPair::Twice(_))) {
+            earlier.push((k, m));
+        }
         if let Some(problem) = problem {
             bad.push(FieldViolation::new(
                 format!("baseline_pairs[{k}].mentee_id"),

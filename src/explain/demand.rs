@@ -88,7 +88,7 @@ pub(crate) fn short_of_demand(
 }
 
 /// How many of `mentors` have `role`.
-fn of_role(p: &Problem, mentors: &[MentorIdx], role: u32) -> u32 {
+pub(crate) fn of_role(p: &Problem, mentors: &[MentorIdx], role: u32) -> u32 {
     mentors
         .iter()
         .filter(|&&m| p.mentors[m].role == Some(role))

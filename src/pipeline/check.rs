@@ -25,7 +25,7 @@ use crate::solvers::max_flow::max_flow;
 use crate::solvers::{Deadline, Instance, SolveError};
 
 use super::deadline;
-use super::pairs::{engine_for, stopped};
+use super::pairs::{engine_for, solver_failed, stopped};
 
 /// Findings of one code listed one by one; the rest are counted in one more.
 pub(crate) const MAX_FINDINGS_PER_CODE: usize = 50;
@@ -83,7 +83,7 @@ pub(crate) fn check(problem: &Problem, opts: &SolveOptions) -> Result<Report, Er
         (None, none.then_some(true))
     } else if let Some(d) = &demand {
         demand_flows(p, inst, d, without, &deadline, &mut findings)
-            .map_err(|e| stopped(solver_error(e), &deadline, opts, t0))?
+            .map_err(|e| solver_failed(e, &deadline, opts, t0))?
     } else {
         let flow = flows(&scorer, &cands, &pins, without, &mut findings);
         (Some(pinned + flow), Some(minimums(p, inst, &mut findings)))
@@ -223,28 +223,12 @@ fn demand_flows(
             "the minimums' flow and the coverage flow disagree".into(),
         ));
     };
-    let asking = (0..inst.mentees())
-        .filter(|&e| d.max[e] > 0 && !inst.arcs(e).is_empty())
-        .count() as u32;
+    // Mentees asking for a mentor, less those without any candidate.
+    let asking = d.max.iter().filter(|&&m| m > 0).count() as u32 - without;
     if covered < asking {
         findings.push(say::coverage_shortfall(covered, asking));
     }
-    debug_assert_eq!(
-        without as usize,
-        (0..inst.mentees())
-            .filter(|&e| d.max[e] > 0 && inst.arcs(e).is_empty())
-            .count()
-    );
     Ok((Some(covered), Some(true)))
-}
-
-/// A solver's failure in a check, as the service's error (a deadline as a
-/// time limit, which `stopped` dates).
-fn solver_error(e: SolveError) -> Error {
-    match e {
-        SolveError::Deadline => Error::TimeLimit(std::time::Duration::ZERO),
-        e => Error::Solver(e.to_string()),
-    }
 }
 
 /// Mentor loads (pins included) under an instance assignment.

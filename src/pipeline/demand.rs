@@ -19,7 +19,7 @@ use crate::solvers::flow::shortfall::shortfall;
 use crate::solvers::{flow, stable_demand, Deadline, SolveError};
 
 use super::matched::pairs_and_loads;
-use super::pairs::{engine_for, infeasible, pins_over_capacity, stopped};
+use super::pairs::{engine_for, infeasible, pins_over_capacity, solver_failed, stopped};
 use crate::explain::demand::{short_of_demand, stable_short, unmet_demand};
 use crate::explain::infeasible as why;
 
@@ -97,10 +97,7 @@ pub(crate) fn solve_demand(
             c
         }),
     };
-    let failed = |e: SolveError| match e {
-        SolveError::Deadline => stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0),
-        e => Error::Solver(e.to_string()),
-    };
+    let failed = |e: SolveError| solver_failed(e, deadline, opts, t0);
     let chosen = match solved {
         Ok(c) => c,
         Err(SolveError::SideConstraintsInfeasible) => {

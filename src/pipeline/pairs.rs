@@ -182,6 +182,20 @@ pub(crate) struct Scores<'r> {
 
 /// The error of a solve stopped by its deadline: cancelled, or out of time
 /// (the limit it had, counted from `t0`); other errors pass through.
+/// A solver's failure as the caller's error: a passed deadline as a time
+/// limit (or cancellation, see [`stopped`]), anything else as `Solver`.
+pub(crate) fn solver_failed(
+    e: SolveError,
+    deadline: &Deadline,
+    opts: &SolveOptions,
+    t0: Instant,
+) -> Error {
+    match e {
+        SolveError::Deadline => stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0),
+        e => Error::Solver(e.to_string()),
+    }
+}
+
 pub(crate) fn stopped(e: Error, deadline: &Deadline, opts: &SolveOptions, t0: Instant) -> Error {
     match e {
         Error::TimeLimit(_) if deadline.cancelled() => Error::Cancelled,

@@ -124,3 +124,30 @@ fn known(roles: &Interner) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Why one more pair of a mentee (pinned, or in a what-if baseline) is one
+/// too many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExtraPair {
+    /// A second pair of a mentee with one mentor at most; the first's position.
+    Second(usize),
+    /// The same pair again; the first's position.
+    Twice(usize),
+    /// More pairs than the mentee's `max_mentors`.
+    OverMax,
+}
+
+/// Whether a pair with mentor `m` is one too many for a mentee with
+/// `max_mentors` `max` whose earlier pairs are `earlier` (position, mentor).
+pub(crate) fn extra_pair<M: PartialEq>(
+    earlier: &[(usize, M)],
+    m: &M,
+    max: u32,
+) -> Option<ExtraPair> {
+    match (earlier.first(), earlier.iter().find(|x| x.1 == *m)) {
+        (Some(&(first, _)), _) if max <= 1 => Some(ExtraPair::Second(first)),
+        (_, Some(&(prev, _))) => Some(ExtraPair::Twice(prev)),
+        _ if earlier.len() >= max as usize => Some(ExtraPair::OverMax),
+        _ => None,
+    }
+}

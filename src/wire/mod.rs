@@ -15,7 +15,7 @@
 //! Spreadsheet and report formats for coordinators belong beside it.
 
 pub mod codec;
-mod demand;
+pub(crate) mod demand;
 mod fields;
 mod history;
 mod hours;

@@ -11,7 +11,7 @@ use crate::model::{Mentee, Mentor, Problem, Profile, Schedule, Skill, Vocab};
 use crate::settings::Limits;
 use crate::wire::pb;
 
-use super::demand::{mentee_demand, mentor_role};
+use super::demand::{extra_pair, mentee_demand, mentor_role, ExtraPair};
 use super::fields::{
     check_text, level, norm, text_ok, Checker, Interner, MAX_AFFINITY, MAX_CAPACITY,
 };
@@ -265,27 +265,26 @@ fn check_pinned_pairs(
     let mut pins_of: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     for (k, &(m, e)) in pinned.iter().enumerate() {
         let before = pins_of.entry(e).or_default();
-        let max = mentees.get(e).map_or(1, |x| x.demand.max_mentors) as usize;
+        let max = mentees.get(e).map_or(1, |x| x.demand.max_mentors);
         let field = format!("policy.pinned_pairs[{k}]");
         let id = &pp.pinned_pairs[k].mentee_id;
-        let twice = before.iter().find(|&&(_, pm)| pm == m);
-        match (before.first(), twice) {
-            (Some(&(prev, _)), _) if max <= 1 => c.bad(
+        match extra_pair(before, &m, max) {
+            Some(ExtraPair::Second(prev)) => c.bad(
                 format!("{field}.mentee_id"),
                 format!(
                     "mentee {id:?} is already pinned by policy.pinned_pairs[{prev}]; a mentee \
                      has one bilateral mentor"
                 ),
             ),
-            (_, Some(&(prev, _))) => c.bad(
+            Some(ExtraPair::Twice(prev)) => c.bad(
                 field.clone(),
                 format!("the pair is already pinned by policy.pinned_pairs[{prev}]"),
             ),
-            _ if before.len() >= max => c.bad(
+            Some(ExtraPair::OverMax) => c.bad(
                 format!("{field}.mentee_id"),
                 format!("mentee {id:?} has more pinned pairs than its max_mentors {max}"),
             ),
-            _ => {}
+            None => {}
         }
         before.push((k, m));
         if forbidden.contains(&(m, e)) {

@@ -9,7 +9,8 @@ use mentormatch::wire::problem_from_request;
 use mentormatch::{Limits, SolveOptions};
 
 use crate::demand::{demand_brute_force, Demanding};
-use crate::demand_requests::{demanding, programme};
+use crate::demand_requests::{demanding, e1_asks_for_two_of_three, programme};
+use crate::util::cli_on;
 
 /// Mentees with a mentor, pairs and total score of an assignment.
 fn measure(d: &Demanding, chosen: &[Vec<u32>]) -> (i32, i32, i64) {
@@ -125,22 +126,7 @@ fn alternatives_with_demand_equal_the_exhaustive_search() {
 /// current mentor and the pairs lost.
 #[test]
 fn alternatives_with_demand_show_every_mentor_and_the_pairs_lost() {
-    let mut req = crate::util::small_request();
-    let mut third = req.mentors[0].clone();
-    third.profile.as_mut().unwrap().id = "m3".into();
-    req.mentors.push(third);
-    for m in &mut req.mentors {
-        m.capacity = Some(3);
-    }
-    // e1 speaks English too, so that it fits every mentor.
-    let english = req.mentees[1].profile.as_ref().unwrap().languages[1].clone();
-    req.mentees[0]
-        .profile
-        .as_mut()
-        .unwrap()
-        .languages
-        .push(english);
-    req.mentees[0].max_mentors = Some(2);
+    let req = e1_asks_for_two_of_three();
     let (limits, opts) = (Limits::default(), SolveOptions::default());
     let resp = mentormatch::api::alternatives(
         &pb::AlternativesRequest {
@@ -157,15 +143,11 @@ fn alternatives_with_demand_show_every_mentor_and_the_pairs_lost() {
     assert!(
         !resp.alternatives.is_empty() && resp.alternatives.iter().all(|a| a.pairs_loss.is_some())
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("request.json");
-    std::fs::write(&path, serde_json::to_string(&req).expect("json")).expect("write");
     let run = |format: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
-            .args(["alternatives", "--mentee", "e1", "--format", format])
-            .arg(&path)
-            .output()
-            .expect("runs");
+        let out = cli_on(
+            &req,
+            &["alternatives", "--mentee", "e1", "--format", format],
+        );
         assert!(
             out.status.success(),
             "{}",

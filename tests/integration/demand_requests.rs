@@ -348,8 +348,9 @@ fn a_mentee_gets_one_mentor_of_each_role_asked_and_is_told_what_is_missing() {
     assert!(resp.pairs.iter().any(|p| p.mentee_id == "e2"));
 }
 
-#[test]
-fn a_mentee_with_several_places_may_have_as_many_pins() {
+/// The small request with a third mentor `m3` (like `m1`), capacities of
+/// 3, and `e1` fitting every mentor and asking for two.
+pub(crate) fn e1_asks_for_two_of_three() -> pb::SolveRequest {
     let mut req = small_request();
     let mut third = req.mentors[0].clone();
     third.profile.as_mut().unwrap().id = "m3".into();
@@ -359,13 +360,15 @@ fn a_mentee_with_several_places_may_have_as_many_pins() {
     }
     // e1 speaks English too, so that it fits every mentor.
     let english = req.mentees[1].profile.as_ref().unwrap().languages[1].clone();
-    req.mentees[0]
-        .profile
-        .as_mut()
-        .unwrap()
-        .languages
-        .push(english);
+    let e1 = req.mentees[0].profile.as_mut().unwrap();
+    e1.languages.push(english);
     req.mentees[0].max_mentors = Some(2);
+    req
+}
+
+#[test]
+fn a_mentee_with_several_places_may_have_as_many_pins() {
+    let mut req = e1_asks_for_two_of_three();
     let pin = |m: usize, e: usize, req: &pb::SolveRequest| pb::PairRef {
         mentor_id: id(&req.mentors[m].profile),
         mentee_id: id(&req.mentees[e].profile),

@@ -155,3 +155,40 @@ fn a_what_if_with_demand_is_the_optimum_of_the_edited_request() {
         "{checked} {moved} {several}"
     );
 }
+
+/// A baseline gives a mentee at most `max_mentors` pairs, each mentor once.
+#[test]
+fn a_baseline_with_demand_is_validated_by_name() {
+    let base = crate::demand_requests::e1_asks_for_two_of_three();
+    let pair = |m: &str| pb::PairRef {
+        mentor_id: m.into(),
+        mentee_id: "e1".into(),
+    };
+    let what_if = |pairs: Vec<pb::PairRef>| {
+        let req = pb::WhatIfRequest {
+            base: Some(base.clone()),
+            baseline_pairs: pairs,
+            scenarios: vec![pb::Scenario {
+                name: "as is".into(),
+                edits: Vec::new(),
+            }],
+            ..Default::default()
+        };
+        mentormatch::api::what_if(&req, &Limits::default(), &SolveOptions::default())
+    };
+    assert!(what_if(vec![pair("m1"), pair("m2")]).is_ok());
+    for (pairs, needle) in [
+        (
+            vec![pair("m1"), pair("m2"), pair("m3")],
+            "more baseline pairs than its max_mentors 2",
+        ),
+        (vec![pair("m1"), pair("m1")], "in baseline_pairs twice"),
+    ] {
+        let got = what_if(pairs);
+        assert!(
+            matches!(&got, Err(mentormatch::Error::InvalidArgument(v))
+                if v.iter().any(|x| x.description.contains(needle))),
+            "{got:?}"
+        );
+    }
+}

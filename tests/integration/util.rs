@@ -149,17 +149,21 @@ pub fn solve_ok(req: &pb::SolveRequest) -> pb::SolveResponse {
     solve(req).unwrap_or_else(|e| panic!("solve failed: {e}"))
 }
 
-/// What `mentormatch solve --format table` prints for `req` (written to a
-/// temporary JSON file).
-pub fn table_of(req: &pb::SolveRequest) -> String {
+/// `mentormatch ARGS FILE` run on `req` written to a temporary JSON file.
+pub fn cli_on(req: &pb::SolveRequest, args: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("request.json");
     std::fs::write(&path, serde_json::to_string(req).expect("json")).expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
-        .args(["solve", "--format", "table"])
+    std::process::Command::new(env!("CARGO_BIN_EXE_mentormatch"))
+        .args(args)
         .arg(&path)
         .output()
-        .expect("runs");
+        .expect("runs")
+}
+
+/// What `mentormatch solve --format table` prints for `req`.
+pub fn table_of(req: &pb::SolveRequest) -> String {
+    let out = cli_on(req, &["solve", "--format", "table"]);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -4,6 +4,7 @@
 //! of the levels, complementary slackness arc by arc, and under the fair
 //! objective the counts' proof and a dual bound.
 
+use crate::explain::demand::of_role;
 use crate::model::{MenteeIdx, MentorIdx, Milli, Objective, Problem};
 use crate::scoring::{RowScorer, Scorer};
 use crate::wire::pb;
@@ -37,13 +38,6 @@ pub(super) fn check_demand(p: &Problem, mentors_of: &[Vec<MentorIdx>], v: &mut V
             }
         }
     }
-}
-
-/// How many of `ms` have `role`.
-fn of_role(p: &Problem, ms: &[MentorIdx], role: u32) -> u32 {
-    ms.iter()
-        .filter(|&&m| p.mentors[m].role == Some(role))
-        .count() as u32
 }
 
 /// Checks the demand certificate `c` of the answer `mentors_of`.
