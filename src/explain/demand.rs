@@ -3,6 +3,8 @@
 //! hard rules, the others are full, or a role bound or the objective leaves
 //! them out. And the infeasibility of minimums no matching meets.
 
+use std::collections::HashMap;
+
 use crate::model::{MenteeIdx, MentorIdx, Problem};
 use crate::outcome::{Infeasibility, Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
@@ -12,14 +14,47 @@ use crate::solvers::Instance;
 use super::unmatched::no_candidate;
 use super::words::id_list;
 
+/// Each mentor's mentees per country in an answer, when the policy sets
+/// `max_mentees_per_country`: which mentors are at their quota for whom.
+pub(crate) struct CountryLoads<'p> {
+    quota: Option<u32>,
+    count: HashMap<(MentorIdx, &'p str), u32>,
+}
+
+impl<'p> CountryLoads<'p> {
+    /// The loads of the answer `mentors_of` (empty without a quota).
+    pub(crate) fn new(p: &'p Problem, mentors_of: &[Vec<MentorIdx>]) -> Self {
+        let quota = p.policy.max_mentees_per_country;
+        let mut count = HashMap::new();
+        if quota.is_some() {
+            for (e, ms) in mentors_of.iter().enumerate() {
+                for &m in ms {
+                    *count
+                        .entry((m, p.mentees[e].profile.country.as_str()))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+        CountryLoads { quota, count }
+    }
+
+    /// Whether mentor `m` has its quota of mentees from `country`.
+    fn full(&self, m: MentorIdx, country: &str) -> bool {
+        self.quota
+            .is_some_and(|q| self.count.get(&(m, country)).copied().unwrap_or(0) >= q)
+    }
+}
+
 /// Mentee `e`, with `mentors_of[e]` of the mentors it asked for, explained;
-/// `candidates` are the mentors passing every hard rule for it.
+/// `candidates` are the mentors passing every hard rule for it, `quota`
+/// the answer's loads per country.
 pub(crate) fn short_of_demand(
     scorer: &Scorer<'_>,
     e: MenteeIdx,
     candidates: &[MentorIdx],
     mentors_of: &[Vec<MentorIdx>],
     loads: &[u32],
+    quota: &CountryLoads<'_>,
 ) -> Unmatched {
     let p = scorer.problem();
     let mine = &mentors_of[e];
@@ -40,11 +75,16 @@ pub(crate) fn short_of_demand(
             .copied()
             .filter(|m| !mine.contains(m))
             .collect();
+        let country = &p.mentees[e].profile.country;
         let with_room: Vec<MentorIdx> = others
             .iter()
             .copied()
-            .filter(|&m| loads[m] < p.mentors[m].capacity)
+            .filter(|&m| loads[m] < p.mentors[m].capacity && !quota.full(m, country))
             .collect();
+        let capped = p
+            .stability
+            .as_ref()
+            .is_some_and(|s| s.max_changes.is_some());
         let (reason, why) = if others.is_empty() {
             (
                 UnmatchedReason::NoCandidate,
@@ -63,17 +103,22 @@ pub(crate) fn short_of_demand(
             (
                 UnmatchedReason::Capacity,
                 format!(
-                    "the other compatible mentors ({}) are full in the optimum",
-                    ids(&others)
+                    "the other compatible mentors ({}) are full{} in the optimum",
+                    ids(&others),
+                    match p.policy.max_mentees_per_country {
+                        Some(_) => format!(" or at their quota of mentees from {country}"),
+                        None => String::new(),
+                    }
                 ),
             )
         } else {
             (
                 UnmatchedReason::NotWorthwhile,
                 format!(
-                    "compatible mentors with room ({}) are left out by its role bounds or \
+                    "compatible mentors with room ({}) are left out by its role bounds{} or \
                      because the objective's order puts other mentees first",
-                    ids(&with_room)
+                    ids(&with_room),
+                    if capped { ", the cap on changes" } else { "" }
                 ),
             )
         };

@@ -1,14 +1,15 @@
 //! Bilateral pairs when mentees ask for several mentors, a priority tier or
 //! mentor roles (issue 29): every feasible pair scored over every mentee
 //! (pins are arcs that must be used), the demand model solved exactly by
-//! the demand flow (or the demand MILP when the policy asks for the MILP;
+//! the demand flow (or the demand MILP when the policy asks for the MILP
+//! or has a side constraint: a country quota, a cap on changes;
 //! many-to-many deferred acceptance for the stable objective, measured
 //! against the coverage-then-score optimum), and each mentee with fewer
 //! mentors than it asked for explained.
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, FieldViolation};
+use crate::error::Error;
 use crate::model::{MenteeIdx, MentorIdx, Objective, Problem};
 use crate::outcome::{EngineUsed, Outcome, Status, Timings, Unmatched};
 use crate::scoring::Scorer;
@@ -19,46 +20,11 @@ use crate::solvers::flow::shortfall::shortfall;
 use crate::solvers::{flow, stable_demand, Deadline, SolveError};
 
 use super::matched::pairs_and_loads;
-use super::pairs::{engine_for, infeasible, pins_over_capacity, solver_failed, stopped};
-use crate::explain::demand::{short_of_demand, stable_short, unmet_demand};
+use super::pairs::{
+    engine_for, infeasible, pins_over_capacity, refuse_capped_stable, solver_failed, stopped,
+};
+use crate::explain::demand::{short_of_demand, stable_short, unmet_demand, CountryLoads};
 use crate::explain::infeasible as why;
-
-/// The first request field that asks for demand, for errors about it.
-fn demand_field(p: &Problem) -> String {
-    let k = p
-        .mentees
-        .iter()
-        .position(|e| e.demand != Default::default())
-        .unwrap_or(0);
-    format!("mentees[{k}].max_mentors")
-}
-
-/// The violation of asking for demand together with `what`.
-fn violation(p: &Problem, what: &str) -> FieldViolation {
-    FieldViolation::new(
-        demand_field(p),
-        format!(
-            "mentees' max_mentors, min_mentors, priority and role_demands cannot be \
-             combined with {what} yet"
-        ),
-    )
-}
-
-/// What the demand model cannot be combined with yet, as field violations.
-fn unsupported(p: &Problem) -> Vec<FieldViolation> {
-    let mut v = Vec::new();
-    let mut no = |what: &str| v.push(violation(p, what));
-    if p.policy.max_mentees_per_country.is_some() {
-        no("policy.max_mentees_per_country");
-    }
-    if p.stability
-        .as_ref()
-        .is_some_and(|s| s.max_changes.is_some())
-    {
-        no("max_changes");
-    }
-    v
-}
 
 /// Solves the bilateral pairs of a problem with demand by `deadline`.
 pub(crate) fn solve_demand(
@@ -67,10 +33,7 @@ pub(crate) fn solve_demand(
     deadline: &Deadline,
     t0: Instant,
 ) -> Result<Outcome, Error> {
-    let bad = unsupported(problem);
-    if !bad.is_empty() {
-        return Err(Error::InvalidArgument(bad));
-    }
+    refuse_capped_stable(problem)?;
     let scorer = Scorer::new(problem);
     let broken = why::broken_pins(&scorer);
     if !broken.is_empty() {
@@ -146,9 +109,10 @@ pub(crate) fn solve_demand(
     let candidates = |e: MenteeIdx| -> Vec<MentorIdx> {
         inst.arcs(e).map(|a| inst.mentor[a] as usize).collect()
     };
+    let quota = CountryLoads::new(problem, &mentors_of);
     let unmatched: Vec<Unmatched> = (0..problem.mentees.len())
         .filter(|&e| (mentors_of[e].len() as u32) < problem.mentees[e].demand.max_mentors)
-        .map(|e| short_of_demand(&scorer, e, &candidates(e), &mentors_of, &loads))
+        .map(|e| short_of_demand(&scorer, e, &candidates(e), &mentors_of, &loads, &quota))
         .collect();
     let found = (pairs, unmatched, loads);
     Ok(Outcome {

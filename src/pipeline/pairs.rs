@@ -22,6 +22,24 @@ use crate::solvers::{
     SolveError,
 };
 
+/// A cap on changes under the stable objective: refused by name, since
+/// deferred acceptance has no side constraint.
+pub(crate) fn refuse_capped_stable(problem: &Problem) -> Result<(), Error> {
+    let capped = problem
+        .stability
+        .as_ref()
+        .is_some_and(|s| s.max_changes.is_some());
+    if capped && matches!(problem.policy.objective, Objective::Stable(_)) {
+        return Err(Error::InvalidArgument(vec![
+            crate::error::FieldViolation::new(
+                "max_changes",
+                "OBJECTIVE_STABLE cannot cap changes (deferred acceptance has no side constraint)",
+            ),
+        ]));
+    }
+    Ok(())
+}
+
 /// Solves the bilateral pairs of `problem` by `deadline` (`t0` is when the
 /// solve started), reusing earlier scores where `scores.reuse` vouches for
 /// them, and handing back the pairs scored when `scores.keep`.
@@ -37,18 +55,7 @@ pub(crate) fn solve_pairs(
     if !broken.is_empty() {
         return Err(Error::InvalidArgument(broken));
     }
-    let capped = problem
-        .stability
-        .as_ref()
-        .is_some_and(|s| s.max_changes.is_some());
-    if capped && matches!(problem.policy.objective, Objective::Stable(_)) {
-        return Err(Error::InvalidArgument(vec![
-            crate::error::FieldViolation::new(
-                "max_changes",
-                "OBJECTIVE_STABLE cannot cap changes (deferred acceptance has no side constraint)",
-            ),
-        ]));
-    }
+    refuse_capped_stable(problem)?;
     let pins = Pins::new(problem);
     // Side constraints (quotas, a cap on changes) need the MILP; validation
     // rejects quotas with ENGINE_FLOW.

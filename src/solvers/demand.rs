@@ -207,6 +207,7 @@ fn stage(
     for &a in &d.pinned {
         cons.push(constraint!(x[a as usize] == 1));
     }
+    cons.extend(super::milp::side_constraints(inst, &x));
     let mut pinned = vec![false; n_arcs];
     for &a in &d.pinned {
         pinned[a as usize] = true;

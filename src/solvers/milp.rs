@@ -215,6 +215,25 @@ fn base_constraints(
             per_mentor[inst.mentor[a] as usize] += x[a];
         }
     }
+    out.extend(side_constraints(inst, x));
+    for (j, load) in per_mentor.into_iter().enumerate() {
+        out.push(constraint!(load.clone() <= f64::from(inst.capacity[j])));
+        if inst.minimum[j] > 0 {
+            let floor = f64::from(inst.minimum[j]);
+            match shortfall {
+                Some(s) => out.push(constraint!(load + s[j] >= floor)),
+                None => out.push(constraint!(load >= floor)),
+            }
+        }
+    }
+    out
+}
+
+/// The side constraints a flow cannot express, over the arcs' variables
+/// `x`: the quota per (mentor, label) and the cap on changes (shared by the
+/// single-mentor and the demand MILP).
+pub(super) fn side_constraints(inst: &Instance, x: &[Variable]) -> Vec<good_lp::Constraint> {
+    let mut out = Vec::new();
     if let Some(q) = &inst.quota {
         let mut per_label: std::collections::BTreeMap<(u32, u32), Expression> =
             std::collections::BTreeMap::new();
@@ -232,16 +251,6 @@ fn base_constraints(
     if let Some(k) = &inst.keep {
         let kept: Expression = k.arcs.iter().map(|&a| x[a as usize]).sum();
         out.push(constraint!(kept >= f64::from(k.min_kept)));
-    }
-    for (j, load) in per_mentor.into_iter().enumerate() {
-        out.push(constraint!(load.clone() <= f64::from(inst.capacity[j])));
-        if inst.minimum[j] > 0 {
-            let floor = f64::from(inst.minimum[j]);
-            match shortfall {
-                Some(s) => out.push(constraint!(load + s[j] >= floor)),
-                None => out.push(constraint!(load >= floor)),
-            }
-        }
     }
     out
 }

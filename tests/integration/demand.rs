@@ -15,7 +15,7 @@
 
 use mentormatch::model::{Milli, Objective};
 use mentormatch::solvers::{
-    demand, flow, flow::FlowEngine, Deadline, Engine, Instance, SolveError,
+    demand, flow, flow::FlowEngine, Deadline, Engine, Instance, Keep, Quota, SolveError,
 };
 use proptest::prelude::*;
 
@@ -138,6 +138,33 @@ pub(crate) fn subsets(arcs: &[u32], most: usize) -> Vec<Vec<u32>> {
     out
 }
 
+/// Whether `chosen` keeps the instance's side constraints: at most
+/// `quota.max` mentees of one label per mentor, and at least `keep.min_kept`
+/// of the arcs `keep.arcs`.
+pub(crate) fn side_ok(d: &Demanding, chosen: &[Vec<u32>]) -> bool {
+    let quota = d.inst.quota.as_ref().is_none_or(|q| {
+        let mut n = std::collections::HashMap::new();
+        chosen.iter().enumerate().all(|(e, arcs)| {
+            arcs.iter().all(|&a| {
+                let k = n
+                    .entry((d.inst.mentor[a as usize], q.label[e]))
+                    .or_insert(0u32);
+                *k += 1;
+                *k <= q.max
+            })
+        })
+    });
+    let keep = d.inst.keep.as_ref().is_none_or(|k| {
+        let kept = chosen
+            .iter()
+            .flatten()
+            .filter(|a| k.arcs.contains(a))
+            .count();
+        kept as u32 >= k.min_kept
+    });
+    quota && keep
+}
+
 /// The deliberately simple oracle: every choice of mentors for every
 /// mentee. The best key and one assignment reaching it, or `None` when no
 /// assignment meets every minimum.
@@ -154,7 +181,7 @@ pub(crate) fn demand_brute_force(
         best: &mut Option<(Vec<i64>, Vec<Vec<u32>>)>,
     ) {
         if e == d.inst.mentees() {
-            if (0..d.inst.mentors()).all(|j| load[j] >= d.inst.minimum[j]) {
+            if (0..d.inst.mentors()).all(|j| load[j] >= d.inst.minimum[j]) && side_ok(d, chosen) {
                 let k = demand_key(d, objective, chosen);
                 if best.as_ref().is_none_or(|(b, _)| k > *b) {
                     *best = Some((k, chosen.clone()));
@@ -358,6 +385,9 @@ fn valid(d: &Demanding, chosen: &[Vec<u32>]) -> Result<(), String> {
             return Err(format!("mentor {j}: load {l}"));
         }
     }
+    if !side_ok(d, chosen) {
+        return Err(format!("{chosen:?} breaks the quota or the cap on changes"));
+    }
     Ok(())
 }
 
@@ -400,6 +430,57 @@ proptest! {
     /// oracle finds none.
     #[test]
     fn the_demand_milp_equals_the_oracle(d in many(5, 4)) {
+        let lib = library_demand(&d);
+        for objective in OBJECTIVES {
+            let oracle = demand_brute_force(&d, objective);
+            match (demand::solve_milp(&d.inst, &lib, objective, &Deadline::NONE), oracle) {
+                (Ok(chosen), Some((best, _))) => {
+                    valid(&d, &chosen).map_err(TestCaseError::fail)?;
+                    prop_assert_eq!(demand_key(&d, objective, &chosen), best, "{:?} {:?}", objective, d);
+                }
+                (Err(SolveError::SideConstraintsInfeasible), None) => {}
+                (got, oracle) => {
+                    return Err(TestCaseError::fail(format!("milp {got:?}, oracle {oracle:?} on {d:?}")));
+                }
+            }
+        }
+    }
+}
+
+prop_compose! {
+    /// A random many-to-many instance with side constraints: a quota of
+    /// one or two mentees per (mentor, label) over two labels, and a cap on
+    /// changes (some arcs, of which all but up to two must be kept).
+    fn sided(max_e: usize, max_m: usize)(d in many(max_e, max_m))(
+        labels in proptest::collection::vec(0u32..2, d.inst.mentees()),
+        max in 1u32..=2,
+        quota in any::<bool>(),
+        kept in proptest::collection::vec(any::<bool>(), d.inst.score.len()),
+        changes in 0u32..=2,
+        keep in any::<bool>(),
+        d in Just(d.clone()),
+    ) -> Demanding {
+        let mut d = d;
+        if quota || !keep {
+            d.inst.quota = Some(Quota { label: labels, max });
+        }
+        if keep {
+            let arcs: Vec<u32> = (0..kept.len() as u32).filter(|&a| kept[a as usize]).collect();
+            let min_kept = (arcs.len() as u32).saturating_sub(changes);
+            d.inst.keep = Some(Keep { arcs, min_kept });
+        }
+        d
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// With a country quota or a cap on changes (the side constraints the
+    /// MILP takes), the demand MILP still reaches the oracle's optimum for
+    /// every objective, and finds none exactly when the oracle finds none.
+    #[test]
+    fn the_demand_milp_keeps_quotas_and_caps_as_the_oracle(d in sided(5, 4)) {
         let lib = library_demand(&d);
         for objective in OBJECTIVES {
             let oracle = demand_brute_force(&d, objective);

@@ -413,34 +413,124 @@ fn a_mentee_with_several_places_may_have_as_many_pins() {
     );
 }
 
+/// `e1_asks_for_two_of_three` with e3 from e1's country asking for two
+/// as well: e1 fits m1, m2 and m3; e3 fits m1 and m3; e2 fits m2.
+fn two_from_morocco() -> pb::SolveRequest {
+    let mut req = e1_asks_for_two_of_three();
+    req.mentees[2].profile.as_mut().unwrap().country = "MA".into();
+    req.mentees[2].max_mentors = Some(2);
+    req
+}
+
 #[test]
-fn calls_that_do_not_take_demand_yet_say_so() {
-    let mut req = small_request();
-    req.mentees[1].max_mentors = Some(2);
-    let (limits, opts) = (Limits::default(), SolveOptions::default());
-    let field = "mentees[1].max_mentors";
-    let mut capped = req.clone();
-    policy_mut(&mut capped).max_mentees_per_country = Some(1);
-    assert_violation(&violations(&capped), field, "max_mentees_per_country");
-    let what_if = mentormatch::api::what_if(
-        &pb::WhatIfRequest {
-            base: Some(req.clone()),
-            scenarios: vec![pb::Scenario {
-                name: "without m2".into(),
-                edits: vec![pb::Edit {
-                    edit: Some(pb::edit::Edit::RemoveMentor("m2".into())),
+fn a_country_quota_holds_with_demand_and_explains_who_is_short() {
+    let free = solve_ok(&two_from_morocco());
+    assert_eq!(free.pairs.len(), 5, "without the quota: {:?}", free.pairs);
+    let mut req = two_from_morocco();
+    policy_mut(&mut req).max_mentees_per_country = Some(1);
+    let resp = solve_ok(&req);
+    assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
+    assert_eq!(
+        resp.stats.as_ref().map(|s| s.engine),
+        Some(pb::Engine::Milp as i32)
+    );
+    // m1, m2 and m3 take one Moroccan each, and m2 e2 as well: both
+    // Moroccans covered, one with a second mentor.
+    let moroccan = |e: &str| e == "e1" || e == "e3";
+    for m in ["m1", "m2", "m3"] {
+        let n = resp
+            .pairs
+            .iter()
+            .filter(|p| p.mentor_id == m && moroccan(&p.mentee_id))
+            .count();
+        assert!(n <= 1, "{m} has {n} mentees from MA: {:?}", resp.pairs);
+    }
+    assert_eq!(resp.pairs.len(), 4, "{:?}", resp.pairs);
+    let short: Vec<&pb::UnmatchedMentee> = resp
+        .unmatched
+        .iter()
+        .filter(|u| moroccan(&u.mentee_id))
+        .collect();
+    assert_eq!(short.len(), 1, "{:?}", resp.unmatched);
+    assert!(
+        short[0]
+            .message
+            .contains("has 1 of the 2 mentors asked for")
+            && short[0]
+                .message
+                .contains("at their quota of mentees from MA"),
+        "{}",
+        short[0].message
+    );
+}
+
+#[test]
+fn a_cap_on_changes_holds_in_a_what_if_with_demand() {
+    // m1 and m3 have one place each, both e1's in the baseline; e3 (one
+    // mentor) fits them only, so coverage first would give it one of them.
+    let mut base = e1_asks_for_two_of_three();
+    base.mentors[0].capacity = Some(1);
+    base.mentors[2].capacity = Some(1);
+    let pair = |m: &str, e: &str| pb::PairRef {
+        mentor_id: m.into(),
+        mentee_id: e.into(),
+    };
+    let run = |max_changes: Option<u32>| {
+        let resp = mentormatch::api::what_if(
+            &pb::WhatIfRequest {
+                base: Some(base.clone()),
+                baseline_pairs: vec![pair("m1", "e1"), pair("m3", "e1"), pair("m2", "e2")],
+                scenarios: vec![pb::Scenario {
+                    name: "as it is".into(),
+                    edits: Vec::new(),
                 }],
-            }],
+                max_changes,
+                ..Default::default()
+            },
+            &Limits::default(),
+            &SolveOptions::default(),
+        )
+        .expect("answered");
+        let r = &resp.results[0];
+        let pairs: Vec<(String, String)> = r
+            .response
+            .as_ref()
+            .expect("response")
+            .pairs
+            .iter()
+            .map(|p| (p.mentor_id.clone(), p.mentee_id.clone()))
+            .collect();
+        (pairs, r.diff.as_ref().map_or(0, |d| d.changes))
+    };
+    let (free, changes) = run(None);
+    assert_eq!(
+        changes, 1,
+        "coverage first moves one of e1's mentors: {free:?}"
+    );
+    assert!(free.iter().any(|(_, e)| e == "e3"), "{free:?}");
+    let (capped, changes) = run(Some(0));
+    assert_eq!(changes, 0, "{capped:?}");
+    for (m, e) in [("m1", "e1"), ("m3", "e1"), ("m2", "e2")] {
+        assert!(capped.contains(&(m.into(), e.into())), "{capped:?}");
+    }
+    // Under the stable objective a cap is refused by name, as without demand.
+    let mut stable = base.clone();
+    policy_mut(&mut stable).objective = pb::Objective::Stable as i32;
+    let refused = mentormatch::api::what_if(
+        &pb::WhatIfRequest {
+            base: Some(stable),
+            baseline_pairs: vec![pair("m1", "e1")],
+            scenarios: vec![pb::Scenario::default()],
             max_changes: Some(1),
             ..Default::default()
         },
-        &limits,
-        &opts,
+        &Limits::default(),
+        &SolveOptions::default(),
     );
     assert!(
-        matches!(&what_if, Err(mentormatch::Error::InvalidArgument(v))
-            if v[0].field.ends_with(field) && v[0].description.contains("max_changes")),
-        "{what_if:?}"
+        matches!(&refused, Err(mentormatch::Error::InvalidArgument(v))
+            if v[0].field == "max_changes"),
+        "{refused:?}"
     );
 }
 
