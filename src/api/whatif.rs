@@ -18,7 +18,7 @@ use crate::settings::{Limits, SolveOptions};
 use crate::threads::join;
 use crate::wire::demand::{extra_pair, ExtraPair};
 use crate::wire::response::{response_with, Changes};
-use crate::wire::{pb, problem_from_request, response_from_outcome};
+use crate::wire::{pb, problem_from_request, response_from_outcome, scenario_problem};
 
 use super::diff::{baseline_memberships, by_mentee, diff, membership_diff};
 use super::edits::apply;
@@ -314,7 +314,7 @@ fn scenario(
     let base = b.request;
     let path = format!("scenarios[{k}]");
     let edited = apply(base, sc, &path)?;
-    let mut problem = problem_from_request(&edited, limits).map_err(|e| e.within(&path))?;
+    let mut problem = scenario_problem(&edited, limits, base).map_err(|e| e.within(&path))?;
     let (mentor_ix, mentee_ix) = indices(&problem);
     let baseline: BTreeSet<(usize, usize)> = b
         .pairs

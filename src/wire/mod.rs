@@ -29,5 +29,5 @@ mod request;
 pub(crate) mod response;
 mod sectors;
 
-pub use request::problem_from_request;
+pub use request::{problem_from_request, scenario_problem};
 pub(crate) use response::response_from_outcome;

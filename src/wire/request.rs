@@ -36,6 +36,33 @@ struct Builder {
 
 /// Validates a request against `limits` and builds the problem.
 pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<Problem, Error> {
+    build_problem(req, limits, Builder::default())
+}
+
+/// [`problem_from_request`] for a what-if scenario of `base`: a role the
+/// base's mentors carry stays a known role even when the scenario removes
+/// its last mentor, so that a role demand on it is a rule the scenario
+/// cannot meet (INFEASIBLE when it asks for at least one, nothing when it
+/// only caps them) rather than a typo.
+pub fn scenario_problem(
+    req: &pb::SolveRequest,
+    limits: &Limits,
+    base: &pb::SolveRequest,
+) -> Result<Problem, Error> {
+    let mut b = Builder::default();
+    for m in base.mentors.iter().filter(|m| !m.role.trim().is_empty()) {
+        b.roles.get(norm(&m.role));
+    }
+    build_problem(req, limits, b)
+}
+
+/// Validates a request against `limits` and builds the problem, interning
+/// into `b`.
+fn build_problem(
+    req: &pb::SolveRequest,
+    limits: &Limits,
+    mut b: Builder,
+) -> Result<Problem, Error> {
     check_sizes(req, limits)?;
     let mut c = Checker::new(limits);
     check_text(&mut c, "request_id", &req.request_id, limits.max_id_chars);
@@ -48,7 +75,6 @@ pub fn problem_from_request(req: &pb::SolveRequest, limits: &Limits) -> Result<P
     check_text(&mut c, "cohort", &req.cohort, limits.max_id_chars);
     // Ids first, so that references can be resolved.
     let ids = Ids::new(&mut c, req);
-    let mut b = Builder::default();
     let mentors = mentors(&mut c, &mut b, req);
     let mentees = mentees(&mut c, &mut b, req, &ids);
 

@@ -272,7 +272,7 @@ fn demand_fields_are_validated_by_name() {
     assert_eq!(v.len(), 1, "{v:?}");
 }
 
-fn role_demand(role: &str, at_least: u32, at_most: Option<u32>) -> pb::RoleDemand {
+pub(crate) fn role_demand(role: &str, at_least: u32, at_most: Option<u32>) -> pb::RoleDemand {
     pb::RoleDemand {
         role: role.into(),
         at_least,

@@ -192,3 +192,65 @@ fn a_baseline_with_demand_is_validated_by_name() {
         );
     }
 }
+
+#[test]
+fn withdrawing_the_last_mentor_of_a_role_is_a_scenario_not_a_typo() {
+    use crate::demand_requests::{e1_asks_for_two_of_three, role_demand};
+    // m1 is the only technical mentor; e1 asks for one technical mentor at
+    // least, e3 for one at most.
+    let mut base = e1_asks_for_two_of_three();
+    base.mentors[0].role = "technical".into();
+    base.mentors[1].role = "governance".into();
+    base.mentors[2].role = "governance".into();
+    base.mentees[0].role_demands = vec![role_demand("technical", 1, None)];
+    base.mentees[2].role_demands = vec![role_demand("Technical ", 0, Some(1))];
+    let withdraw = |base: &pb::SolveRequest| {
+        let resp = mentormatch::api::what_if(
+            &pb::WhatIfRequest {
+                base: Some(base.clone()),
+                scenarios: vec![pb::Scenario {
+                    name: "without m1".into(),
+                    edits: vec![pb::Edit {
+                        edit: Some(pb::edit::Edit::RemoveMentor("m1".into())),
+                    }],
+                }],
+                ..Default::default()
+            },
+            &Limits::default(),
+            &SolveOptions::default(),
+        )
+        .expect("a scenario, not an invalid request");
+        resp.results[0].response.clone().expect("response")
+    };
+    // e1 cannot have its technical mentor: INFEASIBLE, naming e1 and the role.
+    let r = withdraw(&base);
+    assert_eq!(r.status, pb::SolveStatus::Infeasible as i32, "{r:?}");
+    let why = &r.infeasibilities;
+    assert!(
+        why.iter().any(|i| i.kind == "MENTEE_MINIMUM"
+            && i.ids.iter().any(|x| x == "e1")
+            && i.message.contains("technical")),
+        "{why:?}"
+    );
+    // Without e1's minimum, a cap on a role nobody has left holds vacuously.
+    base.mentees[0].role_demands[0].at_least = 0;
+    let r = withdraw(&base);
+    assert_eq!(r.status, pb::SolveStatus::Optimal as i32, "{r:?}");
+    assert!(r.pairs.iter().all(|p| p.mentor_id != "m1"), "{:?}", r.pairs);
+    // A role no mentor of the base has is still a typo, named.
+    base.mentees[2].role_demands[0].role = "tecnical".into();
+    let bad = mentormatch::api::what_if(
+        &pb::WhatIfRequest {
+            base: Some(base.clone()),
+            scenarios: vec![pb::Scenario::default()],
+            ..Default::default()
+        },
+        &Limits::default(),
+        &SolveOptions::default(),
+    );
+    assert!(
+        matches!(&bad, Err(mentormatch::Error::InvalidArgument(v))
+            if v.iter().any(|x| x.field.ends_with("mentees[2].role_demands[0].role"))),
+        "{bad:?}"
+    );
+}
