@@ -8,8 +8,13 @@ use std::collections::HashMap;
 use crate::model::{MenteeIdx, MentorIdx, Problem};
 use crate::outcome::{Infeasibility, Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
+use crate::solvers::demand::Demand;
+use crate::solvers::demand_hall::DemandHall;
 use crate::solvers::flow::shortfall::Shortfall;
+use crate::solvers::hall::{MAX_PLAIN_SEARCHES, WORK_BUDGET};
 use crate::solvers::Instance;
+
+use super::certificate::certificate;
 
 use super::unmatched::no_candidate;
 use super::words::id_list;
@@ -130,6 +135,49 @@ pub(crate) fn short_of_demand(
     u.mentors = mine.len() as u32;
     u.asked = asked;
     u
+}
+
+/// Attaches a capacity certificate (a Hall violator, see
+/// `solvers::demand_hall`) to each mentee of `unmatched` with no mentor
+/// whose compatible mentors are all full, with its smallest changes: one
+/// more place at one of its mentors, or a hard rule relaxed for a member
+/// without role bounds. `chosen` is the answer's arcs per instance mentee
+/// (the instance holds every mentee, in problem order).
+pub(crate) fn capacity_certificates(
+    scorer: &Scorer<'_>,
+    inst: &Instance,
+    d: &Demand,
+    chosen: &[Vec<u32>],
+    loads: &[u32],
+    unmatched: &mut [Unmatched],
+) {
+    let p = scorer.problem();
+    let hall = DemandHall::new(inst, d, chosen);
+    let mut pinned = vec![0u32; inst.mentors()];
+    for &a in &d.pinned {
+        pinned[inst.mentor[a as usize] as usize] += 1;
+    }
+    let identity: Vec<MenteeIdx> = (0..inst.mentees()).collect();
+    let mut budget = WORK_BUDGET;
+    let short = unmatched
+        .iter_mut()
+        .filter(|u| u.mentors == 0 && u.reason == UnmatchedReason::Capacity)
+        .take(MAX_PLAIN_SEARCHES);
+    for u in short {
+        let Some(v) = hall.violator(u.mentee as u32, &mut budget) else {
+            continue;
+        };
+        let mut c = certificate(scorer, inst, &identity, &v, loads, &pinned);
+        c.relaxations.retain(|r| {
+            r.mentee
+                .is_none_or(|e| p.mentees[e].demand.roles.is_empty())
+        });
+        u.message = format!("{}: {}", u.message, c.message);
+        if let Some(r) = c.relaxations.first() {
+            u.message = format!("{}; {}", u.message, r.message);
+        }
+        u.certificate = Some(c);
+    }
 }
 
 /// How many of `mentors` have `role`.

@@ -23,7 +23,9 @@ use super::matched::pairs_and_loads;
 use super::pairs::{
     engine_for, infeasible, pins_over_capacity, refuse_capped_stable, solver_failed, stopped,
 };
-use crate::explain::demand::{short_of_demand, stable_short, unmet_demand, CountryLoads};
+use crate::explain::demand::{
+    capacity_certificates, short_of_demand, stable_short, unmet_demand, CountryLoads,
+};
 use crate::explain::infeasible as why;
 
 /// Solves the bilateral pairs of a problem with demand by `deadline`.
@@ -110,10 +112,13 @@ pub(crate) fn solve_demand(
         inst.arcs(e).map(|a| inst.mentor[a] as usize).collect()
     };
     let quota = CountryLoads::new(problem, &mentors_of);
-    let unmatched: Vec<Unmatched> = (0..problem.mentees.len())
+    let mut unmatched: Vec<Unmatched> = (0..problem.mentees.len())
         .filter(|&e| (mentors_of[e].len() as u32) < problem.mentees[e].demand.max_mentors)
         .map(|e| short_of_demand(&scorer, e, &candidates(e), &mentors_of, &loads, &quota))
         .collect();
+    if matches!(objective, Objective::CoverageThenScore | Objective::Fair) {
+        capacity_certificates(&scorer, inst, &demand, &chosen, &loads, &mut unmatched);
+    }
     let found = (pairs, unmatched, loads);
     Ok(Outcome {
         candidate_pairs_total: cands.total,

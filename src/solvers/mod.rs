@@ -16,6 +16,7 @@
 
 pub mod candidates;
 pub mod demand;
+pub mod demand_hall;
 pub mod flow;
 pub mod group_milp;
 pub mod hall;

@@ -340,7 +340,7 @@ fn role_bounds_pick_one_mentor_of_each_role() {
 }
 
 /// The library's form of a test instance's demand.
-fn library_demand(d: &Demanding) -> demand::Demand {
+pub(crate) fn library_demand(d: &Demanding) -> demand::Demand {
     demand::Demand {
         min: d.min.clone(),
         max: d.max.clone(),
@@ -394,7 +394,7 @@ fn valid(d: &Demanding, chosen: &[Vec<u32>]) -> Result<(), String> {
 prop_compose! {
     /// A random many-to-many instance: up to 5 mentees and 4 mentors,
     /// demands 0–3 with minimums, tiers 0–2, two roles with bounds, a pin.
-    fn many(max_e: usize, max_m: usize)(inst in instance(max_e, max_m))(
+    pub(crate) fn many(max_e: usize, max_m: usize)(inst in instance(max_e, max_m))(
         mins in proptest::collection::vec(prop_oneof![5 => Just(0u32), 1 => 1u32..=2], inst.mentees()),
         extra in proptest::collection::vec(0u32..=2, inst.mentees()),
         tier in proptest::collection::vec(prop_oneof![3 => Just(0u32), 1 => 1u32..=2], inst.mentees()),
@@ -499,7 +499,7 @@ proptest! {
 }
 
 /// The demand flow's answer, as the engines' tests read it.
-fn flow(d: &Demanding, objective: Objective) -> Result<Vec<Vec<u32>>, SolveError> {
+pub(crate) fn flow(d: &Demanding, objective: Objective) -> Result<Vec<Vec<u32>>, SolveError> {
     flow::demand::solve(&d.inst, &library_demand(d), objective, &Deadline::NONE)
 }
 

@@ -8,6 +8,7 @@ mod certificate;
 mod cli;
 mod demand;
 mod demand_alternatives;
+mod demand_capacity;
 mod demand_certificate;
 mod demand_requests;
 mod demand_shortfall;
