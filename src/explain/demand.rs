@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 
 use crate::model::{MenteeIdx, MentorIdx, Problem};
-use crate::outcome::{Infeasibility, Unmatched, UnmatchedReason};
+use crate::outcome::{Certificate, Infeasibility, Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
 use crate::solvers::demand::Demand;
 use crate::solvers::demand_hall::DemandHall;
 use crate::solvers::flow::shortfall::Shortfall;
-use crate::solvers::hall::{MAX_PLAIN_SEARCHES, WORK_BUDGET};
+use crate::solvers::hall::{Violator, MAX_PLAIN_SEARCHES, WORK_BUDGET};
 use crate::solvers::Instance;
 
 use super::certificate::certificate;
@@ -151,13 +151,7 @@ pub(crate) fn capacity_certificates(
     loads: &[u32],
     unmatched: &mut [Unmatched],
 ) {
-    let p = scorer.problem();
     let hall = DemandHall::new(inst, d, chosen);
-    let mut pinned = vec![0u32; inst.mentors()];
-    for &a in &d.pinned {
-        pinned[inst.mentor[a as usize] as usize] += 1;
-    }
-    let identity: Vec<MenteeIdx> = (0..inst.mentees()).collect();
     let mut budget = WORK_BUDGET;
     let short = unmatched
         .iter_mut()
@@ -167,17 +161,38 @@ pub(crate) fn capacity_certificates(
         let Some(v) = hall.violator(u.mentee as u32, &mut budget) else {
             continue;
         };
-        let mut c = certificate(scorer, inst, &identity, &v, loads, &pinned);
-        c.relaxations.retain(|r| {
-            r.mentee
-                .is_none_or(|e| p.mentees[e].demand.roles.is_empty())
-        });
+        let c = demand_certificate(scorer, inst, d, &v, loads);
         u.message = format!("{}: {}", u.message, c.message);
         if let Some(r) = c.relaxations.first() {
             u.message = format!("{}; {}", u.message, r.message);
         }
         u.certificate = Some(c);
     }
+}
+
+/// A demand violator `v` (instance mentees are problem mentees) as a
+/// certificate in problem terms; its relaxations are one more place at one
+/// of its mentors, or a hard rule relaxed for a member without role bounds
+/// (a member with bounds might not take the mentor the rule would open).
+pub(crate) fn demand_certificate(
+    scorer: &Scorer<'_>,
+    inst: &Instance,
+    d: &Demand,
+    v: &Violator,
+    loads: &[u32],
+) -> Certificate {
+    let p = scorer.problem();
+    let mut pinned = vec![0u32; inst.mentors()];
+    for &a in &d.pinned {
+        pinned[inst.mentor[a as usize] as usize] += 1;
+    }
+    let identity: Vec<MenteeIdx> = (0..inst.mentees()).collect();
+    let mut c = certificate(scorer, inst, &identity, v, loads, &pinned);
+    c.relaxations.retain(|r| {
+        r.mentee
+            .is_none_or(|e| p.mentees[e].demand.roles.is_empty())
+    });
+    c
 }
 
 /// How many of `mentors` have `role`.

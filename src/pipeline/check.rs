@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use crate::error::Error;
 use crate::explain::bottlenecks::{Bottleneck, Bottlenecks};
-use crate::explain::demand::unmet_demand;
+use crate::explain::demand::{demand_certificate, unmet_demand};
 use crate::explain::{findings as say, infeasible::broken_pins, unmatched::no_candidate};
 use crate::model::{MenteeIdx, Problem, Profile};
 use crate::outcome::{Certificate, Finding, Report, Summary};
@@ -20,7 +20,9 @@ use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{candidate_arcs, demand_instance, CandidateArcs, Pins};
 use crate::solvers::demand::Demand;
+use crate::solvers::demand_hall::DemandHall;
 use crate::solvers::flow::{self, shortfall::shortfall};
+use crate::solvers::hall::{MAX_SEARCHES, WORK_BUDGET};
 use crate::solvers::max_flow::max_flow;
 use crate::solvers::{Deadline, Instance, SolveError};
 
@@ -82,7 +84,7 @@ pub(crate) fn check(problem: &Problem, opts: &SolveOptions) -> Result<Report, Er
         let none = minimum_places == 0 && demand.is_none();
         (None, none.then_some(true))
     } else if let Some(d) = &demand {
-        demand_flows(p, inst, d, without, &deadline, &mut findings)
+        demand_flows(&scorer, inst, d, without, &deadline, &mut findings)
             .map_err(|e| solver_failed(e, &deadline, opts, t0))?
     } else {
         let flow = flows(&scorer, &cands, &pins, without, &mut findings);
@@ -202,13 +204,14 @@ fn flows(
 /// smallest relaxation (the demand flow's shortfall), and else the most
 /// mentees with a mentor under them (the demand flow, counts only).
 fn demand_flows(
-    p: &Problem,
+    scorer: &Scorer<'_>,
     inst: &Instance,
     d: &Demand,
     without: u32,
     deadline: &Deadline,
     findings: &mut Vec<Finding>,
 ) -> Result<(Option<u32>, Option<bool>), SolveError> {
+    let p = scorer.problem();
     let short = shortfall(inst, d, deadline)?;
     if !short.is_empty() {
         findings.extend(
@@ -218,7 +221,7 @@ fn demand_flows(
         );
         return Ok((None, Some(false)));
     }
-    let Some(covered) = flow::demand::coverage(inst, d, deadline)? else {
+    let Some((covered, chosen)) = flow::demand::coverage(inst, d, deadline)? else {
         return Err(SolveError::Backend(
             "the minimums' flow and the coverage flow disagree".into(),
         ));
@@ -227,8 +230,50 @@ fn demand_flows(
     let asking = d.max.iter().filter(|&&m| m > 0).count() as u32 - without;
     if covered < asking {
         findings.push(say::coverage_shortfall(covered, asking));
+        demand_bottlenecks(scorer, inst, d, &chosen, findings);
     }
     Ok((Some(covered), Some(true)))
+}
+
+/// With demand: each distinct bottleneck of the coverage flow's answer
+/// `chosen` with its certificate (mentees without a mentor grouped by the
+/// mentors their certificate names; a group of r of them is r short).
+fn demand_bottlenecks(
+    scorer: &Scorer<'_>,
+    inst: &Instance,
+    d: &Demand,
+    chosen: &[Vec<u32>],
+    findings: &mut Vec<Finding>,
+) {
+    let mut loads = vec![0u32; inst.mentors()];
+    for &a in chosen.iter().flatten() {
+        loads[inst.mentor[a as usize] as usize] += 1;
+    }
+    let hall = DemandHall::new(inst, d, chosen);
+    let mut budget = WORK_BUDGET;
+    // (mentors named, certificate, members, mentees short).
+    let mut groups: Vec<(Vec<u32>, Certificate, Vec<MenteeIdx>, u32)> = Vec::new();
+    let roots = (0..inst.mentees())
+        .filter(|&e| chosen[e].is_empty() && d.max[e] > 0 && !inst.arcs(e).is_empty())
+        .take(MAX_SEARCHES);
+    for e in roots {
+        let Some(v) = hall.violator(e as u32, &mut budget) else {
+            continue;
+        };
+        if let Some(g) = groups.iter_mut().find(|g| g.0 == v.mentors) {
+            g.2.push(e);
+            g.3 += 1;
+        } else if groups.len() < MAX_FINDINGS_PER_CODE - 1 {
+            let c = demand_certificate(scorer, inst, d, &v, &loads);
+            let members = c.mentees.clone();
+            groups.push((v.mentors, c, members, 1));
+        }
+    }
+    for (_, c, mut members, short) in groups {
+        members.sort_unstable();
+        members.dedup();
+        findings.push(say::bottleneck(scorer.problem(), c, &members, short));
+    }
 }
 
 /// Mentor loads (pins included) under an instance assignment.

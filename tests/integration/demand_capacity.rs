@@ -119,16 +119,50 @@ fn a_violator_is_a_set_no_assignment_covers() {
     );
 }
 
-#[test]
-fn a_mentee_with_no_mentor_gets_a_certificate_and_the_place_that_would_cover_it() {
-    use crate::demand_requests::e1_asks_for_two_of_three;
-    use mentormatch::pb;
-    // e2 and e4 fit m2 only, and m2 has one place; e1 asks for two.
-    let mut req = e1_asks_for_two_of_three();
+/// `e1_asks_for_two_of_three` with e4 like e2: e2 and e4 fit m2 only, and
+/// m2 has one place.
+fn two_for_one_place() -> mentormatch::pb::SolveRequest {
+    let mut req = crate::demand_requests::e1_asks_for_two_of_three();
     req.mentors[1].capacity = Some(1);
     let mut e4 = req.mentees[1].clone();
     e4.profile.as_mut().unwrap().id = "e4".into();
     req.mentees.push(e4);
+    req
+}
+
+#[test]
+fn the_check_with_demand_names_the_bottleneck() {
+    use mentormatch::pb;
+    let r = mentormatch::api::validate(
+        &pb::ValidateRequest {
+            request: Some(two_for_one_place()),
+        },
+        &Default::default(),
+        &Default::default(),
+    )
+    .expect("checked");
+    let found: Vec<&pb::Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.certificate.is_some())
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    let c = found[0].certificate.as_ref().unwrap();
+    assert_eq!(c.mentee_ids, ["e2", "e4"]);
+    assert_eq!(c.mentors[0].mentor_id, "m2");
+    assert!(
+        found[0]
+            .message
+            .contains("1 of them stay unmatched in every matching"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn a_mentee_with_no_mentor_gets_a_certificate_and_the_place_that_would_cover_it() {
+    use mentormatch::pb;
+    let req = two_for_one_place();
     let resp = crate::util::solve_ok(&req);
     assert_eq!(resp.status, pb::SolveStatus::Optimal as i32);
     let u: Vec<&pb::UnmatchedMentee> = resp

@@ -418,13 +418,17 @@ fn counts(d: &Demand, chosen: &[Vec<u32>]) -> Vec<usize> {
         .collect()
 }
 
+/// How many mentees have a mentor, and the arcs of each mentee.
+pub(crate) type Covered = (u32, Vec<Vec<u32>>);
+
 /// The most mentees with at least one mentor in an assignment that meets
-/// every minimum, every tier alike (`None`: no assignment meets them).
+/// every minimum, every tier alike, and such an assignment's arcs per
+/// mentee (`None`: no assignment meets them).
 pub(crate) fn coverage(
     inst: &Instance,
     d: &Demand,
     deadline: &Deadline,
-) -> Result<Option<u32>, SolveError> {
+) -> Result<Option<Covered>, SolveError> {
     let flat = Demand {
         tier: vec![0; d.tier.len()],
         ..d.clone()
@@ -433,7 +437,7 @@ pub(crate) fn coverage(
     let all = vec![true; inst.score.len()];
     let ran = run(inst, &flat, &order, &all, deadline)?;
     let covered = ran.chosen.iter().filter(|c| !c.is_empty()).count() as u32;
-    Ok(ran.met.then_some(covered))
+    Ok(ran.met.then_some((covered, ran.chosen)))
 }
 
 /// The arcs each mentee gets in an optimum under `objective`, mentee by
