@@ -422,6 +422,32 @@ prop_compose! {
     }
 }
 
+/// The demand MILP reaches the oracle's optimum on `d` for every objective,
+/// and finds none exactly when the oracle finds none.
+fn milp_equals_oracle(d: &Demanding) -> Result<(), TestCaseError> {
+    let lib = library_demand(d);
+    for objective in OBJECTIVES {
+        let oracle = demand_brute_force(d, objective);
+        match (
+            demand::solve_milp(&d.inst, &lib, objective, &Deadline::NONE),
+            oracle,
+        ) {
+            (Ok(chosen), Some((best, _))) => {
+                valid(d, &chosen).map_err(TestCaseError::fail)?;
+                let key = demand_key(d, objective, &chosen);
+                prop_assert_eq!(key, best, "{:?} {:?}", objective, d);
+            }
+            (Err(SolveError::SideConstraintsInfeasible), None) => {}
+            (got, oracle) => {
+                return Err(TestCaseError::fail(format!(
+                    "milp {got:?}, oracle {oracle:?} on {d:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -430,20 +456,7 @@ proptest! {
     /// oracle finds none.
     #[test]
     fn the_demand_milp_equals_the_oracle(d in many(5, 4)) {
-        let lib = library_demand(&d);
-        for objective in OBJECTIVES {
-            let oracle = demand_brute_force(&d, objective);
-            match (demand::solve_milp(&d.inst, &lib, objective, &Deadline::NONE), oracle) {
-                (Ok(chosen), Some((best, _))) => {
-                    valid(&d, &chosen).map_err(TestCaseError::fail)?;
-                    prop_assert_eq!(demand_key(&d, objective, &chosen), best, "{:?} {:?}", objective, d);
-                }
-                (Err(SolveError::SideConstraintsInfeasible), None) => {}
-                (got, oracle) => {
-                    return Err(TestCaseError::fail(format!("milp {got:?}, oracle {oracle:?} on {d:?}")));
-                }
-            }
-        }
+        milp_equals_oracle(&d)?;
     }
 }
 
@@ -481,20 +494,7 @@ proptest! {
     /// every objective, and finds none exactly when the oracle finds none.
     #[test]
     fn the_demand_milp_keeps_quotas_and_caps_as_the_oracle(d in sided(5, 4)) {
-        let lib = library_demand(&d);
-        for objective in OBJECTIVES {
-            let oracle = demand_brute_force(&d, objective);
-            match (demand::solve_milp(&d.inst, &lib, objective, &Deadline::NONE), oracle) {
-                (Ok(chosen), Some((best, _))) => {
-                    valid(&d, &chosen).map_err(TestCaseError::fail)?;
-                    prop_assert_eq!(demand_key(&d, objective, &chosen), best, "{:?} {:?}", objective, d);
-                }
-                (Err(SolveError::SideConstraintsInfeasible), None) => {}
-                (got, oracle) => {
-                    return Err(TestCaseError::fail(format!("milp {got:?}, oracle {oracle:?} on {d:?}")));
-                }
-            }
-        }
+        milp_equals_oracle(&d)?;
     }
 }
 
