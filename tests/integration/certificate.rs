@@ -353,3 +353,26 @@ fn a_fair_proof_with_a_part_nudged_is_rejected() {
     let v = verify(&req, &bare, &limits).expect("verified");
     assert!(v.findings.contains(&Finding::NoFairProof));
 }
+
+#[test]
+fn an_answer_without_a_certificate_says_why() {
+    let limits = Limits::default();
+    let mut req = small_request();
+    let resp = solve_ok(&req);
+    let v = verify(&req, &resp, &limits).expect("verified");
+    assert!(v
+        .no_certificate
+        .is_some_and(|w| w.contains("ask with include_certificate")));
+    // Asked for, but a country quota makes the MILP solve it.
+    req.include_certificate = true;
+    policy(&mut req).max_mentees_per_country = Some(1);
+    let resp = solve_ok(&req);
+    let v = verify(&req, &resp, &limits).expect("verified");
+    assert!(
+        v.no_certificate
+            .is_some_and(|w| w.contains("the MILP engine gives no certificate")),
+        "{:?}",
+        v.no_certificate
+    );
+    assert!(!v.proven_optimal && v.findings.is_empty(), "{v:?}");
+}

@@ -37,7 +37,7 @@ pub fn verify(
     let mut v = Verdict::default();
     let mentors_of = check_pairs(&problem, &scorer, resp, &mut v);
     let Some(c) = &resp.certificate else {
-        v.no_certificate = Some("the response has no certificate (ask with include_certificate)");
+        v.no_certificate = Some(no_certificate_why(req, resp));
         return Ok(v);
     };
     let before = v.findings.len() + v.more_findings;
@@ -50,6 +50,22 @@ pub fn verify(
     }
     v.proven_optimal = v.findings.is_empty() && before == 0;
     Ok(v)
+}
+
+/// Why a response has no certificate: not asked for, or its engine gives
+/// none (the MILP's and deferred acceptance's answers carry no duals).
+fn no_certificate_why(req: &pb::SolveRequest, resp: &pb::SolveResponse) -> &'static str {
+    let engine = resp.stats.as_ref().map_or(0, |s| s.engine);
+    if !req.include_certificate {
+        "the response has no certificate (ask with include_certificate)"
+    } else if engine == pb::Engine::Milp as i32 {
+        "the MILP engine gives no certificate (a side constraint such as \
+         max_mentees_per_country or max_changes, or ENGINE_MILP, chose it)"
+    } else if engine == pb::Engine::DeferredAcceptance as i32 {
+        "the stable objective's deferred acceptance gives no certificate"
+    } else {
+        "the response has no certificate"
+    }
 }
 
 /// The pairs against the rules, scores, pins, loads, each mentee's demand
