@@ -188,6 +188,11 @@ pub(crate) fn demand_certificate(
     }
     let identity: Vec<MenteeIdx> = (0..inst.mentees()).collect();
     let mut c = certificate(scorer, inst, &identity, v, loads, &pinned);
+    // The instance's capacities count the pinned places: net of them, as
+    // a certificate states its places.
+    for x in &mut c.mentors {
+        x.places -= x.pinned;
+    }
     c.relaxations.retain(|r| {
         r.mentee
             .is_none_or(|e| p.mentees[e].demand.roles.is_empty())

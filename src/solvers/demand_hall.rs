@@ -8,7 +8,9 @@
 //! the mentors that mentee could have alone instead. When every mentor
 //! reached is full and every holder reached has exactly that one mentor,
 //! the mentees reached `S` hold all `places(N)` places of the mentors
-//! reached `N`, one each, so `|S| = places(N) + 1`; and `N` holds every
+//! reached `N` that pins do not hold, one each, so `|S| = places(N) + 1`
+//! (a pinned pair never moves: its mentee is not entered, its place not
+//! counted); and `N` holds every
 //! mentor any of them could have (a mentee's valid set of mentors always
 //! holds one it could have alone: its bounds ask for at most one mentor of
 //! some role before it has any). No assignment covers all of `S`: a Hall
@@ -30,17 +32,28 @@ pub struct DemandHall<'a> {
     d: &'a Demand,
     /// Each instance mentee's arcs in the answer.
     chosen: &'a [Vec<u32>],
-    /// Each mentor's mentees in the answer.
+    /// Each mentor's mentees in the answer by an arc not pinned (they may
+    /// move), and its places held by pins (they may not).
     holders: Vec<Vec<u32>>,
+    pinned: Vec<u32>,
 }
 
 impl<'a> DemandHall<'a> {
     /// The searches over the answer `chosen` (arcs per instance mentee).
     pub fn new(inst: &'a Instance, d: &'a Demand, chosen: &'a [Vec<u32>]) -> Self {
+        let mut is_pin = vec![false; inst.score.len()];
+        for &a in &d.pinned {
+            is_pin[a as usize] = true;
+        }
         let mut holders = vec![Vec::new(); inst.mentors()];
+        let mut pinned = vec![0u32; inst.mentors()];
         for (e, arcs) in chosen.iter().enumerate() {
             for &a in arcs {
-                holders[inst.mentor[a as usize] as usize].push(e as u32);
+                let j = inst.mentor[a as usize] as usize;
+                match is_pin[a as usize] {
+                    true => pinned[j] += 1,
+                    false => holders[j].push(e as u32),
+                }
             }
         }
         DemandHall {
@@ -48,6 +61,7 @@ impl<'a> DemandHall<'a> {
             d,
             chosen,
             holders,
+            pinned,
         }
     }
 
@@ -74,7 +88,7 @@ impl<'a> DemandHall<'a> {
                 }
                 seen_m[j] = true;
                 mentors.push(j as u32);
-                if (self.holders[j].len() as u32) < inst.capacity[j] {
+                if self.holders[j].len() as u32 + self.pinned[j] < inst.capacity[j] {
                     return None;
                 }
                 for &y in &self.holders[j] {
@@ -89,7 +103,10 @@ impl<'a> DemandHall<'a> {
                 }
             }
         }
-        let places: u32 = mentors.iter().map(|&j| inst.capacity[j as usize]).sum();
+        let places: u32 = mentors
+            .iter()
+            .map(|&j| inst.capacity[j as usize] - self.pinned[j as usize])
+            .sum();
         debug_assert_eq!(places as usize + 1, mentees.len());
         mentees.sort_unstable();
         mentors.sort_unstable();
@@ -136,5 +153,14 @@ mod tests {
         // A covered mentee has none; a budget too small finds none.
         assert_eq!(hall.violator(1, &mut u64::MAX.clone()), None);
         assert_eq!(hall.violator(0, &mut 1), None);
+        // With x pinned to j1, x never moves: j1's one place is the pin's,
+        // and r alone competes for none.
+        let pinned = Demand {
+            pinned: vec![1],
+            ..d.clone()
+        };
+        let hall = DemandHall::new(&inst, &pinned, &chosen);
+        let v = hall.violator(0, &mut u64::MAX.clone()).expect("a violator");
+        assert_eq!((v.mentees, v.mentors, v.places), (vec![0], vec![0], 0));
     }
 }

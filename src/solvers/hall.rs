@@ -44,7 +44,8 @@ pub struct Violator {
     pub mentees: Vec<u32>,
     /// Their compatible mentors `N(S)`, ascending; all are full.
     pub mentors: Vec<u32>,
-    /// Places at `mentors` (instance capacities): `mentees.len() - 1`.
+    /// Places at `mentors` (instance capacities; with demand, net of the
+    /// places pins hold): `mentees.len() - 1`.
     pub places: u32,
 }
 

@@ -16,9 +16,10 @@ use proptest::test_runner::{Config, TestRunner};
 use crate::demand::{flow, library_demand, many, subsets, Demanding};
 
 /// The most mentees of `set` that one assignment covers at once, by trying
-/// every choice of mentors for every mentee under the capacities and each
-/// mentee's role bounds on the mentors it has (anyone may have none:
-/// minimums and pins left out, as fewer rules can only cover more).
+/// every choice of mentors for every mentee under the capacities, the pins
+/// and each mentee's role bounds on the mentors it has (anyone without a
+/// pin may have none: minimums left out, as fewer rules can only cover
+/// more).
 fn most_covered(d: &Demanding, set: &BTreeSet<u32>) -> usize {
     fn go(
         d: &Demanding,
@@ -43,7 +44,11 @@ fn most_covered(d: &Demanding, set: &BTreeSet<u32>) -> usize {
                 let j = d.inst.mentor[a as usize] as usize;
                 load[j] < d.inst.capacity[j]
             });
-            if !capped || !room {
+            let pins = d
+                .inst
+                .arcs(e)
+                .all(|a| !d.pinned.contains(&(a as u32)) || s.contains(&(a as u32)));
+            if !capped || !room || !pins {
                 continue;
             }
             for &a in &s {
@@ -94,7 +99,17 @@ fn a_violator_is_a_set_no_assignment_covers() {
                 };
                 found.set(found.get() + 1);
                 prop_assert!(chosen[r as usize].is_empty() && v.mentees.contains(&r));
-                let places: u32 = v.mentors.iter().map(|&j| d.inst.capacity[j as usize]).sum();
+                let pinned_at = |j: u32| {
+                    d.pinned
+                        .iter()
+                        .filter(|&&a| d.inst.mentor[a as usize] == j)
+                        .count() as u32
+                };
+                let places: u32 = v
+                    .mentors
+                    .iter()
+                    .map(|&j| d.inst.capacity[j as usize] - pinned_at(j))
+                    .sum();
                 prop_assert_eq!(places, v.places);
                 prop_assert_eq!(v.mentees.len(), places as usize + 1, "{:?}", v);
                 let set: BTreeSet<u32> = v.mentees.iter().copied().collect();
