@@ -132,6 +132,7 @@ impl<'a> Bottlenecks<'a> {
                             self.mentees,
                             &v,
                             self.loads,
+                            &inst.capacity,
                             self.pinned,
                         );
                         self.found.push((key, self.mentees[k as usize]));

@@ -19,7 +19,9 @@ const MAX_CAPACITY_RELAXATIONS: usize = 5;
 
 /// The certificate of a violator found in `inst` (whose instance mentee `k`
 /// is problem mentee `mentees[k]`). `loads` are the problem mentors' loads
-/// in the result, pins included; `pinned` their pinned mentees.
+/// in the result, pins included; `places` their places net of pins (the
+/// single-mentor instance's capacities already are); `pinned` their pinned
+/// mentees.
 /// Relaxations are omitted when the instance carries side constraints (a
 /// quota, a cap on changes), under which more room does not guarantee one
 /// more pair.
@@ -29,6 +31,7 @@ pub(crate) fn certificate(
     mentees: &[MenteeIdx],
     v: &Violator,
     loads: &[u32],
+    places: &[u32],
     pinned: &[u32],
 ) -> Certificate {
     let p = scorer.problem();
@@ -39,7 +42,7 @@ pub(crate) fn certificate(
         .iter()
         .map(|&j| MentorPlaces {
             mentor: j as usize,
-            places: inst.capacity[j as usize],
+            places: places[j as usize],
             pinned: pinned[j as usize],
         })
         .collect();

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use crate::model::{MenteeIdx, MentorIdx, Problem};
 use crate::outcome::{Certificate, Infeasibility, Unmatched, UnmatchedReason};
 use crate::scoring::Scorer;
-use crate::solvers::demand::Demand;
 use crate::solvers::demand_hall::DemandHall;
 use crate::solvers::flow::shortfall::Shortfall;
 use crate::solvers::hall::{Violator, MAX_PLAIN_SEARCHES, WORK_BUDGET};
@@ -137,31 +136,31 @@ pub(crate) fn short_of_demand(
     u
 }
 
-/// Attaches a capacity certificate (a Hall violator, see
+/// Attaches a capacity certificate (a Hall violator found by `hall`, see
 /// `solvers::demand_hall`) to each mentee of `unmatched` with no mentor
 /// whose compatible mentors are all full, with its smallest changes: one
 /// more place at one of its mentors, or a hard rule relaxed for a member
-/// without role bounds. `chosen` is the answer's arcs per instance mentee
-/// (the instance holds every mentee, in problem order).
+/// without role bounds. Instance mentee `k` is problem mentee `mentees[k]`.
 pub(crate) fn capacity_certificates(
     scorer: &Scorer<'_>,
-    inst: &Instance,
-    d: &Demand,
-    chosen: &[Vec<u32>],
-    loads: &[u32],
+    hall: &DemandHall<'_>,
+    mentees: &[MenteeIdx],
     unmatched: &mut [Unmatched],
 ) {
-    let hall = DemandHall::new(inst, d, chosen);
     let mut budget = WORK_BUDGET;
     let short = unmatched
         .iter_mut()
         .filter(|u| u.mentors == 0 && u.reason == UnmatchedReason::Capacity)
         .take(MAX_PLAIN_SEARCHES);
     for u in short {
-        let Some(v) = hall.violator(u.mentee as u32, &mut budget) else {
+        // `mentees` ascends (the instance keeps problem order).
+        let Ok(k) = mentees.binary_search(&u.mentee) else {
             continue;
         };
-        let c = demand_certificate(scorer, inst, d, &v, loads);
+        let Some(v) = hall.violator(k as u32, &mut budget) else {
+            continue;
+        };
+        let c = demand_certificate(scorer, hall, mentees, &v);
         u.message = format!("{}: {}", u.message, c.message);
         if let Some(r) = c.relaxations.first() {
             u.message = format!("{}; {}", u.message, r.message);
@@ -170,29 +169,20 @@ pub(crate) fn capacity_certificates(
     }
 }
 
-/// A demand violator `v` (instance mentees are problem mentees) as a
-/// certificate in problem terms; its relaxations are one more place at one
-/// of its mentors, or a hard rule relaxed for a member without role bounds
-/// (a member with bounds might not take the mentor the rule would open).
+/// The violator `v` that `hall` found as a certificate in problem terms
+/// (instance mentee `k` is problem mentee `mentees[k]`); its relaxations
+/// are one more place at one of its mentors, or a hard rule relaxed for a
+/// member without role bounds (a member with bounds might not take the
+/// mentor the rule would open).
 pub(crate) fn demand_certificate(
     scorer: &Scorer<'_>,
-    inst: &Instance,
-    d: &Demand,
+    hall: &DemandHall<'_>,
+    mentees: &[MenteeIdx],
     v: &Violator,
-    loads: &[u32],
 ) -> Certificate {
     let p = scorer.problem();
-    let mut pinned = vec![0u32; inst.mentors()];
-    for &a in &d.pinned {
-        pinned[inst.mentor[a as usize] as usize] += 1;
-    }
-    let identity: Vec<MenteeIdx> = (0..inst.mentees()).collect();
-    let mut c = certificate(scorer, inst, &identity, v, loads, &pinned);
-    // The instance's capacities count the pinned places: net of them, as
-    // a certificate states its places.
-    for x in &mut c.mentors {
-        x.places -= x.pinned;
-    }
+    let (loads, places, pinned) = (hall.loads(), hall.places(), hall.pinned());
+    let mut c = certificate(scorer, hall.instance(), mentees, v, loads, places, pinned);
     c.relaxations.retain(|r| {
         r.mentee
             .is_none_or(|e| p.mentees[e].demand.roles.is_empty())

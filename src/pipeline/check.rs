@@ -84,7 +84,7 @@ pub(crate) fn check(problem: &Problem, opts: &SolveOptions) -> Result<Report, Er
         let none = minimum_places == 0 && demand.is_none();
         (None, none.then_some(true))
     } else if let Some(d) = &demand {
-        demand_flows(&scorer, inst, d, without, &deadline, &mut findings)
+        demand_flows(&scorer, &cands, d, without, &deadline, &mut findings)
             .map_err(|e| solver_failed(e, &deadline, opts, t0))?
     } else {
         let flow = flows(&scorer, &cands, &pins, without, &mut findings);
@@ -205,13 +205,13 @@ fn flows(
 /// mentees with a mentor under them (the demand flow, counts only).
 fn demand_flows(
     scorer: &Scorer<'_>,
-    inst: &Instance,
+    cands: &CandidateArcs,
     d: &Demand,
     without: u32,
     deadline: &Deadline,
     findings: &mut Vec<Finding>,
 ) -> Result<(Option<u32>, Option<bool>), SolveError> {
-    let p = scorer.problem();
+    let (p, inst) = (scorer.problem(), &cands.instance);
     let short = shortfall(inst, d, deadline)?;
     if !short.is_empty() {
         findings.extend(
@@ -230,7 +230,7 @@ fn demand_flows(
     let asking = d.max.iter().filter(|&&m| m > 0).count() as u32 - without;
     if covered < asking {
         findings.push(say::coverage_shortfall(covered, asking));
-        demand_bottlenecks(scorer, inst, d, &chosen, findings);
+        demand_bottlenecks(scorer, cands, d, &chosen, findings);
     }
     Ok((Some(covered), Some(true)))
 }
@@ -240,31 +240,28 @@ fn demand_flows(
 /// mentors their certificate names; a group of r of them is r short).
 fn demand_bottlenecks(
     scorer: &Scorer<'_>,
-    inst: &Instance,
+    cands: &CandidateArcs,
     d: &Demand,
     chosen: &[Vec<u32>],
     findings: &mut Vec<Finding>,
 ) {
-    let mut loads = vec![0u32; inst.mentors()];
-    for &a in chosen.iter().flatten() {
-        loads[inst.mentor[a as usize] as usize] += 1;
-    }
+    let inst = &cands.instance;
     let hall = DemandHall::new(inst, d, chosen);
     let mut budget = WORK_BUDGET;
     // (mentors named, certificate, members, mentees short).
     let mut groups: Vec<(Vec<u32>, Certificate, Vec<MenteeIdx>, u32)> = Vec::new();
     let roots = (0..inst.mentees())
-        .filter(|&e| chosen[e].is_empty() && d.max[e] > 0 && !inst.arcs(e).is_empty())
+        .filter(|&k| chosen[k].is_empty() && d.max[k] > 0 && !inst.arcs(k).is_empty())
         .take(MAX_SEARCHES);
-    for e in roots {
-        let Some(v) = hall.violator(e as u32, &mut budget) else {
+    for k in roots {
+        let Some(v) = hall.violator(k as u32, &mut budget) else {
             continue;
         };
         if let Some(g) = groups.iter_mut().find(|g| g.0 == v.mentors) {
-            g.2.push(e);
+            g.2.push(cands.mentees[k]);
             g.3 += 1;
         } else if groups.len() < MAX_FINDINGS_PER_CODE - 1 {
-            let c = demand_certificate(scorer, inst, d, &v, &loads);
+            let c = demand_certificate(scorer, &hall, &cands.mentees, &v);
             let members = c.mentees.clone();
             groups.push((v.mentors, c, members, 1));
         }

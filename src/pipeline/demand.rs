@@ -16,6 +16,7 @@ use crate::scoring::Scorer;
 use crate::settings::SolveOptions;
 use crate::solvers::candidates::{demand_instance, Pins};
 use crate::solvers::demand::solve_milp;
+use crate::solvers::demand_hall::DemandHall;
 use crate::solvers::flow::shortfall::shortfall;
 use crate::solvers::{flow, stable_demand, Deadline, SolveError};
 
@@ -117,7 +118,8 @@ pub(crate) fn solve_demand(
         .map(|e| short_of_demand(&scorer, e, &candidates(e), &mentors_of, &loads, &quota))
         .collect();
     if matches!(objective, Objective::CoverageThenScore | Objective::Fair) {
-        capacity_certificates(&scorer, inst, &demand, &chosen, &loads, &mut unmatched);
+        let hall = DemandHall::new(inst, &demand, &chosen);
+        capacity_certificates(&scorer, &hall, &cands.mentees, &mut unmatched);
     }
     let found = (pairs, unmatched, loads);
     Ok(Outcome {

@@ -33,9 +33,13 @@ pub struct DemandHall<'a> {
     /// Each instance mentee's arcs in the answer.
     chosen: &'a [Vec<u32>],
     /// Each mentor's mentees in the answer by an arc not pinned (they may
-    /// move), and its places held by pins (they may not).
+    /// move).
     holders: Vec<Vec<u32>>,
+    /// Per mentor: mentees in the answer, places held by pins (they never
+    /// move), and places left to the others (capacity net of pins).
+    loads: Vec<u32>,
     pinned: Vec<u32>,
+    places: Vec<u32>,
 }
 
 impl<'a> DemandHall<'a> {
@@ -46,23 +50,52 @@ impl<'a> DemandHall<'a> {
             is_pin[a as usize] = true;
         }
         let mut holders = vec![Vec::new(); inst.mentors()];
-        let mut pinned = vec![0u32; inst.mentors()];
+        let (mut loads, mut pinned) = (vec![0u32; inst.mentors()], vec![0u32; inst.mentors()]);
         for (e, arcs) in chosen.iter().enumerate() {
             for &a in arcs {
                 let j = inst.mentor[a as usize] as usize;
+                loads[j] += 1;
                 match is_pin[a as usize] {
                     true => pinned[j] += 1,
                     false => holders[j].push(e as u32),
                 }
             }
         }
+        let places = inst
+            .capacity
+            .iter()
+            .zip(&pinned)
+            .map(|(&c, &p)| c.saturating_sub(p))
+            .collect();
         DemandHall {
             inst,
             d,
             chosen,
             holders,
+            loads,
             pinned,
+            places,
         }
+    }
+
+    /// The instance searched.
+    pub(crate) fn instance(&self) -> &Instance {
+        self.inst
+    }
+
+    /// Per mentor: its mentees in the answer, pins included.
+    pub(crate) fn loads(&self) -> &[u32] {
+        &self.loads
+    }
+
+    /// Per mentor: the places its pins hold.
+    pub(crate) fn pinned(&self) -> &[u32] {
+        &self.pinned
+    }
+
+    /// Per mentor: its places net of pins.
+    pub(crate) fn places(&self) -> &[u32] {
+        &self.places
     }
 
     /// The Hall violator of the uncovered instance mentee `root`, reading at
@@ -88,7 +121,7 @@ impl<'a> DemandHall<'a> {
                 }
                 seen_m[j] = true;
                 mentors.push(j as u32);
-                if self.holders[j].len() as u32 + self.pinned[j] < inst.capacity[j] {
+                if self.loads[j] < inst.capacity[j] {
                     return None;
                 }
                 for &y in &self.holders[j] {
@@ -103,10 +136,7 @@ impl<'a> DemandHall<'a> {
                 }
             }
         }
-        let places: u32 = mentors
-            .iter()
-            .map(|&j| inst.capacity[j as usize] - self.pinned[j as usize])
-            .sum();
+        let places: u32 = mentors.iter().map(|&j| self.places[j as usize]).sum();
         debug_assert_eq!(places as usize + 1, mentees.len());
         mentees.sort_unstable();
         mentors.sort_unstable();
