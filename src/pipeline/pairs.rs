@@ -100,11 +100,9 @@ pub(crate) fn solve_pairs(
     let t_solved = Instant::now();
     let (cands, assignment) = match result {
         Ok(solved) => solved,
-        Err(SolveError::Deadline) => {
-            return Err(stopped(Error::TimeLimit(opts.max_time), deadline, opts, t0))
+        Err(e @ (SolveError::Deadline | SolveError::Backend(_) | SolveError::Unsupported(_))) => {
+            return Err(solver_failed(e, deadline, opts, t0))
         }
-        Err(SolveError::Backend(msg)) => return Err(Error::Solver(msg)),
-        Err(SolveError::Unsupported(msg)) => return Err(Error::Solver(msg.into())),
         Err(SolveError::SideConstraintsInfeasible) => {
             let reasons = why::side_constraints(problem);
             return Ok(infeasible(problem, engine_used, objective, reasons));
@@ -187,8 +185,6 @@ pub(crate) struct Scores<'r> {
     pub(crate) kept: Option<ScoredPairs>,
 }
 
-/// The error of a solve stopped by its deadline: cancelled, or out of time
-/// (the limit it had, counted from `t0`); other errors pass through.
 /// A solver's failure as the caller's error: a passed deadline as a time
 /// limit (or cancellation, see [`stopped`]), anything else as `Solver`.
 pub(crate) fn solver_failed(
@@ -203,6 +199,8 @@ pub(crate) fn solver_failed(
     }
 }
 
+/// The error of a solve stopped by its deadline: cancelled, or out of time
+/// (the limit it had, counted from `t0`); other errors pass through.
 pub(crate) fn stopped(e: Error, deadline: &Deadline, opts: &SolveOptions, t0: Instant) -> Error {
     match e {
         Error::TimeLimit(_) if deadline.cancelled() => Error::Cancelled,

@@ -8,7 +8,6 @@ use crate::calendar::sessions::PairSlot;
 use crate::calendar::{format_hhmm, round_hours, slots, Slot};
 use crate::explain::pairs::term_detail;
 use crate::model::{from_milli, Criterion, HardRule, Level, Objective, Problem};
-
 use crate::outcome::{
     Blocking, Certificate, DemandCertificate, EngineUsed, FlowCertificate, GroupCriterion,
     GroupOutcome, GroupResult, MatchedPair, Outcome, SearchBound, Status, Timings, UngroupedReason,

@@ -13,6 +13,7 @@ use mentormatch::{Limits, SolveOptions};
 
 use crate::demand_requests::programme;
 use crate::util::policy_mut;
+use crate::util::profile_id as id;
 
 /// A random programme with demand, answered OPTIMAL by the flow engine
 /// with its certificate.
@@ -27,10 +28,6 @@ fn answered(seed: u64) -> Option<(pb::SolveRequest, pb::SolveResponse)> {
 
 fn words(v: &Verdict) -> Vec<String> {
     v.findings.iter().map(Finding::message).collect()
-}
-
-fn id(p: &Option<pb::Profile>) -> &str {
-    p.as_ref().map_or("", |p| p.id.as_str())
 }
 
 /// A pair whose removal keeps every rule: not pinned, its mentee above

@@ -13,10 +13,7 @@ use mentormatch::{Limits, SolveOptions};
 
 use crate::demand::{demand_brute_force, demand_key};
 use crate::demand_requests::{demanding, programme};
-
-fn id(p: &Option<pb::Profile>) -> &str {
-    p.as_ref().map_or("", |p| p.id.as_str())
-}
+use crate::util::profile_id as id;
 
 /// Pairs as (mentee id, mentor id).
 fn pairs_of(r: &pb::SolveResponse) -> BTreeSet<(String, String)> {

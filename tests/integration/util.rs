@@ -31,13 +31,21 @@ pub fn people_by_id(
     std::collections::HashMap<&str, &pb::Mentor>,
     std::collections::HashMap<&str, &pb::Mentee>,
 ) {
-    fn id(p: &Option<pb::Profile>) -> &str {
-        p.as_ref().map_or("", |p| p.id.as_str())
-    }
     (
-        req.mentors.iter().map(|m| (id(&m.profile), m)).collect(),
-        req.mentees.iter().map(|e| (id(&e.profile), e)).collect(),
+        req.mentors
+            .iter()
+            .map(|m| (profile_id(&m.profile), m))
+            .collect(),
+        req.mentees
+            .iter()
+            .map(|e| (profile_id(&e.profile), e))
+            .collect(),
     )
+}
+
+/// A person's id ("" without a profile).
+pub fn profile_id(p: &Option<pb::Profile>) -> &str {
+    p.as_ref().map_or("", |p| p.id.as_str())
 }
 
 /// A small valid profile.
